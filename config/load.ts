@@ -1,0 +1,247 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { LineCounter, parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { deviceTypes } from '../services/device-types/registry.ts';
+import { type CommuneFile, CommuneFileSchema } from './schema/commune.ts';
+import { type ServiceConfig, ServiceConfigSchema } from './schema/service.ts';
+
+/** The whole validated configuration: deep-frozen, passed in explicitly, never re-read from env. */
+export interface Config {
+  readonly service: ServiceConfig;
+  readonly communes: readonly CommuneFile[];
+  /** Absolute paths, resolved against the service file's folder. */
+  readonly paths: { readonly serviceFile: string; readonly dataDir: string; readonly communesDir: string };
+}
+
+/** Thrown with every problem found, one per line; the service prints them and exits non-zero. */
+export class ConfigError extends Error {
+  readonly problems: readonly string[];
+  constructor(problems: readonly string[]) {
+    super(`configuration is invalid (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${problems.join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+/** Environment variables that override the service file, for containers. Documented in the README. */
+export const ENV_OVERRIDES: ReadonlyArray<{ env: string; path: string[]; type: 'string' | 'number' | 'boolean' }> = [
+  { env: 'CANHXA_DATA_DIR', path: ['dataDir'], type: 'string' },
+  { env: 'CANHXA_COMMUNES_DIR', path: ['communesDir'], type: 'string' },
+  { env: 'CANHXA_MQTT_HOST', path: ['mqtt', 'host'], type: 'string' },
+  { env: 'CANHXA_MQTT_PORT', path: ['mqtt', 'port'], type: 'number' },
+  { env: 'CANHXA_API_HOST', path: ['api', 'host'], type: 'string' },
+  { env: 'CANHXA_API_PORT', path: ['api', 'port'], type: 'number' },
+  { env: 'CANHXA_COOKIE_SECURE', path: ['api', 'cookieSecure'], type: 'boolean' },
+  { env: 'CANHXA_STORE_KIND', path: ['store', 'kind'], type: 'string' },
+  { env: 'CANHXA_INFLUX_URL', path: ['store', 'url'], type: 'string' },
+  { env: 'CANHXA_INFLUX_DATABASE', path: ['store', 'database'], type: 'string' },
+  { env: 'CANHXA_INFLUX_TOKEN', path: ['store', 'token'], type: 'string' },
+  { env: 'CANHXA_INFLUX_ORG', path: ['store', 'org'], type: 'string' },
+  { env: 'CANHXA_SIMULATOR', path: ['simulator', 'enabled'], type: 'boolean' },
+  { env: 'CANHXA_SIMULATOR_SPEED', path: ['simulator', 'speed'], type: 'number' },
+];
+
+export function formatPath(path: ReadonlyArray<PropertyKey>): string {
+  let out = '';
+  for (const p of path) out += typeof p === 'number' ? `[${p}]` : out ? `.${String(p)}` : String(p);
+  return out || '(top level)';
+}
+
+function shown(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  const s = JSON.stringify(value);
+  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
+}
+
+/** A fix for each kind of schema issue; refinements below carry their own. */
+function fixFor(issue: z.core.$ZodIssue): string {
+  switch (issue.code) {
+    case 'unrecognized_keys':
+      return 'remove it or check its spelling against config/canhxa.example.yaml';
+    case 'invalid_type':
+      return issue.input === undefined ? 'add this required field' : `write a ${issue.expected} here`;
+    case 'invalid_value':
+      return `use one of: ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'too_small':
+    case 'too_big':
+      return 'bring the value into range';
+    case 'invalid_union':
+      return 'check the "kind" field and the fields that go with it';
+    default:
+      return 'correct the value as described';
+  }
+}
+
+function zodProblems(file: string, error: z.ZodError, prefix: PropertyKey[] = []): string[] {
+  return error.issues.map((issue) => {
+    const path = formatPath([...prefix, ...issue.path]);
+    if (issue.code === 'unrecognized_keys') {
+      return `${file}: ${formatPath([...prefix, ...issue.path, issue.keys[0] ?? ''])} — unknown key${issue.keys.length > 1 ? `s ${issue.keys.join(', ')}` : ''}. Fix: ${fixFor(issue)}.`;
+    }
+    const found = 'input' in issue ? ` (found ${shown(issue.input)})` : '';
+    return `${file}: ${path} — ${issue.message}${found}. Fix: ${fixFor(issue)}.`;
+  });
+}
+
+function readYaml(file: string, shownAs: string, problems: string[]): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    problems.push(`${shownAs}: cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)}). Fix: check the path and its permissions.`);
+    return undefined;
+  }
+  // With prettyErrors off, yaml leaves e.linePos unset: a LineCounter turns e.pos into line:col.
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { prettyErrors: false, lineCounter });
+  if (doc.errors.length > 0) {
+    for (const e of doc.errors) {
+      const pos = e.linePos?.[0] ?? lineCounter.linePos(e.pos[0]);
+      const at = `:${pos.line}:${pos.col}`;
+      problems.push(`${shownAs}${at} — YAML syntax: ${e.message.split('\n')[0]}. Fix: correct the indentation or quoting there.`);
+    }
+    return undefined;
+  }
+  return doc.toJS();
+}
+
+function setPath(obj: Record<string, unknown>, path: string[], value: unknown): void {
+  let cur = obj;
+  for (const key of path.slice(0, -1)) {
+    if (typeof cur[key] !== 'object' || cur[key] === null) cur[key] = {};
+    cur = cur[key] as Record<string, unknown>;
+  }
+  cur[path.at(-1)!] = value;
+}
+
+function applyEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv, problems: string[]): void {
+  for (const o of ENV_OVERRIDES) {
+    const v = env[o.env];
+    if (v === undefined || v === '') continue;
+    if (o.type === 'number') {
+      const n = Number(v);
+      if (!Number.isFinite(n)) problems.push(`env ${o.env}: "${v}" is not a number. Fix: set a number or unset it.`);
+      else setPath(raw, o.path, n);
+    } else if (o.type === 'boolean') {
+      if (!['true', 'false', '1', '0'].includes(v)) problems.push(`env ${o.env}: "${v}" is not true or false. Fix: set true or false.`);
+      else setPath(raw, o.path, v === 'true' || v === '1');
+    } else setPath(raw, o.path, v);
+  }
+}
+
+/** Checks that need the whole commune: references between sections, unique ids, known kinds. */
+export function communeProblems(file: string, c: CommuneFile): string[] {
+  const out: string[] = [];
+  const dupes = (items: ReadonlyArray<{ id?: string; username?: string }>, section: string) => {
+    const seen = new Map<string, number>();
+    items.forEach((it, i) => {
+      const key = it.id ?? it.username ?? '';
+      const first = seen.get(key);
+      if (first !== undefined)
+        out.push(`${file}: ${section}[${i}] — "${key}" is used again (first at ${section}[${first}]). Fix: give each a distinct id.`);
+      else seen.set(key, i);
+    });
+  };
+  dupes(c.hamlets, 'hamlets');
+  dupes(c.sites, 'sites');
+  dupes(c.devices, 'devices');
+  dupes(c.users, 'users');
+  dupes(c.kpiTargets, 'kpiTargets');
+  const hamlets = new Set(c.hamlets.map((h) => h.id));
+  const sites = new Set(c.sites.map((s) => s.id));
+  const devices = new Map(c.devices.map((d) => [d.id, d]));
+  const some = (set: Iterable<string>) => [...set].slice(0, 5).join(', ');
+  c.sites.forEach((s, i) => {
+    if (!hamlets.has(s.hamlet))
+      out.push(`${file}: sites[${i}].hamlet — "${s.hamlet}" is not a hamlet of this commune. Fix: use one of ${some(hamlets)}…`);
+    if (s.uplink !== undefined) {
+      const u = devices.get(s.uplink);
+      if (!u) out.push(`${file}: sites[${i}].uplink — "${s.uplink}" is not a device of this commune. Fix: add the uplink device or remove the field.`);
+      else if (!deviceTypes.get(u.type)?.isUplink)
+        out.push(`${file}: sites[${i}].uplink — "${s.uplink}" is a ${u.type}, not an uplink. Fix: name a device of type uplink.`);
+    }
+  });
+  c.devices.forEach((d, i) => {
+    if (!deviceTypes.has(d.type))
+      out.push(`${file}: devices[${i}].type — "${d.type}" is not a known device type. Fix: use one of ${[...deviceTypes.keys()].join(', ')}.`);
+    if (!sites.has(d.site))
+      out.push(`${file}: devices[${i}].site — "${d.site}" is not a site of this commune. Fix: use one of ${some(sites)}… or add the site.`);
+    if (d.behind !== undefined && !devices.has(d.behind))
+      out.push(`${file}: devices[${i}].behind — "${d.behind}" is not a device of this commune. Fix: name its gateway or uplink device.`);
+    if (d.behind === d.id) out.push(`${file}: devices[${i}].behind — a device cannot sit behind itself. Fix: remove the field.`);
+    if (d.commissionedAt !== undefined && d.commissionedAt < d.installedAt)
+      out.push(`${file}: devices[${i}].commissionedAt — ${d.commissionedAt} is before installedAt ${d.installedAt}. Fix: commission on or after installation.`);
+  });
+  c.kpiTargets.forEach((k, i) => {
+    if (!deviceTypes.has(k.deviceType))
+      out.push(`${file}: kpiTargets[${i}].deviceType — "${k.deviceType}" is not a known device type. Fix: use one of ${[...deviceTypes.keys()].join(', ')}.`);
+  });
+  return out;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+/**
+ * Reads the service file, applies environment overrides, validates it and every commune file.
+ * Throws ConfigError listing every problem; never returns a half-valid config.
+ */
+export function loadConfig(serviceFile: string, env: NodeJS.ProcessEnv = process.env): Config {
+  const problems: string[] = [];
+  const abs = resolve(serviceFile);
+  const base = dirname(abs);
+  const shownAs = (p: string) => relative(process.cwd(), p) || p;
+  const raw = readYaml(abs, shownAs(abs), problems) ?? {};
+  if (problems.length > 0) throw new ConfigError(problems);
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError([`${shownAs(abs)}: (top level) — must be a mapping of settings. Fix: start from config/canhxa.example.yaml.`]);
+  applyEnv(raw as Record<string, unknown>, env, problems);
+  const parsed = ServiceConfigSchema.safeParse(raw, { reportInput: true });
+  if (!parsed.success) problems.push(...zodProblems(shownAs(abs), parsed.error));
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
+  const service = parsed.data;
+  const communesDir = resolve(base, service.communesDir);
+  const communes: CommuneFile[] = [];
+  let files: string[] = [];
+  try {
+    files = readdirSync(communesDir).filter((f) => /\.ya?ml$/.test(f)).sort();
+  } catch {
+    problems.push(`${shownAs(abs)}: communesDir — folder "${shownAs(communesDir)}" cannot be read. Fix: point it at the folder of commune files.`);
+  }
+  if (files.length === 0 && problems.length === 0)
+    problems.push(`${shownAs(abs)}: communesDir — "${shownAs(communesDir)}" holds no commune file (*.yaml). Fix: add one, e.g. copy config/communes/ta-lai.yaml.`);
+  for (const f of files) {
+    const path = join(communesDir, f);
+    const rawCommune = readYaml(path, shownAs(path), problems);
+    if (rawCommune === undefined) continue;
+    const c = CommuneFileSchema.safeParse(rawCommune, { reportInput: true });
+    if (!c.success) problems.push(...zodProblems(shownAs(path), c.error));
+    else {
+      problems.push(...communeProblems(shownAs(path), c.data));
+      communes.push(c.data);
+    }
+  }
+  // Device ids are MQTT user names and user names are logins: both unique across the deployment.
+  const owner = new Map<string, string>();
+  for (const c of communes) {
+    if (owner.has(`commune:${c.commune.id}`)) problems.push(`commune id "${c.commune.id}" appears in two files. Fix: give each commune its own id.`);
+    owner.set(`commune:${c.commune.id}`, c.commune.id);
+    for (const key of [...c.devices.map((d) => `device:${d.id}`), ...c.users.map((u) => `user:${u.username}`)]) {
+      const prev = owner.get(key);
+      if (prev !== undefined && prev !== c.commune.id)
+        problems.push(`${key.replace(':', ' "')}" is used by communes ${prev} and ${c.commune.id}. Fix: prefix ids with the commune (e.g. "tl-").`);
+      owner.set(key, c.commune.id);
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return deepFreeze({
+    service,
+    communes,
+    paths: { serviceFile: abs, dataDir: resolve(base, service.dataDir), communesDir },
+  });
+}

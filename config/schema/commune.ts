@@ -1,0 +1,94 @@
+import { z } from 'zod';
+import { GeoPoint, Id, IsoDate, Text } from './common.ts';
+
+export const SITE_KINDS = ['ubnd', 'cultural-house', 'school', 'health-station', 'key-point', 'farm', 'police-post', 'other'] as const;
+export const ROLES = ['police', 'economics', 'technician', 'leader', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const HamletSchema = z.strictObject({
+  id: Id,
+  name: Text,
+  center: GeoPoint.optional(),
+});
+
+export const SiteSchema = z.strictObject({
+  id: Id,
+  name: Text,
+  kind: z.enum(SITE_KINDS),
+  hamlet: Id,
+  location: GeoPoint,
+  /** The device id of the internet line this site hangs off; devices here are unreachable when it is down. */
+  uplink: Id.optional(),
+  address: Text.optional(),
+});
+
+export const LivenessSchema = z.strictObject({
+  heartbeatIntervalSec: z.number().int().min(1).max(86_400),
+  graceSec: z.number().int().min(0).max(86_400),
+});
+
+export const DeviceSchema = z.strictObject({
+  id: Id,
+  /** A device type kind from services/device-types/registry.ts (checked after parsing). */
+  type: z.string(),
+  name: Text,
+  site: Id,
+  vendor: Text.optional(),
+  model: Text.optional(),
+  installedAt: IsoDate,
+  /** Uptime counts from this date; defaults to installedAt. */
+  commissionedAt: IsoDate.optional(),
+  contractor: Text.optional(),
+  /** The line of the commune plan that paid for this device, quoted so reports can trace money to uptime. */
+  budgetLine: Text.optional(),
+  /** Another device (gateway or uplink) this one depends on, overriding the site's uplink. */
+  behind: Id.optional(),
+  /** Overrides the device type's heartbeat interval and grace. */
+  liveness: LivenessSchema.optional(),
+  /** Extra text shown to technicians (pole number, access notes). */
+  notes: Text.optional(),
+});
+
+export const UserSchema = z.strictObject({
+  username: z.string().regex(/^[a-z0-9][a-z0-9._-]{2,63}$/, 'must be 3–64 lower-case letters, digits, dots, dashes'),
+  name: Text,
+  role: z.enum(ROLES),
+  /** scrypt hash made by `npm run hash-password`; when absent a one-time password is generated at first start. */
+  passwordHash: z
+    .string()
+    .regex(/^scrypt\$/, 'must be a hash made by "npm run hash-password" (starts with "scrypt$"), never a plain password')
+    .optional(),
+});
+
+export const KpiTargetSchema = z.strictObject({
+  id: Id,
+  name: Text,
+  /** Which devices the indicator covers. */
+  deviceType: z.string(),
+  measure: z.enum(['uptime', 'coverage']),
+  targetPct: z.number().min(0).max(100),
+  period: z.enum(['month', 'quarter', 'year']),
+  /** Where the indicator comes from in the plan (e.g. "Chỉ tiêu 9"). */
+  planRef: Text.optional(),
+});
+
+export const CommuneFileSchema = z.strictObject({
+  commune: z.strictObject({
+    id: Id,
+    name: Text,
+    province: Text,
+    center: GeoPoint,
+    plan: z.strictObject({ title: Text, source: Text.optional() }).optional(),
+  }),
+  hamlets: z.array(HamletSchema).min(1, 'a commune needs at least one hamlet (ấp)'),
+  sites: z.array(SiteSchema),
+  devices: z.array(DeviceSchema),
+  users: z.array(UserSchema).default([]),
+  kpiTargets: z.array(KpiTargetSchema).default([]),
+});
+
+export type CommuneFile = z.output<typeof CommuneFileSchema>;
+export type DeviceConfig = CommuneFile['devices'][number];
+export type SiteConfig = CommuneFile['sites'][number];
+export type HamletConfig = CommuneFile['hamlets'][number];
+export type UserConfig = CommuneFile['users'][number];

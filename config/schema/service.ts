@@ -1,0 +1,79 @@
+import { z } from 'zod';
+
+const Port = z.number().int().min(0).max(65_535);
+
+export const StoreConfigSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('sqlite') }),
+  z.strictObject({
+    kind: z.literal('influxdb'),
+    url: z.url(),
+    /** v1 database name (1.x) or v2 bucket (2.x/3.x, via its DBRP mapping). */
+    database: z.string().min(1),
+    /** v2/v3 API token; for 1.x with auth, "user:password". Never logged or returned by the API. */
+    token: z.string().optional(),
+    org: z.string().optional(),
+  }),
+]);
+
+export const ServiceConfigSchema = z.strictObject({
+  /** Where the SQLite file, spool and generated credentials live. */
+  dataDir: z.string().default('./data'),
+  /** Folder of commune files (one YAML per commune), relative to this file. */
+  communesDir: z.string().default('./communes'),
+  defaultLocale: z.enum(['vi', 'en']).default('vi'),
+  mqtt: z
+    .strictObject({
+      host: z.string().default('127.0.0.1'),
+      port: Port.default(1883),
+      /** Our limit, below MQTT's 256 MB: a heartbeat is a few hundred bytes. */
+      maxPayloadBytes: z.number().int().min(256).max(1_048_576).default(16_384),
+    })
+    .prefault({}),
+  api: z
+    .strictObject({
+      host: z.string().default('127.0.0.1'),
+      port: Port.default(8080),
+      /** Set true behind HTTPS so the session cookie is never sent in clear. */
+      cookieSecure: z.boolean().default(false),
+      sessionTtlHours: z.number().min(1).max(720).default(12),
+      /** Login attempts per 15 minutes per address and user name before refusal. */
+      loginAttemptsPer15Min: z.number().int().min(1).max(1000).default(10),
+    })
+    .prefault({}),
+  store: StoreConfigSchema.default({ kind: 'sqlite' }),
+  ingest: z
+    .strictObject({
+      batchMaxSize: z.number().int().min(1).max(50_000).default(500),
+      batchMaxDelayMs: z.number().int().min(1).max(10_000).default(200),
+      /** Rejected messages kept for inspection (oldest are pruned; counters are kept for ever). */
+      rejectsKept: z.number().int().min(100).max(1_000_000).default(10_000),
+    })
+    .prefault({}),
+  availability: z
+    .strictObject({
+      /** How often late heartbeats are looked for. */
+      checkIntervalMs: z.number().int().min(50).max(60_000).default(1000),
+      /** How often the service notes that it is alive, so a crash is bounded in the intervals. */
+      aliveIntervalMs: z.number().int().min(100).max(60_000).default(5000),
+    })
+    .prefault({}),
+  map: z
+    .strictObject({
+      /** Optional tile server, e.g. a commune's own; none by default so the map works offline. */
+      tileUrl: z.string().optional(),
+      attribution: z.string().optional(),
+    })
+    .prefault({}),
+  simulator: z
+    .strictObject({
+      enabled: z.boolean().default(false),
+      /** Speed-up for the demo: 1 is real time. */
+      speed: z.number().min(0.01).max(1000).default(1),
+      /** Share of devices that go offline now and then (0–1). */
+      flakyShare: z.number().min(0).max(1).default(0.15),
+    })
+    .prefault({}),
+});
+
+export type ServiceConfig = z.output<typeof ServiceConfigSchema>;
+export type StoreConfig = z.output<typeof StoreConfigSchema>;

@@ -1,0 +1,13 @@
+import type { DeviceType } from './device-type.ts';
+
+/** Free public Wi-Fi access point at a community house, school or health station. */
+export const wifiAp: DeviceType = {
+  kind: 'wifi-ap',
+  label: { vi: 'Điểm phát Wi-Fi công cộng', en: 'Public Wi-Fi access point' },
+  liveness: { heartbeatIntervalSec: 60, graceSec: 60 },
+  sleepy: false,
+  audience: ['technician', 'leader', 'admin'],
+  sensitive: false,
+  metrics: ['clientCount', 'throughputMbps', 'cpuPct'],
+  isUplink: false,
+};

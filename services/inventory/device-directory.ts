@@ -1,0 +1,71 @@
+import type { Config } from '../../config/load.ts';
+import type { CommuneFile, DeviceConfig } from '../../config/schema/commune.ts';
+import type { DeviceType } from '../device-types/device-type.ts';
+import { deviceType } from '../device-types/registry.ts';
+
+/** Everything the hot path needs about one device, resolved once at boot. */
+export interface DeviceInfo {
+  readonly id: string;
+  readonly communeId: string;
+  readonly type: DeviceType;
+  readonly name: string;
+  readonly siteId: string;
+  readonly hamletId: string;
+  /** The device this one depends on (its `behind`, else its site's uplink), if any. */
+  readonly upstreamId: string | null;
+  /** Devices that a gateway may report for (those whose `behind` names it). */
+  readonly reportsFor: readonly string[];
+  readonly heartbeatIntervalSec: number;
+  readonly graceSec: number;
+  /** Uptime counts from this instant (00:00 Asia/Ho_Chi_Minh on the commissioning date). */
+  readonly commissionedTs: number;
+  readonly config: DeviceConfig;
+}
+
+/** 00:00 in Vietnam (UTC+7, no DST) on an ISO date. */
+export function vnMidnightTs(isoDate: string): number {
+  return Date.parse(`${isoDate}T00:00:00+07:00`);
+}
+
+export class DeviceDirectory {
+  readonly byId: ReadonlyMap<string, DeviceInfo>;
+  readonly communes: ReadonlyMap<string, CommuneFile>;
+
+  constructor(config: Pick<Config, 'communes'>) {
+    const byId = new Map<string, DeviceInfo>();
+    const communes = new Map<string, CommuneFile>();
+    for (const c of config.communes) {
+      communes.set(c.commune.id, c);
+      const sites = new Map(c.sites.map((s) => [s.id, s]));
+      for (const d of c.devices) {
+        const site = sites.get(d.site)!;
+        const type = deviceType(d.type);
+        const siteUplink = site.uplink !== undefined && site.uplink !== d.id ? site.uplink : null;
+        byId.set(d.id, {
+          id: d.id,
+          communeId: c.commune.id,
+          type,
+          name: d.name,
+          siteId: d.site,
+          hamletId: site.hamlet,
+          upstreamId: d.behind ?? siteUplink,
+          reportsFor: c.devices.filter((o) => o.behind === d.id).map((o) => o.id),
+          heartbeatIntervalSec: d.liveness?.heartbeatIntervalSec ?? type.liveness.heartbeatIntervalSec,
+          graceSec: d.liveness?.graceSec ?? type.liveness.graceSec,
+          commissionedTs: vnMidnightTs(d.commissionedAt ?? d.installedAt),
+          config: d,
+        });
+      }
+    }
+    this.byId = byId;
+    this.communes = communes;
+  }
+
+  get(id: string): DeviceInfo | undefined {
+    return this.byId.get(id);
+  }
+
+  all(): IterableIterator<DeviceInfo> {
+    return this.byId.values();
+  }
+}

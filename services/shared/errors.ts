@@ -1,0 +1,45 @@
+/**
+ * Every error a person can see has a stable code, an HTTP status and an i18n key (`error.<code>`).
+ * A test checks each code has Vietnamese and English text.
+ */
+export const ERROR_CODES = {
+  CX_BAD_REQUEST: { status: 400, key: 'error.CX_BAD_REQUEST' },
+  CX_UNAUTHENTICATED: { status: 401, key: 'error.CX_UNAUTHENTICATED' },
+  CX_BAD_LOGIN: { status: 401, key: 'error.CX_BAD_LOGIN' },
+  CX_FORBIDDEN: { status: 403, key: 'error.CX_FORBIDDEN' },
+  CX_NOT_FOUND: { status: 404, key: 'error.CX_NOT_FOUND' },
+  CX_TOO_MANY_LOGINS: { status: 429, key: 'error.CX_TOO_MANY_LOGINS' },
+  CX_STORE_UNAVAILABLE: { status: 503, key: 'error.CX_STORE_UNAVAILABLE' },
+  CX_INTERNAL: { status: 500, key: 'error.CX_INTERNAL' },
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export class CxError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly key: string;
+  readonly params: Readonly<Record<string, string | number>>;
+  readonly fields?: Readonly<Record<string, string>>;
+  constructor(
+    code: ErrorCode,
+    message: string,
+    opts: { cause?: unknown; params?: Record<string, string | number>; fields?: Record<string, string> } = {},
+  ) {
+    super(message, { cause: opts.cause });
+    this.name = 'CxError';
+    this.code = code;
+    this.status = ERROR_CODES[code].status;
+    this.key = ERROR_CODES[code].key;
+    this.params = opts.params ?? {};
+    if (opts.fields) this.fields = opts.fields;
+  }
+}
+
+/** The store could not take or give data; callers spool and retry, never drop. */
+export class StoreError extends CxError {
+  constructor(what: string, opts: { cause?: unknown } = {}) {
+    super('CX_STORE_UNAVAILABLE', `store: ${what}`, opts);
+    this.name = 'StoreError';
+  }
+}

@@ -1,0 +1,74 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+
+export type Db = Database.Database;
+
+/**
+ * The relational store: inventory, users, sessions, state intervals, rejects, audit. Append-only
+ * migrations; each runs once, in order, recorded in `schema_migrations`.
+ */
+const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE communes (id TEXT PRIMARY KEY, name TEXT NOT NULL, doc TEXT NOT NULL);
+   CREATE TABLE devices (
+     id TEXT PRIMARY KEY, commune_id TEXT NOT NULL, type TEXT NOT NULL, name TEXT NOT NULL,
+     site_id TEXT NOT NULL, doc TEXT NOT NULL);
+   CREATE TABLE device_credentials (
+     device_id TEXT PRIMARY KEY, password_hash TEXT NOT NULL, created_ts INTEGER NOT NULL);
+   CREATE TABLE users (
+     username TEXT PRIMARY KEY, commune_id TEXT NOT NULL, name TEXT NOT NULL, role TEXT NOT NULL,
+     password_hash TEXT NOT NULL, updated_ts INTEGER NOT NULL);
+   CREATE TABLE sessions (
+     token_hash TEXT PRIMARY KEY, username TEXT NOT NULL, created_ts INTEGER NOT NULL, expires_ts INTEGER NOT NULL);
+   CREATE TABLE state_intervals (
+     id INTEGER PRIMARY KEY, commune_id TEXT NOT NULL, device_id TEXT NOT NULL, state TEXT NOT NULL,
+     reason TEXT NOT NULL, params TEXT, start_ts INTEGER NOT NULL, end_ts INTEGER);
+   CREATE INDEX state_intervals_device ON state_intervals (device_id, start_ts);
+   CREATE UNIQUE INDEX state_intervals_open ON state_intervals (device_id) WHERE end_ts IS NULL;
+   CREATE TABLE device_status (
+     device_id TEXT PRIMARY KEY, commune_id TEXT NOT NULL, state TEXT NOT NULL, reason TEXT NOT NULL,
+     params TEXT, since_ts INTEGER NOT NULL, last_heard_ts INTEGER, last_heartbeat_ts INTEGER, last_heartbeat TEXT);
+   CREATE TABLE device_events (
+     id INTEGER PRIMARY KEY, commune_id TEXT NOT NULL, device_id TEXT NOT NULL, ts INTEGER NOT NULL,
+     received_ts INTEGER NOT NULL, type TEXT NOT NULL, severity TEXT NOT NULL, detail TEXT);
+   CREATE INDEX device_events_device ON device_events (device_id, ts);
+   CREATE TABLE rejects (
+     id INTEGER PRIMARY KEY, ts INTEGER NOT NULL, source TEXT NOT NULL, reason TEXT NOT NULL,
+     commune_id TEXT, device_id TEXT, client_id TEXT, topic TEXT, detail TEXT, payload TEXT);
+   CREATE INDEX rejects_device ON rejects (device_id, id);
+   CREATE TABLE reject_counts (
+     source TEXT NOT NULL, reason TEXT NOT NULL, device_id TEXT NOT NULL, count INTEGER NOT NULL,
+     last_ts INTEGER NOT NULL, PRIMARY KEY (source, reason, device_id));
+   CREATE TABLE service_runs (
+     id INTEGER PRIMARY KEY, started_ts INTEGER NOT NULL, alive_ts INTEGER NOT NULL, stopped_ts INTEGER);
+   CREATE TABLE audit_log (
+     id INTEGER PRIMARY KEY, ts INTEGER NOT NULL, username TEXT NOT NULL, role TEXT NOT NULL,
+     action TEXT NOT NULL, target TEXT NOT NULL, commune_id TEXT);`,
+];
+
+export function openDb(file: string): Db {
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  const db = new Database(file);
+  // WAL lets the API read while ingest writes; NORMAL sync is durable across a process crash
+  // (only an OS crash can lose the last transactions), which is the failure we must survive.
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('busy_timeout = 5000');
+  db.pragma('foreign_keys = ON');
+  migrate(db);
+  return db;
+}
+
+function migrate(db: Db): void {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_ts INTEGER NOT NULL)');
+  const done = new Set(
+    db.prepare('SELECT version FROM schema_migrations').pluck().all() as number[],
+  );
+  MIGRATIONS.forEach((sql, i) => {
+    if (done.has(i + 1)) return;
+    db.transaction(() => {
+      db.exec(sql);
+      db.prepare('INSERT INTO schema_migrations (version, applied_ts) VALUES (?, ?)').run(i + 1, Date.now());
+    })();
+  });
+}
