@@ -73,13 +73,19 @@ function fixFor(issue: z.core.$ZodIssue): string {
   }
 }
 
+/** Settings whose values are never echoed in problems. */
+const SECRET_KEYS: ReadonlySet<PropertyKey> = new Set(['passwordHash', 'token']);
+
 function zodProblems(file: string, error: z.ZodError, prefix: PropertyKey[] = []): string[] {
   return error.issues.map((issue) => {
     const path = formatPath([...prefix, ...issue.path]);
     if (issue.code === 'unrecognized_keys') {
       return `${file}: ${formatPath([...prefix, ...issue.path, issue.keys[0] ?? ''])} — unknown key${issue.keys.length > 1 ? `s ${issue.keys.join(', ')}` : ''}. Fix: ${fixFor(issue)}.`;
     }
-    const found = 'input' in issue ? ` (found ${shown(issue.input)})` : '';
+    // A plain password typed into passwordHash (or a token) must not end up in logs.
+    const secret = SECRET_KEYS.has(issue.path.at(-1) ?? '');
+    const found =
+      'input' in issue ? ` (found ${secret ? 'a value not shown here' : shown(issue.input)})` : '';
     return `${file}: ${path} — ${issue.message}${found}. Fix: ${fixFor(issue)}.`;
   });
 }

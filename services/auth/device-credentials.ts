@@ -23,7 +23,7 @@ export class DeviceCredentials {
   }
 
   async set(deviceId: string, password: string, now = Date.now()): Promise<void> {
-    const hash = await hashPassword(password);
+    const hash = await hashPassword(password, 'device');
     this.db
       .prepare(
         `INSERT INTO device_credentials (device_id, password_hash, created_ts) VALUES (?, ?, ?)

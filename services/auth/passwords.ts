@@ -8,13 +8,22 @@ const scrypt = promisify(scryptCb) as (pw: string, salt: Buffer, len: number, op
  * 32 MiB so a reconnect storm of devices fits a small server) and a 16-byte salt.
  * Format: scrypt$N$r$p$saltB64$hashB64, self-describing so parameters can rise later.
  */
-const PARAMS = { N: 2 ** 15, r: 8, p: 1 };
+const PARAMS = {
+  /** People's passwords: slow, so a stolen database resists guessing. */
+  person: { N: 2 ** 15, r: 8, p: 1 },
+  /**
+   * Generated device secrets carry ~79 bits of entropy, so guessing is hopeless at any cost;
+   * 2^12 keeps first start and reconnect storms cheap on a small server.
+   */
+  device: { N: 2 ** 12, r: 8, p: 1 },
+} as const;
 const KEY_LEN = 32;
 
-export async function hashPassword(password: string): Promise<string> {
+export async function hashPassword(password: string, kind: keyof typeof PARAMS = 'person'): Promise<string> {
+  const params = PARAMS[kind];
   const salt = randomBytes(16);
-  const key = await scrypt(password.normalize('NFC'), salt, KEY_LEN, { ...PARAMS, maxmem: 64 * 1024 * 1024 });
-  return `scrypt$${PARAMS.N}$${PARAMS.r}$${PARAMS.p}$${salt.toString('base64')}$${key.toString('base64')}`;
+  const key = await scrypt(password.normalize('NFC'), salt, KEY_LEN, { ...params, maxmem: 64 * 1024 * 1024 });
+  return `scrypt$${params.N}$${params.r}$${params.p}$${salt.toString('base64')}$${key.toString('base64')}`;
 }
 
 /** True when the password matches; false for a wrong password or a malformed hash. Never throws. */

@@ -19,6 +19,18 @@ export interface Reject {
 
 const PAYLOAD_KEPT_BYTES = 4096;
 
+export interface RejectRow {
+  id: number;
+  ts: number;
+  source: RejectSource;
+  reason: string;
+  communeId: string | null;
+  deviceId: string | null;
+  clientId: string | null;
+  topic: string | null;
+  detail: string | null;
+}
+
 /**
  * Counts every refusal per (source, reason, device) for ever and keeps the latest `kept` in full,
  * so a flood of garbage cannot fill the disk but is never invisible.
@@ -71,17 +83,15 @@ export class RejectLog {
     this.db.prepare('DELETE FROM rejects WHERE id <= (SELECT MAX(id) FROM rejects) - ?').run(this.kept);
   }
 
-  latest(opts: { limit: number; deviceIds?: ReadonlySet<string> }): Array<Record<string, unknown>> {
+  /** Newest first; `keep` filters before the limit is applied (bounded scan of 20× the limit). */
+  latest(limit: number, keep: (row: RejectRow) => boolean = () => true): RejectRow[] {
     const rows = this.db
       .prepare(
         `SELECT id, ts, source, reason, commune_id AS communeId, device_id AS deviceId, client_id AS clientId,
-                topic, detail, payload FROM rejects ORDER BY id DESC LIMIT ?`,
+                topic, detail FROM rejects ORDER BY id DESC LIMIT ?`,
       )
-      .all(opts.deviceIds ? opts.limit * 4 : opts.limit) as Array<Record<string, unknown>>;
-    const visible = opts.deviceIds
-      ? rows.filter((r) => r.deviceId === null || opts.deviceIds!.has(r.deviceId as string))
-      : rows;
-    return visible.slice(0, opts.limit);
+      .all(limit * 20) as RejectRow[];
+    return rows.filter(keep).slice(0, limit);
   }
 
   counts(): Array<{ source: string; reason: string; deviceId: string; count: number; lastTs: number }> {

@@ -38,8 +38,14 @@ export class CxError extends Error {
 
 /** The store could not take or give data; callers spool and retry, never drop. */
 export class StoreError extends CxError {
-  constructor(what: string, opts: { cause?: unknown } = {}) {
-    super('CX_STORE_UNAVAILABLE', `store: ${what}`, opts);
+  /** The HTTP status a remote store (InfluxDB) answered, if it answered; `status` stays ours (503). */
+  readonly upstreamStatus?: number;
+  /** The remote store's answer, whole (e.g. "partial write: field type conflict…"), so a caller can quarantine. */
+  readonly upstreamBody?: string;
+  constructor(what: string, opts: { cause?: unknown; upstreamStatus?: number; upstreamBody?: string } = {}) {
+    super('CX_STORE_UNAVAILABLE', `store: ${what}`, { cause: opts.cause });
     this.name = 'StoreError';
+    if (opts.upstreamStatus !== undefined) this.upstreamStatus = opts.upstreamStatus;
+    if (opts.upstreamBody !== undefined) this.upstreamBody = opts.upstreamBody;
   }
 }

@@ -28,7 +28,7 @@ export async function startInfluxd(): Promise<RunningInfluxd> {
     throw new Error(`InfluxDB server not found at ${INFLUXD_BIN}. Install it: ${INFLUXD_INSTALL}`);
   }
   const dir = mkdtempSync(join(tmpdir(), 'canhxa-influxd-'));
-  const [httpPort, rpcPort] = await freePorts(2);
+  const [httpPort = 0, rpcPort = 0] = await freePorts(2);
   const configFile = join(dir, 'influxdb.conf');
   writeFileSync(configFile, configText(dir, httpPort, rpcPort));
   const logFile = join(dir, 'influxd.log');
@@ -104,7 +104,9 @@ async function waitForPing(url: string, child: ChildProcess, logFile: string): P
   let last = 'no answer';
   while (Date.now() < deadline) {
     if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`influxd exited (${child.exitCode ?? child.signalCode}) before it was ready:\n${tail(logFile)}`);
+      throw new Error(
+        `influxd exited (${child.exitCode ?? child.signalCode}) before it was ready:\n${tail(logFile)}`,
+      );
     }
     try {
       const res = await fetch(`${url}/ping`, { signal: AbortSignal.timeout(1000) });
@@ -115,7 +117,9 @@ async function waitForPing(url: string, child: ChildProcess, logFile: string): P
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`influxd did not answer ${url}/ping within ${READY_TIMEOUT_MS} ms (${last}):\n${tail(logFile)}`);
+  throw new Error(
+    `influxd did not answer ${url}/ping within ${READY_TIMEOUT_MS} ms (${last}):\n${tail(logFile)}`,
+  );
 }
 
 async function kill(child: ChildProcess): Promise<void> {
@@ -161,4 +165,11 @@ function once(fn: () => Promise<void>): () => Promise<void> {
     p ??= fn();
     return p;
   };
+}
+
+/** Drops a test database; used as the conformance suite's cleanup. */
+export async function dropDatabase(url: string, database: string): Promise<void> {
+  const q = `DROP DATABASE "${database.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+  const res = await fetch(`${url}/query`, { method: 'POST', body: new URLSearchParams({ q }) });
+  if (res.status !== 200) throw new Error(`${q}: HTTP ${res.status} ${await res.text()}`);
 }

@@ -1,0 +1,95 @@
+/** Thin client for the same-origin JSON API (cookie session `cx_session`). Errors are `{ code, message, params? }`. */
+import type {
+  Commune,
+  Device,
+  DeviceDetail,
+  HistoryInterval,
+  IngestStats,
+  Params,
+  PublicConfig,
+  Reading,
+  RejectEntry,
+  User,
+} from './types.ts';
+
+/** `code` is an ERROR_CODES key from services/shared/errors.ts, or CX_NETWORK when the server was not reached. */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly params: Params;
+  readonly fields?: Record<string, string>;
+  constructor(status: number, code: string, message: string, params: Params = {}, fields?: Record<string, string>) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+    this.params = params;
+    if (fields) this.fields = fields;
+  }
+}
+
+let unauthenticated: (() => void) | null = null;
+
+/** Called when a request made with a session gets 401 (the session expired or was revoked). */
+export function onUnauthenticated(fn: () => void): void {
+  unauthenticated = fn;
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    console.warn('api: response is not JSON', err);
+    return null;
+  }
+}
+
+async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(path, {
+      method,
+      credentials: 'same-origin',
+      headers: body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
+      body: body === undefined ? null : JSON.stringify(body),
+    });
+  } catch (err) {
+    throw new ApiError(0, 'CX_NETWORK', `${method} ${path}: ${String(err)}`);
+  }
+  if (res.status === 204) return undefined as T;
+  const text = await res.text();
+  const data = text ? parseJson(text) : null;
+  if (!res.ok) {
+    const e = (data ?? {}) as { code?: string; message?: string; params?: Params; fields?: Record<string, string> };
+    const code = e.code ?? (res.status === 401 ? 'CX_UNAUTHENTICATED' : 'CX_INTERNAL');
+    if (res.status === 401 && !path.startsWith('/api/auth/')) unauthenticated?.();
+    throw new ApiError(res.status, code, e.message ?? `${method} ${path}: HTTP ${res.status}`, e.params, e.fields);
+  }
+  return data as T;
+}
+
+function qs(params: Record<string, string | number | undefined>): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined) q.set(k, String(v));
+  const s = q.toString();
+  return s ? `?${s}` : '';
+}
+
+const enc = encodeURIComponent;
+
+export const api = {
+  login: (username: string, password: string) =>
+    request<{ user: User }>('POST', '/api/auth/login', { username, password }),
+  logout: () => request<void>('POST', '/api/auth/logout'),
+  me: () => request<{ user: User }>('GET', '/api/auth/me'),
+  publicConfig: () => request<PublicConfig>('GET', '/api/config/public'),
+  communes: () => request<Commune[]>('GET', '/api/communes'),
+  devices: () => request<Device[]>('GET', '/api/devices'),
+  device: (id: string) => request<DeviceDetail>('GET', `/api/devices/${enc(id)}`),
+  history: (id: string, fromTs?: number, toTs?: number) =>
+    request<HistoryInterval[]>('GET', `/api/devices/${enc(id)}/history${qs({ fromTs, toTs })}`),
+  telemetry: (id: string, metric?: string, fromTs?: number, toTs?: number) =>
+    request<Reading[]>('GET', `/api/devices/${enc(id)}/telemetry${qs({ metric, fromTs, toTs })}`),
+  ingestStats: () => request<IngestStats>('GET', '/api/ingest/stats'),
+  ingestRejects: (limit = 50) => request<RejectEntry[]>('GET', `/api/ingest/rejects${qs({ limit })}`),
+};

@@ -1,0 +1,63 @@
+/** Top bar: brand and commune, the role's navigation, live-stream status, user, language, sign out. */
+import { t } from '../i18n.ts';
+import { navPages, type PageId } from '../roles.ts';
+import { href } from '../router.ts';
+import { app } from '../store.ts';
+import { h } from './dom.ts';
+import { icon } from './icons.ts';
+import { langSwitch } from './lang-switch.ts';
+
+const NAV_LABEL: Record<PageId, () => string> = {
+  overview: () => t('nav.overview'),
+  map: () => t('nav.map'),
+  ingest: () => t('nav.ingest'),
+  device: () => t('nav.devices'),
+};
+
+export function liveIndicator(): HTMLElement {
+  const s = app.live;
+  const label = s === 'live' ? t('live.on') : s === 'lost' ? t('live.lost') : t('live.connecting');
+  return h('span', { class: `live live-${s}`, role: 'status', title: label }, icon('live'), h('span', { class: 'live-text' }, label));
+}
+
+export function header(active: PageId | null, onLogout: () => void): HTMLElement {
+  const user = app.user;
+  const commune = app.communes.find((c) => c.id === user?.communeId) ?? app.communes[0];
+  const nav = user
+    ? h(
+        'nav',
+        { class: 'nav', 'aria-label': t('nav.label') },
+        navPages(user.role).map((p) =>
+          h('a', { href: href(p), class: p === active ? 'active' : '', 'aria-current': p === active ? 'page' : null, 'data-nav': p }, NAV_LABEL[p]()),
+        ),
+      )
+    : null;
+  return h(
+    'header',
+    { class: 'topbar' },
+    h(
+      'div',
+      { class: 'topbar-inner' },
+      h(
+        'a',
+        { class: 'brand', href: '#/' },
+        icon('shield'),
+        h('span', { class: 'brand-name' }, 'Canh Xã'),
+        commune ? h('span', { class: 'brand-sub' }, commune.name) : null,
+      ),
+      nav,
+      h(
+        'div',
+        { class: 'topbar-tools' },
+        user ? h('span', { id: 'live-slot' }, liveIndicator()) : null,
+        user
+          ? h('span', { class: 'user', title: user.username }, h('span', { class: 'user-name' }, user.name), h('span', { class: 'user-role' }, t(`role.${user.role}`)))
+          : null,
+        langSwitch(),
+        user
+          ? h('button', { type: 'button', class: 'btn-icon', title: t('auth.logout'), 'aria-label': t('auth.logout'), onclick: onLogout }, icon('logout'))
+          : null,
+      ),
+    ),
+  );
+}

@@ -1,0 +1,100 @@
+/** The app's shared state: who is signed in, the commune directory and the live device list. */
+import { api } from './api.ts';
+import { connectStream, type LiveStatus } from './sse.ts';
+import type { Commune, Device, HeardEvent, PublicConfig, StateEvent, User } from './types.ts';
+
+export type Change = { kind: 'devices' } | { kind: 'device'; id: string } | { kind: 'live' };
+
+export const app = {
+  user: null as User | null,
+  config: { defaultLocale: 'vi', map: {} } as PublicConfig,
+  communes: [] as Commune[],
+  devices: new Map<string, Device>(),
+  live: 'connecting' as LiveStatus,
+  loaded: false,
+};
+
+const listeners = new Set<(c: Change) => void>();
+
+export function subscribe(fn: (c: Change) => void): () => void {
+  listeners.add(fn);
+  return () => listeners.delete(fn);
+}
+
+function emit(c: Change): void {
+  for (const fn of listeners) fn(c);
+}
+
+export async function loadDirectory(): Promise<void> {
+  const [communes, devices] = await Promise.all([api.communes(), api.devices()]);
+  app.communes = communes;
+  app.devices = new Map(devices.map((d) => [d.id, d]));
+  app.loaded = true;
+  emit({ kind: 'devices' });
+}
+
+async function refreshDevices(): Promise<void> {
+  try {
+    const devices = await api.devices();
+    app.devices = new Map(devices.map((d) => [d.id, d]));
+    emit({ kind: 'devices' });
+  } catch (err) {
+    console.warn('store: resync failed', err);
+  }
+}
+
+function applyState(e: StateEvent): void {
+  const d = app.devices.get(e.deviceId);
+  if (!d) {
+    // A device we have not listed yet (added to the commune file since): fetch the list again.
+    void refreshDevices();
+    return;
+  }
+  d.state = e.state;
+  d.reason = e.reason;
+  d.params = e.params ?? {};
+  d.sinceTs = e.sinceTs;
+  if (e.lastHeardTs !== undefined) d.lastHeardTs = e.lastHeardTs;
+  emit({ kind: 'device', id: d.id });
+}
+
+function applyHeard(e: HeardEvent): void {
+  const d = app.devices.get(e.deviceId);
+  if (!d || (d.lastHeardTs !== null && d.lastHeardTs >= e.ts)) return;
+  d.lastHeardTs = e.ts;
+  emit({ kind: 'device', id: d.id });
+}
+
+let closeStream: (() => void) | null = null;
+
+export function startLive(): void {
+  closeStream?.();
+  closeStream = connectStream({
+    state: applyState,
+    heard: applyHeard,
+    status: (s) => {
+      app.live = s;
+      emit({ kind: 'live' });
+    },
+    resync: () => void refreshDevices(),
+  });
+}
+
+export function stopLive(): void {
+  closeStream?.();
+  closeStream = null;
+}
+
+export function signOutLocally(): void {
+  stopLive();
+  app.user = null;
+  app.communes = [];
+  app.devices = new Map();
+  app.loaded = false;
+}
+
+export function hamletsById(): Map<string, { name: string; communeId: string }> {
+  const m = new Map<string, { name: string; communeId: string }>();
+  for (const c of app.communes) for (const h of c.hamlets) m.set(h.id, { name: h.name, communeId: c.id });
+  return m;
+}

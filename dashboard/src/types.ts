@@ -1,0 +1,140 @@
+/** Shapes of the JSON the API returns (see services/api). Timestamps are epoch ms UTC. */
+
+export const STATES = ['up', 'degraded', 'down', 'unreachable', 'maintenance', 'unknown'] as const;
+export type DeviceState = (typeof STATES)[number];
+
+export type Role = 'police' | 'economics' | 'technician' | 'leader' | 'admin';
+
+export type Params = Record<string, string | number | boolean | null | undefined>;
+
+export interface User {
+  username: string;
+  name: string;
+  role: Role;
+  communeId: string;
+}
+
+export interface PublicConfig {
+  defaultLocale: string;
+  map: { tileUrl?: string; attribution?: string };
+}
+
+export interface GeoPoint {
+  lat: number;
+  lon: number;
+}
+
+export interface Hamlet {
+  id: string;
+  name: string;
+  center?: GeoPoint;
+}
+
+export interface Site {
+  id: string;
+  name: string;
+  kind: string;
+  hamlet: string;
+  location: GeoPoint;
+  uplink?: string;
+}
+
+export interface Commune {
+  id: string;
+  name: string;
+  province: string;
+  center: GeoPoint;
+  hamlets: Hamlet[];
+  sites: Site[];
+}
+
+export interface Device {
+  id: string;
+  communeId: string;
+  type: string;
+  typeLabel: { vi: string; en: string };
+  name: string;
+  siteId: string;
+  siteName: string;
+  hamletId: string;
+  hamletName: string;
+  location: GeoPoint;
+  vendor?: string;
+  model?: string;
+  /** ISO date (2026-03-15) or epoch ms. */
+  installedAt: string | number;
+  commissionedAt?: string | number;
+  contractor?: string;
+  budgetLine?: string;
+  state: DeviceState;
+  reason: string;
+  params: Params;
+  sinceTs: number;
+  lastHeardTs: number | null;
+  lastHeartbeatTs: number | null;
+}
+
+export type ReadingValue = number | string | boolean | null;
+
+export interface Reading {
+  metric: string;
+  ts: number;
+  value: ReadingValue;
+}
+
+export interface DeviceDetail extends Device {
+  lastHeartbeat: Record<string, unknown> | null;
+  latest: Reading[];
+  upstreamId: string | null;
+}
+
+export interface HistoryInterval {
+  state: DeviceState;
+  reason: string;
+  params: Params;
+  startTs: number;
+  endTs: number | null;
+}
+
+export interface IngestStats {
+  accepted: number;
+  rejected: number;
+  batches: number;
+  rejectsByReason: { source: string; reason: string; deviceId: string | null; count: number; lastTs: number }[];
+  store: { kind: string; ok: boolean; pending: number; lastWriteTs: number | null; lastError: string | null };
+  broker: {
+    clientsConnected: number;
+    connectsAccepted: number;
+    refused: Record<string, number>;
+    publishesAccepted: number;
+  };
+}
+
+export interface RejectEntry {
+  id: number | string;
+  ts: number;
+  source: string;
+  reason: string;
+  communeId: string | null;
+  deviceId: string | null;
+  clientId: string | null;
+  topic: string | null;
+  detail: string | null;
+}
+
+/** `state` event on /api/stream. */
+export interface StateEvent {
+  deviceId: string;
+  communeId: string;
+  state: DeviceState;
+  reason: string;
+  params: Params;
+  sinceTs: number;
+  lastHeardTs: number | null;
+}
+
+/** `heard` event on /api/stream (throttled server-side). */
+export interface HeardEvent {
+  deviceId: string;
+  ts: number;
+}

@@ -1,0 +1,98 @@
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import helmet from 'helmet';
+import { CxError } from '../shared/errors.ts';
+import { localeFrom, t } from '../shared/i18n/index.ts';
+import type { ApiDeps } from './deps.ts';
+import { openApiDocument } from './openapi.ts';
+import { allows, type RouteSpec } from './route.ts';
+import { SESSION_COOKIE } from './routes/auth.ts';
+import { ROUTES } from './routes/registry.ts';
+
+const DASHBOARD_DIST = join(dirname(fileURLToPath(import.meta.url)), '../../dashboard/dist');
+
+function parseCookies(header: string | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const part of header?.split(';') ?? []) {
+    const i = part.indexOf('=');
+    if (i > 0) out[part.slice(0, i).trim()] = decodeURIComponent(part.slice(i + 1).trim());
+  }
+  return out;
+}
+
+/** zod issues → { "path.to.field": i18n key } so the dashboard can show a message beside the field. */
+function fieldErrors(issues: ReadonlyArray<{ path: PropertyKey[]; code: string }>): Record<string, string> {
+  return Object.fromEntries(issues.map((i) => [i.path.map(String).join('.') || '(body)', `validation.${i.code}`]));
+}
+
+function mount(app: express.Express, deps: ApiDeps, spec: RouteSpec): void {
+  app[spec.method](spec.path, async (req: Request, res: Response) => {
+    const token = parseCookies(req.headers.cookie)[SESSION_COOKIE];
+    (req as Request & { cookies: Record<string, string> }).cookies = token ? { [SESSION_COOKIE]: token } : {};
+    const username = token ? deps.sessions.lookup(token) : undefined;
+    const user = username ? deps.users.get(username) : undefined;
+    if (spec.access !== 'public' && !user) throw new CxError('CX_UNAUTHENTICATED', 'not signed in');
+    if (!allows(spec.access, user)) {
+      deps.log.info({ username: user?.username, role: user?.role, path: spec.path }, 'access refused');
+      throw new CxError('CX_FORBIDDEN', `role ${user?.role} may not ${spec.method} ${spec.path}`);
+    }
+    const query = spec.query ? spec.query.safeParse(req.query) : { success: true as const, data: req.query };
+    const body = spec.body ? spec.body.safeParse(req.body ?? {}) : { success: true as const, data: undefined };
+    if (!query.success || !body.success) {
+      const issues = [...(query.success ? [] : query.error.issues), ...(body.success ? [] : body.error.issues)];
+      throw new CxError('CX_BAD_REQUEST', 'invalid input', { fields: fieldErrors(issues) });
+    }
+    const result = await spec.handle({ deps, user, query: query.data, body: body.data, params: req.params as Record<string, string>, req, res });
+    if (result === res || res.headersSent) return;
+    if (result === undefined) res.end();
+    else res.json(result);
+  });
+}
+
+/** The Express app: every route from the registry, the OpenAPI document, the dashboard. */
+export function createApiApp(deps: ApiDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(
+    helmet({
+      // The dashboard loads only its own bundle; map tiles, when configured, come from one origin.
+      contentSecurityPolicy: {
+        directives: {
+          'img-src': ["'self'", 'data:', ...(deps.config.service.map.tileUrl ? [new URL(deps.config.service.map.tileUrl.replace(/\{[a-z]\}/g, 'a')).origin] : [])],
+          'upgrade-insecure-requests': deps.config.service.api.cookieSecure ? [] : null,
+        },
+      },
+      strictTransportSecurity: deps.config.service.api.cookieSecure,
+    }),
+  );
+  app.use(express.json({ limit: '32kb' }));
+  const openapi = openApiDocument(ROUTES);
+  app.get('/api/openapi.json', (_req, res) => {
+    res.json(openapi);
+  });
+  for (const spec of ROUTES) mount(app, deps, spec);
+  app.use('/api', () => {
+    throw new CxError('CX_NOT_FOUND', 'no such API route');
+  });
+  if (existsSync(DASHBOARD_DIST)) {
+    app.use(express.static(DASHBOARD_DIST, { index: 'index.html', maxAge: '1h' }));
+    app.get('/{*path}', (_req, res) => res.sendFile(join(DASHBOARD_DIST, 'index.html')));
+  }
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const locale = localeFrom(req.headers['accept-language'], req.query.lang as string | undefined);
+    const parseError = (err as { type?: string }).type === 'entity.parse.failed' || (err as { type?: string }).type === 'entity.too.large';
+    const cx = err instanceof CxError ? err : parseError ? new CxError('CX_BAD_REQUEST', 'unreadable body', { cause: err }) : null;
+    if (!cx) deps.log.error({ err, path: req.path }, 'request failed');
+    const e = cx ?? new CxError('CX_INTERNAL', 'internal error', { cause: err });
+    if (res.headersSent) return res.end();
+    res.status(e.status).json({
+      code: e.code,
+      message: t(locale, e.key, e.params),
+      ...(Object.keys(e.params).length ? { params: e.params } : {}),
+      ...(e.fields ? { fields: e.fields } : {}),
+    });
+  });
+  return app;
+}

@@ -1,0 +1,35 @@
+import type { Config } from '../../config/load.ts';
+import type { AvailabilityEngine } from '../availability/engine.ts';
+import type { IntervalLog } from '../availability/interval-log.ts';
+import type { LoginThrottle } from '../auth/login-throttle.ts';
+import type { Sessions } from '../auth/sessions.ts';
+import type { Users } from '../auth/users.ts';
+import type { Ingest } from '../ingest/ingest.ts';
+import type { RejectLog } from '../ingest/reject-log.ts';
+import type { DeviceDirectory } from '../inventory/device-directory.ts';
+import type { EventBus } from '../shared/bus.ts';
+import type { Logger } from '../shared/logger.ts';
+import type { Db } from '../store/db.ts';
+import type { Store } from '../store/store.ts';
+import type { AuditLog } from './audit.ts';
+
+/** Everything the routes may touch, passed in explicitly. */
+export interface ApiDeps {
+  readonly config: Config;
+  readonly directory: DeviceDirectory;
+  readonly availability: AvailabilityEngine;
+  readonly intervals: IntervalLog;
+  readonly store: Store;
+  readonly ingest: Ingest;
+  readonly brokerStats: () => object;
+  readonly rejects: RejectLog;
+  readonly users: Users;
+  readonly sessions: Sessions;
+  readonly throttle: LoginThrottle;
+  readonly audit: AuditLog;
+  readonly db: Db;
+  readonly bus: EventBus;
+  readonly log: Logger;
+  readonly clock: () => number;
+  readonly startedTs: number;
+}

@@ -1,0 +1,47 @@
+import type { Request, Response } from 'express';
+import type { z } from 'zod';
+import type { Role } from '../../config/schema/commune.ts';
+import type { User } from '../auth/users.ts';
+import type { ApiDeps } from './deps.ts';
+
+/** Who may call a route: everybody, any signed-in user, or the listed roles. */
+export type Access = 'public' | 'signed-in' | readonly Role[];
+
+export interface RouteContext<Q, B> {
+  readonly deps: ApiDeps;
+  readonly user: User | undefined;
+  readonly query: Q;
+  readonly body: B;
+  readonly params: Record<string, string>;
+  readonly req: Request;
+  readonly res: Response;
+}
+
+/**
+ * One route, declared once: the app mounts it with its access check and validation, the OpenAPI
+ * description is generated from it, and the role test walks it. A route without `access` cannot
+ * be written.
+ */
+export interface RouteSpec<Q extends z.ZodType = z.ZodType, B extends z.ZodType = z.ZodType> {
+  readonly method: 'get' | 'post' | 'put' | 'delete';
+  /** Express path, e.g. /api/devices/:id */
+  readonly path: string;
+  readonly access: Access;
+  readonly summary: string;
+  readonly tag: string;
+  readonly query?: Q;
+  readonly body?: B;
+  readonly response?: z.ZodType;
+  /** Example path params for the role-walk test, e.g. { id: 'tl-wifi-01' }. */
+  readonly handle: (ctx: RouteContext<z.output<Q>, z.output<B>>) => unknown | Promise<unknown>;
+}
+
+export function route<Q extends z.ZodType, B extends z.ZodType>(spec: RouteSpec<Q, B>): RouteSpec {
+  return spec as unknown as RouteSpec;
+}
+
+export function allows(access: Access, user: User | undefined): boolean {
+  if (access === 'public') return true;
+  if (!user) return false;
+  return access === 'signed-in' || access.includes(user.role);
+}

@@ -1,0 +1,128 @@
+import { z } from 'zod';
+import type { DeviceInfo } from '../../inventory/device-directory.ts';
+import type { ApiDeps } from '../deps.ts';
+import { route } from '../route.ts';
+import { deviceFor, visibleDevices } from '../visibility.ts';
+
+const DAY_MS = 86_400_000;
+const Range = z.strictObject({
+  fromTs: z.coerce.number().int().optional(),
+  toTs: z.coerce.number().int().optional(),
+});
+
+export function deviceView(deps: ApiDeps, d: DeviceInfo) {
+  const commune = deps.directory.communes.get(d.communeId)!;
+  const site = commune.sites.find((s) => s.id === d.siteId)!;
+  const hamlet = commune.hamlets.find((h) => h.id === d.hamletId);
+  const live = deps.availability.get(d.id);
+  const c = d.config;
+  return {
+    id: d.id,
+    communeId: d.communeId,
+    type: d.type.kind,
+    typeLabel: d.type.label,
+    name: d.name,
+    siteId: site.id,
+    siteName: site.name,
+    siteKind: site.kind,
+    hamletId: d.hamletId,
+    hamletName: hamlet?.name ?? d.hamletId,
+    location: site.location,
+    vendor: c.vendor ?? null,
+    model: c.model ?? null,
+    installedAt: c.installedAt,
+    commissionedAt: c.commissionedAt ?? c.installedAt,
+    contractor: c.contractor ?? null,
+    budgetLine: c.budgetLine ?? null,
+    notes: c.notes ?? null,
+    upstreamId: d.upstreamId,
+    heartbeatIntervalSec: d.heartbeatIntervalSec,
+    graceSec: d.graceSec,
+    state: live?.state ?? 'unknown',
+    reason: live?.reason ?? 'awaiting-evidence',
+    params: live?.params ?? {},
+    sinceTs: live?.sinceTs ?? null,
+    lastHeardTs: live?.lastHeardTs ?? null,
+  };
+}
+
+export const deviceRoutes = [
+  route({
+    method: 'get',
+    path: '/api/devices',
+    access: 'signed-in',
+    tag: 'devices',
+    summary: 'Devices of your commune that your role may see, with their live state.',
+    query: z.strictObject({ type: z.string().optional() }),
+    handle({ deps, user, query }) {
+      const list = visibleDevices(deps, user!).filter((d) => !query.type || d.type.kind === query.type);
+      if (list.some((d) => d.type.sensitive)) deps.audit.record(user!, 'list-devices', query.type ?? '*', deps.clock());
+      const heartbeats = lastHeartbeats(deps);
+      return list.map((d) => ({ ...deviceView(deps, d), lastHeartbeatTs: heartbeats.get(d.id)?.ts ?? null }));
+    },
+  }),
+  route({
+    method: 'get',
+    path: '/api/devices/:id',
+    access: 'signed-in',
+    tag: 'devices',
+    summary: 'One device: inventory, live state, last heartbeat and latest telemetry.',
+    async handle({ deps, user, params }) {
+      const d = deviceFor(deps, user!, params.id!);
+      const hb = lastHeartbeats(deps).get(d.id);
+      const latest = (await deps.store.latest({ deviceId: d.id })).map(({ metric, ts, value }) => ({ metric, ts, value }));
+      return { ...deviceView(deps, d), lastHeartbeatTs: hb?.ts ?? null, lastHeartbeat: hb?.doc ?? null, latest };
+    },
+  }),
+  route({
+    method: 'get',
+    path: '/api/devices/:id/history',
+    access: 'signed-in',
+    tag: 'devices',
+    summary: 'State intervals (the evidence behind uptime), newest first; default the last 7 days.',
+    query: Range,
+    handle({ deps, user, params, query }) {
+      const d = deviceFor(deps, user!, params.id!);
+      const toTs = query.toTs ?? deps.clock() + 1;
+      return deps.intervals.history(d.id, query.fromTs ?? toTs - 7 * DAY_MS, toTs);
+    },
+  }),
+  route({
+    method: 'get',
+    path: '/api/devices/:id/telemetry',
+    access: 'signed-in',
+    tag: 'devices',
+    summary: 'Telemetry readings of one device; default the last 24 hours.',
+    query: Range.extend({ metric: z.string().max(48).optional() }),
+    async handle({ deps, user, params, query }) {
+      const d = deviceFor(deps, user!, params.id!);
+      const toTs = query.toTs ?? deps.clock() + 1;
+      const rows = await deps.store.query({
+        communeId: d.communeId,
+        deviceId: d.id,
+        ...(query.metric ? { metric: query.metric } : {}),
+        fromTs: query.fromTs ?? toTs - DAY_MS,
+        toTs,
+      });
+      return rows.map(({ metric, ts, value }) => ({ metric, ts, value }));
+    },
+  }),
+  route({
+    method: 'post',
+    path: '/api/devices/:id/maintenance',
+    access: ['technician', 'admin'],
+    tag: 'devices',
+    summary: 'Puts a device in or out of maintenance (its downtime then does not count as an outage).',
+    body: z.strictObject({ on: z.boolean() }),
+    handle({ deps, user, params, body }) {
+      const d = deviceFor(deps, user!, params.id!);
+      deps.availability.setMaintenance(d.id, body.on);
+      deps.audit.record(user!, body.on ? 'maintenance-on' : 'maintenance-off', d.id, deps.clock());
+      return deviceView(deps, d);
+    },
+  }),
+];
+
+function lastHeartbeats(deps: ApiDeps): Map<string, { ts: number | null; doc: unknown }> {
+  return new Map(deps.intervals.statuses().map((s) => [s.deviceId, { ts: s.lastHeartbeatTs, doc: s.lastHeartbeat }]));
+}

@@ -1,0 +1,51 @@
+import { z } from 'zod';
+import { route } from '../route.ts';
+import { visibleDevices } from '../visibility.ts';
+
+export const operationsRoutes = [
+  route({
+    method: 'get',
+    path: '/api/ingest/stats',
+    access: ['technician', 'admin'],
+    tag: 'operations',
+    summary: 'Messages accepted and rejected (by reason and device), store health, broker refusals.',
+    handle({ deps }) {
+      const s = deps.ingest.stats();
+      return {
+        accepted: s.accepted,
+        rejected: s.rejected,
+        batches: s.store.batches,
+        rejectsByReason: deps.rejects.counts(),
+        acceptedByDevice: Object.fromEntries(deps.ingest.acceptedByDevice),
+        store: s.store,
+        broker: deps.brokerStats(),
+      };
+    },
+  }),
+  route({
+    method: 'get',
+    path: '/api/ingest/rejects',
+    access: ['technician', 'admin', 'police'],
+    tag: 'operations',
+    summary: 'The latest refused messages with their reason (payloads are not returned).',
+    query: z.strictObject({ limit: z.coerce.number().int().min(1).max(500).default(50) }),
+    handle({ deps, user, query }) {
+      const ids = new Set(visibleDevices(deps, user!).map((d) => d.id));
+      // Refusals that name no device of ours (unknown clients, bad topics) go to those who run the
+      // broker; a known device's refusals only to those who may see that device.
+      const operator = user!.role !== 'police';
+      return deps.rejects.latest(query.limit, (r) =>
+        r.deviceId !== null && deps.directory.get(r.deviceId) ? ids.has(r.deviceId) : operator,
+      );
+    },
+  }),
+  route({
+    method: 'get',
+    path: '/api/audit',
+    access: ['admin'],
+    tag: 'operations',
+    summary: 'Who read sensitive data (camera status and history) or changed maintenance, newest first.',
+    query: z.strictObject({ limit: z.coerce.number().int().min(1).max(1000).default(100) }),
+    handle: ({ deps, user, query }) => deps.audit.latest(query.limit, user!.communeId),
+  }),
+];

@@ -1,0 +1,23 @@
+import type { User } from '../auth/users.ts';
+import { canSee } from '../device-types/registry.ts';
+import type { DeviceInfo } from '../inventory/device-directory.ts';
+import { CxError } from '../shared/errors.ts';
+import type { ApiDeps } from './deps.ts';
+
+/** A user sees the devices of their own commune whose type's audience includes their role. */
+export function visibleDevices(deps: ApiDeps, user: User): DeviceInfo[] {
+  return [...deps.directory.all()].filter((d) => d.communeId === user.communeId && canSee(user.role, d.type.kind));
+}
+
+/**
+ * The device, if this user may see it. An existing device of another type or commune answers 403
+ * (not 404) so that a refusal is visible as one in the audit and the role tests.
+ */
+export function deviceFor(deps: ApiDeps, user: User, id: string): DeviceInfo {
+  const d = deps.directory.get(id);
+  if (!d) throw new CxError('CX_NOT_FOUND', `device ${id} not found`);
+  if (d.communeId !== user.communeId || !canSee(user.role, d.type.kind))
+    throw new CxError('CX_FORBIDDEN', `role ${user.role} may not see device ${id}`);
+  if (d.type.sensitive) deps.audit.record(user, 'read-device', id, deps.clock());
+  return d;
+}

@@ -1,0 +1,178 @@
+import { mkdirSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import type { Config } from '../config/load.ts';
+import { Simulator } from '../gateway/simulator/simulator.ts';
+import { createApiApp } from './api/app.ts';
+import { AuditLog } from './api/audit.ts';
+import { AvailabilityEngine } from './availability/engine.ts';
+import { IntervalLog } from './availability/interval-log.ts';
+import { ServiceRuns } from './availability/service-runs.ts';
+import { DeviceCredentials } from './auth/device-credentials.ts';
+import { LoginThrottle } from './auth/login-throttle.ts';
+import { Sessions } from './auth/sessions.ts';
+import { Users, writeInitialPasswords } from './auth/users.ts';
+import { Broker } from './broker/broker.ts';
+import { Ingest } from './ingest/ingest.ts';
+import { RejectLog } from './ingest/reject-log.ts';
+import { DeviceDirectory } from './inventory/device-directory.ts';
+import { EventBus } from './shared/bus.ts';
+import { type Logger, rootLogger } from './shared/logger.ts';
+import { type Db, openDb } from './store/db.ts';
+import { createStore } from './store/registry.ts';
+import type { Store } from './store/store.ts';
+
+export interface AppOptions {
+  readonly config: Config;
+  readonly log?: Logger;
+  readonly clock?: () => number;
+}
+
+export interface RunningApp {
+  readonly apiUrl: string;
+  readonly mqttUrl: string;
+  readonly mqttPort: number;
+  readonly db: Db;
+  readonly store: Store;
+  readonly directory: DeviceDirectory;
+  readonly availability: AvailabilityEngine;
+  readonly ingest: Ingest;
+  readonly users: Users;
+  readonly bus: EventBus;
+  /** Plain passwords generated in this run (first start only); also appended to initial-passwords.txt. */
+  readonly generatedUserPasswords: ReadonlyMap<string, string>;
+  /** Device MQTT passwords from the data folder's device-secrets.json (the installer's copy). */
+  readonly devicePasswords: ReadonlyMap<string, string>;
+  readonly simulator: Simulator | undefined;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the whole service in this process, in data-path order: store → availability → ingest →
+ * broker → API → simulator. Stops in reverse so no accepted message is left unwritten.
+ */
+export async function startApp(opts: AppOptions): Promise<RunningApp> {
+  const { config } = opts;
+  const log = opts.log ?? rootLogger;
+  const clock = opts.clock ?? Date.now;
+  const startedTs = clock();
+  mkdirSync(config.paths.dataDir, { recursive: true });
+  const db = openDb(join(config.paths.dataDir, 'canhxa.sqlite'));
+  const directory = new DeviceDirectory(config);
+  const store = createStore({ config: config.service.store, db, log: log.child({ mod: 'store' }) });
+  await store.start();
+
+  const users = new Users(db);
+  const generatedUserPasswords = await users.sync(config);
+  writeInitialPasswords(join(config.paths.dataDir, 'initial-passwords.txt'), generatedUserPasswords, users);
+  const credentials = new DeviceCredentials(db);
+  const devicePasswords = await credentials.ensure([...directory.byId.keys()], join(config.paths.dataDir, 'device-secrets.json'));
+
+  const bus = new EventBus();
+  const intervals = new IntervalLog(db);
+  const availability = new AvailabilityEngine({
+    directory,
+    intervals,
+    runs: new ServiceRuns(db),
+    clock,
+    checkIntervalMs: config.service.availability.checkIntervalMs,
+    aliveIntervalMs: config.service.availability.aliveIntervalMs,
+    onChange: (c) => bus.emitState(c),
+    onHeard: (rows) => bus.emitHeard(rows),
+    log: log.child({ mod: 'availability' }),
+  });
+  availability.start();
+  const rejects = new RejectLog(db, { kept: config.service.ingest.rejectsKept, clock });
+  const ingest = new Ingest({
+    directory,
+    availability,
+    store,
+    rejects,
+    db,
+    batchMaxSize: config.service.ingest.batchMaxSize,
+    batchMaxDelayMs: config.service.ingest.batchMaxDelayMs,
+    log: log.child({ mod: 'ingest' }),
+  });
+  const broker = new Broker({
+    config: config.service.mqtt,
+    directory,
+    credentials,
+    rejects,
+    onPublish: (msg) => ingest.accept(msg),
+    log: log.child({ mod: 'broker' }),
+  });
+  const { port: mqttPort } = await broker.start();
+  const mqttUrl = `mqtt://${config.service.mqtt.host === '0.0.0.0' ? '127.0.0.1' : config.service.mqtt.host}:${mqttPort}`;
+
+  const audit = new AuditLog(db);
+  const app = createApiApp({
+    config,
+    directory,
+    availability,
+    intervals,
+    store,
+    ingest,
+    brokerStats: () => broker.stats(),
+    rejects,
+    users,
+    sessions: new Sessions(db, config.service.api.sessionTtlHours * 3_600_000, clock),
+    throttle: new LoginThrottle(config.service.api.loginAttemptsPer15Min, clock),
+    audit,
+    db,
+    bus,
+    log: log.child({ mod: 'api' }),
+    clock,
+    startedTs,
+  });
+  const server: Server = await new Promise((resolve, reject) => {
+    const s = app.listen(config.service.api.port, config.service.api.host, () => resolve(s));
+    s.once('error', reject);
+  });
+  const apiPort = (server.address() as AddressInfo).port;
+  const apiHost = config.service.api.host === '0.0.0.0' ? '127.0.0.1' : config.service.api.host;
+
+  let simulator: Simulator | undefined;
+  if (config.service.simulator.enabled) {
+    simulator = new Simulator({
+      mqttUrl,
+      devices: [...directory.all()],
+      passwords: devicePasswords,
+      speed: config.service.simulator.speed,
+      flakyShare: config.service.simulator.flakyShare,
+      log: log.child({ mod: 'simulator' }),
+    });
+    await simulator.start();
+  }
+  log.info({ api: `http://${apiHost}:${apiPort}`, mqtt: mqttUrl, devices: directory.byId.size }, 'started');
+
+  let stopped = false;
+  return {
+    apiUrl: `http://${apiHost}:${apiPort}`,
+    mqttUrl,
+    mqttPort,
+    db,
+    store,
+    directory,
+    availability,
+    ingest,
+    users,
+    bus,
+    generatedUserPasswords,
+    devicePasswords,
+    simulator,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await simulator?.stop();
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+      await broker.stop();
+      await ingest.stop();
+      availability.stop();
+      await store.close();
+      db.close();
+      log.info('stopped');
+    },
+  };
+}

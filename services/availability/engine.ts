@@ -1,0 +1,237 @@
+import type { DeviceInfo, DeviceDirectory } from '../inventory/device-directory.ts';
+import type { Logger } from '../shared/logger.ts';
+import type { IntervalLog } from './interval-log.ts';
+import type { ServiceRuns } from './service-runs.ts';
+import type { DeviceState, ReasonParams, StateChange } from './states.ts';
+
+interface Live {
+  readonly info: DeviceInfo;
+  state: DeviceState;
+  reason: string;
+  params: ReasonParams;
+  sinceTs: number;
+  lastHeardTs: number | null;
+  /** Lateness is measured from max(lastHeardTs, watchFromTs): a restart or an uplink recovery restarts the clock. */
+  watchFromTs: number;
+  /** The last verdict of a gateway probing this device; a device's own heartbeat outranks `down`. */
+  gatewayVerdict: 'down' | 'degraded' | null;
+  /** False until the commissioning date: no interval is written before it. */
+  tracked: boolean;
+}
+
+export interface AvailabilityDeps {
+  readonly directory: DeviceDirectory;
+  readonly intervals: IntervalLog;
+  readonly runs: ServiceRuns;
+  readonly clock: () => number;
+  readonly checkIntervalMs: number;
+  readonly aliveIntervalMs: number;
+  readonly onChange: (change: StateChange) => void;
+  /** Last-heard times, batched per ingest flush, for live dashboards. */
+  readonly onHeard?: (rows: ReadonlyArray<{ deviceId: string; communeId: string; ts: number }>) => void;
+  readonly log: Logger;
+}
+
+/** What a device is doing now, for the API. */
+export type LiveView = Pick<Live, 'state' | 'reason' | 'params' | 'sinceTs' | 'lastHeardTs'>;
+
+/**
+ * Turns heartbeats, last wills and gateway verdicts into per-device state intervals. Liveness is
+ * per device: late after heartbeatIntervalSec + graceSec of silence. A device behind a down uplink
+ * is `unreachable`, not `down`: one root cause, one alert.
+ */
+export class AvailabilityEngine {
+  private readonly deps: AvailabilityDeps;
+  private readonly live = new Map<string, Live>();
+  private readonly dependents = new Map<string, string[]>();
+  private heardDirty = new Map<string, { deviceId: string; ts: number; heartbeatTs?: number; heartbeat?: unknown }>();
+  private timers: NodeJS.Timeout[] = [];
+
+  constructor(deps: AvailabilityDeps) {
+    this.deps = deps;
+  }
+
+  /** Rebuilds state from the store, records the service's own downtime as unknown, starts timers. */
+  start(): void {
+    const now = this.deps.clock();
+    const { previousAliveTs } = this.deps.runs.begin(now);
+    const saved = new Map(this.deps.intervals.statuses().map((r) => [r.deviceId, r]));
+    for (const info of this.deps.directory.all()) {
+      const row = saved.get(info.id);
+      const live: Live = {
+        info,
+        state: row?.state ?? 'unknown',
+        reason: row?.reason ?? 'not-commissioned',
+        params: row?.params ?? {},
+        sinceTs: row?.sinceTs ?? 0,
+        lastHeardTs: row?.lastHeardTs ?? null,
+        watchFromTs: now,
+        gatewayVerdict: null,
+        tracked: row !== undefined,
+      };
+      this.live.set(info.id, live);
+      if (info.upstreamId) this.dependents.set(info.upstreamId, [...(this.dependents.get(info.upstreamId) ?? []), info.id]);
+      if (row && row.state !== 'unknown') {
+        // Whatever the device did while we were not watching is unknown, from our last sign of life.
+        this.transition(live, 'unknown', 'service-restart', {}, Math.max(previousAliveTs ?? now, row.sinceTs));
+      }
+    }
+    this.commissionDue(now);
+    this.timers.push(setInterval(() => this.check(), this.deps.checkIntervalMs).unref());
+    this.timers.push(setInterval(() => this.markAlive(), this.deps.aliveIntervalMs).unref());
+  }
+
+  stop(): void {
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    this.flushHeard();
+    this.deps.runs.end(this.deps.clock());
+  }
+
+  /** A heartbeat or any other message from the device itself: proof of life. */
+  heard(deviceId: string, ts: number, heartbeat?: unknown): void {
+    const live = this.live.get(deviceId);
+    if (!live) return;
+    live.lastHeardTs = ts;
+    const dirty = this.heardDirty.get(deviceId) ?? { deviceId, ts };
+    dirty.ts = ts;
+    if (heartbeat !== undefined) {
+      dirty.heartbeatTs = ts;
+      dirty.heartbeat = heartbeat;
+    }
+    this.heardDirty.set(deviceId, dirty);
+    if (!live.tracked || live.state === 'maintenance') return;
+    if (live.gatewayVerdict === 'degraded') this.transition(live, 'degraded', live.reason, live.params, ts);
+    else if (live.state !== 'up') this.transition(live, 'up', heartbeat !== undefined ? 'heartbeat' : 'message', {}, ts);
+  }
+
+  /** A status document: `offline` from a last will or the device, or a gateway's verdict on it. */
+  status(deviceId: string, state: 'online' | 'offline' | 'up' | 'down' | 'degraded', ts: number, reason?: string): void {
+    const live = this.live.get(deviceId);
+    if (!live) return;
+    if (state === 'online') return this.heard(deviceId, ts);
+    if (state === 'offline') {
+      // Sleepy sensors drop their link between reports by design; only a missed window counts.
+      if (live.info.type.sleepy || !live.tracked || live.state === 'maintenance') return;
+      return this.goDown(live, reason === 'last-will' ? 'last-will' : 'device-offline', {}, ts);
+    }
+    const detail = reason ?? state;
+    if (state === 'up') {
+      live.gatewayVerdict = null;
+      return this.heard(deviceId, ts);
+    }
+    live.gatewayVerdict = state;
+    if (!live.tracked || live.state === 'maintenance') return;
+    if (state === 'degraded') this.transition(live, 'degraded', 'gateway-report', { detail }, ts);
+    else this.goDown(live, 'gateway-report', { detail }, ts);
+  }
+
+  /** Puts a device in or out of maintenance (set by a technician). */
+  setMaintenance(deviceId: string, on: boolean): void {
+    const live = this.live.get(deviceId);
+    if (!live?.tracked) return;
+    const now = this.deps.clock();
+    if (on) this.transition(live, 'maintenance', 'maintenance', {}, now);
+    else if (live.state === 'maintenance') {
+      live.watchFromTs = now;
+      this.transition(live, 'unknown', 'awaiting-evidence', {}, now);
+    }
+  }
+
+  get(deviceId: string): LiveView | undefined {
+    return this.live.get(deviceId);
+  }
+
+  /** Writes pending last-heard times in one transaction; called after each ingest batch. */
+  flushHeard(): void {
+    if (this.heardDirty.size === 0) return;
+    const rows = [...this.heardDirty.values()];
+    this.heardDirty = new Map();
+    this.deps.intervals.recordHeard(rows);
+    this.deps.onHeard?.(rows.map((r) => ({ deviceId: r.deviceId, communeId: this.live.get(r.deviceId)!.info.communeId, ts: r.ts })));
+  }
+
+  /** Finds late devices. Exposed for tests that drive the clock. */
+  check(): void {
+    const now = this.deps.clock();
+    this.commissionDue(now);
+    for (const live of this.live.values()) {
+      if (!live.tracked || live.state === 'maintenance' || live.state === 'down') continue;
+      const windowMs = (live.info.heartbeatIntervalSec + live.info.graceSec) * 1000;
+      const since = Math.max(live.lastHeardTs ?? 0, live.watchFromTs);
+      if (now - since <= windowMs) continue;
+      if (live.state === 'unreachable' && this.upstreamDown(live)) continue;
+      this.goDown(live, 'heartbeat-late', { seconds: Math.round((now - since) / 1000) }, since + windowMs);
+    }
+  }
+
+  private markAlive(): void {
+    this.flushHeard();
+    this.deps.runs.alive(this.deps.clock());
+  }
+
+  private commissionDue(now: number): void {
+    for (const live of this.live.values()) {
+      if (live.tracked || live.info.commissionedTs > now) continue;
+      live.tracked = true;
+      live.watchFromTs = now;
+      this.transition(live, 'unknown', 'awaiting-evidence', {}, live.info.commissionedTs);
+    }
+  }
+
+  private upstreamDown(live: Live): boolean {
+    const up = live.info.upstreamId ? this.live.get(live.info.upstreamId) : undefined;
+    return up !== undefined && (up.state === 'down' || up.state === 'unreachable');
+  }
+
+  private goDown(live: Live, reason: string, params: ReasonParams, ts: number): void {
+    if (this.upstreamDown(live))
+      this.transition(live, 'unreachable', 'uplink-down', { deviceId: live.info.upstreamId! }, ts);
+    else this.transition(live, 'down', reason, params, ts);
+  }
+
+  private transition(live: Live, state: DeviceState, reason: string, params: ReasonParams, ts: number): void {
+    if (live.state === state && live.reason === reason && sameParams(live.params, params)) return;
+    const from = live.state;
+    // An interval may not start before the one it closes; late evidence is clamped to the last change.
+    const at = Math.max(ts, live.sinceTs);
+    Object.assign(live, { state, reason, params, sinceTs: at });
+    this.deps.intervals.transition({
+      deviceId: live.info.id,
+      communeId: live.info.communeId,
+      state,
+      reason,
+      params,
+      ts: at,
+      lastHeardTs: live.lastHeardTs,
+    });
+    this.deps.log.debug({ deviceId: live.info.id, from, state, reason }, 'state change');
+    this.deps.onChange({
+      deviceId: live.info.id,
+      communeId: live.info.communeId,
+      from,
+      state,
+      reason,
+      params,
+      sinceTs: at,
+      lastHeardTs: live.lastHeardTs,
+    });
+    this.propagate(live, state, at);
+  }
+
+  /** An uplink's change moves the devices behind it: down → unreachable, and back to watching. */
+  private propagate(upstream: Live, state: DeviceState, ts: number): void {
+    for (const id of this.dependents.get(upstream.info.id) ?? []) {
+      const dep = this.live.get(id);
+      if (!dep?.tracked) continue;
+      if ((state === 'down' || state === 'unreachable') && dep.state === 'down')
+        this.transition(dep, 'unreachable', 'uplink-down', { deviceId: upstream.info.id }, ts);
+      else if (state === 'up' && dep.state === 'unreachable') dep.watchFromTs = ts;
+    }
+  }
+}
+
+function sameParams(a: ReasonParams, b: ReasonParams): boolean {
+  const ka = Object.keys(a);
+  return ka.length === Object.keys(b).length && ka.every((k) => a[k] === b[k]);
+}

@@ -1,0 +1,112 @@
+import type { Db } from '../store/db.ts';
+import type { DeviceState, ReasonParams } from './states.ts';
+
+export interface Interval {
+  readonly state: DeviceState;
+  readonly reason: string;
+  readonly params: ReasonParams;
+  readonly startTs: number;
+  readonly endTs: number | null;
+}
+
+export interface StatusRow {
+  deviceId: string;
+  communeId: string;
+  state: DeviceState;
+  reason: string;
+  params: ReasonParams;
+  sinceTs: number;
+  lastHeardTs: number | null;
+  lastHeartbeatTs: number | null;
+  lastHeartbeat: unknown;
+}
+
+/**
+ * State intervals are the evidence behind every uptime figure, kept for ever. Each device has at
+ * most one open interval (end_ts NULL, enforced by a unique partial index); a change closes it and
+ * opens the next in one transaction, so the intervals of a device tile time with no gap or overlap.
+ */
+export class IntervalLog {
+  private readonly db: Db;
+  private readonly closeOpen;
+  private readonly open;
+  private readonly upsertStatus;
+  private readonly touchHeard;
+
+  constructor(db: Db) {
+    this.db = db;
+    this.closeOpen = db.prepare('UPDATE state_intervals SET end_ts = ? WHERE device_id = ? AND end_ts IS NULL');
+    this.open = db.prepare(
+      'INSERT INTO state_intervals (commune_id, device_id, state, reason, params, start_ts) VALUES (?, ?, ?, ?, ?, ?)',
+    );
+    this.upsertStatus = db.prepare(
+      `INSERT INTO device_status (device_id, commune_id, state, reason, params, since_ts, last_heard_ts)
+       VALUES (@deviceId, @communeId, @state, @reason, @params, @sinceTs, @lastHeardTs)
+       ON CONFLICT (device_id) DO UPDATE SET state = excluded.state, reason = excluded.reason,
+         params = excluded.params, since_ts = excluded.since_ts, last_heard_ts = excluded.last_heard_ts`,
+    );
+    this.touchHeard = db.prepare(
+      `UPDATE device_status SET last_heard_ts = @ts,
+         last_heartbeat_ts = COALESCE(@heartbeatTs, last_heartbeat_ts),
+         last_heartbeat = COALESCE(@heartbeat, last_heartbeat) WHERE device_id = @deviceId`,
+    );
+  }
+
+  /** Closes the device's open interval at `ts` and opens one in `state`. */
+  transition(row: {
+    deviceId: string;
+    communeId: string;
+    state: DeviceState;
+    reason: string;
+    params: ReasonParams;
+    ts: number;
+    lastHeardTs: number | null;
+  }): void {
+    const params = Object.keys(row.params).length > 0 ? JSON.stringify(row.params) : null;
+    this.db.transaction(() => {
+      this.closeOpen.run(row.ts, row.deviceId);
+      this.open.run(row.communeId, row.deviceId, row.state, row.reason, params, row.ts);
+      this.upsertStatus.run({ ...row, params, sinceTs: row.ts });
+    })();
+  }
+
+  /** Many heartbeats, one transaction: called from the ingest batch flush, not per message. */
+  recordHeard(rows: ReadonlyArray<{ deviceId: string; ts: number; heartbeatTs?: number; heartbeat?: unknown }>): void {
+    this.db.transaction(() => {
+      for (const r of rows)
+        this.touchHeard.run({
+          deviceId: r.deviceId,
+          ts: r.ts,
+          heartbeatTs: r.heartbeatTs ?? null,
+          heartbeat: r.heartbeat === undefined ? null : JSON.stringify(r.heartbeat),
+        });
+    })();
+  }
+
+  statuses(): StatusRow[] {
+    const rows = this.db
+      .prepare(
+        `SELECT device_id AS deviceId, commune_id AS communeId, state, reason, params, since_ts AS sinceTs,
+                last_heard_ts AS lastHeardTs, last_heartbeat_ts AS lastHeartbeatTs, last_heartbeat AS lastHeartbeat
+         FROM device_status`,
+      )
+      .all() as Array<StatusRow & { params: string | null; lastHeartbeat: string | null }>;
+    return rows.map((r) => ({
+      ...r,
+      params: r.params ? JSON.parse(r.params) : {},
+      lastHeartbeat: r.lastHeartbeat ? JSON.parse(r.lastHeartbeat) : null,
+    }));
+  }
+
+  /** Intervals overlapping [fromTs, toTs), newest first. */
+  history(deviceId: string, fromTs: number, toTs: number, limit = 1000): Interval[] {
+    const rows = this.db
+      .prepare(
+        `SELECT state, reason, params, start_ts AS startTs, end_ts AS endTs FROM state_intervals
+         WHERE device_id = ? AND start_ts < ? AND (end_ts IS NULL OR end_ts > ?)
+         ORDER BY start_ts DESC, id DESC LIMIT ?`,
+      )
+      .all(deviceId, toTs, fromTs, limit) as Array<Interval & { params: string | null }>;
+    return rows.map((r) => ({ ...r, params: r.params ? JSON.parse(r.params) : {} }));
+  }
+}

@@ -1,0 +1,98 @@
+import type { AedesOptions, AuthenticateError, Client, ConnectPacket } from 'aedes';
+import { topicFor } from '../ingest/topics.ts';
+import { CONNACK, type HookContext, type RefusalReason } from './hook-context.ts';
+
+type Will = NonNullable<ConnectPacket['will']>;
+
+/**
+ * The CONNECT-time hooks. aedes hands `authenticate` only the user name and password, so
+ * `preConnect` (which sees the whole CONNECT) keeps the will for it, keyed by client.
+ */
+export function makeConnectHooks(ctx: HookContext): Required<Pick<AedesOptions, 'preConnect' | 'authenticate'>> {
+  const wills = new WeakMap<Client, Will | undefined>();
+
+  const preConnect: AedesOptions['preConnect'] = (client, packet, callback) => {
+    // MQTT 3.1.1 only. aedes itself answers protocol level 5 with CONNACK 0x01 [MQTT-3.1.2-2].
+    // It accepts 3.1 ("MQIsdp", level 3), whose SUBACK has no 0x80 failure code, so a refused
+    // subscription would look granted to such a client: we refuse it too. Setting the level to 0
+    // makes aedes send the same CONNACK 0x01 and close, instead of a silent drop.
+    if (packet.protocolVersion !== 4) {
+      ctx.refuse('protocol-version', {
+        clientId: packet.clientId,
+        detail: `protocol level ${packet.protocolVersion}; only MQTT 3.1.1 (level 4) is spoken`,
+      });
+      if (packet.protocolVersion === 3) (packet as { protocolVersion: number }).protocolVersion = 0;
+    }
+    wills.set(client, packet.will);
+    callback(null, true);
+  };
+
+  const authenticate: AedesOptions['authenticate'] = (client, username, password, done) => {
+    const will = wills.get(client);
+    wills.delete(client);
+    check(ctx, client.id, username, password, will).then(
+      (refusal) => {
+        if (!refusal) return done(null, true);
+        ctx.refuse(refusal.reason, { deviceId: refusal.deviceId, clientId: client.id, detail: refusal.detail });
+        done(authError(refusal.code, refusal.detail), false);
+      },
+      (err: unknown) => {
+        // Our credential store failed, not the device: 0x03 makes it retry later [MQTT-3.2.2-3].
+        ctx.log.error({ err, deviceId: username }, 'credential check failed');
+        done(authError(CONNACK.serverUnavailable, 'credential check failed'), false);
+      },
+    );
+  };
+
+  return { preConnect, authenticate };
+}
+
+interface ConnectRefusal {
+  readonly reason: RefusalReason;
+  readonly code: number;
+  readonly detail: string;
+  readonly deviceId?: string;
+}
+
+async function check(
+  ctx: HookContext,
+  clientId: string,
+  username: string | undefined,
+  password: Buffer | undefined,
+  will: Will | undefined,
+): Promise<ConnectRefusal | null> {
+  const bad = CONNACK.badUserNameOrPassword;
+  if (!username || !password || password.length === 0)
+    return { reason: 'missing-credentials', code: bad, detail: 'CONNECT carries no user name or no password' };
+  const device = ctx.directory.get(username);
+  // Unknown user and wrong password both answer 0x04, so the reply does not say which ids exist.
+  if (!device) return { reason: 'unknown-client', code: bad, detail: `user name "${username}" is no device of any commune` };
+  if (!(await ctx.credentials.verify(device.id, password.toString('utf8'))))
+    return { reason: 'bad-password', code: bad, deviceId: device.id, detail: 'password does not match' };
+  // The client id must be the device id: otherwise a device holding valid credentials could
+  // connect as another's client id and take over its session, which closes the victim's
+  // connection [MQTT-3.1.4-2]. A client id the server does not allow is refused with 0x02
+  // [MQTT-3.1.3-8]. This also refuses an empty client id, which aedes would replace by a random one.
+  if (clientId !== device.id)
+    return {
+      reason: 'client-id-mismatch',
+      code: CONNACK.identifierRejected,
+      deviceId: device.id,
+      detail: `client id "${clientId}" is not the user name "${device.id}"`,
+    };
+  if (will) {
+    // A will is published by the broker on the device's behalf when it vanishes, so it obeys the
+    // same ACL as a publish, narrowed to the one topic a will has a meaning on.
+    const own = topicFor(device.communeId, device.id, 'status');
+    if (will.topic !== own)
+      return { reason: 'forbidden-will', code: CONNACK.notAuthorized, deviceId: device.id, detail: `will topic "${will.topic}" is not ${own}` };
+    const size = will.payload?.length ?? 0;
+    if (size > ctx.maxPayloadBytes)
+      return { reason: 'forbidden-will', code: CONNACK.notAuthorized, deviceId: device.id, detail: `will payload is ${size} bytes, over ${ctx.maxPayloadBytes}` };
+  }
+  return null;
+}
+
+function authError(returnCode: number, message: string): AuthenticateError {
+  return Object.assign(new Error(message), { returnCode }) as AuthenticateError;
+}

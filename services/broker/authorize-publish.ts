@@ -1,0 +1,91 @@
+import type { AedesOptions, PublishPacket } from 'aedes';
+import type { DeviceInfo } from '../inventory/device-directory.ts';
+import { parseTopic } from '../ingest/topics.ts';
+import type { HookContext, RefusalReason } from './hook-context.ts';
+
+/** One accepted message, handed to ingest before the broker acknowledges it. */
+export interface BrokerMessage {
+  readonly topic: string;
+  readonly payload: Buffer;
+  readonly qos: 0 | 1 | 2;
+  readonly retain: boolean;
+  /** The MQTT client id; equal to deviceId, since authenticate.ts enforces it. */
+  readonly clientId: string;
+  /**
+   * The authenticated device that sent it. For a gateway publishing for a device behind it, this
+   * is the gateway; the topic names the device the message is about.
+   */
+  readonly deviceId: string;
+  /** Epoch ms UTC when the broker accepted it. */
+  readonly receivedTs: number;
+}
+
+export type OnPublish = (msg: BrokerMessage) => void;
+
+/**
+ * Publish ACL. MQTT 3.1.1 has no way to refuse one PUBLISH (PUBACK carries no code), so a refusal
+ * makes aedes close the connection; the device's will then fires, which is right: a device
+ * breaking the rules is not working. Wills reach this hook too (aedes authorises them like any
+ * publish), so the availability engine learns of a vanished device through the same onPublish.
+ */
+export function makeAuthorizePublish(ctx: HookContext, onPublish: OnPublish): NonNullable<AedesOptions['authorizePublish']> {
+  return (client, packet, callback) => {
+    // A will carries no `cmd`; one left by a dead client may arrive with client null and its id.
+    const isWill = packet.cmd !== 'publish';
+    const clientId = client?.id ?? (packet as { clientId?: string }).clientId ?? '';
+    if (isWill && ctx.stopping()) {
+      // On stop() aedes closes every client and fires their wills. The outage is the service's,
+      // not the devices', so the wills are held back rather than marking every device offline.
+      return callback(new Error('broker stopping: will not published'));
+    }
+    const device = ctx.directory.get(clientId);
+    const refuse = ({ reason, detail }: { reason: RefusalReason; detail: string }) => {
+      ctx.refuse(reason, { deviceId: device?.id, clientId, topic: packet.topic, detail, payload: packet.payload });
+      callback(new Error(`${reason}: ${detail}`));
+    };
+    if (!device) return refuse({ reason: 'forbidden-topic', detail: 'publisher is no known device' });
+    const refusal = check(ctx, device, packet);
+    if (refusal) return refuse(refusal);
+    // Synchronously before the callback: aedes writes PUBACK (QoS 1) or PUBREC (QoS 2) only after
+    // this returns, so whatever onPublish makes durable is durable before the device is told so.
+    try {
+      onPublish({
+        topic: packet.topic,
+        payload: Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload),
+        qos: packet.qos,
+        retain: packet.retain,
+        clientId,
+        deviceId: device.id,
+        receivedTs: ctx.clock(),
+      });
+    } catch (err) {
+      // Not acknowledged: at QoS 1/2 the device sends it again after it reconnects.
+      ctx.log.error({ err, deviceId: clientId, topic: packet.topic }, 'ingest refused an accepted publish');
+      ctx.refuse('ingest-failed', { deviceId: clientId, clientId, topic: packet.topic, detail: String(err), payload: packet.payload });
+      return callback(err as Error);
+    }
+    callback(null);
+  };
+}
+
+function check(ctx: HookContext, device: DeviceInfo, packet: PublishPacket): { reason: RefusalReason; detail: string } | null {
+  const size = packet.payload.length;
+  if (size > ctx.maxPayloadBytes)
+    return { reason: 'oversized', detail: `payload is ${size} bytes, over the limit of ${ctx.maxPayloadBytes}` };
+  // parseTopic accepts only cx/v1/{commune}/{device}/{channel} with plain segments, so a topic name
+  // with a wildcard [MQTT-3.3.2-2] (aedes refuses those first) or under $SYS is refused, and nobody
+  // can publish on a device's cmd/ tree, which only the service writes to.
+  const t = parseTopic(packet.topic);
+  if (!t) return { reason: 'forbidden-topic', detail: 'topic is outside cx/v1/{commune}/{device}/{heartbeat|telemetry|event|status}' };
+  if (t.communeId !== device.communeId)
+    return { reason: 'forbidden-topic', detail: `commune "${t.communeId}" is not the publisher's commune "${device.communeId}"` };
+  if (t.deviceId !== device.id && !device.reportsFor.includes(t.deviceId))
+    return { reason: 'forbidden-topic', detail: `"${device.id}" may not publish for "${t.deviceId}" (not itself nor behind it)` };
+  // A retained heartbeat or reading would be replayed to every later subscriber (an ingest worker
+  // on an external broker after a restart) as if fresh, and hide a dead device. Only `status`
+  // may be retained: it is a last-known state by nature, and a subscriber is told it is retained
+  // [MQTT-3.3.1-8].
+  if (packet.retain && t.channel !== 'status')
+    return { reason: 'retain-not-allowed', detail: `retained publishes are allowed only on status, not ${t.channel}` };
+  return null;
+}

@@ -1,0 +1,24 @@
+import type { z } from 'zod';
+import type { AvailabilityEngine } from '../../availability/engine.ts';
+import type { DeviceInfo } from '../../inventory/device-directory.ts';
+import type { Reading } from '../../store/store.ts';
+
+export interface HandlerContext {
+  /** The device the topic names (a gateway may publish for devices behind it). */
+  readonly device: DeviceInfo;
+  /** Our clock when the broker accepted the message, epoch ms. */
+  readonly receivedTs: number;
+  readonly availability: AvailabilityEngine;
+  readonly addReadings: (readings: Reading[]) => void;
+  readonly addEvent: (event: { ts: number; type: string; severity: string; detail?: unknown }) => void;
+}
+
+/** One per channel: the schema that guards it and what a valid document does. */
+export interface ChannelHandler<S extends z.ZodType = z.ZodType> {
+  readonly schema: S;
+  handle(ctx: HandlerContext, doc: z.output<S>): void;
+}
+
+export function reading(ctx: HandlerContext, metric: string, ts: number, value: number): Reading {
+  return { communeId: ctx.device.communeId, deviceId: ctx.device.id, metric, ts, value };
+}

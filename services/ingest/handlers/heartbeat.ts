@@ -1,0 +1,15 @@
+import { HeartbeatV1 } from '../payloads.ts';
+import { type ChannelHandler, reading } from './handler.ts';
+
+/** A heartbeat is proof of life (at our receive time: device clocks drift) and a few vitals. */
+export const heartbeat: ChannelHandler<typeof HeartbeatV1> = {
+  schema: HeartbeatV1,
+  handle(ctx, doc) {
+    const ts = doc.ts ?? ctx.receivedTs;
+    const readings = [reading(ctx, 'heartbeat', ts, 1)];
+    if (doc.rssiDbm !== undefined) readings.push(reading(ctx, 'rssiDbm', ts, doc.rssiDbm));
+    if (doc.uptimeSec !== undefined) readings.push(reading(ctx, 'uptimeSec', ts, doc.uptimeSec));
+    ctx.addReadings(readings);
+    ctx.availability.heard(ctx.device.id, ctx.receivedTs, doc);
+  },
+};

@@ -1,0 +1,160 @@
+import type { ZodError } from 'zod';
+import type { AvailabilityEngine } from '../availability/engine.ts';
+import type { DeviceDirectory, DeviceInfo } from '../inventory/device-directory.ts';
+import type { Logger } from '../shared/logger.ts';
+import type { Db } from '../store/db.ts';
+import type { Store } from '../store/store.ts';
+import { BatchWriter } from './batch-writer.ts';
+import type { HandlerContext } from './handlers/handler.ts';
+import { CHANNEL_HANDLERS } from './handlers/registry.ts';
+import type { RejectLog } from './reject-log.ts';
+import { parseTopic } from './topics.ts';
+
+/** A publish the broker has authenticated and authorised. */
+export interface InboundMessage {
+  readonly topic: string;
+  readonly payload: Buffer;
+  readonly clientId: string;
+  /** The authenticated publisher (a device, or a gateway publishing for devices behind it). */
+  readonly deviceId: string;
+  readonly receivedTs: number;
+}
+
+interface PendingEvent {
+  communeId: string;
+  deviceId: string;
+  ts: number;
+  receivedTs: number;
+  type: string;
+  severity: string;
+  detail: string | null;
+}
+
+export interface IngestDeps {
+  readonly directory: DeviceDirectory;
+  readonly availability: AvailabilityEngine;
+  readonly store: Store;
+  readonly rejects: RejectLog;
+  readonly db: Db;
+  readonly batchMaxSize: number;
+  readonly batchMaxDelayMs: number;
+  readonly log: Logger;
+}
+
+function schemaDetail(err: ZodError): string {
+  return err.issues
+    .slice(0, 5)
+    .map((i) => `${i.path.join('.') || '(document)'}: ${i.message}`)
+    .join('; ');
+}
+
+/**
+ * The one way in for device data: topic → device → JSON → versioned schema → channel handler.
+ * A bad message is refused with its reason and counted; it never stops the good ones beside it.
+ */
+export class Ingest {
+  private readonly deps: IngestDeps;
+  private readonly writer: BatchWriter;
+  private events: PendingEvent[] = [];
+  private readonly insertEvent;
+  private accepted = 0;
+  private rejected = 0;
+  readonly acceptedByDevice = new Map<string, number>();
+
+  constructor(deps: IngestDeps) {
+    this.deps = deps;
+    this.insertEvent = deps.db.prepare(
+      `INSERT INTO device_events (commune_id, device_id, ts, received_ts, type, severity, detail)
+       VALUES (@communeId, @deviceId, @ts, @receivedTs, @type, @severity, @detail)`,
+    );
+    this.writer = new BatchWriter(deps.store, {
+      maxSize: deps.batchMaxSize,
+      maxDelayMs: deps.batchMaxDelayMs,
+      log: deps.log,
+      afterFlush: () => this.flushSide(),
+    });
+  }
+
+  /** Synchronous and cheap: the broker calls it on its hot path. */
+  accept(msg: InboundMessage): void {
+    const topic = parseTopic(msg.topic);
+    if (!topic) return this.reject(msg, 'bad-topic', undefined, 'expected cx/v1/{commune}/{device}/{channel}');
+    const device = this.deps.directory.get(topic.deviceId);
+    if (!device) return this.reject(msg, 'unknown-device', undefined, `device "${topic.deviceId}" is not in any commune file`);
+    if (device.communeId !== topic.communeId)
+      return this.reject(msg, 'commune-mismatch', device, `device belongs to ${device.communeId}, topic says ${topic.communeId}`);
+    let doc: unknown;
+    try {
+      doc = JSON.parse(msg.payload.toString('utf8'));
+    } catch (err) {
+      return this.reject(msg, 'malformed-json', device, (err as Error).message);
+    }
+    if (typeof doc !== 'object' || doc === null || (doc as { v?: unknown }).v !== 1)
+      return this.reject(msg, 'bad-version', device, `"v" is ${JSON.stringify((doc as { v?: unknown } | null)?.v)}; this service reads v 1`);
+    const handler = CHANNEL_HANDLERS[topic.channel];
+    const parsed = handler.schema.safeParse(doc);
+    if (!parsed.success) return this.reject(msg, 'schema', device, `${topic.channel}: ${schemaDetail(parsed.error)}`);
+    const ctx: HandlerContext = {
+      device,
+      receivedTs: msg.receivedTs,
+      availability: this.deps.availability,
+      addReadings: (r) => this.writer.add(r),
+      addEvent: (e) => {
+        this.events.push({
+          communeId: device.communeId,
+          deviceId: device.id,
+          receivedTs: msg.receivedTs,
+          ts: e.ts,
+          type: e.type,
+          severity: e.severity,
+          detail: e.detail === undefined ? null : JSON.stringify(e.detail),
+        });
+        this.writer.add([]);
+      },
+    };
+    handler.handle(ctx, parsed.data);
+    this.accepted += 1;
+    this.acceptedByDevice.set(device.id, (this.acceptedByDevice.get(device.id) ?? 0) + 1);
+  }
+
+  async flush(): Promise<void> {
+    await this.writer.flush();
+    this.flushSide();
+  }
+
+  async stop(): Promise<void> {
+    await this.writer.stop();
+    this.flushSide();
+  }
+
+  stats() {
+    return { accepted: this.accepted, rejected: this.rejected, store: this.writer.snapshot() };
+  }
+
+  private reject(msg: InboundMessage, reason: string, device: DeviceInfo | undefined, detail: string): void {
+    this.rejected += 1;
+    this.deps.rejects.record({
+      source: 'ingest',
+      reason,
+      communeId: device?.communeId,
+      deviceId: device?.id ?? msg.deviceId,
+      clientId: msg.clientId,
+      topic: msg.topic,
+      detail,
+      payload: msg.payload,
+    });
+    this.deps.log.debug({ deviceId: device?.id ?? msg.deviceId, reason }, 'message rejected');
+  }
+
+  /** Events and last-heard times live in the relational store; written once per batch. */
+  private flushSide(): void {
+    if (this.events.length > 0) {
+      const events = this.events;
+      this.events = [];
+      this.deps.db.transaction(() => {
+        for (const e of events) this.insertEvent.run(e);
+      })();
+    }
+    this.deps.availability.flushHeard();
+  }
+}

@@ -1,0 +1,17 @@
+import en from './en.json' with { type: 'json' };
+import vi from './vi.json' with { type: 'json' };
+
+export type Locale = 'vi' | 'en';
+export const CATALOGUES: Readonly<Record<Locale, Readonly<Record<string, string>>>> = { vi, en };
+
+/** Renders a catalogue key with named {placeholders}; a missing key shows itself, never throws. */
+export function t(locale: Locale, key: string, params: Readonly<Record<string, string | number>> = {}): string {
+  const text = CATALOGUES[locale][key] ?? CATALOGUES.vi[key] ?? key;
+  return text.replace(/\{(\w+)\}/g, (m, name: string) => (params[name] === undefined ? m : String(params[name])));
+}
+
+/** Vietnamese unless the client asks for English first. */
+export function localeFrom(acceptLanguage: string | undefined, explicit?: string): Locale {
+  if (explicit === 'en' || explicit === 'vi') return explicit;
+  return acceptLanguage?.trim().toLowerCase().startsWith('en') ? 'en' : 'vi';
+}

@@ -1,0 +1,66 @@
+import { type StoreConfig, StoreConfigSchema } from '../../config/schema/service.ts';
+import type { Logger } from '../shared/logger.ts';
+import type { Db } from './db.ts';
+import { SqliteStore } from './embedded/sqlite-store.ts';
+import { InfluxStore } from './influxdb/influx-store.ts';
+import type { Store } from './store.ts';
+
+export type StoreKind = StoreConfig['kind'];
+
+/** What a store needs from the service: its own config section, the SQLite handle and a logger. */
+export interface StoreContext<K extends StoreKind = StoreKind> {
+  readonly config: Extract<StoreConfig, { kind: K }>;
+  readonly db: Db;
+  readonly log: Logger;
+}
+
+/** One store implementation. `kind` is kept in config (`store.kind`): never rename it. */
+export interface StoreFactory<K extends StoreKind = StoreKind> {
+  readonly kind: K;
+  readonly label: { readonly vi: string; readonly en: string };
+  /** Builds the store without connecting; the caller runs `start()`. Throws only on a bug. */
+  create(ctx: StoreContext<K>): Store;
+}
+
+type AnyStoreFactory = { [K in StoreKind]: StoreFactory<K> }[StoreKind];
+
+const sqlite: StoreFactory<'sqlite'> = {
+  kind: 'sqlite',
+  label: { vi: 'SQLite (nhúng, mặc định)', en: 'SQLite (embedded, default)' },
+  create: ({ db }) => new SqliteStore(db),
+};
+
+const influxdb: StoreFactory<'influxdb'> = {
+  kind: 'influxdb',
+  label: { vi: 'InfluxDB (máy chủ chuỗi thời gian)', en: 'InfluxDB (time-series server)' },
+  create: ({ config, log }) => new InfluxStore(config, { log }),
+};
+
+/** Every store, once. A test checks that each implementation folder is listed here. */
+export const STORES: readonly AnyStoreFactory[] = [sqlite, influxdb];
+
+function toMap(list: readonly AnyStoreFactory[]): ReadonlyMap<string, AnyStoreFactory> {
+  const map = new Map<string, AnyStoreFactory>();
+  for (const f of list) {
+    if (!/^[a-z][a-z0-9-]*$/.test(f.kind)) throw new Error(`store kind "${f.kind}" is not kebab-case`);
+    if (map.has(f.kind)) throw new Error(`store kind "${f.kind}" is registered twice`);
+    map.set(f.kind, f);
+  }
+  // Every kind the config schema accepts must have an implementation, or boot would fail later.
+  for (const option of StoreConfigSchema.options) {
+    const kind = option.shape.kind.value;
+    if (!map.has(kind)) throw new Error(`store kind "${kind}" is in the config schema but not registered`);
+  }
+  return map;
+}
+
+/** Built at import (boot), so a duplicate or missing kind stops the service before it starts. */
+export const stores = toMap(STORES);
+
+/** The store for `ctx.config.kind`, not yet started. */
+export function createStore(ctx: StoreContext): Store {
+  const factory = stores.get(ctx.config.kind);
+  if (!factory) throw new Error(`unknown store kind "${ctx.config.kind}"`);
+  // The map is keyed by kind, so the factory and the config section agree.
+  return (factory as StoreFactory).create(ctx);
+}

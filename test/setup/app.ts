@@ -1,0 +1,59 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { loadConfig } from '../../config/load.ts';
+import { type RunningApp, startApp } from '../../services/app.ts';
+
+export const SAMPLE_COMMUNES_DIR = resolve(import.meta.dirname, '../../config/communes');
+
+export interface TestApp extends RunningApp {
+  /** Plain passwords of every sample user (fresh data folder, so all are generated). */
+  readonly userPasswords: ReadonlyMap<string, string>;
+  readonly dataDir: string;
+}
+
+/**
+ * The real service on free loopback ports with a temp data folder and the sample commune.
+ * `extra` is YAML merged into the service file (e.g. "ingest:\n  batchMaxDelayMs: 20").
+ */
+export async function startTestApp(
+  opts: { simulator?: boolean; speed?: number; flakyShare?: number; communesDir?: string; extra?: string; dataDir?: string; clock?: () => number } = {},
+): Promise<TestApp> {
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'cx-test-'));
+  const file = join(dataDir, 'canhxa.yaml');
+  writeFileSync(
+    file,
+    [
+      `dataDir: ${JSON.stringify(dataDir)}`,
+      `communesDir: ${JSON.stringify(opts.communesDir ?? SAMPLE_COMMUNES_DIR)}`,
+      'mqtt: { port: 0 }',
+      'api: { port: 0 }',
+      'availability: { checkIntervalMs: 100, aliveIntervalMs: 500 }',
+      `simulator: { enabled: ${opts.simulator ?? false}, speed: ${opts.speed ?? 20}, flakyShare: ${opts.flakyShare ?? 0} }`,
+      opts.extra ?? '',
+    ].join('\n'),
+  );
+  const config = loadConfig(file, {});
+  const app = await startApp({ config, ...(opts.clock ? { clock: opts.clock } : {}) });
+  return {
+    ...app,
+    userPasswords: app.generatedUserPasswords,
+    dataDir,
+    async stop() {
+      await app.stop();
+      if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Signs in over HTTP and returns the session cookie. */
+export async function login(app: Pick<TestApp, 'apiUrl'>, username: string, password: string): Promise<string> {
+  const res = await fetch(`${app.apiUrl}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password }),
+  });
+  if (res.status !== 200) throw new Error(`login ${username}: HTTP ${res.status} ${await res.text()}`);
+  const cookie = res.headers.get('set-cookie') ?? '';
+  return cookie.split(';')[0]!;
+}

@@ -1,0 +1,161 @@
+import { describe, expect, it } from 'vitest';
+import { AvailabilityEngine } from '../../../services/availability/engine.ts';
+import { IntervalLog } from '../../../services/availability/interval-log.ts';
+import { ServiceRuns } from '../../../services/availability/service-runs.ts';
+import type { StateChange } from '../../../services/availability/states.ts';
+import { DeviceDirectory } from '../../../services/inventory/device-directory.ts';
+import { createLogger } from '../../../services/shared/logger.ts';
+import { type Db, openDb } from '../../../services/store/db.ts';
+import { miniCommune } from '../../fixtures/mini-commune.ts';
+
+const T0 = Date.parse('2026-11-23T08:00:00+07:00');
+const log = createLogger({ level: 'silent' });
+
+function setup(db: Db = openDb(':memory:'), startTs = T0) {
+  let now = startTs;
+  const changes: StateChange[] = [];
+  const directory = new DeviceDirectory({ communes: [miniCommune()] });
+  const intervals = new IntervalLog(db);
+  const engine = new AvailabilityEngine({
+    directory,
+    intervals,
+    runs: new ServiceRuns(db),
+    clock: () => now,
+    checkIntervalMs: 60_000,
+    aliveIntervalMs: 60_000,
+    onChange: (c) => changes.push(c),
+    log,
+  });
+  engine.start();
+  return {
+    db,
+    engine,
+    intervals,
+    changes,
+    advance(ms: number) {
+      now += ms;
+      engine.check();
+    },
+    now: () => now,
+  };
+}
+
+describe('availability engine', () => {
+  it('opens an unknown interval from the commissioning date, then goes up on the first heartbeat', () => {
+    const s = setup();
+    s.engine.heard('cam-1', T0 + 1000, { v: 1 });
+    expect(s.engine.get('cam-1')?.state).toBe('up');
+    const history = s.intervals.history('cam-1', 0, T0 + 10_000);
+    expect(history.map((h) => [h.state, h.reason])).toEqual([
+      ['up', 'heartbeat'],
+      ['unknown', 'awaiting-evidence'],
+    ]);
+    expect(history[1]!.startTs).toBe(Date.parse('2026-01-01T00:00:00+07:00'));
+    expect(history[1]!.endTs).toBe(T0 + 1000);
+    s.engine.stop();
+  });
+
+  it('marks a mains camera down once heartbeat interval + grace pass in silence, dated when it became late', () => {
+    const s = setup();
+    s.engine.heard('cam-1', T0, { v: 1 });
+    s.engine.heard('net-1', T0 + 50_000);
+    s.advance(59_000);
+    expect(s.engine.get('cam-1')?.state).toBe('up');
+    s.advance(2_000);
+    const cam = s.engine.get('cam-1')!;
+    expect(cam.state).toBe('down');
+    expect(cam.reason).toBe('heartbeat-late');
+    expect(cam.sinceTs).toBe(T0 + 60_000);
+    s.engine.stop();
+  });
+
+  it('treats a last will as down for a camera but not for a sleepy soil sensor', () => {
+    const s = setup();
+    s.engine.heard('cam-1', T0);
+    s.engine.heard('soil-1', T0);
+    const gatewayAlive = () => s.engine.heard('gw-1', s.now());
+    s.engine.status('cam-1', 'offline', T0 + 5000, 'last-will');
+    s.engine.status('soil-1', 'offline', T0 + 5000, 'last-will');
+    expect(s.engine.get('cam-1')?.state).toBe('down');
+    expect(s.engine.get('cam-1')?.reason).toBe('last-will');
+    expect(s.engine.get('soil-1')?.state).toBe('up');
+    // 30 minutes of sleep is by design; past 30 + 35 minutes the sensor is down.
+    for (let i = 0; i < 31; i++) {
+      gatewayAlive();
+      s.advance(60_000);
+    }
+    expect(s.engine.get('soil-1')?.state).toBe('up');
+    for (let i = 0; i < 35; i++) {
+      gatewayAlive();
+      s.advance(60_000);
+    }
+    expect(s.engine.get('soil-1')?.state).toBe('down');
+    s.engine.stop();
+  });
+
+  it('puts the devices behind a down uplink into unreachable, one root cause', () => {
+    const s = setup();
+    for (const id of ['net-1', 'cam-1', 'wifi-1']) s.engine.heard(id, T0);
+    s.engine.status('net-1', 'down', T0 + 1000, 'no ping');
+    expect(s.engine.get('net-1')?.state).toBe('down');
+    s.advance(3 * 60_000);
+    expect(s.engine.get('cam-1')?.state).toBe('unreachable');
+    expect(s.engine.get('cam-1')?.params).toEqual({ deviceId: 'net-1' });
+    expect(s.engine.get('wifi-1')?.state).toBe('unreachable');
+    const downs = s.changes.filter((c) => c.state === 'down' && c.deviceId !== 'gw-1');
+    expect(downs.map((c) => c.deviceId)).toEqual(['net-1']);
+    // The uplink recovers; devices still silent after their grace are down in their own right.
+    s.engine.heard('net-1', s.now());
+    s.engine.heard('cam-1', s.now());
+    expect(s.engine.get('cam-1')?.state).toBe('up');
+    for (let i = 0; i < 5; i++) {
+      s.advance(30_000);
+      s.engine.heard('net-1', s.now());
+    }
+    expect(s.engine.get('wifi-1')?.state).toBe('down');
+    expect(s.engine.get('wifi-1')?.reason).toBe('heartbeat-late');
+    s.engine.stop();
+  });
+
+  it('keeps a gateway verdict of degraded until the gateway says up', () => {
+    const s = setup();
+    s.engine.heard('cam-1', T0);
+    s.engine.status('cam-1', 'degraded', T0 + 10, 'clock drift 120 s');
+    s.engine.heard('cam-1', T0 + 20);
+    expect(s.engine.get('cam-1')?.state).toBe('degraded');
+    expect(s.engine.get('cam-1')?.params).toEqual({ detail: 'clock drift 120 s' });
+    s.engine.status('cam-1', 'up', T0 + 30);
+    expect(s.engine.get('cam-1')?.state).toBe('up');
+    s.engine.stop();
+  });
+
+  it('records no interval before the commissioning date', () => {
+    const s = setup();
+    s.engine.heard('cam-2', T0);
+    expect(s.engine.get('cam-2')?.reason).toBe('not-commissioned');
+    expect(s.intervals.history('cam-2', 0, T0 + 1)).toEqual([]);
+    s.engine.stop();
+  });
+
+  it('after a restart, records the time the service was down as unknown, not up', () => {
+    const db = openDb(':memory:');
+    const first = setup(db);
+    first.engine.heard('cam-1', T0);
+    first.advance(10_000);
+    first.engine.heard('cam-1', first.now());
+    first.engine.flushHeard();
+    // Crash: no stop(); the last alive mark is the start (alive ticks run each minute here).
+    const restartTs = T0 + 3_600_000;
+    const second = setup(db, restartTs);
+    const cam = second.engine.get('cam-1')!;
+    expect(cam.state).toBe('unknown');
+    expect(cam.reason).toBe('service-restart');
+    const [latest, before] = second.intervals.history('cam-1', 0, restartTs + 1);
+    expect(before).toMatchObject({ state: 'up', endTs: T0 });
+    expect(latest).toMatchObject({ state: 'unknown', startTs: T0, endTs: null });
+    expect(cam.lastHeardTs).toBe(T0 + 10_000);
+    second.engine.heard('cam-1', restartTs + 5000);
+    expect(second.engine.get('cam-1')?.state).toBe('up');
+    second.engine.stop();
+  });
+});
