@@ -72,8 +72,10 @@ export class InfluxStore implements Store {
       await this.influxql(`CREATE DATABASE ${ident(this.config.database)}`, 'create database');
     } catch (err) {
       // 2.x and 3.x refuse CREATE DATABASE on the v1 API: buckets and DBRP mappings are made there.
-      if (version.startsWith('1.')) throw err;
-      this.log.debug({ err, version }, 'create database not supported');
+      // On 1.x a non-admin user may not create it either; the first write tells if it is missing.
+      const forbidden = err instanceof StoreError && /authoriz|privilege/i.test(err.message);
+      if (version.startsWith('1.') && !forbidden) throw err;
+      this.log.debug({ err, version }, 'create database not done');
     }
     this.log.info({ version, database: this.config.database }, 'influxdb store started');
   }
@@ -97,7 +99,7 @@ export class InfluxStore implements Store {
 
   async query(range: RangeQuery): Promise<Reading[]> {
     this.assertOpen('query');
-    const limit = range.limit ?? DEFAULT_LIMIT;
+    const limit = Math.floor(range.limit ?? DEFAULT_LIMIT);
     if (limit <= 0 || !(range.fromTs < range.toTs)) return [];
     const select = `SELECT "value", "commune", "device", "metric" FROM ${ident(MEASUREMENT)}`;
     const where = (from: number, to: number): string =>

@@ -1,0 +1,161 @@
+/** Device page: identity and provenance, current state, last heartbeat, latest readings, 24 h bar, history. */
+import { api } from '../api.ts';
+import { typeLabel } from '../components/device-row.ts';
+import { h } from '../components/dom.ts';
+import { errorBox } from '../components/errors.ts';
+import { icon } from '../components/icons.ts';
+import { formatValue, metricLabel } from '../components/metrics.ts';
+import { stateBadge } from '../components/state.ts';
+import { relTime } from '../components/time.ts';
+import { timeline24h } from '../components/timeline.ts';
+import { formatDate, formatDateTime, formatDuration, formatNumber, reasonText, t } from '../i18n.ts';
+import { href } from '../router.ts';
+import { app, subscribe } from '../store.ts';
+import type { DeviceDetail, HistoryInterval } from '../types.ts';
+
+const HISTORY_DAYS = 7;
+
+function facts(rows: [string, Node | string | null | undefined][]): HTMLElement {
+  return h(
+    'dl',
+    { class: 'facts' },
+    rows.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v === null || v === undefined || v === '' ? '–' : v)]),
+  );
+}
+
+function identity(d: DeviceDetail): HTMLElement {
+  const upstream = d.upstreamId ? app.devices.get(d.upstreamId) : undefined;
+  return facts([
+    [t('device.id'), h('code', {}, d.id)],
+    [t('device.type'), typeLabel(d)],
+    [t('device.site'), d.siteName],
+    [t('device.hamlet'), d.hamletName],
+    [t('device.vendorModel'), [d.vendor, d.model].filter(Boolean).join(' · ')],
+    [t('device.contractor'), d.contractor],
+    [t('device.budgetLine'), d.budgetLine],
+    [t('device.installedAt'), formatDate(d.installedAt)],
+    [t('device.commissionedAt'), formatDate(d.commissionedAt ?? d.installedAt)],
+    [t('device.location'), d.location ? `${formatNumber(d.location.lat, 5)}, ${formatNumber(d.location.lon, 5)}` : null],
+    [t('device.upstream'), d.upstreamId ? h('a', { href: href('device', d.upstreamId) }, upstream?.name ?? d.upstreamId) : null],
+  ]);
+}
+
+function heartbeat(d: DeviceDetail): HTMLElement {
+  const payload = d.lastHeartbeat ?? {};
+  const entries = Object.entries(payload);
+  return h(
+    'div',
+    {},
+    h('p', { class: 'hb-time' }, relTime(d.lastHeartbeatTs, { withAbsolute: true })),
+    entries.length
+      ? facts(entries.map(([k, v]) => [metricLabel(k), formatValue(k, v)]))
+      : h('p', { class: 'muted' }, t('device.noHeartbeat')),
+  );
+}
+
+function latest(d: DeviceDetail): HTMLElement {
+  if (!d.latest?.length) return h('p', { class: 'muted' }, t('device.noTelemetry'));
+  return h(
+    'div',
+    { class: 'table-scroll' },
+    h(
+      'table',
+      { class: 'table' },
+      h('thead', {}, h('tr', {}, h('th', {}, t('telemetry.metric')), h('th', { class: 'num' }, t('telemetry.value')), h('th', {}, t('telemetry.time')))),
+      h(
+        'tbody',
+        {},
+        d.latest.map((r) => h('tr', { 'data-metric': r.metric }, h('td', {}, metricLabel(r.metric)), h('td', { class: 'num' }, formatValue(r.metric, r.value)), h('td', {}, relTime(r.ts, { withAbsolute: true })))),
+      ),
+    ),
+  );
+}
+
+function historyTable(list: readonly HistoryInterval[], now: number): HTMLElement {
+  if (!list.length) return h('p', { class: 'muted' }, t('history.empty'));
+  return h(
+    'div',
+    { class: 'table-scroll' },
+    h(
+      'table',
+      { class: 'table history-table' },
+      h('thead', {}, h('tr', {}, [t('history.state'), t('history.reason'), t('history.start'), t('history.end'), t('history.duration')].map((k) => h('th', {}, k)))),
+      h(
+        'tbody',
+        {},
+        list.slice(0, 200).map((iv) =>
+          h(
+            'tr',
+            {},
+            h('td', {}, stateBadge(iv.state, 'compact')),
+            h('td', {}, reasonText(iv.reason, iv.params)),
+            h('td', { class: 'nowrap' }, formatDateTime(iv.startTs)),
+            h('td', { class: 'nowrap' }, iv.endTs === null ? t('history.ongoing') : formatDateTime(iv.endTs)),
+            h('td', { class: 'nowrap' }, formatDuration((iv.endTs ?? now) - iv.startTs)),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
+function section(title: string, body: Node): HTMLElement {
+  return h('section', { class: 'panel' }, h('h2', {}, title), body);
+}
+
+export function devicePage(root: HTMLElement, id: string): () => void {
+  const main = h('main', { class: 'page page-device', id: 'main' }, h('p', { class: 'muted' }, t('app.loading')));
+  root.replaceChildren(main);
+  let shown: DeviceDetail | null = null;
+  let alive = true;
+
+  const load = async () => {
+    const now = Date.now();
+    try {
+      const [d, hist] = await Promise.all([api.device(id), api.history(id, now - HISTORY_DAYS * 86_400_000, now)]);
+      if (!alive) return;
+      shown = d;
+      main.replaceChildren(
+        h('a', { class: 'back', href: href('overview') }, icon('back'), t('device.back')),
+        h(
+          'div',
+          { class: 'device-head' },
+          h('div', {}, h('h1', {}, d.name), h('p', { class: 'muted' }, typeLabel(d), ' · ', d.siteName, ' · ', d.hamletName)),
+          h(
+            'div',
+            { class: 'device-state', 'data-device-id': d.id, 'data-state': d.state },
+            stateBadge(d.state, 'large'),
+            h('div', { class: 'reason' }, reasonText(d.reason, d.params)),
+            h('div', { class: 'meta' }, t('device.since'), ' ', relTime(d.sinceTs, { withAbsolute: true })),
+          ),
+        ),
+        h(
+          'div',
+          { class: 'device-grid' },
+          section(t('device.info'), identity(d)),
+          section(t('device.lastHeartbeat'), heartbeat(d)),
+          section(t('device.latest'), latest(d)),
+        ),
+        section(t('timeline.title'), timeline24h(hist, now)),
+        section(t('history.title', { days: HISTORY_DAYS }), historyTable(hist, now)),
+      );
+    } catch (err) {
+      if (alive) main.replaceChildren(h('a', { class: 'back', href: href('overview') }, icon('back'), t('device.back')), errorBox(err));
+    }
+  };
+  void load();
+
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const unsubscribe = subscribe((c) => {
+    if (!shown || (c.kind === 'device' && c.id !== id) || c.kind === 'live') return;
+    const cur = app.devices.get(id);
+    if (!cur || (cur.state === shown.state && cur.sinceTs === shown.sinceTs && cur.lastHeardTs === shown.lastHeardTs)) return;
+    clearTimeout(timer);
+    timer = setTimeout(() => void load(), 500);
+  });
+  return () => {
+    alive = false;
+    clearTimeout(timer);
+    unsubscribe();
+  };
+}

@@ -1,0 +1,143 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROLES, type Role } from '../../config/schema/commune.ts';
+import { allows } from '../../services/api/route.ts';
+import { ROUTES } from '../../services/api/routes/registry.ts';
+import { canSee, DEVICE_TYPES } from '../../services/device-types/registry.ts';
+import { login, startTestApp, type TestApp } from '../setup/app.ts';
+
+const USER_OF: Record<Role, string> = {
+  police: 'congan.talai',
+  economics: 'kinhte.talai',
+  technician: 'kythuat.talai',
+  leader: 'lanhdao.talai',
+  admin: 'quantri.talai',
+};
+
+let app: TestApp;
+const cookies = new Map<Role, string>();
+const bodies: string[] = [];
+
+async function call(method: string, path: string, cookie?: string, body?: unknown) {
+  const res = await fetch(`${app.apiUrl}${path}`, {
+    method: method.toUpperCase(),
+    headers: { ...(cookie ? { cookie } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    redirect: 'manual',
+  });
+  const text = res.headers.get('content-type')?.includes('event-stream') ? '' : await res.text();
+  if (res.headers.get('content-type')?.includes('event-stream')) await res.body?.cancel();
+  bodies.push(text);
+  return { status: res.status, text, json: () => JSON.parse(text) };
+}
+
+/** A device of the user's commune that the role may see, so route-level access is what is tested. */
+function sampleDevice(role: Role): string {
+  const d = [...app.directory.all()].find((x) => canSee(role, x.type.kind));
+  return d!.id;
+}
+
+const BODIES: Record<string, unknown> = {
+  'post /api/devices/:id/maintenance': { on: false },
+  'post /api/auth/login': { username: 'nobody', password: 'x' },
+};
+
+beforeAll(async () => {
+  app = await startTestApp();
+  for (const role of ROLES) cookies.set(role, await login(app, USER_OF[role], app.userPasswords.get(USER_OF[role])!));
+});
+afterAll(async () => {
+  await app?.stop();
+});
+
+describe('every route with every role', () => {
+  const walk = ROUTES.filter((r) => r.path !== '/api/auth/login' && r.path !== '/api/auth/logout');
+  it('covers the whole route table', () => {
+    expect(walk.length).toBeGreaterThanOrEqual(12);
+  });
+
+  for (const spec of walk) {
+    it(`${spec.method.toUpperCase()} ${spec.path}: refuses the roles it must, serves the others`, async () => {
+      const anon = await call(spec.method, spec.path.replace(':id', sampleDevice('admin')), undefined, BODIES[`${spec.method} ${spec.path}`]);
+      expect(anon.status, 'anonymous').toBe(spec.access === 'public' ? 200 : 401);
+      for (const role of ROLES) {
+        const path = spec.path.replace(':id', sampleDevice(role));
+        const res = await call(spec.method, path, cookies.get(role), BODIES[`${spec.method} ${spec.path}`]);
+        const user = { username: USER_OF[role], role, name: '', communeId: 'ta-lai' };
+        expect(res.status, `${role} ${path}: ${res.text.slice(0, 200)}`).toBe(allows(spec.access, user) ? 200 : 403);
+        if (res.status === 403) expect(res.json().code).toBe('CX_FORBIDDEN');
+      }
+    });
+  }
+});
+
+describe('device types by role', () => {
+  for (const type of DEVICE_TYPES) {
+    it(`${type.kind}: only ${type.audience.join(', ')} may read a device`, async () => {
+      const device = [...app.directory.all()].find((d) => d.type.kind === type.kind)!;
+      for (const role of ROLES) {
+        for (const suffix of ['', '/history', '/telemetry']) {
+          const res = await call('get', `/api/devices/${device.id}${suffix}`, cookies.get(role));
+          expect(res.status, `${role} ${device.id}${suffix}`).toBe(canSee(role, type.kind) ? 200 : 403);
+        }
+      }
+    });
+  }
+
+  it('lists cameras to the police and to nobody else', async () => {
+    for (const role of ROLES) {
+      const list = (await call('get', '/api/devices', cookies.get(role))).json() as Array<{ type: string }>;
+      expect(list.some((d) => d.type === 'camera'), role).toBe(role === 'police');
+      expect(list.length, role).toBeGreaterThan(0);
+    }
+  });
+
+  it('writes camera reads to the audit log, which only admins read', async () => {
+    await call('get', '/api/devices/tl-cam-01', cookies.get('police'));
+    const audit = (await call('get', '/api/audit', cookies.get('admin'))).json() as Array<{ username: string; target: string }>;
+    expect(audit.some((a) => a.username === 'congan.talai' && a.target === 'tl-cam-01')).toBe(true);
+  });
+});
+
+describe('sign-in and secrets', () => {
+  it('sets an HttpOnly, SameSite=Strict session cookie and never returns a hash', async () => {
+    const res = await fetch(`${app.apiUrl}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'kythuat.talai', password: app.userPasswords.get('kythuat.talai') }),
+    });
+    const cookie = res.headers.get('set-cookie') ?? '';
+    expect(cookie).toMatch(/HttpOnly/);
+    expect(cookie).toMatch(/SameSite=Strict/);
+    const body = await res.text();
+    expect(body).not.toMatch(/scrypt|hash|password/i);
+  });
+
+  it('refuses a wrong password with a Vietnamese message, and throttles repeated failures', async () => {
+    const first = await call('post', '/api/auth/login', undefined, { username: 'lanhdao.talai', password: 'sai-mat-khau' });
+    expect(first.status).toBe(401);
+    expect(first.json()).toMatchObject({ code: 'CX_BAD_LOGIN', message: 'Sai tên đăng nhập hoặc mật khẩu.' });
+    let last = first;
+    for (let i = 0; i < 10; i++) last = await call('post', '/api/auth/login', undefined, { username: 'lanhdao.talai', password: `sai-${i}` });
+    expect(last.status).toBe(429);
+    expect(last.json().code).toBe('CX_TOO_MANY_LOGINS');
+  });
+
+  it('answers invalid input with 400 and the failing fields', async () => {
+    const res = await call('post', '/api/devices/tl-wifi-ubnd/maintenance', cookies.get('technician'), { on: 'yes' });
+    expect(res.status).toBe(400);
+    expect(res.json()).toMatchObject({ code: 'CX_BAD_REQUEST', fields: { on: expect.any(String) } });
+  });
+
+  it('never put a password hash, a device secret or a session token in any response', () => {
+    const secrets = [...app.devicePasswords.values(), ...app.userPasswords.values()];
+    for (const text of bodies) {
+      expect(text).not.toMatch(/scrypt\$/);
+      for (const s of secrets) expect(text.includes(s)).toBe(false);
+    }
+  });
+
+  it('describes every route in the OpenAPI document', async () => {
+    const doc = (await call('get', '/api/openapi.json')).json() as { paths: Record<string, Record<string, unknown>> };
+    for (const r of ROUTES) expect(doc.paths[r.path.replace(/:(\w+)/g, '{$1}')]?.[r.method], `${r.method} ${r.path}`).toBeDefined();
+  });
+});
