@@ -9,6 +9,7 @@ import type {
   PublicConfig,
   Reading,
   RejectEntry,
+  StatusSummary,
   User,
 } from './types.ts';
 
@@ -18,7 +19,13 @@ export class ApiError extends Error {
   readonly code: string;
   readonly params: Params;
   readonly fields?: Record<string, string>;
-  constructor(status: number, code: string, message: string, params: Params = {}, fields?: Record<string, string>) {
+  constructor(
+    status: number,
+    code: string,
+    message: string,
+    params: Params = {},
+    fields?: Record<string, string>,
+  ) {
     super(message);
     this.name = 'ApiError';
     this.status = status;
@@ -50,7 +57,10 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
     res = await fetch(path, {
       method,
       credentials: 'same-origin',
-      headers: body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
+      headers:
+        body === undefined
+          ? { accept: 'application/json' }
+          : { accept: 'application/json', 'content-type': 'application/json' },
       body: body === undefined ? null : JSON.stringify(body),
     });
   } catch (err) {
@@ -60,10 +70,21 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
   const text = await res.text();
   const data = text ? parseJson(text) : null;
   if (!res.ok) {
-    const e = (data ?? {}) as { code?: string; message?: string; params?: Params; fields?: Record<string, string> };
+    const e = (data ?? {}) as {
+      code?: string;
+      message?: string;
+      params?: Params;
+      fields?: Record<string, string>;
+    };
     const code = e.code ?? (res.status === 401 ? 'CX_UNAUTHENTICATED' : 'CX_INTERNAL');
     if (res.status === 401 && !path.startsWith('/api/auth/')) unauthenticated?.();
-    throw new ApiError(res.status, code, e.message ?? `${method} ${path}: HTTP ${res.status}`, e.params, e.fields);
+    throw new ApiError(
+      res.status,
+      code,
+      e.message ?? `${method} ${path}: HTTP ${res.status}`,
+      e.params,
+      e.fields,
+    );
   }
   return data as T;
 }
@@ -90,6 +111,9 @@ export const api = {
     request<HistoryInterval[]>('GET', `/api/devices/${enc(id)}/history${qs({ fromTs, toTs })}`),
   telemetry: (id: string, metric?: string, fromTs?: number, toTs?: number) =>
     request<Reading[]>('GET', `/api/devices/${enc(id)}/telemetry${qs({ metric, fromTs, toTs })}`),
+  summary: () => request<StatusSummary>('GET', '/api/status/summary'),
+  setMaintenance: (id: string, on: boolean) =>
+    request<Device>('POST', `/api/devices/${enc(id)}/maintenance`, { on }),
   ingestStats: () => request<IngestStats>('GET', '/api/ingest/stats'),
   ingestRejects: (limit = 50) => request<RejectEntry[]>('GET', `/api/ingest/rejects${qs({ limit })}`),
 };

@@ -70,11 +70,16 @@ function render(): void {
   }
   const page = route.page === 'not-found' ? null : route.page;
   const content = h('div', { class: 'content' });
-  root.replaceChildren(header(page, () => void logout()), content);
+  root.replaceChildren(
+    header(page, () => void logout()),
+    content,
+  );
   document.title = `${page ? TITLES[page]() : t('error.CX_NOT_FOUND')} · Canh Xã`;
   if (loadError) content.append(errorBox(loadError));
-  if (!page) content.append(h('main', { class: 'page' }, h('p', { class: 'empty' }, t('error.CX_NOT_FOUND'))));
-  else if (!canOpen(user.role, page)) content.append(h('main', { class: 'page' }, h('p', { class: 'empty' }, t('error.CX_FORBIDDEN'))));
+  if (!page)
+    content.append(h('main', { class: 'page' }, h('p', { class: 'empty' }, t('error.CX_NOT_FOUND'))));
+  else if (!canOpen(user.role, page))
+    content.append(h('main', { class: 'page' }, h('p', { class: 'empty' }, t('error.CX_FORBIDDEN'))));
   else if (page === 'overview') cleanup = overviewPage(content);
   else if (page === 'map') cleanup = mapPage(content);
   else if (page === 'ingest') cleanup = ingestPage(content);
@@ -103,7 +108,8 @@ async function boot(): Promise<void> {
     await signedIn(user);
   } catch (err) {
     // 401 is the normal "not signed in yet"; anything else is worth a line in the console.
-    if (!(err instanceof Error && 'status' in err && err.status === 401)) console.warn('session check failed', err);
+    if (!(err instanceof Error && 'status' in err && err.status === 401))
+      console.warn('session check failed', err);
   }
   render();
 }

@@ -10,7 +10,7 @@ export type LiveStatus = 'connecting' | 'live' | 'lost';
 
 export interface StreamHandlers {
   state(e: StateEvent): void;
-  heard(e: HeardEvent): void;
+  heard(e: readonly HeardEvent[]): void;
   status(s: LiveStatus): void;
   resync(): void;
 }
@@ -56,8 +56,8 @@ export function connectStream(h: StreamHandlers, url = '/api/stream'): () => voi
       if (d) h.state(d);
     });
     es.addEventListener('heard', (ev) => {
-      const d = parse<HeardEvent>(ev);
-      if (d) h.heard(d);
+      const d = parse<HeardEvent | HeardEvent[]>(ev);
+      if (d) h.heard(Array.isArray(d) ? d : [d]);
     });
   };
   open();

@@ -3,7 +3,8 @@ import { api } from './api.ts';
 import { connectStream, type LiveStatus } from './sse.ts';
 import type { Commune, Device, HeardEvent, PublicConfig, StateEvent, User } from './types.ts';
 
-export type Change = { kind: 'devices' } | { kind: 'device'; id: string } | { kind: 'live' };
+/** `heard` marks a change of last-heard time only (no state change). */
+export type Change = { kind: 'devices' } | { kind: 'device'; id: string; heard?: boolean } | { kind: 'live' };
 
 export const app = {
   user: null as User | null,
@@ -58,11 +59,13 @@ function applyState(e: StateEvent): void {
   emit({ kind: 'device', id: d.id });
 }
 
-function applyHeard(e: HeardEvent): void {
-  const d = app.devices.get(e.deviceId);
-  if (!d || (d.lastHeardTs !== null && d.lastHeardTs >= e.ts)) return;
-  d.lastHeardTs = e.ts;
-  emit({ kind: 'device', id: d.id });
+function applyHeard(list: readonly HeardEvent[]): void {
+  for (const e of list) {
+    const d = app.devices.get(e.deviceId);
+    if (!d || (d.lastHeardTs !== null && d.lastHeardTs >= e.ts)) continue;
+    d.lastHeardTs = e.ts;
+    emit({ kind: 'device', id: d.id, heard: true });
+  }
 }
 
 let closeStream: (() => void) | null = null;
@@ -91,10 +94,4 @@ export function signOutLocally(): void {
   app.communes = [];
   app.devices = new Map();
   app.loaded = false;
-}
-
-export function hamletsById(): Map<string, { name: string; communeId: string }> {
-  const m = new Map<string, { name: string; communeId: string }>();
-  for (const c of app.communes) for (const h of c.hamlets) m.set(h.id, { name: h.name, communeId: c.id });
-  return m;
 }

@@ -59,17 +59,21 @@ export interface Device {
   hamletId: string;
   hamletName: string;
   location: GeoPoint;
-  vendor?: string;
-  model?: string;
+  vendor?: string | null;
+  model?: string | null;
   /** ISO date (2026-03-15) or epoch ms. */
   installedAt: string | number;
-  commissionedAt?: string | number;
-  contractor?: string;
-  budgetLine?: string;
+  commissionedAt?: string | number | null;
+  contractor?: string | null;
+  budgetLine?: string | null;
+  /** Pole number, access notes: shown to technicians. */
+  notes?: string | null;
+  upstreamId?: string | null;
   state: DeviceState;
   reason: string;
   params: Params;
-  sinceTs: number;
+  /** Null until the availability engine has judged the device. */
+  sinceTs: number | null;
   lastHeardTs: number | null;
   lastHeartbeatTs: number | null;
 }
@@ -85,7 +89,6 @@ export interface Reading {
 export interface DeviceDetail extends Device {
   lastHeartbeat: Record<string, unknown> | null;
   latest: Reading[];
-  upstreamId: string | null;
 }
 
 export interface HistoryInterval {
@@ -100,7 +103,13 @@ export interface IngestStats {
   accepted: number;
   rejected: number;
   batches: number;
-  rejectsByReason: { source: string; reason: string; deviceId: string | null; count: number; lastTs: number }[];
+  rejectsByReason: {
+    source: string;
+    reason: string;
+    deviceId: string | null;
+    count: number;
+    lastTs: number;
+  }[];
   store: { kind: string; ok: boolean; pending: number; lastWriteTs: number | null; lastError: string | null };
   broker: {
     clientsConnected: number;
@@ -133,8 +142,16 @@ export interface StateEvent {
   lastHeardTs: number | null;
 }
 
-/** `heard` event on /api/stream (throttled server-side). */
+/** `heard` event on /api/stream: batched last-heard times (an array; a single object is accepted too). */
 export interface HeardEvent {
   deviceId: string;
+  communeId?: string;
   ts: number;
+}
+
+export type StateCounts = Record<DeviceState, number>;
+
+/** GET /api/status/summary: leaders and admins get every type counted, cameras included (counts only). */
+export interface StatusSummary {
+  communes: { communeId: string; name: string; counts: StateCounts; byType: Record<string, StateCounts> }[];
 }

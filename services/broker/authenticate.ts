@@ -8,7 +8,9 @@ type Will = NonNullable<ConnectPacket['will']>;
  * The CONNECT-time hooks. aedes hands `authenticate` only the user name and password, so
  * `preConnect` (which sees the whole CONNECT) keeps the will for it, keyed by client.
  */
-export function makeConnectHooks(ctx: HookContext): Required<Pick<AedesOptions, 'preConnect' | 'authenticate'>> {
+export function makeConnectHooks(
+  ctx: HookContext,
+): Required<Pick<AedesOptions, 'preConnect' | 'authenticate'>> {
   const wills = new WeakMap<Client, Will | undefined>();
 
   const preConnect: AedesOptions['preConnect'] = (client, packet, callback) => {
@@ -33,11 +35,16 @@ export function makeConnectHooks(ctx: HookContext): Required<Pick<AedesOptions, 
     check(ctx, client.id, username, password, will).then(
       (refusal) => {
         if (!refusal) return done(null, true);
-        ctx.refuse(refusal.reason, { deviceId: refusal.deviceId, clientId: client.id, detail: refusal.detail });
+        ctx.refuse(refusal.reason, {
+          deviceId: refusal.deviceId,
+          clientId: client.id,
+          detail: refusal.detail,
+        });
         done(authError(refusal.code, refusal.detail), false);
       },
       (err: unknown) => {
-        // Our credential store failed, not the device: 0x03 makes it retry later [MQTT-3.2.2-3].
+        // Our credential store failed, not the device: answer 0x03 Server unavailable (§3.2.2.3),
+        // so a device with the right password is not told it is wrong.
         ctx.log.error({ err, deviceId: username }, 'credential check failed');
         done(authError(CONNACK.serverUnavailable, 'credential check failed'), false);
       },
@@ -63,10 +70,19 @@ async function check(
 ): Promise<ConnectRefusal | null> {
   const bad = CONNACK.badUserNameOrPassword;
   if (!username || !password || password.length === 0)
-    return { reason: 'missing-credentials', code: bad, detail: 'CONNECT carries no user name or no password' };
+    return {
+      reason: 'missing-credentials',
+      code: bad,
+      detail: 'CONNECT carries no user name or no password',
+    };
   const device = ctx.directory.get(username);
-  // Unknown user and wrong password both answer 0x04, so the reply does not say which ids exist.
-  if (!device) return { reason: 'unknown-client', code: bad, detail: `user name "${username}" is no device of any commune` };
+  // Unknown user and wrong password both answer 0x04, so the return code does not say which ids exist.
+  if (!device)
+    return {
+      reason: 'unknown-client',
+      code: bad,
+      detail: `user name "${username}" is no device of any commune`,
+    };
   if (!(await ctx.credentials.verify(device.id, password.toString('utf8'))))
     return { reason: 'bad-password', code: bad, deviceId: device.id, detail: 'password does not match' };
   // The client id must be the device id: otherwise a device holding valid credentials could
@@ -85,10 +101,20 @@ async function check(
     // same ACL as a publish, narrowed to the one topic a will has a meaning on.
     const own = topicFor(device.communeId, device.id, 'status');
     if (will.topic !== own)
-      return { reason: 'forbidden-will', code: CONNACK.notAuthorized, deviceId: device.id, detail: `will topic "${will.topic}" is not ${own}` };
+      return {
+        reason: 'forbidden-will',
+        code: CONNACK.notAuthorized,
+        deviceId: device.id,
+        detail: `will topic "${will.topic}" is not ${own}`,
+      };
     const size = will.payload?.length ?? 0;
     if (size > ctx.maxPayloadBytes)
-      return { reason: 'forbidden-will', code: CONNACK.notAuthorized, deviceId: device.id, detail: `will payload is ${size} bytes, over ${ctx.maxPayloadBytes}` };
+      return {
+        reason: 'forbidden-will',
+        code: CONNACK.notAuthorized,
+        deviceId: device.id,
+        detail: `will payload is ${size} bytes, over ${ctx.maxPayloadBytes}`,
+      };
   }
   return null;
 }

@@ -1,6 +1,6 @@
 import type { AedesOptions, PublishPacket } from 'aedes';
-import type { DeviceInfo } from '../inventory/device-directory.ts';
 import { parseTopic } from '../ingest/topics.ts';
+import type { DeviceInfo } from '../inventory/device-directory.ts';
 import type { HookContext, RefusalReason } from './hook-context.ts';
 
 /** One accepted message, handed to ingest before the broker acknowledges it. */
@@ -28,7 +28,10 @@ export type OnPublish = (msg: BrokerMessage) => void;
  * breaking the rules is not working. Wills reach this hook too (aedes authorises them like any
  * publish), so the availability engine learns of a vanished device through the same onPublish.
  */
-export function makeAuthorizePublish(ctx: HookContext, onPublish: OnPublish): NonNullable<AedesOptions['authorizePublish']> {
+export function makeAuthorizePublish(
+  ctx: HookContext,
+  onPublish: OnPublish,
+): NonNullable<AedesOptions['authorizePublish']> {
   return (client, packet, callback) => {
     // A will carries no `cmd`; one left by a dead client may arrive with client null and its id.
     const isWill = packet.cmd !== 'publish';
@@ -40,7 +43,13 @@ export function makeAuthorizePublish(ctx: HookContext, onPublish: OnPublish): No
     }
     const device = ctx.directory.get(clientId);
     const refuse = ({ reason, detail }: { reason: RefusalReason; detail: string }) => {
-      ctx.refuse(reason, { deviceId: device?.id, clientId, topic: packet.topic, detail, payload: packet.payload });
+      ctx.refuse(reason, {
+        deviceId: device?.id,
+        clientId,
+        topic: packet.topic,
+        detail,
+        payload: packet.payload,
+      });
       callback(new Error(`${reason}: ${detail}`));
     };
     if (!device) return refuse({ reason: 'forbidden-topic', detail: 'publisher is no known device' });
@@ -61,31 +70,57 @@ export function makeAuthorizePublish(ctx: HookContext, onPublish: OnPublish): No
     } catch (err) {
       // Not acknowledged: at QoS 1/2 the device sends it again after it reconnects.
       ctx.log.error({ err, deviceId: clientId, topic: packet.topic }, 'ingest refused an accepted publish');
-      ctx.refuse('ingest-failed', { deviceId: clientId, clientId, topic: packet.topic, detail: String(err), payload: packet.payload });
+      ctx.refuse('ingest-failed', {
+        deviceId: clientId,
+        clientId,
+        topic: packet.topic,
+        detail: String(err),
+        payload: packet.payload,
+      });
       return callback(err as Error);
     }
     callback(null);
   };
 }
 
-function check(ctx: HookContext, device: DeviceInfo, packet: PublishPacket): { reason: RefusalReason; detail: string } | null {
+function check(
+  ctx: HookContext,
+  device: DeviceInfo,
+  packet: PublishPacket,
+): { reason: RefusalReason; detail: string } | null {
   const size = packet.payload.length;
   if (size > ctx.maxPayloadBytes)
-    return { reason: 'oversized', detail: `payload is ${size} bytes, over the limit of ${ctx.maxPayloadBytes}` };
+    return {
+      reason: 'oversized',
+      detail: `payload is ${size} bytes, over the limit of ${ctx.maxPayloadBytes}`,
+    };
   // parseTopic accepts only cx/v1/{commune}/{device}/{channel} with plain segments, so a topic name
   // with a wildcard [MQTT-3.3.2-2] (aedes refuses those first) or under $SYS is refused, and nobody
   // can publish on a device's cmd/ tree, which only the service writes to.
   const t = parseTopic(packet.topic);
-  if (!t) return { reason: 'forbidden-topic', detail: 'topic is outside cx/v1/{commune}/{device}/{heartbeat|telemetry|event|status}' };
+  if (!t)
+    return {
+      reason: 'forbidden-topic',
+      detail: 'topic is outside cx/v1/{commune}/{device}/{heartbeat|telemetry|event|status}',
+    };
   if (t.communeId !== device.communeId)
-    return { reason: 'forbidden-topic', detail: `commune "${t.communeId}" is not the publisher's commune "${device.communeId}"` };
+    return {
+      reason: 'forbidden-topic',
+      detail: `commune "${t.communeId}" is not the publisher's commune "${device.communeId}"`,
+    };
   if (t.deviceId !== device.id && !device.reportsFor.includes(t.deviceId))
-    return { reason: 'forbidden-topic', detail: `"${device.id}" may not publish for "${t.deviceId}" (not itself nor behind it)` };
+    return {
+      reason: 'forbidden-topic',
+      detail: `"${device.id}" may not publish for "${t.deviceId}" (not itself nor behind it)`,
+    };
   // A retained heartbeat or reading would be replayed to every later subscriber (an ingest worker
   // on an external broker after a restart) as if fresh, and hide a dead device. Only `status`
   // may be retained: it is a last-known state by nature, and a subscriber is told it is retained
   // [MQTT-3.3.1-8].
   if (packet.retain && t.channel !== 'status')
-    return { reason: 'retain-not-allowed', detail: `retained publishes are allowed only on status, not ${t.channel}` };
+    return {
+      reason: 'retain-not-allowed',
+      detail: `retained publishes are allowed only on status, not ${t.channel}`,
+    };
   return null;
 }

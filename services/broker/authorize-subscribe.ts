@@ -16,7 +16,8 @@ export function makeAuthorizeSubscribe(ctx: HookContext): NonNullable<AedesOptio
     // `cx/v1/c/d/cmd/#` minus the `#`: any filter starting with this prefix, wildcards included,
     // can match only topics inside the device's own tree.
     const prefix = own?.slice(0, -1);
-    if (device && prefix && sub.topic.startsWith(prefix) && sub.topic.length > prefix.length) return callback(null, sub);
+    if (device && prefix && sub.topic.startsWith(prefix) && sub.topic.length > prefix.length)
+      return callback(null, sub);
     ctx.refuse('forbidden-subscribe', {
       deviceId: device?.id,
       clientId: client.id,

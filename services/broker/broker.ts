@@ -58,6 +58,8 @@ export class Broker {
   }
 
   async start(): Promise<{ port: number }> {
+    if (this.aedes) throw new Error('broker: already started');
+    this.stopping = false;
     const { config, onPublish } = this.opts;
     const ctx = this.hookContext();
     const countingOnPublish: OnPublish = (msg) => {
@@ -131,7 +133,10 @@ export class Broker {
       stopping: () => this.stopping,
       refuse: (reason: RefusalReason, r: Refusal) => {
         this.refused[reason] = (this.refused[reason] ?? 0) + 1;
-        this.log.debug({ reason, deviceId: r.deviceId, clientId: r.clientId, topic: r.topic, detail: r.detail }, 'refused');
+        this.log.debug(
+          { reason, deviceId: r.deviceId, clientId: r.clientId, topic: r.topic, detail: r.detail },
+          'refused',
+        );
         try {
           const communeId = r.deviceId ? directory.get(r.deviceId)?.communeId : undefined;
           rejects.record({ source: 'broker', reason, communeId, ...r });

@@ -12,7 +12,11 @@ import type { Socket } from 'node:net';
  * It must therefore be attached after aedes.handle(). A malformed length (a fifth length byte) is
  * left to aedes's parser, which closes the connection itself.
  */
-export function watchFrameSize(socket: Socket, maxRemainingBytes: number, onOversized: (announcedBytes: number) => void): void {
+export function watchFrameSize(
+  socket: Socket,
+  maxRemainingBytes: number,
+  onOversized: (announcedBytes: number) => void,
+): void {
   let phase: 'type' | 'length' | 'body' = 'type';
   let length = 0;
   let multiplier = 1;

@@ -23,7 +23,14 @@ const commune = CommuneFileSchema.parse({
   devices: [
     { id: 'xt-cam-01', type: 'camera', name: 'Camera cổng', site: 'ubnd', installedAt: '2026-01-05' },
     { id: 'xt-gw-01', type: 'gateway', name: 'Gateway LoRa', site: 'farm', installedAt: '2026-01-05' },
-    { id: 'xt-soil-01', type: 'soil-sensor', name: 'Cảm biến đất 1', site: 'farm', behind: 'xt-gw-01', installedAt: '2026-01-05' },
+    {
+      id: 'xt-soil-01',
+      type: 'soil-sensor',
+      name: 'Cảm biến đất 1',
+      site: 'farm',
+      behind: 'xt-gw-01',
+      installedAt: '2026-01-05',
+    },
     { id: 'xt-cam-02', type: 'camera', name: 'Camera chợ', site: 'ubnd', installedAt: '2026-01-05' },
   ],
 });
@@ -125,10 +132,29 @@ interface CliResult {
 }
 
 /** Runs a mosquitto client (async: the broker lives in this process and must keep serving). */
-function cli(cmd: 'mosquitto_pub' | 'mosquitto_sub', id: string, args: string[], opts: { user?: string; password?: string } = {}): Promise<CliResult> {
+function cli(
+  cmd: 'mosquitto_pub' | 'mosquitto_sub',
+  id: string,
+  args: string[],
+  opts: { user?: string; password?: string } = {},
+): Promise<CliResult> {
   const user = opts.user ?? id;
   const pw = opts.password ?? PASSWORDS[user] ?? 'none';
-  const full = ['-h', '127.0.0.1', '-p', String(port), '-i', id, '-u', user, '-P', pw, '-V', 'mqttv311', ...args];
+  const full = [
+    '-h',
+    '127.0.0.1',
+    '-p',
+    String(port),
+    '-i',
+    id,
+    '-u',
+    user,
+    '-P',
+    pw,
+    '-V',
+    'mqttv311',
+    ...args,
+  ];
   return new Promise((resolve) =>
     execFile(cmd, full, { timeout: 10_000 }, (err, stdout, stderr) =>
       resolve({ code: err ? Number((err as { code?: number }).code ?? -1) : 0, stdout, stderr }),
@@ -146,7 +172,8 @@ async function waitFor<T>(pred: () => T | undefined | false, what: string, timeo
   }
 }
 
-const refusedCount = (reason: string) => broker.stats().refused[reason as keyof ReturnType<Broker['stats']>['refused']] ?? 0;
+const refusedCount = (reason: string) =>
+  broker.stats().refused[reason as keyof ReturnType<Broker['stats']>['refused']] ?? 0;
 const receivedOn = (t: string) => received.filter((m) => m.topic === t);
 
 describe('broker: authentication', () => {
@@ -162,7 +189,14 @@ describe('broker: authentication', () => {
   });
 
   it('accepts a heartbeat from mosquitto_pub', async () => {
-    const r = await cli('mosquitto_pub', 'xt-cam-02', ['-q', '1', '-t', topic('xt-cam-02', 'heartbeat'), '-m', heartbeat]);
+    const r = await cli('mosquitto_pub', 'xt-cam-02', [
+      '-q',
+      '1',
+      '-t',
+      topic('xt-cam-02', 'heartbeat'),
+      '-m',
+      heartbeat,
+    ]);
     expect(r).toMatchObject({ code: 0 });
     expect(receivedOn(topic('xt-cam-02', 'heartbeat')).at(-1)?.deviceId).toBe('xt-cam-02');
   });
@@ -170,7 +204,12 @@ describe('broker: authentication', () => {
   it('refuses a wrong password with CONNACK 4 and counts bad-password', async () => {
     const before = refusedCount('bad-password');
     expect(await refusedCode(connect('xt-cam-01', { password: 'guess' }))).toBe(4);
-    const r = await cli('mosquitto_pub', 'xt-cam-01', ['-t', topic('xt-cam-01', 'heartbeat'), '-m', heartbeat], { password: 'guess' });
+    const r = await cli(
+      'mosquitto_pub',
+      'xt-cam-01',
+      ['-t', topic('xt-cam-01', 'heartbeat'), '-m', heartbeat],
+      { password: 'guess' },
+    );
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/bad user name or password/);
     expect(refusedCount('bad-password')).toBe(before + 2);
@@ -179,7 +218,12 @@ describe('broker: authentication', () => {
   it('refuses an unknown device with the same CONNACK 4 and counts unknown-client', async () => {
     const before = refusedCount('unknown-client');
     expect(await refusedCode(connect('xt-ghost', { password: 'x' }))).toBe(4);
-    const r = await cli('mosquitto_pub', 'xt-ghost', ['-t', topic('xt-ghost', 'heartbeat'), '-m', heartbeat], { password: 'x' });
+    const r = await cli(
+      'mosquitto_pub',
+      'xt-ghost',
+      ['-t', topic('xt-ghost', 'heartbeat'), '-m', heartbeat],
+      { password: 'x' },
+    );
     expect(r.code).not.toBe(0);
     expect(refusedCount('unknown-client')).toBe(before + 2);
   });
@@ -194,7 +238,12 @@ describe('broker: authentication', () => {
     const victim = await connect('xt-cam-02');
     const before = refusedCount('client-id-mismatch');
     expect(await refusedCode(connect('xt-cam-01', { clientId: 'xt-cam-02' }))).toBe(2);
-    const r = await cli('mosquitto_pub', 'xt-cam-02', ['-t', topic('xt-cam-01', 'heartbeat'), '-m', heartbeat], { user: 'xt-cam-01' });
+    const r = await cli(
+      'mosquitto_pub',
+      'xt-cam-02',
+      ['-t', topic('xt-cam-01', 'heartbeat'), '-m', heartbeat],
+      { user: 'xt-cam-01' },
+    );
     expect(r.code).not.toBe(0);
     expect(refusedCount('client-id-mismatch')).toBe(before + 2);
     await victim.publishAsync(topic('xt-cam-02', 'heartbeat'), heartbeat, { qos: 1 });
@@ -204,14 +253,26 @@ describe('broker: authentication', () => {
   it('refuses MQTT 5 and MQTT 3.1 with CONNACK 1 and counts protocol-version', async () => {
     const before = refusedCount('protocol-version');
     expect(await refusedCode(connect('xt-cam-01', { protocolVersion: 5 }))).toBe(1);
-    const v31 = await cli('mosquitto_pub', 'xt-cam-01', ['-V', 'mqttv31', '-t', topic('xt-cam-01', 'heartbeat'), '-m', heartbeat]);
+    const v31 = await cli('mosquitto_pub', 'xt-cam-01', [
+      '-V',
+      'mqttv31',
+      '-t',
+      topic('xt-cam-01', 'heartbeat'),
+      '-m',
+      heartbeat,
+    ]);
     expect(v31.stderr).toMatch(/unacceptable protocol version/);
     expect(refusedCount('protocol-version')).toBe(before + 2);
   });
 
   it('refuses a will on any topic but the device’s own status with CONNACK 5', async () => {
     const before = refusedCount('forbidden-will');
-    const will = { topic: topic('xt-cam-02', 'status'), payload: Buffer.from('{"v":1,"state":"offline"}'), qos: 1 as const, retain: false };
+    const will = {
+      topic: topic('xt-cam-02', 'status'),
+      payload: Buffer.from('{"v":1,"state":"offline"}'),
+      qos: 1 as const,
+      retain: false,
+    };
     expect(await refusedCode(connect('xt-cam-01', { will }))).toBe(5);
     expect(refusedCount('forbidden-will')).toBe(before + 1);
   });
@@ -224,7 +285,14 @@ describe('broker: publish ACL', () => {
     const gone = closed(c);
     c.publish(topic('xt-cam-02', 'heartbeat'), heartbeat, { qos: 1 });
     await gone;
-    const r = await cli('mosquitto_pub', 'xt-cam-01', ['-q', '1', '-t', topic('xt-cam-02', 'telemetry'), '-m', '{"v":1}']);
+    const r = await cli('mosquitto_pub', 'xt-cam-01', [
+      '-q',
+      '1',
+      '-t',
+      topic('xt-cam-02', 'telemetry'),
+      '-m',
+      '{"v":1}',
+    ]);
     expect(r.code).not.toBe(0);
     expect(refusedCount('forbidden-topic')).toBe(before + 2);
     expect(received.filter((m) => m.deviceId === 'xt-cam-01' && m.topic.includes('xt-cam-02'))).toEqual([]);
@@ -232,7 +300,9 @@ describe('broker: publish ACL', () => {
 
   it('lets a gateway publish for the soil sensor behind it but not for an unrelated camera', async () => {
     const gw = await connect('xt-gw-01');
-    await gw.publishAsync(topic('xt-soil-01', 'telemetry'), '{"v":1,"metrics":{"soilMoisturePct":31}}', { qos: 1 });
+    await gw.publishAsync(topic('xt-soil-01', 'telemetry'), '{"v":1,"metrics":{"soilMoisturePct":31}}', {
+      qos: 1,
+    });
     expect(receivedOn(topic('xt-soil-01', 'telemetry')).at(-1)).toMatchObject({ deviceId: 'xt-gw-01' });
     const before = refusedCount('forbidden-topic');
     const gone = closed(gw);
@@ -284,7 +354,9 @@ describe('broker: subscribe ACL', () => {
   it('answers a wide subscription with SUBACK 0x80 and keeps the connection', async () => {
     const before = refusedCount('forbidden-subscribe');
     const c = await connect('xt-cam-01');
-    expect(await granted(c, ['cx/#', 'cx/v1/xa-thu/xt-cam-01/cmd/#', 'cx/v1/xa-thu/xt-cam-01/cmd/+'])).toEqual([128, 1, 1]);
+    expect(
+      await granted(c, ['cx/#', 'cx/v1/xa-thu/xt-cam-01/cmd/#', 'cx/v1/xa-thu/xt-cam-01/cmd/+']),
+    ).toEqual([128, 1, 1]);
     expect(c.connected).toBe(true);
     const r = await cli('mosquitto_sub', 'xt-cam-02', ['-q', '1', '-t', 'cx/#', '-W', '3']);
     expect(r.stderr).toMatch(/All subscription requests were denied/);
@@ -293,13 +365,20 @@ describe('broker: subscribe ACL', () => {
 
   it('refuses another device’s command tree', async () => {
     const c = await connect('xt-cam-01');
-    expect(await granted(c, ['cx/v1/xa-thu/xt-cam-02/cmd/#', 'cx/v1/xa-thu/+/cmd/#', 'cx/v1/xa-thu/xt-cam-01/#'])).toEqual([128, 128, 128]);
+    expect(
+      await granted(c, ['cx/v1/xa-thu/xt-cam-02/cmd/#', 'cx/v1/xa-thu/+/cmd/#', 'cx/v1/xa-thu/xt-cam-01/#']),
+    ).toEqual([128, 128, 128]);
   });
 });
 
 describe('broker: last will', () => {
   const offline = JSON.stringify({ v: 1, state: 'offline', reason: 'last-will' });
-  const will = { topic: topic('xt-cam-02', 'status'), payload: Buffer.from(offline), qos: 1 as const, retain: false };
+  const will = {
+    topic: topic('xt-cam-02', 'status'),
+    payload: Buffer.from(offline),
+    qos: 1 as const,
+    retain: false,
+  };
 
   it('delivers the will to onPublish when the device’s socket dies', async () => {
     const c = await connect('xt-cam-02', { will });
@@ -331,17 +410,53 @@ describe('broker: last will', () => {
   });
 });
 
+describe('broker: ingest failure', () => {
+  it('does not acknowledge a publish that onPublish could not take, and counts ingest-failed', async () => {
+    const failing = newBroker(() => {
+      throw new Error('spool full');
+    });
+    const { port: failingPort } = await failing.start();
+    try {
+      const c = await connect('xt-cam-01', {}, failingPort);
+      let acked = false;
+      const gone = closed(c);
+      c.publish(topic('xt-cam-01', 'heartbeat'), heartbeat, { qos: 1 }, (err) => {
+        acked = !err;
+      });
+      await gone;
+      expect(acked).toBe(false);
+      expect(failing.stats()).toMatchObject({ refused: { 'ingest-failed': 1 }, publishesAccepted: 0 });
+    } finally {
+      await failing.stop();
+    }
+  });
+});
+
 describe('broker: reject log', () => {
   it('records every refusal with source broker, and never a password', () => {
     const rows = rejects.latest(1000);
     const reasons = new Set(rows.map((r) => r.reason));
-    for (const reason of ['bad-password', 'unknown-client', 'missing-credentials', 'client-id-mismatch', 'protocol-version',
-      'forbidden-will', 'forbidden-topic', 'oversized', 'retain-not-allowed', 'forbidden-subscribe'])
+    for (const reason of [
+      'bad-password',
+      'unknown-client',
+      'missing-credentials',
+      'client-id-mismatch',
+      'protocol-version',
+      'forbidden-will',
+      'forbidden-topic',
+      'oversized',
+      'retain-not-allowed',
+      'forbidden-subscribe',
+    ])
       expect(reasons, reason).toContain(reason);
     expect(rows.every((r) => r.source === 'broker')).toBe(true);
     expect(rows.some((r) => r.reason === 'oversized' && /packet announces/.test(r.detail ?? ''))).toBe(true);
     const forbidden = rows.find((r) => r.reason === 'forbidden-topic' && r.deviceId === 'xt-gw-01');
-    expect(forbidden).toMatchObject({ communeId: 'xa-thu', clientId: 'xt-gw-01', topic: topic('xt-cam-01', 'status') });
+    expect(forbidden).toMatchObject({
+      communeId: 'xa-thu',
+      clientId: 'xt-gw-01',
+      topic: topic('xt-cam-01', 'status'),
+    });
     const text = JSON.stringify(rows);
     for (const pw of [...Object.values(PASSWORDS), 'guess']) expect(text).not.toContain(pw);
   });

@@ -27,7 +27,7 @@ export function stateCounts(
           class: `count-card state-${s}${selected === s ? ' selected' : ''}${counts[s] === 0 ? ' zero' : ''}`,
           'aria-pressed': selected === s ? 'true' : 'false',
           'data-count-state': s,
-          title: t('overview.filterByState'),
+          title: `${stateText(s)} — ${t('overview.filterByState')}`,
           onclick: () => onSelect(selected === s ? '' : s),
         },
         h('span', { class: 'count-num' }, formatNumber(counts[s])),

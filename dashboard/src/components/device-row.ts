@@ -4,7 +4,7 @@ import { href } from '../router.ts';
 import type { Device } from '../types.ts';
 import { h } from './dom.ts';
 import { stateBadge } from './state.ts';
-import { relTime } from './time.ts';
+import { relTime, since } from './time.ts';
 
 export function typeLabel(d: Pick<Device, 'type' | 'typeLabel'>): string {
   return d.typeLabel?.[getLocale()] ?? d.typeLabel?.vi ?? d.type;
@@ -26,7 +26,7 @@ export function deviceRow(d: Device): HTMLElement {
       'div',
       { class: 'c-reason' },
       h('div', { class: 'reason' }, reasonText(d.reason, d.params)),
-      h('div', { class: 'meta' }, t('device.since'), ' ', relTime(d.sinceTs)),
+      d.sinceTs !== null ? h('div', { class: 'meta' }, since(d.sinceTs)) : null,
     ),
     h(
       'div',

@@ -17,7 +17,12 @@ const NAV_LABEL: Record<PageId, () => string> = {
 export function liveIndicator(): HTMLElement {
   const s = app.live;
   const label = s === 'live' ? t('live.on') : s === 'lost' ? t('live.lost') : t('live.connecting');
-  return h('span', { class: `live live-${s}`, role: 'status', title: label }, icon('live'), h('span', { class: 'live-text' }, label));
+  return h(
+    'span',
+    { class: `live live-${s}`, role: 'status', title: label },
+    icon('live'),
+    h('span', { class: 'live-text' }, label),
+  );
 }
 
 export function header(active: PageId | null, onLogout: () => void): HTMLElement {
@@ -28,7 +33,16 @@ export function header(active: PageId | null, onLogout: () => void): HTMLElement
         'nav',
         { class: 'nav', 'aria-label': t('nav.label') },
         navPages(user.role).map((p) =>
-          h('a', { href: href(p), class: p === active ? 'active' : '', 'aria-current': p === active ? 'page' : null, 'data-nav': p }, NAV_LABEL[p]()),
+          h(
+            'a',
+            {
+              href: href(p),
+              class: p === active ? 'active' : '',
+              'aria-current': p === active ? 'page' : null,
+              'data-nav': p,
+            },
+            NAV_LABEL[p](),
+          ),
         ),
       )
     : null;
@@ -51,11 +65,26 @@ export function header(active: PageId | null, onLogout: () => void): HTMLElement
         { class: 'topbar-tools' },
         user ? h('span', { id: 'live-slot' }, liveIndicator()) : null,
         user
-          ? h('span', { class: 'user', title: user.username }, h('span', { class: 'user-name' }, user.name), h('span', { class: 'user-role' }, t(`role.${user.role}`)))
+          ? h(
+              'span',
+              { class: 'user', title: user.username },
+              h('span', { class: 'user-name' }, user.name),
+              h('span', { class: 'user-role' }, t(`role.${user.role}`)),
+            )
           : null,
         langSwitch(),
         user
-          ? h('button', { type: 'button', class: 'btn-icon', title: t('auth.logout'), 'aria-label': t('auth.logout'), onclick: onLogout }, icon('logout'))
+          ? h(
+              'button',
+              {
+                type: 'button',
+                class: 'btn-icon',
+                title: t('auth.logout'),
+                'aria-label': t('auth.logout'),
+                onclick: onLogout,
+              },
+              icon('logout'),
+            )
           : null,
       ),
     ),

@@ -33,8 +33,10 @@ export function stateIconMarkup(state: DeviceState): string {
 }
 
 const UI_ICONS = {
-  shield: '<path d="M8 1l6 2.5v4c0 3.6-2.6 6.3-6 7.5C4.6 13.8 2 11.1 2 7.5v-4z" fill="currentColor"/><path d="M5.2 8l2 2 3.6-3.8" fill="none" stroke="#fff" stroke-width="1.5" stroke-linecap="round" stroke-linejoin="round"/>',
-  search: '<circle cx="7" cy="7" r="4.5" fill="none" stroke="currentColor" stroke-width="1.6"/><path d="M10.3 10.3L14 14" stroke="currentColor" stroke-width="1.8" stroke-linecap="round"/>',
+  shield:
+    '<path d="M8 1l6 2.5v4c0 3.6-2.6 6.3-6 7.5C4.6 13.8 2 11.1 2 7.5v-4z" fill="currentColor"/><path d="M5.2 8l2 2 3.6-3.8" fill="none" stroke="#fff" stroke-width="1.5" stroke-linecap="round" stroke-linejoin="round"/>',
+  search:
+    '<circle cx="7" cy="7" r="4.5" fill="none" stroke="currentColor" stroke-width="1.6"/><path d="M10.3 10.3L14 14" stroke="currentColor" stroke-width="1.8" stroke-linecap="round"/>',
   back: '<path d="M10 3L5 8l5 5" fill="none" stroke="currentColor" stroke-width="1.8" stroke-linecap="round" stroke-linejoin="round"/>',
   refresh:
     '<path d="M13 8a5 5 0 11-1.5-3.6" fill="none" stroke="currentColor" stroke-width="1.6" stroke-linecap="round"/><path d="M13 2.5v3h-3" fill="none" stroke="currentColor" stroke-width="1.6" stroke-linecap="round" stroke-linejoin="round"/>',

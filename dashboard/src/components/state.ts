@@ -15,7 +15,14 @@ export const STATE_COLORS: Record<DeviceState, string> = {
 };
 
 /** Worst first: the order lists are sorted in and a site's marker takes the worst of its devices. */
-export const SEVERITY: readonly DeviceState[] = ['down', 'unreachable', 'degraded', 'unknown', 'maintenance', 'up'];
+export const SEVERITY: readonly DeviceState[] = [
+  'down',
+  'unreachable',
+  'degraded',
+  'unknown',
+  'maintenance',
+  'up',
+];
 
 export function severity(s: DeviceState): number {
   const i = SEVERITY.indexOf(s);
@@ -37,7 +44,12 @@ export function stateText(s: DeviceState): string {
 }
 
 export function stateBadge(s: DeviceState, extraClass = ''): HTMLElement {
-  return h('span', { class: `state-badge state-${s} ${extraClass}`.trim(), 'data-state': s }, stateIcon(s), h('span', { class: 'state-text' }, stateText(s)));
+  return h(
+    'span',
+    { class: `state-badge state-${s} ${extraClass}`.trim(), 'data-state': s },
+    stateIcon(s),
+    h('span', { class: 'state-text' }, stateText(s)),
+  );
 }
 
 export function legend(): HTMLElement {

@@ -26,13 +26,35 @@ export function timeline24h(history: readonly HistoryInterval[], now = Date.now(
     );
   }
   const ticks = [0, 6, 12, 18, 24].map((hrs) =>
-    h('span', { class: 'tick', style: `left:${(hrs / 24) * 100}%` }, hrs === 24 ? t('timeline.now') : formatTime(from + hrs * 3_600_000)),
+    h(
+      'span',
+      { class: 'tick', style: `left:${(hrs / 24) * 100}%` },
+      hrs === 24 ? t('timeline.now') : formatTime(from + hrs * 3_600_000),
+    ),
   );
   const covered = [...totals.values()].reduce((a, b) => a + b, 0);
   const summary = STATES.filter((s) => totals.has(s)).map((s) =>
-    h('li', {}, stateBadge(s, 'compact'), ' ', formatDuration(totals.get(s) ?? 0), h('span', { class: 'muted' }, ` (${formatNumber((100 * (totals.get(s) ?? 0)) / DAY_MS, 1)} %)`)),
+    h(
+      'li',
+      {},
+      stateBadge(s, 'compact'),
+      ' ',
+      formatDuration(totals.get(s) ?? 0),
+      h('span', { class: 'muted' }, ` (${formatNumber((100 * (totals.get(s) ?? 0)) / DAY_MS, 1)} %)`),
+    ),
   );
-  if (covered < DAY_MS - 60_000) summary.push(h('li', { class: 'muted' }, h('span', { class: 'nodata-swatch' }), ' ', t('timeline.noData'), ': ', formatDuration(DAY_MS - covered)));
+  if (covered < DAY_MS - 60_000)
+    summary.push(
+      h(
+        'li',
+        { class: 'muted' },
+        h('span', { class: 'nodata-swatch' }),
+        ' ',
+        t('timeline.noData'),
+        ': ',
+        formatDuration(DAY_MS - covered),
+      ),
+    );
   return h(
     'div',
     { class: 'timeline' },

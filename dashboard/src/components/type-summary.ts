@@ -1,28 +1,50 @@
 /** Table of devices by type × state: the leaders' summary, and a quick check for everyone. */
-import { formatNumber, t } from '../i18n.ts';
-import { type Device, STATES } from '../types.ts';
+import { DEVICE_TYPES } from '../../../services/device-types/registry.ts';
+import { formatNumber, getLocale, t } from '../i18n.ts';
+import { type Device, STATES, type StateCounts } from '../types.ts';
 import { countByState } from './counts.ts';
-import { typeLabel } from './device-row.ts';
 import { h } from './dom.ts';
 import { stateIcon } from './icons.ts';
 import { stateText } from './state.ts';
+
+export interface TypeRow {
+  type: string;
+  counts: StateCounts;
+}
+
+/** Label of a device type kind from the shared registry (the same table the server uses). */
+export function kindLabel(kind: string): string {
+  const dt = DEVICE_TYPES.find((x) => x.kind === kind);
+  return dt ? dt.label[getLocale()] : kind;
+}
+
+/** Types in the registry's order (cameras first, as the plans budget them), unknown kinds last. */
+export function typeRank(kind: string): number {
+  const i = DEVICE_TYPES.findIndex((x) => x.kind === kind);
+  return i < 0 ? DEVICE_TYPES.length : i;
+}
+
+export function rowsFromDevices(devices: readonly Device[]): TypeRow[] {
+  const byType = new Map<string, Device[]>();
+  for (const d of devices) byType.set(d.type, [...(byType.get(d.type) ?? []), d]);
+  return [...byType].map(([type, list]) => ({ type, counts: countByState(list.map((d) => d.state)) }));
+}
 
 function pct(up: number, total: number): string {
   return total === 0 ? '–' : `${formatNumber((100 * up) / total, 0)} %`;
 }
 
-export function typeSummary(devices: readonly Device[]): HTMLElement {
-  const byType = new Map<string, Device[]>();
-  for (const d of devices) byType.set(d.type, [...(byType.get(d.type) ?? []), d]);
-  const rows = [...byType.values()].map((list) => {
-    const c = countByState(list.map((d) => d.state));
+export function typeSummary(rows: readonly TypeRow[]): HTMLElement {
+  const sorted = [...rows].sort((a, b) => typeRank(a.type) - typeRank(b.type));
+  const body = sorted.map(({ type, counts: c }) => {
+    const total = STATES.reduce((a, s) => a + (c[s] ?? 0), 0);
     return h(
       'tr',
-      { 'data-type': list[0]?.type ?? '' },
-      h('th', { scope: 'row' }, list[0] ? typeLabel(list[0]) : ''),
-      h('td', { class: 'num' }, formatNumber(list.length)),
-      STATES.map((s) => h('td', { class: `num${c[s] ? ` cell-${s}` : ' zero'}` }, formatNumber(c[s]))),
-      h('td', { class: 'num' }, pct(c.up, list.length)),
+      { 'data-type': type },
+      h('th', { scope: 'row' }, kindLabel(type)),
+      h('td', { class: 'num' }, formatNumber(total)),
+      STATES.map((s) => h('td', { class: `num${c[s] ? ` cell-${s}` : ' zero'}` }, formatNumber(c[s] ?? 0))),
+      h('td', { class: 'num' }, pct(c.up ?? 0, total)),
     );
   });
   return h(
@@ -40,11 +62,18 @@ export function typeSummary(devices: readonly Device[]): HTMLElement {
           {},
           h('th', { scope: 'col' }, t('device.type')),
           h('th', { scope: 'col', class: 'num' }, t('overview.total')),
-          STATES.map((s) => h('th', { scope: 'col', class: 'num', title: stateText(s) }, stateIcon(s), h('span', { class: 'th-state' }, stateText(s)))),
+          STATES.map((s) =>
+            h(
+              'th',
+              { scope: 'col', class: 'num', title: stateText(s) },
+              stateIcon(s),
+              h('span', { class: 'th-state' }, stateText(s)),
+            ),
+          ),
           h('th', { scope: 'col', class: 'num' }, t('overview.upShare')),
         ),
       ),
-      h('tbody', {}, rows),
+      h('tbody', {}, body),
     ),
   );
 }

@@ -2,11 +2,11 @@
 import { api } from '../api.ts';
 import { typeLabel } from '../components/device-row.ts';
 import { h } from '../components/dom.ts';
-import { errorBox } from '../components/errors.ts';
+import { errorBox, errorText } from '../components/errors.ts';
 import { icon } from '../components/icons.ts';
 import { formatValue, metricLabel } from '../components/metrics.ts';
 import { stateBadge } from '../components/state.ts';
-import { relTime } from '../components/time.ts';
+import { relTime, since } from '../components/time.ts';
 import { timeline24h } from '../components/timeline.ts';
 import { formatDate, formatDateTime, formatDuration, formatNumber, reasonText, t } from '../i18n.ts';
 import { href } from '../router.ts';
@@ -19,7 +19,10 @@ function facts(rows: [string, Node | string | null | undefined][]): HTMLElement 
   return h(
     'dl',
     { class: 'facts' },
-    rows.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v === null || v === undefined || v === '' ? '–' : v)]),
+    rows.flatMap(([k, v]) => [
+      h('dt', {}, k),
+      h('dd', {}, v === null || v === undefined || v === '' ? '–' : v),
+    ]),
   );
 }
 
@@ -35,8 +38,15 @@ function identity(d: DeviceDetail): HTMLElement {
     [t('device.budgetLine'), d.budgetLine],
     [t('device.installedAt'), formatDate(d.installedAt)],
     [t('device.commissionedAt'), formatDate(d.commissionedAt ?? d.installedAt)],
-    [t('device.location'), d.location ? `${formatNumber(d.location.lat, 5)}, ${formatNumber(d.location.lon, 5)}` : null],
-    [t('device.upstream'), d.upstreamId ? h('a', { href: href('device', d.upstreamId) }, upstream?.name ?? d.upstreamId) : null],
+    [
+      t('device.location'),
+      d.location ? `${formatNumber(d.location.lat, 5)}, ${formatNumber(d.location.lon, 5)}` : null,
+    ],
+    [
+      t('device.upstream'),
+      d.upstreamId ? h('a', { href: href('device', d.upstreamId) }, upstream?.name ?? d.upstreamId) : null,
+    ],
+    [t('device.notes'), d.notes],
   ]);
 }
 
@@ -61,11 +71,29 @@ function latest(d: DeviceDetail): HTMLElement {
     h(
       'table',
       { class: 'table' },
-      h('thead', {}, h('tr', {}, h('th', {}, t('telemetry.metric')), h('th', { class: 'num' }, t('telemetry.value')), h('th', {}, t('telemetry.time')))),
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          h('th', {}, t('telemetry.metric')),
+          h('th', { class: 'num' }, t('telemetry.value')),
+          h('th', {}, t('telemetry.time')),
+        ),
+      ),
       h(
         'tbody',
         {},
-        d.latest.map((r) => h('tr', { 'data-metric': r.metric }, h('td', {}, metricLabel(r.metric)), h('td', { class: 'num' }, formatValue(r.metric, r.value)), h('td', {}, relTime(r.ts, { withAbsolute: true })))),
+        d.latest.map((r) =>
+          h(
+            'tr',
+            { 'data-metric': r.metric },
+            h('td', {}, metricLabel(r.metric)),
+            h('td', { class: 'num' }, formatValue(r.metric, r.value)),
+            h('td', {}, relTime(r.ts, { withAbsolute: true })),
+          ),
+        ),
       ),
     ),
   );
@@ -79,24 +107,69 @@ function historyTable(list: readonly HistoryInterval[], now: number): HTMLElemen
     h(
       'table',
       { class: 'table history-table' },
-      h('thead', {}, h('tr', {}, [t('history.state'), t('history.reason'), t('history.start'), t('history.end'), t('history.duration')].map((k) => h('th', {}, k)))),
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          [
+            t('history.state'),
+            t('history.reason'),
+            t('history.start'),
+            t('history.end'),
+            t('history.duration'),
+          ].map((k) => h('th', {}, k)),
+        ),
+      ),
       h(
         'tbody',
         {},
-        list.slice(0, 200).map((iv) =>
-          h(
-            'tr',
-            {},
-            h('td', {}, stateBadge(iv.state, 'compact')),
-            h('td', {}, reasonText(iv.reason, iv.params)),
-            h('td', { class: 'nowrap' }, formatDateTime(iv.startTs)),
-            h('td', { class: 'nowrap' }, iv.endTs === null ? t('history.ongoing') : formatDateTime(iv.endTs)),
-            h('td', { class: 'nowrap' }, formatDuration((iv.endTs ?? now) - iv.startTs)),
+        list
+          .slice(0, 200)
+          .map((iv) =>
+            h(
+              'tr',
+              {},
+              h('td', {}, stateBadge(iv.state, 'compact')),
+              h('td', {}, reasonText(iv.reason, iv.params)),
+              h('td', { class: 'nowrap' }, formatDateTime(iv.startTs)),
+              h(
+                'td',
+                { class: 'nowrap' },
+                iv.endTs === null ? t('history.ongoing') : formatDateTime(iv.endTs),
+              ),
+              h('td', { class: 'nowrap' }, formatDuration((iv.endTs ?? now) - iv.startTs)),
+            ),
           ),
-        ),
       ),
     ),
   );
+}
+
+/** Technicians and admins can mark planned work, so its downtime is not counted as an outage. */
+function maintenanceButton(d: DeviceDetail, reload: () => void): HTMLElement | null {
+  const role = app.user?.role;
+  if (role !== 'technician' && role !== 'admin') return null;
+  const on = d.state === 'maintenance';
+  const msg = h('div', { class: 'alert alert-error', role: 'alert', hidden: true });
+  const btn = h(
+    'button',
+    { type: 'button', class: 'btn', 'data-action': 'maintenance' },
+    on ? t('device.maintenanceOff') : t('device.maintenanceOn'),
+  );
+  btn.addEventListener('click', async () => {
+    btn.disabled = true;
+    try {
+      await api.setMaintenance(d.id, !on);
+      reload();
+    } catch (err) {
+      msg.textContent = errorText(err);
+      msg.hidden = false;
+      btn.disabled = false;
+    }
+  });
+  return h('div', { class: 'maint' }, btn, msg);
 }
 
 function section(title: string, body: Node): HTMLElement {
@@ -104,7 +177,11 @@ function section(title: string, body: Node): HTMLElement {
 }
 
 export function devicePage(root: HTMLElement, id: string): () => void {
-  const main = h('main', { class: 'page page-device', id: 'main' }, h('p', { class: 'muted' }, t('app.loading')));
+  const main = h(
+    'main',
+    { class: 'page page-device', id: 'main' },
+    h('p', { class: 'muted' }, t('app.loading')),
+  );
   root.replaceChildren(main);
   let shown: DeviceDetail | null = null;
   let alive = true;
@@ -112,7 +189,10 @@ export function devicePage(root: HTMLElement, id: string): () => void {
   const load = async () => {
     const now = Date.now();
     try {
-      const [d, hist] = await Promise.all([api.device(id), api.history(id, now - HISTORY_DAYS * 86_400_000, now)]);
+      const [d, hist] = await Promise.all([
+        api.device(id),
+        api.history(id, now - HISTORY_DAYS * 86_400_000, now),
+      ]);
       if (!alive) return;
       shown = d;
       main.replaceChildren(
@@ -120,13 +200,19 @@ export function devicePage(root: HTMLElement, id: string): () => void {
         h(
           'div',
           { class: 'device-head' },
-          h('div', {}, h('h1', {}, d.name), h('p', { class: 'muted' }, typeLabel(d), ' · ', d.siteName, ' · ', d.hamletName)),
+          h(
+            'div',
+            {},
+            h('h1', {}, d.name),
+            h('p', { class: 'muted' }, typeLabel(d), ' · ', d.siteName, ' · ', d.hamletName),
+          ),
           h(
             'div',
             { class: 'device-state', 'data-device-id': d.id, 'data-state': d.state },
             stateBadge(d.state, 'large'),
             h('div', { class: 'reason' }, reasonText(d.reason, d.params)),
-            h('div', { class: 'meta' }, t('device.since'), ' ', relTime(d.sinceTs, { withAbsolute: true })),
+            d.sinceTs !== null ? h('div', { class: 'meta' }, since(d.sinceTs)) : null,
+            maintenanceButton(d, () => void load()),
           ),
         ),
         h(
@@ -140,7 +226,11 @@ export function devicePage(root: HTMLElement, id: string): () => void {
         section(t('history.title', { days: HISTORY_DAYS }), historyTable(hist, now)),
       );
     } catch (err) {
-      if (alive) main.replaceChildren(h('a', { class: 'back', href: href('overview') }, icon('back'), t('device.back')), errorBox(err));
+      if (alive)
+        main.replaceChildren(
+          h('a', { class: 'back', href: href('overview') }, icon('back'), t('device.back')),
+          errorBox(err),
+        );
     }
   };
   void load();
@@ -149,7 +239,11 @@ export function devicePage(root: HTMLElement, id: string): () => void {
   const unsubscribe = subscribe((c) => {
     if (!shown || (c.kind === 'device' && c.id !== id) || c.kind === 'live') return;
     const cur = app.devices.get(id);
-    if (!cur || (cur.state === shown.state && cur.sinceTs === shown.sinceTs && cur.lastHeardTs === shown.lastHeardTs)) return;
+    if (
+      !cur ||
+      (cur.state === shown.state && cur.sinceTs === shown.sinceTs && cur.lastHeardTs === shown.lastHeardTs)
+    )
+      return;
     clearTimeout(timer);
     timer = setTimeout(() => void load(), 500);
   });

@@ -12,7 +12,12 @@ import type { IngestStats, RejectEntry } from '../types.ts';
 const REFRESH_MS = 10_000;
 
 function stat(label: string, value: number | string, cls = ''): HTMLElement {
-  return h('div', { class: `stat ${cls}`.trim() }, h('span', { class: 'stat-num' }, typeof value === 'number' ? formatNumber(value) : value), h('span', { class: 'stat-label' }, label));
+  return h(
+    'div',
+    { class: `stat ${cls}`.trim() },
+    h('span', { class: 'stat-num' }, typeof value === 'number' ? formatNumber(value) : value),
+    h('span', { class: 'stat-label' }, label),
+  );
 }
 
 function deviceLink(id: string | null): Node | string {
@@ -22,7 +27,24 @@ function deviceLink(id: string | null): Node | string {
 }
 
 function table(head: string[], rows: Node[], cls = ''): HTMLElement {
-  return h('div', { class: 'table-scroll' }, h('table', { class: `table ${cls}`.trim() }, h('thead', {}, h('tr', {}, head.map((x) => h('th', {}, x)))), h('tbody', {}, rows)));
+  return h(
+    'div',
+    { class: 'table-scroll' },
+    h(
+      'table',
+      { class: `table ${cls}`.trim() },
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          head.map((x) => h('th', {}, x)),
+        ),
+      ),
+      h('tbody', {}, rows),
+    ),
+  );
 }
 
 function byReason(s: IngestStats): HTMLElement {
@@ -30,9 +52,20 @@ function byReason(s: IngestStats): HTMLElement {
   const rows = [...s.rejectsByReason]
     .sort((a, b) => b.count - a.count)
     .map((r) =>
-      h('tr', { 'data-reason': r.reason }, h('td', {}, tCode('reject', r.reason), h('div', { class: 'meta' }, h('code', {}, r.reason))), h('td', {}, r.source), h('td', {}, deviceLink(r.deviceId)), h('td', { class: 'num' }, formatNumber(r.count)), h('td', {}, relTime(r.lastTs, { withAbsolute: true }))),
+      h(
+        'tr',
+        { 'data-reason': r.reason },
+        h('td', {}, tCode('reject', r.reason), h('div', { class: 'meta' }, h('code', {}, r.reason))),
+        h('td', {}, r.source),
+        h('td', {}, deviceLink(r.deviceId)),
+        h('td', { class: 'num' }, formatNumber(r.count)),
+        h('td', {}, relTime(r.lastTs, { withAbsolute: true })),
+      ),
     );
-  return table([t('ingest.reason'), t('ingest.source'), t('ingest.device'), t('ingest.count'), t('ingest.last')], rows);
+  return table(
+    [t('ingest.reason'), t('ingest.source'), t('ingest.device'), t('ingest.count'), t('ingest.last')],
+    rows,
+  );
 }
 
 function latestRejects(list: RejectEntry[]): HTMLElement {
@@ -42,13 +75,24 @@ function latestRejects(list: RejectEntry[]): HTMLElement {
       'tr',
       {},
       h('td', { class: 'nowrap' }, formatDateTime(r.ts, true)),
-      h('td', {}, deviceLink(r.deviceId), r.clientId && r.clientId !== r.deviceId ? h('div', { class: 'meta' }, t('ingest.clientId'), ': ', r.clientId) : null),
+      h(
+        'td',
+        {},
+        deviceLink(r.deviceId),
+        r.clientId && r.clientId !== r.deviceId
+          ? h('div', { class: 'meta' }, t('ingest.clientId'), ': ', r.clientId)
+          : null,
+      ),
       h('td', {}, tCode('reject', r.reason), h('div', { class: 'meta' }, r.source)),
       h('td', { class: 'detail' }, r.detail ?? '–'),
       h('td', { class: 'topic' }, r.topic ? h('code', {}, r.topic) : '–'),
     ),
   );
-  return table([t('ingest.time'), t('ingest.device'), t('ingest.reason'), t('ingest.detail'), t('ingest.topic')], rows, 'rejects-table');
+  return table(
+    [t('ingest.time'), t('ingest.device'), t('ingest.reason'), t('ingest.detail'), t('ingest.topic')],
+    rows,
+    'rejects-table',
+  );
 }
 
 function broker(s: IngestStats): HTMLElement {
@@ -56,10 +100,26 @@ function broker(s: IngestStats): HTMLElement {
   return h(
     'div',
     {},
-    h('div', { class: 'stats' }, stat(t('ingest.clientsConnected'), s.broker.clientsConnected), stat(t('ingest.connectsAccepted'), s.broker.connectsAccepted), stat(t('ingest.publishesAccepted'), s.broker.publishesAccepted)),
+    h(
+      'div',
+      { class: 'stats' },
+      stat(t('ingest.clientsConnected'), s.broker.clientsConnected),
+      stat(t('ingest.connectsAccepted'), s.broker.connectsAccepted),
+      stat(t('ingest.publishesAccepted'), s.broker.publishesAccepted),
+    ),
     h('h3', {}, t('ingest.refused')),
     refused.length
-      ? table([t('ingest.reason'), t('ingest.count')], refused.map(([reason, n]) => h('tr', { 'data-reason': reason }, h('td', {}, tCode('reject', reason)), h('td', { class: 'num' }, formatNumber(n)))))
+      ? table(
+          [t('ingest.reason'), t('ingest.count')],
+          refused.map(([reason, n]) =>
+            h(
+              'tr',
+              { 'data-reason': reason },
+              h('td', {}, tCode('reject', reason)),
+              h('td', { class: 'num' }, formatNumber(n)),
+            ),
+          ),
+        )
       : h('p', { class: 'muted' }, t('ingest.noRefusals')),
   );
 }
@@ -69,7 +129,17 @@ function store(s: IngestStats): HTMLElement {
   return h(
     'div',
     {},
-    h('p', {}, h('span', { class: `health ${st.ok ? 'health-ok' : 'health-bad'}` }, st.ok ? t('ingest.storeOk') : t('ingest.storeBad')), ' ', h('code', {}, st.kind)),
+    h(
+      'p',
+      {},
+      h(
+        'span',
+        { class: `health ${st.ok ? 'health-ok' : 'health-bad'}` },
+        st.ok ? t('ingest.storeOk') : t('ingest.storeBad'),
+      ),
+      ' ',
+      h('code', {}, st.kind),
+    ),
     h(
       'dl',
       { class: 'facts' },
@@ -95,8 +165,19 @@ export function ingestPage(root: HTMLElement): () => void {
       const [s, rejects] = await Promise.all([api.ingestStats(), api.ingestRejects(50)]);
       if (!alive) return;
       body.replaceChildren(
-        h('div', { class: 'stats' }, stat(t('ingest.accepted'), s.accepted, 'stat-ok'), stat(t('ingest.rejected'), s.rejected, s.rejected ? 'stat-bad' : ''), stat(t('ingest.batches'), s.batches)),
-        h('div', { class: 'device-grid' }, h('section', { class: 'panel' }, h('h2', {}, t('ingest.broker')), broker(s)), h('section', { class: 'panel' }, h('h2', {}, t('ingest.store')), store(s))),
+        h(
+          'div',
+          { class: 'stats' },
+          stat(t('ingest.accepted'), s.accepted, 'stat-ok'),
+          stat(t('ingest.rejected'), s.rejected, s.rejected ? 'stat-bad' : ''),
+          stat(t('ingest.batches'), s.batches),
+        ),
+        h(
+          'div',
+          { class: 'device-grid' },
+          h('section', { class: 'panel' }, h('h2', {}, t('ingest.broker')), broker(s)),
+          h('section', { class: 'panel' }, h('h2', {}, t('ingest.store')), store(s)),
+        ),
         h('section', { class: 'panel' }, h('h2', {}, t('ingest.byReason')), byReason(s)),
         h('section', { class: 'panel' }, h('h2', {}, t('ingest.latest')), latestRejects(rejects)),
       );
@@ -115,7 +196,17 @@ export function ingestPage(root: HTMLElement): () => void {
         'div',
         { class: 'page-head' },
         h('h1', {}, t('ingest.title')),
-        h('div', { class: 'head-tools' }, updated, h('button', { type: 'button', class: 'btn', onclick: () => void load() }, icon('refresh'), t('ingest.refresh'))),
+        h(
+          'div',
+          { class: 'head-tools' },
+          updated,
+          h(
+            'button',
+            { type: 'button', class: 'btn', onclick: () => void load() },
+            icon('refresh'),
+            t('ingest.refresh'),
+          ),
+        ),
       ),
       body,
     ),

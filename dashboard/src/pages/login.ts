@@ -9,8 +9,21 @@ import type { User } from '../types.ts';
 
 export function loginPage(root: HTMLElement, onSignedIn: (u: User) => void): () => void {
   const error = h('div', { class: 'alert alert-error', role: 'alert', hidden: true, id: 'login-error' });
-  const username = h('input', { id: 'username', name: 'username', autocomplete: 'username', required: true, autocapitalize: 'none', spellcheck: 'false' });
-  const password = h('input', { id: 'password', name: 'password', type: 'password', autocomplete: 'current-password', required: true });
+  const username = h('input', {
+    id: 'username',
+    name: 'username',
+    autocomplete: 'username',
+    required: true,
+    autocapitalize: 'none',
+    spellcheck: 'false',
+  });
+  const password = h('input', {
+    id: 'password',
+    name: 'password',
+    type: 'password',
+    autocomplete: 'current-password',
+    required: true,
+  });
   const submit = h('button', { type: 'submit', class: 'btn btn-primary btn-block' }, t('login.submit'));
 
   const form = h(

@@ -26,7 +26,13 @@ function sitePins(): SitePin[] {
   const pins = new Map<string, SitePin>();
   for (const d of app.devices.values()) {
     const s = sites.get(d.siteId);
-    const pin = pins.get(d.siteId) ?? { id: d.siteId, name: d.siteName, hamletName: d.hamletName, at: s?.location ?? d.location, devices: [] };
+    const pin = pins.get(d.siteId) ?? {
+      id: d.siteId,
+      name: d.siteName,
+      hamletName: d.hamletName,
+      at: s?.location ?? d.location,
+      devices: [],
+    };
     pin.devices.push(d);
     pins.set(d.siteId, pin);
   }
@@ -41,7 +47,10 @@ function hamletLabels(): { name: string; at: GeoPoint }[] {
       const at =
         hm.center ??
         (sites.length
-          ? { lat: sites.reduce((a, s) => a + s.location.lat, 0) / sites.length, lon: sites.reduce((a, s) => a + s.location.lon, 0) / sites.length }
+          ? {
+              lat: sites.reduce((a, s) => a + s.location.lat, 0) / sites.length,
+              lon: sites.reduce((a, s) => a + s.location.lon, 0) / sites.length,
+            }
           : null);
       if (at) out.push({ name: hm.name, at });
     }
@@ -63,7 +72,13 @@ function popupHtml(p: SitePin): string {
 
 function markerStyle(p: SitePin): L.CircleMarkerOptions {
   const s = worst(p.devices.map((d) => d.state));
-  return { radius: 7 + Math.min(p.devices.length, 5), color: '#ffffff', weight: 2, fillColor: STATE_COLORS[s], fillOpacity: 0.95 };
+  return {
+    radius: 7 + Math.min(p.devices.length, 5),
+    color: '#ffffff',
+    weight: 2,
+    fillColor: STATE_COLORS[s],
+    fillOpacity: 0.95,
+  };
 }
 
 export function mapPage(root: HTMLElement): () => void {
@@ -73,12 +88,24 @@ export function mapPage(root: HTMLElement): () => void {
     h(
       'main',
       { class: 'page page-map', id: 'main' },
-      h('div', { class: 'page-head' }, h('h1', {}, t('map.title')), h('p', { class: 'muted' }, t('map.hint'))),
+      h(
+        'div',
+        { class: 'page-head' },
+        h('h1', {}, t('map.title')),
+        h('p', { class: 'muted' }, t('map.hint')),
+      ),
       h(
         'div',
         { class: 'map-layout' },
         mapEl,
-        h('aside', { class: 'map-side panel' }, h('h2', {}, t('legend.title')), legend(), h('h2', {}, t('map.problems')), problems),
+        h(
+          'aside',
+          { class: 'map-side panel' },
+          h('h2', {}, t('legend.title')),
+          legend(),
+          h('h2', {}, t('map.problems')),
+          problems,
+        ),
       ),
     ),
   );
@@ -86,14 +113,22 @@ export function mapPage(root: HTMLElement): () => void {
   const map = L.map(mapEl, { zoomControl: true, attributionControl: true, preferCanvas: false });
   map.attributionControl.setPrefix(false);
   const tileUrl = app.config.map?.tileUrl;
-  if (tileUrl) L.tileLayer(tileUrl, { attribution: app.config.map.attribution ?? '', maxZoom: 19 }).addTo(map);
+  if (tileUrl)
+    L.tileLayer(tileUrl, { attribution: app.config.map.attribution ?? '', maxZoom: 19 }).addTo(map);
 
+  // Labels sit in a pane under the markers so a site on a hamlet's centre stays clickable.
+  map.createPane('hamlets').style.zIndex = '350';
   const labels = L.layerGroup().addTo(map);
   for (const hl of hamletLabels()) {
     L.marker([hl.at.lat, hl.at.lon], {
-      icon: L.divIcon({ className: 'hamlet-label', html: `<span>${escapeHtml(hl.name)}</span>`, iconSize: [0, 0] }),
+      icon: L.divIcon({
+        className: 'hamlet-label',
+        html: `<span>${escapeHtml(hl.name)}</span>`,
+        iconSize: [0, 0],
+      }),
       interactive: false,
       keyboard: false,
+      pane: 'hamlets',
     }).addTo(labels);
   }
   const markers = L.layerGroup().addTo(map);
@@ -107,8 +142,19 @@ export function mapPage(root: HTMLElement): () => void {
       const tip = `${escapeHtml(p.name)} — ${escapeHtml(stateText(worst(p.devices.map((d) => d.state))))}`;
       const m = bySite.get(p.id);
       // Update in place so an open popup stays open and shows the new state.
-      if (m) m.setStyle(markerStyle(p)).setRadius(markerStyle(p).radius ?? 8).setTooltipContent(tip).setPopupContent(popupHtml(p));
-      else bySite.set(p.id, L.circleMarker([p.at.lat, p.at.lon], markerStyle(p)).bindTooltip(tip).bindPopup(popupHtml(p), { maxWidth: 300 }).addTo(markers));
+      if (m)
+        m.setStyle(markerStyle(p))
+          .setRadius(markerStyle(p).radius ?? 8)
+          .setTooltipContent(tip)
+          .setPopupContent(popupHtml(p));
+      else
+        bySite.set(
+          p.id,
+          L.circleMarker([p.at.lat, p.at.lon], markerStyle(p))
+            .bindTooltip(tip)
+            .bindPopup(popupHtml(p), { maxWidth: 300, maxHeight: 280 })
+            .addTo(markers),
+        );
     }
     for (const [id, m] of bySite) {
       if (!seen.has(id)) {
@@ -116,17 +162,29 @@ export function mapPage(root: HTMLElement): () => void {
         bySite.delete(id);
       }
     }
-    const bad = pins.filter((p) => worst(p.devices.map((d) => d.state)) !== 'up').sort((a, b) => a.name.localeCompare(b.name, getLocale()));
+    const bad = pins
+      .filter((p) => worst(p.devices.map((d) => d.state)) !== 'up')
+      .sort((a, b) => a.name.localeCompare(b.name, getLocale()));
     problems.replaceChildren(
       ...(bad.length
         ? bad.map((p) => {
             const d = [...p.devices].sort((a, b) => severity(a.state) - severity(b.state))[0]!;
-            return h('li', {}, stateBadge(d.state, 'compact'), ' ', h('a', { href: href('device', d.id) }, p.name), h('div', { class: 'meta' }, p.hamletName, ' · ', d.name));
+            return h(
+              'li',
+              {},
+              stateBadge(d.state, 'compact'),
+              ' ',
+              h('a', { href: href('device', d.id) }, p.name),
+              h('div', { class: 'meta' }, p.hamletName, ' · ', d.name),
+            );
           })
         : [h('li', { class: 'muted' }, t('map.noProblems'))]),
     );
     if (fit) {
-      const pts: L.LatLngExpression[] = [...pins.map((p) => [p.at.lat, p.at.lon] as [number, number]), ...hamletLabels().map((hl) => [hl.at.lat, hl.at.lon] as [number, number])];
+      const pts: L.LatLngExpression[] = [
+        ...pins.map((p) => [p.at.lat, p.at.lon] as [number, number]),
+        ...hamletLabels().map((hl) => [hl.at.lat, hl.at.lon] as [number, number]),
+      ];
       const c = app.communes[0]?.center;
       if (pts.length) map.fitBounds(L.latLngBounds(pts), { padding: [30, 30], maxZoom: 16 });
       else if (c) map.setView([c.lat, c.lon], 13);

@@ -1,0 +1,284 @@
+/**
+ * The dashboard in a real browser (Debian's chromium through playwright-core) against the real
+ * service with simulated devices. Screenshots go to test-results/ (git-ignored) for a human to look at.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from '../setup/app.ts';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const SHOTS = join(ROOT, 'test-results');
+const CHROMIUM = '/usr/bin/chromium';
+
+let app: TestApp;
+let browser: Browser;
+const pageErrors = new WeakMap<Page, string[]>();
+
+/** Closes the page's context; an uncaught script error on the page fails the test. */
+async function done(page: Page): Promise<void> {
+  await page.context().close();
+  expect(pageErrors.get(page) ?? [], 'uncaught errors in the page').toEqual([]);
+}
+
+function newestMtime(dir: string): number {
+  return Math.max(
+    ...readdirSync(dir).map((n) => {
+      const p = join(dir, n);
+      const s = statSync(p);
+      return s.isDirectory() ? newestMtime(p) : s.mtimeMs;
+    }),
+  );
+}
+
+/** `npm test` builds in pretest; a direct `vitest run` rebuilds only when the sources are newer. */
+function ensureBuilt(): void {
+  const bundle = join(ROOT, 'dashboard/dist/app.js');
+  const sources = Math.max(
+    newestMtime(join(ROOT, 'dashboard/src')),
+    newestMtime(join(ROOT, 'services/shared/i18n')),
+  );
+  if (!existsSync(bundle) || statSync(bundle).mtimeMs < sources)
+    execFileSync(process.execPath, [join(ROOT, 'dashboard/build.mjs')]);
+}
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing. Fix: apt-get install -y chromium`);
+  ensureBuilt();
+  mkdirSync(SHOTS, { recursive: true });
+  app = await startTestApp({ simulator: true, speed: 20 });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await app?.stop();
+});
+
+async function openPage(width = 1280): Promise<Page> {
+  const context = await browser.newContext({
+    viewport: { width, height: width < 500 ? 812 : 900 },
+    deviceScaleFactor: 1,
+    locale: 'vi-VN',
+    timezoneId: 'Asia/Ho_Chi_Minh',
+  });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  pageErrors.set(page, errors);
+  page.on('pageerror', (err) => errors.push(err.message));
+  await page.goto(`${app.apiUrl}/`);
+  return page;
+}
+
+async function signIn(username: string, width = 1280): Promise<Page> {
+  const page = await openPage(width);
+  await page.fill('#username', username);
+  await page.fill('#password', app.userPasswords.get(username)!);
+  await page.click('.login-form button[type=submit]');
+  await page.waitForSelector('.topbar .nav');
+  return page;
+}
+
+async function navPages(page: Page): Promise<string[]> {
+  return page
+    .locator('.nav [data-nav]')
+    .evaluateAll((els) => els.map((e) => e.getAttribute('data-nav') ?? ''));
+}
+
+async function typeChips(page: Page): Promise<string[]> {
+  await page.waitForSelector('.type-chips .chip[data-type]:not([data-type="all"])');
+  return page
+    .locator('.type-chips .chip')
+    .evaluateAll((els) => els.map((e) => e.getAttribute('data-type') ?? ''));
+}
+
+async function stateOf(page: Page, id: string): Promise<string | null> {
+  return page.locator(`.device-row[data-device-id="${id}"]`).getAttribute('data-state');
+}
+
+describe('dashboard in the browser', () => {
+  it('shows the Vietnamese error for a wrong password', async () => {
+    const page = await openPage();
+    await page.fill('#username', 'congan.talai');
+    await page.fill('#password', 'not-the-password');
+    await page.click('.login-form button[type=submit]');
+    await expect
+      .poll(() => page.locator('#login-error').textContent())
+      .toBe('Sai tên đăng nhập hoặc mật khẩu.');
+    expect(await page.locator('#login-error').isVisible()).toBe(true);
+    await page.screenshot({ path: join(SHOTS, 'login-error.png') });
+    await done(page);
+  });
+
+  it('gives the police cameras and internet lines, the map, and no ingest page', async () => {
+    const page = await signIn('congan.talai');
+    expect(await navPages(page)).toEqual(['overview', 'map']);
+    const chips = await typeChips(page);
+    expect(chips).toContain('camera');
+    expect(chips).toContain('uplink');
+    expect(chips).not.toContain('soil-sensor');
+    await page.waitForSelector('.device-row[data-device-id="tl-cam-01"]');
+    expect(await page.locator('.group-title').first().textContent()).toContain('Camera an ninh');
+    await page.screenshot({ path: join(SHOTS, 'overview-police-desktop.png'), fullPage: false });
+    await done(page);
+  });
+
+  it('gives the economics office soil sensors and never a camera', async () => {
+    const page = await signIn('kinhte.talai');
+    expect(await navPages(page)).toEqual(['overview', 'map']);
+    const chips = await typeChips(page);
+    expect(chips).toContain('soil-sensor');
+    expect(chips).not.toContain('camera');
+    expect(await page.locator('.device-row[data-device-id^="tl-cam-"]').count()).toBe(0);
+    expect(await page.locator('.device-row').count()).toBeGreaterThan(0);
+    await done(page);
+  });
+
+  it('gives technicians everything but cameras, plus the ingest page', async () => {
+    const page = await signIn('kythuat.talai');
+    expect(await navPages(page)).toEqual(['overview', 'map', 'ingest']);
+    const chips = await typeChips(page);
+    expect(chips).not.toContain('camera');
+    expect(chips).toEqual(expect.arrayContaining(['loudspeaker', 'wifi-ap', 'uplink', 'soil-sensor']));
+    await page.click('.nav [data-nav="ingest"]');
+    await page.waitForSelector('.page-ingest .stat');
+    expect(await page.locator('.page-ingest').textContent()).toContain('Bản tin được nhận');
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: join(SHOTS, 'ingest-technician.png'), fullPage: true });
+    await done(page);
+  });
+
+  it('gives leaders the overview with commune-wide counts (cameras counted, not listed)', async () => {
+    const page = await signIn('lanhdao.talai');
+    expect(await navPages(page)).toEqual(['overview']);
+    await page.waitForSelector('.summary-table tr[data-type="camera"]');
+    expect(await page.locator('.device-row[data-device-id^="tl-cam-"]').count()).toBe(0);
+    await done(page);
+  });
+
+  it('gives admins the overview and the ingest page', async () => {
+    const page = await signIn('quantri.talai');
+    expect(await navPages(page)).toEqual(['overview', 'ingest']);
+    await done(page);
+  });
+
+  it('finds "Tà Lài" and "Nhà văn hóa" when typed without diacritics', async () => {
+    const page = await signIn('kythuat.talai');
+    await page.waitForSelector('.device-row');
+    const total = await page.locator('.device-row').count();
+    await page.fill('#search', 'nha van hoa');
+    await expect.poll(() => page.locator('.device-row').count()).toBeLessThan(total);
+    const houses = await page.locator('.device-row').allTextContents();
+    expect(houses.length).toBeGreaterThan(0);
+    for (const text of houses) expect(text.toLowerCase()).toContain('nhà văn hóa');
+
+    await page.fill('#search', 'ta lai');
+    await expect.poll(() => page.locator('.device-row').count()).toBeGreaterThan(0);
+    const rows = await page.locator('.device-row').allTextContents();
+    expect(rows.length).toBeLessThan(total);
+    expect(rows.some((text) => text.includes('Tà Lài'))).toBe(true);
+    await page.fill('#search', '');
+    await done(page);
+  });
+
+  it('shows a camera going down and coming back on the live overview, without reloading', async () => {
+    const page = await signIn('congan.talai');
+    await page.waitForSelector('.device-row[data-device-id="tl-cam-01"]');
+    await page.evaluate(() => {
+      (window as unknown as { marker: number }).marker = 42;
+    });
+    await expect.poll(() => stateOf(page, 'tl-cam-01'), { timeout: 20_000 }).toBe('up');
+    const badge = page.locator('.device-row[data-device-id="tl-cam-01"] .state-text');
+
+    await app.simulator!.goOffline('tl-cam-01');
+    await expect.poll(() => stateOf(page, 'tl-cam-01'), { timeout: 60_000, interval: 250 }).toBe('down');
+    expect(await badge.textContent()).toBe('Mất kết nối');
+    await page.screenshot({ path: join(SHOTS, 'overview-police-camera-down.png') });
+
+    await app.simulator!.comeBack('tl-cam-01');
+    await expect.poll(() => stateOf(page, 'tl-cam-01'), { timeout: 60_000, interval: 250 }).toBe('up');
+    expect(await badge.textContent()).toBe('Hoạt động');
+    // Same document all along: the change arrived over the stream, not by a reload.
+    expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(42);
+    await done(page);
+  }, 150_000);
+
+  it('switches to English and keeps the choice after a reload', async () => {
+    const page = await signIn('congan.talai');
+    await page.waitForSelector('.device-row');
+    expect(await page.locator('.nav [data-nav="overview"]').textContent()).toBe('Tổng quan');
+    await page.click('.lang-switch button[data-locale="en"]');
+    await expect.poll(() => page.locator('.nav [data-nav="overview"]').textContent()).toBe('Overview');
+    expect(await page.locator('h1').textContent()).toBe('Overview');
+    expect(await page.getAttribute('html', 'lang')).toBe('en');
+    await page.reload();
+    await page.waitForSelector('.device-row');
+    expect(await page.locator('.nav [data-nav="map"]').textContent()).toBe('Map');
+    await page.screenshot({ path: join(SHOTS, 'overview-police-english.png') });
+    await page.click('.lang-switch button[data-locale="vi"]');
+    await expect.poll(() => page.locator('.nav [data-nav="overview"]').textContent()).toBe('Tổng quan');
+    await done(page);
+  });
+
+  it('fits a 375 px phone without sideways scrolling', async () => {
+    const page = await signIn('kythuat.talai', 375);
+    await page.waitForSelector('.device-row');
+    await page.waitForTimeout(300);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    await page.screenshot({ path: join(SHOTS, 'overview-phone-375.png') });
+    await page.screenshot({ path: join(SHOTS, 'overview-phone-375-full.png'), fullPage: true });
+    await done(page);
+  });
+
+  it('shows a device page with provenance, state, readings, 24 h bar and history', async () => {
+    const page = await signIn('congan.talai');
+    await page.goto(`${app.apiUrl}/#/devices/tl-cam-01`);
+    await page.waitForSelector('.page-device .history-table');
+    const text = (await page.locator('.page-device').textContent()) ?? '';
+    for (const label of [
+      'Nguồn kinh phí',
+      'Ngày lắp đặt',
+      'Tín hiệu định kỳ gần nhất',
+      'Số liệu mới nhất',
+      '24 giờ qua',
+    ]) {
+      expect(text).toContain(label);
+    }
+    expect(await page.locator('.timeline .seg').count()).toBeGreaterThan(0);
+    await page.screenshot({ path: join(SHOTS, 'device-page.png'), fullPage: true });
+    await page.setViewportSize({ width: 375, height: 812 });
+    await page.waitForTimeout(200);
+    await page.screenshot({ path: join(SHOTS, 'device-page-phone.png'), fullPage: true });
+    await done(page);
+  });
+
+  it('refuses a camera page to the economics office', async () => {
+    const page = await signIn('kinhte.talai');
+    await page.goto(`${app.apiUrl}/#/devices/tl-cam-01`);
+    await expect
+      .poll(() => page.locator('.page-device [role=alert]').textContent())
+      .toBe('Bạn không có quyền xem nội dung này.');
+    await done(page);
+  });
+
+  it('draws the commune map offline: circle markers and hamlet labels, no tiles', async () => {
+    const page = await signIn('kythuat.talai');
+    await page.click('.nav [data-nav="map"]');
+    await page.waitForSelector('.leaflet-interactive');
+    expect(await page.locator('path.leaflet-interactive').count()).toBeGreaterThan(10);
+    expect(await page.locator('.hamlet-label').count()).toBe(19);
+    expect(await page.locator('.leaflet-tile').count()).toBe(0);
+    await page.screenshot({ path: join(SHOTS, 'map.png') });
+    await page.locator('path.leaflet-interactive').first().click();
+    await page.waitForSelector('.leaflet-popup .popup');
+    await page.waitForTimeout(600);
+    await page.screenshot({ path: join(SHOTS, 'map-popup.png') });
+    await done(page);
+  });
+});
