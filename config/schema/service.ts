@@ -49,6 +49,14 @@ export const ServiceConfigSchema = z.strictObject({
       rejectsKept: z.number().int().min(100).max(1_000_000).default(10_000),
     })
     .prefault({}),
+  spool: z
+    .strictObject({
+      /** The on-disk spool of accepted messages not yet in the store; past this it alarms and refuses to grow. */
+      maxBytes: z.number().int().min(1_048_576).default(1_073_741_824),
+      /** Fill level (percent) at which an alarm is raised, before the spool is full. */
+      alarmPct: z.number().min(1).max(99).default(80),
+    })
+    .prefault({}),
   availability: z
     .strictObject({
       /** How often late heartbeats are looked for. */

@@ -75,7 +75,6 @@ export class Broker {
       this.connectsAccepted++;
       this.log.debug({ deviceId: client.id }, 'client connected');
     });
-    aedes.on('clientDisconnect', (client) => this.log.debug({ deviceId: client.id }, 'client disconnected'));
     aedes.on('clientError', (client, err) => this.log.debug({ deviceId: client.id, err }, 'client error'));
     this.aedes = aedes;
     const server = createServer((socket) => {

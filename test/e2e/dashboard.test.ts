@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { normalizeText } from '../../dashboard/src/search.ts';
 import { startTestApp, type TestApp } from '../setup/app.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -171,18 +172,27 @@ describe('dashboard in the browser', () => {
     const page = await signIn('kythuat.talai');
     await page.waitForSelector('.device-row');
     const total = await page.locator('.device-row').count();
-    await page.fill('#search', 'nha van hoa');
-    await expect.poll(() => page.locator('.device-row').count()).toBeLessThan(total);
-    const houses = await page.locator('.device-row').allTextContents();
-    expect(houses.length).toBeGreaterThan(0);
-    for (const text of houses) expect(text.toLowerCase()).toContain('nhà văn hóa');
+    /** Types the query, waits until the list shows only matches, and returns the rows' texts. */
+    const search = async (query: string): Promise<string[]> => {
+      await page.fill('#search', query);
+      const words = normalizeText(query).split(' ');
+      let rows: string[] = [];
+      await expect
+        .poll(async () => {
+          rows = await page.locator('.device-row').allTextContents();
+          return rows.length > 0 && rows.every((r) => words.every((w) => normalizeText(r).includes(w)));
+        })
+        .toBe(true);
+      return rows;
+    };
 
-    await page.fill('#search', 'ta lai');
-    await expect.poll(() => page.locator('.device-row').count()).toBeGreaterThan(0);
-    const rows = await page.locator('.device-row').allTextContents();
-    expect(rows.length).toBeLessThan(total);
-    expect(rows.some((text) => text.includes('Tà Lài'))).toBe(true);
-    await page.fill('#search', '');
+    const houses = await search('nha van hoa');
+    expect(houses.length).toBeLessThan(total);
+    expect(houses.every((r) => r.toLowerCase().includes('nhà văn hóa'))).toBe(true);
+
+    const talai = await search('ta lai');
+    expect(talai.length).toBeLessThan(total);
+    expect(talai.some((r) => r.includes('Tà Lài'))).toBe(true);
     await done(page);
   });
 
