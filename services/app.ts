@@ -16,6 +16,7 @@ import { Users, writeInitialPasswords } from './auth/users.ts';
 import { Broker } from './broker/broker.ts';
 import { Ingest } from './ingest/ingest.ts';
 import { RejectLog } from './ingest/reject-log.ts';
+import { Spool } from './ingest/spool.ts';
 import { DeviceDirectory } from './inventory/device-directory.ts';
 import { EventBus } from './shared/bus.ts';
 import { type Logger, rootLogger } from './shared/logger.ts';
@@ -84,23 +85,31 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   });
   availability.start();
   const rejects = new RejectLog(db, { kept: config.service.ingest.rejectsKept, clock });
+  const spool = new Spool(join(config.paths.dataDir, 'spool', 'spool.sqlite'), {
+    ...config.service.spool,
+    log: log.child({ mod: 'spool' }),
+  });
+  spool.open();
   const ingest = new Ingest({
     directory,
     availability,
     store,
     rejects,
+    spool,
     db,
+    clock,
     batchMaxSize: config.service.ingest.batchMaxSize,
     batchMaxDelayMs: config.service.ingest.batchMaxDelayMs,
     log: log.child({ mod: 'ingest' }),
   });
+  ingest.start();
   const broker = new Broker({
     config: config.service.mqtt,
     directory,
     credentials,
     rejects,
     onPublish: (msg) => ingest.accept(msg),
-    log: log.child({ mod: 'broker' }),
+    log,
   });
   const { port: mqttPort } = await broker.start();
   const mqttUrl = `mqtt://${config.service.mqtt.host === '0.0.0.0' ? '127.0.0.1' : config.service.mqtt.host}:${mqttPort}`;
@@ -140,7 +149,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
       passwords: devicePasswords,
       speed: config.service.simulator.speed,
       flakyShare: config.service.simulator.flakyShare,
-      log: log.child({ mod: 'simulator' }),
+      log,
     });
     await simulator.start();
   }
@@ -171,6 +180,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
       await ingest.stop();
       availability.stop();
       await store.close();
+      spool.close();
       db.close();
       log.info('stopped');
     },

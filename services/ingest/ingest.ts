@@ -3,8 +3,9 @@ import type { AvailabilityEngine } from '../availability/engine.ts';
 import type { DeviceDirectory, DeviceInfo } from '../inventory/device-directory.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { Db } from '../store/db.ts';
-import type { Store } from '../store/store.ts';
+import type { Reading, Store } from '../store/store.ts';
 import { BatchWriter } from './batch-writer.ts';
+import type { Spool, SpoolWork } from './spool.ts';
 import type { HandlerContext } from './handlers/handler.ts';
 import { CHANNEL_HANDLERS } from './handlers/registry.ts';
 import type { RejectLog } from './reject-log.ts';
@@ -20,22 +21,14 @@ export interface InboundMessage {
   readonly receivedTs: number;
 }
 
-interface PendingEvent {
-  communeId: string;
-  deviceId: string;
-  ts: number;
-  receivedTs: number;
-  type: string;
-  severity: string;
-  detail: string | null;
-}
-
 export interface IngestDeps {
   readonly directory: DeviceDirectory;
   readonly availability: AvailabilityEngine;
   readonly store: Store;
   readonly rejects: RejectLog;
+  readonly spool: Spool;
   readonly db: Db;
+  readonly clock: () => number;
   readonly batchMaxSize: number;
   readonly batchMaxDelayMs: number;
   readonly log: Logger;
@@ -55,24 +48,23 @@ function schemaDetail(err: ZodError): string {
 export class Ingest {
   private readonly deps: IngestDeps;
   private readonly writer: BatchWriter;
-  private events: PendingEvent[] = [];
-  private readonly insertEvent;
   private accepted = 0;
   private rejected = 0;
   readonly acceptedByDevice = new Map<string, number>();
 
   constructor(deps: IngestDeps) {
     this.deps = deps;
-    this.insertEvent = deps.db.prepare(
-      `INSERT INTO device_events (commune_id, device_id, ts, received_ts, type, severity, detail)
-       VALUES (@communeId, @deviceId, @ts, @receivedTs, @type, @severity, @detail)`,
-    );
-    this.writer = new BatchWriter(deps.store, {
+    this.writer = new BatchWriter(deps.store, deps.spool, deps.db, deps.rejects, {
       maxSize: deps.batchMaxSize,
       maxDelayMs: deps.batchMaxDelayMs,
       log: deps.log,
-      afterFlush: () => this.flushSide(),
+      clock: deps.clock,
     });
+  }
+
+  /** Replays whatever a previous run left in the spool. */
+  start(): void {
+    this.writer.start();
   }
 
   /** Synchronous and cheap: the broker calls it on its hot path. */
@@ -94,13 +86,16 @@ export class Ingest {
     const handler = CHANNEL_HANDLERS[topic.channel];
     const parsed = handler.schema.safeParse(doc);
     if (!parsed.success) return this.reject(msg, 'schema', device, `${topic.channel}: ${schemaDetail(parsed.error)}`);
+    const readings: Reading[] = [];
+    const events: Array<SpoolWork['events'][number]> = [];
+    const effects: Array<() => void> = [];
     const ctx: HandlerContext = {
       device,
       receivedTs: msg.receivedTs,
       availability: this.deps.availability,
-      addReadings: (r) => this.writer.add(r),
-      addEvent: (e) => {
-        this.events.push({
+      addReadings: (r) => readings.push(...r),
+      addEvent: (e) =>
+        events.push({
           communeId: device.communeId,
           deviceId: device.id,
           receivedTs: msg.receivedTs,
@@ -108,27 +103,34 @@ export class Ingest {
           type: e.type,
           severity: e.severity,
           detail: e.detail === undefined ? null : JSON.stringify(e.detail),
-        });
-        this.writer.add([]);
-      },
+        }),
+      defer: (fn) => effects.push(fn),
     };
     handler.handle(ctx, parsed.data);
+    // Durable before the broker acknowledges (this runs inside its authorizePublish hook).
+    const work: SpoolWork = { readings, events };
+    if (readings.length > 0 || events.length > 0) {
+      const entry = { receivedTs: msg.receivedTs, topic: msg.topic, clientId: msg.clientId, payload: msg.payload, work };
+      if (this.deps.spool.append(entry)) this.writer.notify();
+      else this.writer.holdInMemory(work);
+    }
+    for (const fn of effects) fn();
     this.accepted += 1;
     this.acceptedByDevice.set(device.id, (this.acceptedByDevice.get(device.id) ?? 0) + 1);
   }
 
   async flush(): Promise<void> {
     await this.writer.flush();
-    this.flushSide();
+    this.deps.availability.flushHeard();
   }
 
   async stop(): Promise<void> {
     await this.writer.stop();
-    this.flushSide();
+    this.deps.availability.flushHeard();
   }
 
   stats() {
-    return { accepted: this.accepted, rejected: this.rejected, store: this.writer.snapshot() };
+    return { accepted: this.accepted, rejected: this.rejected, store: this.writer.snapshot(), spool: this.deps.spool.stats() };
   }
 
   private reject(msg: InboundMessage, reason: string, device: DeviceInfo | undefined, detail: string): void {
@@ -144,17 +146,5 @@ export class Ingest {
       payload: msg.payload,
     });
     this.deps.log.debug({ deviceId: device?.id ?? msg.deviceId, reason }, 'message rejected');
-  }
-
-  /** Events and last-heard times live in the relational store; written once per batch. */
-  private flushSide(): void {
-    if (this.events.length > 0) {
-      const events = this.events;
-      this.events = [];
-      this.deps.db.transaction(() => {
-        for (const e of events) this.insertEvent.run(e);
-      })();
-    }
-    this.deps.availability.flushHeard();
   }
 }

@@ -31,7 +31,7 @@ const MIGRATIONS: readonly string[] = [
    CREATE TABLE device_events (
      id INTEGER PRIMARY KEY, commune_id TEXT NOT NULL, device_id TEXT NOT NULL, ts INTEGER NOT NULL,
      received_ts INTEGER NOT NULL, type TEXT NOT NULL, severity TEXT NOT NULL, detail TEXT);
-   CREATE INDEX device_events_device ON device_events (device_id, ts);
+   CREATE UNIQUE INDEX device_events_key ON device_events (device_id, ts, type);
    CREATE TABLE rejects (
      id INTEGER PRIMARY KEY, ts INTEGER NOT NULL, source TEXT NOT NULL, reason TEXT NOT NULL,
      commune_id TEXT, device_id TEXT, client_id TEXT, topic TEXT, detail TEXT, payload TEXT);

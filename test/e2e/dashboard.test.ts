@@ -5,6 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import mqtt from 'mqtt';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { normalizeText } from '../../dashboard/src/search.ts';
@@ -85,6 +86,23 @@ async function signIn(username: string, width = 1280): Promise<Page> {
   return page;
 }
 
+/** An MQTT connect the broker refuses (bad password): something for the ingest page to list. */
+async function refusedConnect(username: string, password: string): Promise<void> {
+  const client = mqtt.connect(app.mqttUrl, {
+    clientId: username,
+    username,
+    password,
+    protocolVersion: 4,
+    reconnectPeriod: 0,
+    connectTimeout: 5000,
+  });
+  await new Promise<void>((resolve) => {
+    client.once('error', () => resolve());
+    client.once('close', () => resolve());
+  });
+  await client.endAsync(true);
+}
+
 async function navPages(page: Page): Promise<string[]> {
   return page
     .locator('.nav [data-nav]')
@@ -146,9 +164,15 @@ describe('dashboard in the browser', () => {
     const chips = await typeChips(page);
     expect(chips).not.toContain('camera');
     expect(chips).toEqual(expect.arrayContaining(['loudspeaker', 'wifi-ap', 'uplink', 'soil-sensor']));
+    await refusedConnect('tl-loa-01', 'not-the-password');
     await page.click('.nav [data-nav="ingest"]');
     await page.waitForSelector('.page-ingest .stat');
-    expect(await page.locator('.page-ingest').textContent()).toContain('Bản tin được nhận');
+    const ingest = page.locator('.page-ingest');
+    expect(await ingest.textContent()).toContain('Bản tin được nhận');
+    // The refusal is listed with its localised reason (reject.bad-password) and its device.
+    await page.waitForSelector('.rejects-table tbody tr');
+    expect(await page.locator('.rejects-table').textContent()).toContain('Sai mật khẩu thiết bị');
+    expect(await page.locator('.rejects-table').textContent()).toContain('tl-loa-01');
     await page.waitForTimeout(300);
     await page.screenshot({ path: join(SHOTS, 'ingest-technician.png'), fullPage: true });
     await done(page);

@@ -5,6 +5,6 @@ export const event: ChannelHandler<typeof EventV1> = {
   schema: EventV1,
   handle(ctx, doc) {
     ctx.addEvent({ ts: doc.ts ?? ctx.receivedTs, type: doc.type, severity: doc.severity, detail: doc.detail });
-    ctx.availability.heard(ctx.device.id, ctx.receivedTs);
+    ctx.defer(() => ctx.availability.heard(ctx.device.id, ctx.receivedTs));
   },
 };

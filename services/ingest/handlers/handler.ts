@@ -11,6 +11,8 @@ export interface HandlerContext {
   readonly availability: AvailabilityEngine;
   readonly addReadings: (readings: Reading[]) => void;
   readonly addEvent: (event: { ts: number; type: string; severity: string; detail?: unknown }) => void;
+  /** Runs after the message is durable in the spool: state changes must not outrun the data. */
+  readonly defer: (effect: () => void) => void;
 }
 
 /** One per channel: the schema that guards it and what a valid document does. */

@@ -10,6 +10,6 @@ export const heartbeat: ChannelHandler<typeof HeartbeatV1> = {
     if (doc.rssiDbm !== undefined) readings.push(reading(ctx, 'rssiDbm', ts, doc.rssiDbm));
     if (doc.uptimeSec !== undefined) readings.push(reading(ctx, 'uptimeSec', ts, doc.uptimeSec));
     ctx.addReadings(readings);
-    ctx.availability.heard(ctx.device.id, ctx.receivedTs, doc);
+    ctx.defer(() => ctx.availability.heard(ctx.device.id, ctx.receivedTs, doc));
   },
 };

@@ -5,6 +5,6 @@ import type { ChannelHandler } from './handler.ts';
 export const status: ChannelHandler<typeof StatusV1> = {
   schema: StatusV1,
   handle(ctx, doc) {
-    ctx.availability.status(ctx.device.id, doc.state, ctx.receivedTs, doc.reason);
+    ctx.defer(() => ctx.availability.status(ctx.device.id, doc.state, ctx.receivedTs, doc.reason));
   },
 };

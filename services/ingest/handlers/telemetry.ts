@@ -6,6 +6,6 @@ export const telemetry: ChannelHandler<typeof TelemetryV1> = {
   handle(ctx, doc) {
     const ts = doc.ts ?? ctx.receivedTs;
     ctx.addReadings(Object.entries(doc.metrics).map(([metric, value]) => reading(ctx, metric, ts, value)));
-    ctx.availability.heard(ctx.device.id, ctx.receivedTs);
+    ctx.defer(() => ctx.availability.heard(ctx.device.id, ctx.receivedTs));
   },
 };
