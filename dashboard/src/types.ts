@@ -110,7 +110,20 @@ export interface IngestStats {
     count: number;
     lastTs: number;
   }[];
-  store: { kind: string; ok: boolean; pending: number; lastWriteTs: number | null; lastError: string | null };
+  /** Store writer health. Counters beyond the contract's `pending` are shown when the server sends them. */
+  store: {
+    kind: string;
+    ok: boolean;
+    pending?: number;
+    inMemory?: number;
+    written?: number;
+    quarantined?: number;
+    replayed?: number;
+    lastWriteTs: number | null;
+    lastError: string | null;
+  };
+  /** The durable spool between broker and store, when the server reports it. */
+  spool?: { ok: boolean; depth: number; fillPct: number; alarm: boolean; lastError: string | null };
   broker: {
     clientsConnected: number;
     connectsAccepted: number;

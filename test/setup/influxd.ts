@@ -19,6 +19,10 @@ export interface RunningInfluxd {
   readonly pid: number;
   /** Kills the server and removes its temp dir. Safe to call twice. */
   stop(): Promise<void>;
+  /** kill -9 the server, as a crash would; its files stay for restart(). */
+  crash(): Promise<void>;
+  /** Starts the server again on the same files and ports (after crash()). */
+  restart(): Promise<void>;
 }
 
 const READY_TIMEOUT_MS = 20_000;
@@ -32,13 +36,14 @@ export async function startInfluxd(): Promise<RunningInfluxd> {
   const configFile = join(dir, 'influxdb.conf');
   writeFileSync(configFile, configText(dir, httpPort, rpcPort));
   const logFile = join(dir, 'influxd.log');
-  const logFd = openSync(logFile, 'a');
-  const child = spawn(INFLUXD_BIN, ['run', '-config', configFile], {
-    stdio: ['ignore', logFd, logFd],
-    // influxd lets INFLUXDB_* variables override the file; the test config must win.
-    env: Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('INFLUXDB_'))),
-  });
   const url = `http://127.0.0.1:${httpPort}`;
+  const spawnServer = (): ChildProcess =>
+    spawn(INFLUXD_BIN, ['run', '-config', configFile], {
+      stdio: ['ignore', openSync(logFile, 'a'), openSync(logFile, 'a')],
+      // influxd lets INFLUXDB_* variables override the file; the test config must win.
+      env: Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('INFLUXDB_'))),
+    });
+  let child = spawnServer();
   const stop = once(async () => {
     await kill(child);
     rmSync(dir, { recursive: true, force: true });
@@ -54,10 +59,22 @@ export async function startInfluxd(): Promise<RunningInfluxd> {
   }
   return {
     url,
-    pid: child.pid ?? -1,
+    get pid() {
+      return child.pid ?? -1;
+    },
     stop: async () => {
       process.off('exit', onExit);
       await stop();
+    },
+    crash: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill('SIGKILL');
+      await exited;
+    },
+    restart: async () => {
+      child = spawnServer();
+      await waitForPing(url, child, logFile);
     },
   };
 }

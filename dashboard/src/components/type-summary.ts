@@ -36,17 +36,23 @@ function pct(up: number, total: number): string {
 
 export function typeSummary(rows: readonly TypeRow[]): HTMLElement {
   const sorted = [...rows].sort((a, b) => typeRank(a.type) - typeRank(b.type));
-  const body = sorted.map(({ type, counts: c }) => {
+  const row = (label: string, c: StateCounts, attrs: Record<string, string>) => {
     const total = STATES.reduce((a, s) => a + (c[s] ?? 0), 0);
     return h(
       'tr',
-      { 'data-type': type },
-      h('th', { scope: 'row' }, kindLabel(type)),
+      attrs,
+      h('th', { scope: 'row' }, label),
       h('td', { class: 'num' }, formatNumber(total)),
       STATES.map((s) => h('td', { class: `num${c[s] ? ` cell-${s}` : ' zero'}` }, formatNumber(c[s] ?? 0))),
       h('td', { class: 'num' }, pct(c.up ?? 0, total)),
     );
-  });
+  };
+  const body = sorted.map(({ type, counts }) => row(kindLabel(type), counts, { 'data-type': type }));
+  const sum = Object.fromEntries(
+    STATES.map((s) => [s, rows.reduce((a, r) => a + (r.counts[s] ?? 0), 0)]),
+  ) as StateCounts;
+  const foot =
+    rows.length > 1 ? h('tfoot', {}, row(t('overview.allTypesTotal'), sum, { class: 'total-row' })) : null;
   return h(
     'div',
     { class: 'table-scroll' },
@@ -74,6 +80,7 @@ export function typeSummary(rows: readonly TypeRow[]): HTMLElement {
         ),
       ),
       h('tbody', {}, body),
+      foot,
     ),
   );
 }

@@ -14,6 +14,7 @@ import { app, subscribe } from '../store.ts';
 import type { DeviceDetail, HistoryInterval } from '../types.ts';
 
 const HISTORY_DAYS = 7;
+const HEARD_REFRESH_MS = 10_000;
 
 function facts(rows: [string, Node | string | null | undefined][]): HTMLElement {
   return h(
@@ -240,16 +241,20 @@ export function devicePage(root: HTMLElement, id: string): () => void {
   void load();
 
   let timer: ReturnType<typeof setTimeout> | undefined;
+  let loadedTs = Date.now();
   const unsubscribe = subscribe((c) => {
-    if (!shown || (c.kind === 'device' && c.id !== id) || c.kind === 'live') return;
+    if (!shown || c.kind === 'live' || (c.kind === 'device' && c.id !== id)) return;
     const cur = app.devices.get(id);
-    if (
-      !cur ||
-      (cur.state === shown.state && cur.sinceTs === shown.sinceTs && cur.lastHeardTs === shown.lastHeardTs)
-    )
+    if (!cur) return;
+    const stateChanged = cur.state !== shown.state || cur.sinceTs !== shown.sinceTs;
+    // A heartbeat alone refreshes readings at most every 10 s; a state change at once.
+    if (!stateChanged && (cur.lastHeardTs === shown.lastHeardTs || Date.now() - loadedTs < HEARD_REFRESH_MS))
       return;
     clearTimeout(timer);
-    timer = setTimeout(() => void load(), 500);
+    timer = setTimeout(() => {
+      loadedTs = Date.now();
+      void load();
+    }, 300);
   });
   return () => {
     alive = false;

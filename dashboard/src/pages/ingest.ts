@@ -126,6 +126,23 @@ function broker(s: IngestStats): HTMLElement {
 
 function store(s: IngestStats): HTMLElement {
   const st = s.store;
+  const rows: [string, Node | string][] = [];
+  const num = (label: string, v: number | undefined) => {
+    if (typeof v === 'number') rows.push([label, formatNumber(v)]);
+  };
+  num(t('ingest.pending'), st.pending ?? s.spool?.depth);
+  num(t('ingest.inMemory'), st.inMemory);
+  num(t('ingest.written'), st.written);
+  num(t('ingest.quarantined'), st.quarantined);
+  num(t('ingest.replayed'), st.replayed);
+  if (s.spool)
+    rows.push([
+      t('ingest.spoolFill'),
+      `${formatNumber(s.spool.fillPct, 1)} %${s.spool.alarm ? ` — ${t('ingest.spoolAlarm')}` : ''}`,
+    ]);
+  rows.push([t('ingest.lastWrite'), relTime(st.lastWriteTs, { withAbsolute: true })]);
+  rows.push([t('ingest.lastError'), st.lastError ?? s.spool?.lastError ?? '–']);
+  const ok = st.ok && (s.spool?.ok ?? true);
   return h(
     'div',
     {},
@@ -134,8 +151,8 @@ function store(s: IngestStats): HTMLElement {
       {},
       h(
         'span',
-        { class: `health ${st.ok ? 'health-ok' : 'health-bad'}` },
-        st.ok ? t('ingest.storeOk') : t('ingest.storeBad'),
+        { class: `health ${ok ? 'health-ok' : 'health-bad'}` },
+        ok ? t('ingest.storeOk') : t('ingest.storeBad'),
       ),
       ' ',
       h('code', {}, st.kind),
@@ -143,12 +160,7 @@ function store(s: IngestStats): HTMLElement {
     h(
       'dl',
       { class: 'facts' },
-      h('dt', {}, t('ingest.pending')),
-      h('dd', {}, formatNumber(st.pending)),
-      h('dt', {}, t('ingest.lastWrite')),
-      h('dd', {}, relTime(st.lastWriteTs, { withAbsolute: true })),
-      h('dt', {}, t('ingest.lastError')),
-      h('dd', {}, st.lastError ?? '–'),
+      rows.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]),
     ),
   );
 }

@@ -8,7 +8,7 @@ export const operationsRoutes = [
     path: '/api/ingest/stats',
     access: ['technician', 'admin'],
     tag: 'operations',
-    summary: 'Messages accepted and rejected (by reason and device), store health, broker refusals.',
+    summary: 'Messages accepted and rejected (by reason and device), store health, spool depth and fill, replay progress, broker refusals.',
     handle({ deps }) {
       const s = deps.ingest.stats();
       return {
@@ -18,6 +18,7 @@ export const operationsRoutes = [
         rejectsByReason: deps.rejects.counts(),
         acceptedByDevice: Object.fromEntries(deps.ingest.acceptedByDevice),
         store: s.store,
+        spool: s.spool,
         broker: deps.brokerStats(),
       };
     },

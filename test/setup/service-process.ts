@@ -1,0 +1,45 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+
+export interface ServiceProcess {
+  readonly child: ChildProcess;
+  readonly apiUrl: string;
+  readonly mqttUrl: string;
+  /** Resolves with the exit code or signal. */
+  readonly exited: Promise<number | string>;
+  readonly output: () => string;
+}
+
+/** Runs `services/main.ts` as its own process (as `npm start` does) and waits for "started". */
+export async function startServiceProcess(configFile: string, env: NodeJS.ProcessEnv = {}): Promise<ServiceProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'services/main.ts', '--config', configFile], {
+    cwd: ROOT,
+    env: { ...process.env, VITEST: '', CANHXA_LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const exited = new Promise<number | string>((r) => child.once('exit', (code, signal) => r(code ?? signal ?? -1)));
+  const started = await new Promise<{ api: string; mqtt: string }>((resolvePromise, reject) => {
+    const timer = setTimeout(() => reject(new Error(`service did not start:\n${out}`)), 30_000);
+    const onData = (chunk: Buffer) => {
+      out += chunk.toString();
+      for (const line of out.split('\n')) {
+        if (!line.includes('"msg":"started"')) continue;
+        clearTimeout(timer);
+        const j = JSON.parse(line) as { api: string; mqtt: string };
+        return resolvePromise(j);
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+    void exited.then((code) => reject(new Error(`service exited (${code}) before start:\n${out}`)));
+  });
+  return { child, apiUrl: started.api, mqttUrl: started.mqtt, exited, output: () => out };
+}
+
+export function readDeviceSecrets(dataDir: string): Map<string, string> {
+  return new Map(Object.entries(JSON.parse(readFileSync(resolve(dataDir, 'device-secrets.json'), 'utf8')) as Record<string, string>));
+}

@@ -1,0 +1,75 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Spool } from '../../../services/ingest/spool.ts';
+import { createLogger } from '../../../services/shared/logger.ts';
+
+const log = createLogger({ level: 'silent' });
+const dirs: string[] = [];
+function tmp(): string {
+  const d = mkdtempSync(join(tmpdir(), 'cx-spool-'));
+  dirs.push(d);
+  return d;
+}
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+const entry = (i: number, bytes = 100) => ({
+  receivedTs: 1_790_000_000_000 + i,
+  topic: 'cx/v1/ta-lai/tl-cam-01/telemetry',
+  clientId: 'tl-cam-01',
+  payload: Buffer.alloc(bytes, 65),
+  work: { readings: [{ communeId: 'ta-lai', deviceId: 'tl-cam-01', metric: 'seqNo', ts: 1_790_000_000_000 + i, value: i }], events: [] },
+});
+
+describe('spool', () => {
+  it('gives rows back in order and forgets them once acknowledged, across a reopen', () => {
+    const file = join(tmp(), 'spool.sqlite');
+    const a = new Spool(file, { maxBytes: 64 * 1024 * 1024, alarmPct: 80, log });
+    for (let i = 0; i < 10; i++) expect(a.append(entry(i))).toBe(true);
+    const head = a.head(4);
+    expect(head.map((r) => r.work.readings[0]!.value)).toEqual([0, 1, 2, 3]);
+    a.ack(head.at(-1)!.id);
+    a.close();
+    const b = new Spool(file, { maxBytes: 64 * 1024 * 1024, alarmPct: 80, log });
+    b.open();
+    expect(b.stats().depth).toBe(6);
+    expect(b.head(100).map((r) => r.work.readings[0]!.value)).toEqual([4, 5, 6, 7, 8, 9]);
+    b.close();
+  });
+
+  it('raises the alarm before it is full, then refuses rows rather than fill the disk', () => {
+    const spool = new Spool(join(tmp(), 'spool.sqlite'), { maxBytes: 1_048_576, alarmPct: 50, log });
+    spool.open();
+    let alarmedWhileAccepting = false;
+    let i = 0;
+    while (spool.append(entry(i++, 8 * 1024))) {
+      if (spool.stats().alarm) alarmedWhileAccepting = true;
+      expect(i).toBeLessThan(1000);
+    }
+    expect(alarmedWhileAccepting).toBe(true);
+    const s = spool.stats();
+    expect(s).toMatchObject({ ok: false, alarm: true, appendFailures: 1 });
+    expect(s.lastError).toMatch(/spool is full/);
+    spool.ack(spool.head(1_000).at(-1)!.id);
+    expect(spool.append(entry(i))).toBe(true);
+    spool.close();
+  });
+
+  it('reports an unusable folder instead of throwing, and recovers when it is fixed', () => {
+    const dir = tmp();
+    writeFileSync(join(dir, 'spool'), 'not a folder');
+    const spool = new Spool(join(dir, 'spool', 'spool.sqlite'), { maxBytes: 1_048_576, alarmPct: 80, log });
+    expect(spool.open()).toBe(false);
+    expect(spool.append(entry(1))).toBe(false);
+    expect(spool.stats()).toMatchObject({ ok: false, alarm: true });
+    expect(spool.stats().lastError).toMatch(/open/);
+    rmSync(join(dir, 'spool'));
+    mkdirSync(join(dir, 'spool'));
+    expect(spool.append(entry(2))).toBe(true);
+    expect(spool.stats().ok).toBe(true);
+    spool.close();
+  });
+});
