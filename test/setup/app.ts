@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadConfig } from '../../config/load.ts';
 import { type RunningApp, startApp } from '../../services/app.ts';
+import type { Logger } from '../../services/shared/logger.ts';
 
 export const SAMPLE_COMMUNES_DIR = resolve(import.meta.dirname, '../../config/communes');
 
@@ -17,7 +18,7 @@ export interface TestApp extends RunningApp {
  * `extra` is YAML merged into the service file (e.g. "ingest:\n  batchMaxDelayMs: 20").
  */
 export async function startTestApp(
-  opts: { simulator?: boolean; speed?: number; flakyShare?: number; communesDir?: string; extra?: string; dataDir?: string; clock?: () => number } = {},
+  opts: { simulator?: boolean; speed?: number; flakyShare?: number; communesDir?: string; extra?: string; dataDir?: string; clock?: () => number; log?: Logger } = {},
 ): Promise<TestApp> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'cx-test-'));
   const file = join(dataDir, 'canhxa.yaml');
@@ -34,7 +35,7 @@ export async function startTestApp(
     ].join('\n'),
   );
   const config = loadConfig(file, {});
-  const app = await startApp({ config, ...(opts.clock ? { clock: opts.clock } : {}) });
+  const app = await startApp({ config, ...(opts.clock ? { clock: opts.clock } : {}), ...(opts.log ? { log: opts.log } : {}) });
   return {
     ...app,
     userPasswords: app.generatedUserPasswords,

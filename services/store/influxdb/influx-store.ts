@@ -10,21 +10,42 @@
  * timestamps. A (commune, device, metric, ts) key is one series + timestamp, and InfluxDB
  * overwrites the same series + timestamp, so replaying a batch is idempotent.
  * https://docs.influxdata.com/influxdb/v1/troubleshooting/frequently-asked-questions/#how-does-influxdb-handle-duplicate-points
+ *
+ * Rollups are measurements `reading_1m` / `reading_1h` (same tags, fields min/max/mean/count),
+ * written by the server itself with `SELECT … INTO`, and pruning is InfluxQL `DELETE`. Both exist
+ * on 1.x only (the 2.x v1 compatibility API answers SELECT and SHOW alone), so there rollup and
+ * prune reject with a StoreError saying so; 2.x buckets have their own retention period.
  */
-import { Point } from '@influxdata/influxdb-client';
 import { StoreError } from '../../shared/errors.ts';
 import { type Logger, rootLogger } from '../../shared/logger.ts';
-import type { RangeQuery, Reading, Store } from '../store.ts';
 import {
+  type PrunePolicy,
+  type RangeQuery,
+  type Reading,
+  type RollupResolution,
+  type RollupRow,
+  type Store,
+  wholeBuckets,
+} from '../store.ts';
+import {
+  deleteBefore,
   ident,
-  literal,
-  MAX_NS,
-  MIN_NS,
   parseAnswer,
+  rollupInto,
   type Series,
   timeRange,
   whereClause,
 } from './influxql.ts';
+import {
+  byKey,
+  cmp,
+  MEASUREMENT,
+  type Row,
+  tagFilter,
+  toLine,
+  toReading,
+  toRollupRow,
+} from './points.ts';
 
 export interface InfluxStoreConfig {
   readonly url: string;
@@ -39,12 +60,17 @@ export interface InfluxStoreConfig {
 export interface InfluxStoreOptions {
   /** Per HTTP request, headers and body included. A stalled server must not hang ingest. */
   readonly timeoutMs?: number;
+  /** For rollup and prune, which may scan a day of points or more on the server. */
+  readonly maintenanceTimeoutMs?: number;
   /** Lines per POST; InfluxDB's default max-body-size is 25 MB. */
   readonly maxLinesPerRequest?: number;
   readonly log?: Logger;
 }
 
-const MEASUREMENT = 'reading';
+const ROLLUPS: Readonly<Record<RollupResolution, string>> = {
+  '1m': `${MEASUREMENT}_1m`,
+  '1h': `${MEASUREMENT}_1h`,
+};
 const DEFAULT_LIMIT = 10_000;
 const BODY_IN_MESSAGE = 500;
 
@@ -52,14 +78,18 @@ export class InfluxStore implements Store {
   readonly kind = 'influxdb';
   private readonly config: InfluxStoreConfig;
   private readonly timeoutMs: number;
+  private readonly maintenanceTimeoutMs: number;
   private readonly maxLines: number;
   private readonly log: Logger;
   private readonly inFlight = new Set<Promise<unknown>>();
   private closed = false;
+  /** The server's X-Influxdb-Version, known after start(). */
+  private version = '';
 
   constructor(config: InfluxStoreConfig, opts: InfluxStoreOptions = {}) {
     this.config = config;
     this.timeoutMs = opts.timeoutMs ?? 10_000;
+    this.maintenanceTimeoutMs = opts.maintenanceTimeoutMs ?? 600_000;
     this.maxLines = opts.maxLinesPerRequest ?? 5_000;
     this.log = (opts.log ?? rootLogger).child({ mod: 'store.influxdb' });
   }
@@ -68,6 +98,7 @@ export class InfluxStore implements Store {
     this.assertOpen('start');
     const ping = await this.send('ping', '/ping', { method: 'GET' });
     const version = ping.headers.get('x-influxdb-version') ?? '';
+    this.version = version;
     try {
       await this.influxql(`CREATE DATABASE ${ident(this.config.database)}`, 'create database');
     } catch (err) {
@@ -99,18 +130,8 @@ export class InfluxStore implements Store {
 
   async query(range: RangeQuery): Promise<Reading[]> {
     this.assertOpen('query');
-    const limit = Math.floor(range.limit ?? DEFAULT_LIMIT);
-    if (limit <= 0 || !(range.fromTs < range.toTs)) return [];
     const select = `SELECT "value", "commune", "device", "metric" FROM ${ident(MEASUREMENT)}`;
-    const where = (from: number, to: number): string =>
-      whereClause([...tagFilter(range), ...timeRange(from, to)]);
-    const rows = await this.rawRows(`${select}${where(range.fromTs, range.toTs)} LIMIT ${limit}`);
-    const last = rows.at(-1);
-    if (rows.length < limit || last === undefined) return rows.sort(byKey);
-    // InfluxDB orders by time only; readings sharing the last timestamp may have been cut in the
-    // wrong place, so fetch all of them and cut in our order.
-    const ties = await this.rawRows(`${select}${where(last.ts, last.ts + 1)}`);
-    return [...rows.filter((r) => r.ts < last.ts), ...ties].sort(byKey).slice(0, limit);
+    return this.ordered(select, range, toReading);
   }
 
   async latest(filter: { communeId?: string; deviceId?: string }): Promise<Reading[]> {
@@ -129,6 +150,46 @@ export class InfluxStore implements Store {
       );
   }
 
+  async rollup(fromTs: number, toTs: number): Promise<void> {
+    this.assertOpen('rollup');
+    for (const res of ['1m', '1h'] as const) {
+      const b = wholeBuckets(fromTs, toTs, res);
+      if (b.fromTs >= b.toTs) continue;
+      this.assertV1(`rollup ${res}`);
+      const what = `rollup ${res} [${b.fromTs}, ${b.toTs})`;
+      const [written] = await this.influxql(
+        rollupInto(MEASUREMENT, ROLLUPS[res], res, b.fromTs, b.toTs),
+        what,
+        this.maintenanceTimeoutMs,
+      );
+      this.log.debug({ resolution: res, fromTs: b.fromTs, toTs: b.toTs, written: written?.values?.[0]?.[1] }, 'rolled up');
+    }
+  }
+
+  async queryRollup(range: RangeQuery & { readonly resolution: RollupResolution }): Promise<RollupRow[]> {
+    this.assertOpen('queryRollup');
+    const measurement = ROLLUPS[range.resolution];
+    if (measurement === undefined) throw new StoreError(`queryRollup: no resolution "${range.resolution}"`);
+    const select = `SELECT "min", "max", "mean", "count", "commune", "device", "metric" FROM ${ident(measurement)}`;
+    return this.ordered(select, range, toRollupRow);
+  }
+
+  /** Resolves with nothing: InfluxQL DELETE does not say how many points it removed. */
+  async prune(policy: PrunePolicy): Promise<undefined> {
+    this.assertOpen('prune');
+    this.assertV1('prune');
+    const steps: [string, number][] = [
+      [MEASUREMENT, policy.rawBeforeTs],
+      [ROLLUPS['1m'], policy.minuteBeforeTs],
+      [ROLLUPS['1h'], policy.hourBeforeTs],
+    ];
+    for (const [measurement, beforeTs] of steps) {
+      const what = `prune ${measurement} of commune ${policy.communeId}`;
+      await this.influxql(deleteBefore(measurement, policy.communeId, beforeTs), what, this.maintenanceTimeoutMs);
+    }
+    return undefined;
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     await Promise.allSettled([...this.inFlight]);
@@ -136,6 +197,14 @@ export class InfluxStore implements Store {
 
   private assertOpen(what: string): void {
     if (this.closed) throw new StoreError(`${what} after close`);
+  }
+
+  private assertV1(what: string): void {
+    // Before start() the version is unknown; let the server answer for itself.
+    if (this.version === '' || this.version.startsWith('1.')) return;
+    throw new StoreError(
+      `${what}: needs InfluxDB 1.x (server is ${this.version}); InfluxQL INTO and DELETE are not on the v1 compatibility API. Set the bucket's retention period instead`,
+    );
   }
 
   private async track<T>(fn: () => Promise<T>): Promise<T> {
@@ -152,19 +221,39 @@ export class InfluxStore implements Store {
     return new URLSearchParams({ db: this.config.database, ...extra }).toString();
   }
 
-  private async rawRows(q: string): Promise<Reading[]> {
+  /**
+   * Rows of `select` in the range, in Store order, at most `range.limit`. InfluxDB orders by time
+   * only; rows sharing the last timestamp may have been cut in the wrong place, so all of them are
+   * fetched and cut in our order.
+   */
+  private async ordered<T extends Omit<Reading, 'value'>>(
+    select: string,
+    range: RangeQuery,
+    toRow: (row: Row) => T,
+  ): Promise<T[]> {
+    const limit = Math.floor(range.limit ?? DEFAULT_LIMIT);
+    if (limit <= 0 || !(range.fromTs < range.toTs)) return [];
+    const where = (from: number, to: number): string =>
+      whereClause([...tagFilter(range), ...timeRange(from, to)]);
+    const rows = await this.rows(`${select}${where(range.fromTs, range.toTs)} LIMIT ${limit}`, toRow);
+    const last = rows.at(-1);
+    if (rows.length < limit || last === undefined) return rows.sort(byKey);
+    const ties = await this.rows(`${select}${where(last.ts, last.ts + 1)}`, toRow);
+    return [...rows.filter((r) => r.ts < last.ts), ...ties].sort(byKey).slice(0, limit);
+  }
+
+  private async rows<T>(q: string, toRow: (row: Row) => T): Promise<T[]> {
     const [series] = await this.influxql(q, 'query');
     if (series === undefined) return [];
-    const at = (name: string): number => series.columns.indexOf(name);
-    const [t, v, c, d, m] = [at('time'), at('value'), at('commune'), at('device'), at('metric')];
-    return (series.values ?? []).map((row) => reading(row[c], row[d], row[m], row[t], row[v]));
+    const index = new Map(series.columns.map((c, i) => [c, i]));
+    return (series.values ?? []).map((values) => toRow((column) => values[index.get(column) ?? -1]));
   }
 
   /** Runs one InfluxQL statement (POST, so long queries fit) and returns its series. */
-  private async influxql(q: string, what: string): Promise<Series[]> {
+  private async influxql(q: string, what: string, timeoutMs = this.timeoutMs): Promise<Series[]> {
     const params = this.params({ epoch: 'ms', chunked: 'true', chunk_size: '10000' });
     const res = await this.track(() =>
-      this.send(what, `/query?${params}`, { method: 'POST', body: new URLSearchParams({ q }) }),
+      this.send(what, `/query?${params}`, { method: 'POST', body: new URLSearchParams({ q }) }, timeoutMs),
     );
     let answer: ReturnType<typeof parseAnswer>;
     try {
@@ -187,6 +276,7 @@ export class InfluxStore implements Store {
     what: string,
     path: string,
     init: { method: string; body?: string | URLSearchParams; headers?: Record<string, string> },
+    timeoutMs = this.timeoutMs,
   ): Promise<{ status: number; text: string; headers: Headers }> {
     const url = `${this.config.url.replace(/\/+$/, '')}${path}`;
     let res: Response;
@@ -195,7 +285,7 @@ export class InfluxStore implements Store {
       res = await fetch(url, {
         ...init,
         headers: { ...init.headers, ...authHeader(this.config.token) },
-        signal: AbortSignal.timeout(this.timeoutMs),
+        signal: AbortSignal.timeout(timeoutMs),
       });
       text = await res.text();
     } catch (cause) {
@@ -218,78 +308,4 @@ function authHeader(token: string | undefined): Record<string, string> {
   // 1.x users authenticate with Basic; 2.x/3.x API tokens never contain ':'.
   if (token.includes(':')) return { authorization: `Basic ${Buffer.from(token).toString('base64')}` };
   return { authorization: `Token ${token}` };
-}
-
-/** The line for one reading, or a StoreError naming what cannot be stored, before anything is sent. */
-function toLine(r: Reading, i: number, what: string): string {
-  const bad = (why: string): StoreError =>
-    new StoreError(`${what}: reading[${i}] ${why}; nothing was written`);
-  for (const [tag, v] of [
-    ['communeId', r.communeId],
-    ['deviceId', r.deviceId],
-    ['metric', r.metric],
-  ] as const) {
-    // Line protocol drops empty tags and has no escape for control characters or a final backslash.
-    // https://docs.influxdata.com/influxdb/v1/write_protocols/line_protocol_reference/#special-characters
-    if (typeof v !== 'string' || v === '') throw bad(`${tag} is empty`);
-    if (/\p{Cc}/u.test(v)) throw bad(`${tag} ${JSON.stringify(v)} contains a control character`);
-    if (v.endsWith('\\')) throw bad(`${tag} ${JSON.stringify(v)} ends with a backslash`);
-  }
-  if (
-    !Number.isSafeInteger(r.ts) ||
-    BigInt(r.ts) * 1_000_000n > MAX_NS ||
-    BigInt(r.ts) * 1_000_000n < MIN_NS
-  ) {
-    throw bad(`ts ${r.ts} is not an integer epoch ms between 1677 and 2262`);
-  }
-  if (!Number.isFinite(r.value)) throw bad(`value ${r.value} is not a finite number`);
-  const line = new Point(MEASUREMENT)
-    .tag('commune', r.communeId)
-    .tag('device', r.deviceId)
-    .tag('metric', r.metric)
-    .floatField('value', r.value)
-    .timestamp(r.ts)
-    .toLineProtocol();
-  if (line === undefined) throw bad('produced no line');
-  return line;
-}
-
-function reading(
-  communeId: unknown,
-  deviceId: unknown,
-  metric: unknown,
-  ts: unknown,
-  value: unknown,
-): Reading {
-  if (
-    typeof communeId !== 'string' ||
-    typeof deviceId !== 'string' ||
-    typeof metric !== 'string' ||
-    typeof ts !== 'number' ||
-    typeof value !== 'number'
-  ) {
-    // Someone else's points in our measurement: refuse loudly rather than hand back half a reading.
-    throw new StoreError(
-      `query: malformed point ${JSON.stringify([communeId, deviceId, metric, ts, value])}`,
-    );
-  }
-  return { communeId, deviceId, metric, ts, value };
-}
-
-function tagFilter(f: { communeId?: string; deviceId?: string; metric?: string }): string[] {
-  const where: string[] = [];
-  if (f.communeId !== undefined) where.push(`"commune" = ${literal(f.communeId)}`);
-  if (f.deviceId !== undefined) where.push(`"device" = ${literal(f.deviceId)}`);
-  if (f.metric !== undefined) where.push(`"metric" = ${literal(f.metric)}`);
-  return where;
-}
-
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-function byKey(a: Reading, b: Reading): number {
-  return (
-    a.ts - b.ts || cmp(a.deviceId, b.deviceId) || cmp(a.metric, b.metric) || cmp(a.communeId, b.communeId)
-  );
 }

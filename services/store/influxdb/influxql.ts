@@ -24,13 +24,46 @@ export function whereClause(conditions: readonly string[]): string {
   return conditions.length === 0 ? '' : ` WHERE ${conditions.join(' AND ')}`;
 }
 
+/** Epoch ms (any value) as integer ns, clamped to InfluxDB's range. */
+function ns(ms: number): bigint {
+  const v = BigInt(Math.ceil(Math.min(Math.max(ms, -1e16), 1e16))) * 1_000_000n;
+  return v < MIN_NS ? MIN_NS : v > MAX_NS ? MAX_NS : v;
+}
+
 /** `time >= from AND time < to` as integer ns (epoch ms in, any ms value), clamped to InfluxDB's range. */
 export function timeRange(fromTs: number, toTs: number): string[] {
-  const ns = (ms: number): bigint => {
-    const v = BigInt(Math.ceil(Math.min(Math.max(ms, -1e16), 1e16))) * 1_000_000n;
-    return v < MIN_NS ? MIN_NS : v > MAX_NS ? MAX_NS : v;
-  };
   return [`time >= ${ns(fromTs)}`, `time < ${ns(toTs)}`];
+}
+
+/**
+ * Aggregates `source`'s float field `value` into `target`, one point per series and bucket with
+ * fields min, max, mean (float) and count (integer). `GROUP BY *` is what keeps the tags as tags:
+ * without it INTO writes them as fields. fill(none) writes no point for an empty bucket. Checked
+ * on InfluxDB 1.6.7: tags stay tags, a rerun overwrites the same points.
+ * https://docs.influxdata.com/influxdb/v1/query_language/explore-data/#the-into-clause
+ */
+export function rollupInto(
+  source: string,
+  target: string,
+  interval: '1m' | '1h',
+  fromTs: number,
+  toTs: number,
+): string {
+  return (
+    `SELECT min("value") AS "min", max("value") AS "max", mean("value") AS "mean", count("value") AS "count"` +
+    ` INTO ${ident(target)} FROM ${ident(source)}${whereClause(timeRange(fromTs, toTs))}` +
+    ` GROUP BY time(${interval}), * fill(none)`
+  );
+}
+
+/**
+ * Deletes one commune's points before `beforeTs` (epoch ms). InfluxQL DELETE takes tag and time
+ * conditions only, which is all we need. Checked on InfluxDB 1.6.7: other communes are kept, and a
+ * measurement that does not exist yet is no error.
+ * https://docs.influxdata.com/influxdb/v1/query_language/manage-database/#delete-series-with-delete
+ */
+export function deleteBefore(measurement: string, communeId: string, beforeTs: number): string {
+  return `DELETE FROM ${ident(measurement)} WHERE "commune" = ${literal(communeId)} AND time < ${ns(beforeTs)}`;
 }
 
 export interface Series {
