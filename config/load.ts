@@ -55,10 +55,10 @@ function shown(value: unknown): string {
 }
 
 /** A fix for each kind of schema issue; refinements below carry their own. */
-function fixFor(issue: z.core.$ZodIssue): string {
+function fixFor(issue: z.core.$ZodIssue, reference: string): string {
   switch (issue.code) {
     case 'unrecognized_keys':
-      return 'remove it or check its spelling against config/canhxa.example.yaml';
+      return `remove it or check its spelling against ${reference}`;
     case 'invalid_type':
       return issue.input === undefined ? 'add this required field' : `write a ${issue.expected} here`;
     case 'invalid_value':
@@ -76,17 +76,17 @@ function fixFor(issue: z.core.$ZodIssue): string {
 /** Settings whose values are never echoed in problems. */
 const SECRET_KEYS: ReadonlySet<PropertyKey> = new Set(['passwordHash', 'token']);
 
-function zodProblems(file: string, error: z.ZodError, prefix: PropertyKey[] = []): string[] {
+function zodProblems(file: string, error: z.ZodError, reference: string, prefix: PropertyKey[] = []): string[] {
   return error.issues.map((issue) => {
     const path = formatPath([...prefix, ...issue.path]);
     if (issue.code === 'unrecognized_keys') {
-      return `${file}: ${formatPath([...prefix, ...issue.path, issue.keys[0] ?? ''])} — unknown key${issue.keys.length > 1 ? `s ${issue.keys.join(', ')}` : ''}. Fix: ${fixFor(issue)}.`;
+      return `${file}: ${formatPath([...prefix, ...issue.path, issue.keys[0] ?? ''])} — unknown key${issue.keys.length > 1 ? `s ${issue.keys.join(', ')}` : ''}. Fix: ${fixFor(issue, reference)}.`;
     }
     // A plain password typed into passwordHash (or a token) must not end up in logs.
     const secret = SECRET_KEYS.has(issue.path.at(-1) ?? '');
     const found =
       'input' in issue ? ` (found ${secret ? 'a value not shown here' : shown(issue.input)})` : '';
-    return `${file}: ${path} — ${issue.message}${found}. Fix: ${fixFor(issue)}.`;
+    return `${file}: ${path} — ${issue.message}${found}. Fix: ${fixFor(issue, reference)}.`;
   });
 }
 
@@ -186,6 +186,23 @@ export function communeProblems(file: string, c: CommuneFile): string[] {
   return out;
 }
 
+/**
+ * Reference checks on a file that failed its schema, so one run reports every problem rather than
+ * two rounds. Best effort on unvalidated data: a shape they cannot read is already reported above.
+ */
+function referenceProblemsOfRaw(file: string, raw: unknown, already: readonly string[]): string[] {
+  const r = raw as Partial<Record<keyof CommuneFile, unknown>>;
+  const lists = ['hamlets', 'sites', 'devices'] as const;
+  if (!r || typeof r !== 'object' || !lists.every((k) => Array.isArray(r[k]))) return [];
+  try {
+    const lenient = { ...r, users: Array.isArray(r.users) ? r.users : [], kpiTargets: Array.isArray(r.kpiTargets) ? r.kpiTargets : [] };
+    const seen = new Set(already.map((p) => p.split(' — ')[0]));
+    return communeProblems(file, lenient as CommuneFile).filter((p) => !seen.has(p.split(' — ')[0]));
+  } catch {
+    return [];
+  }
+}
+
 function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object' && !Object.isFrozen(value)) {
     Object.freeze(value);
@@ -208,7 +225,7 @@ export function loadConfig(serviceFile: string, env: NodeJS.ProcessEnv = process
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError([`${shownAs(abs)}: (top level) — must be a mapping of settings. Fix: start from config/canhxa.example.yaml.`]);
   applyEnv(raw as Record<string, unknown>, env, problems);
   const parsed = ServiceConfigSchema.safeParse(raw, { reportInput: true });
-  if (!parsed.success) problems.push(...zodProblems(shownAs(abs), parsed.error));
+  if (!parsed.success) problems.push(...zodProblems(shownAs(abs), parsed.error, 'config/canhxa.example.yaml'));
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const service = parsed.data;
   const communesDir = resolve(base, service.communesDir);
@@ -226,8 +243,10 @@ export function loadConfig(serviceFile: string, env: NodeJS.ProcessEnv = process
     const rawCommune = readYaml(path, shownAs(path), problems);
     if (rawCommune === undefined) continue;
     const c = CommuneFileSchema.safeParse(rawCommune, { reportInput: true });
-    if (!c.success) problems.push(...zodProblems(shownAs(path), c.error));
-    else {
+    if (!c.success) {
+      const schema = zodProblems(shownAs(path), c.error, 'the sample commune config/communes/ta-lai.yaml');
+      problems.push(...schema, ...referenceProblemsOfRaw(shownAs(path), rawCommune, schema));
+    } else {
       problems.push(...communeProblems(shownAs(path), c.data));
       communes.push(c.data);
     }

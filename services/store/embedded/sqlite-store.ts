@@ -13,7 +13,10 @@ import {
 } from '../store.ts';
 
 /** Rollup table per resolution; same key as `readings`, ts is the bucket start. */
-const ROLLUP_TABLES: Readonly<Record<RollupResolution, string>> = { '1m': 'readings_1m', '1h': 'readings_1h' };
+const ROLLUP_TABLES: Readonly<Record<RollupResolution, string>> = {
+  '1m': 'readings_1m',
+  '1h': 'readings_1h',
+};
 
 /**
  * The embedded default: readings in the service's own SQLite file, one row per key, and their

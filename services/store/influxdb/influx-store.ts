@@ -36,16 +36,7 @@ import {
   timeRange,
   whereClause,
 } from './influxql.ts';
-import {
-  byKey,
-  cmp,
-  MEASUREMENT,
-  type Row,
-  tagFilter,
-  toLine,
-  toReading,
-  toRollupRow,
-} from './points.ts';
+import { byKey, cmp, MEASUREMENT, type Row, tagFilter, toLine, toReading, toRollupRow } from './points.ts';
 
 export interface InfluxStoreConfig {
   readonly url: string;
@@ -142,8 +133,9 @@ export class InfluxStore implements Store {
     );
     return series
       .map((s) => {
-        const [ts, value] = s.values?.[0] ?? [];
-        return reading(s.tags?.commune, s.tags?.device, s.tags?.metric, ts, value);
+        const [time, value] = s.values?.[0] ?? [];
+        const point: Record<string, unknown> = { ...s.tags, time, value };
+        return toReading((column) => point[column]);
       })
       .sort(
         (a, b) => cmp(a.deviceId, b.deviceId) || cmp(a.metric, b.metric) || cmp(a.communeId, b.communeId),
@@ -162,7 +154,10 @@ export class InfluxStore implements Store {
         what,
         this.maintenanceTimeoutMs,
       );
-      this.log.debug({ resolution: res, fromTs: b.fromTs, toTs: b.toTs, written: written?.values?.[0]?.[1] }, 'rolled up');
+      this.log.debug(
+        { resolution: res, fromTs: b.fromTs, toTs: b.toTs, written: written?.values?.[0]?.[1] },
+        'rolled up',
+      );
     }
   }
 
@@ -185,7 +180,11 @@ export class InfluxStore implements Store {
     ];
     for (const [measurement, beforeTs] of steps) {
       const what = `prune ${measurement} of commune ${policy.communeId}`;
-      await this.influxql(deleteBefore(measurement, policy.communeId, beforeTs), what, this.maintenanceTimeoutMs);
+      await this.influxql(
+        deleteBefore(measurement, policy.communeId, beforeTs),
+        what,
+        this.maintenanceTimeoutMs,
+      );
     }
     return undefined;
   }
