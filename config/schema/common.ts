@@ -19,3 +19,10 @@ export const GeoPoint = z.strictObject({
 
 /** A calendar date written the ISO way in the file (2026-03-15); shown as 15/03/2026 in the UI. */
 export const IsoDate = z.iso.date();
+
+/** Days of data kept (1 .. 36,500, a century). Whole days; the prune runs once a day. */
+export const RetentionDays = z
+  .number()
+  .int('must be a whole number of days')
+  .min(1, 'must be at least 1 day')
+  .max(36_500, 'must be at most 36500 days (a century)');

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { GeoPoint, Id, IsoDate, Text } from './common.ts';
+import { GeoPoint, Id, IsoDate, RetentionDays, Text } from './common.ts';
 
 export const SITE_KINDS = ['ubnd', 'cultural-house', 'school', 'health-station', 'key-point', 'farm', 'police-post', 'other'] as const;
 export const ROLES = ['police', 'economics', 'technician', 'leader', 'admin'] as const;
@@ -72,6 +72,13 @@ export const KpiTargetSchema = z.strictObject({
   planRef: Text.optional(),
 });
 
+/** Overrides the service's `retention` for this commune's time series; absent keys keep the service value. */
+export const RetentionOverrideSchema = z.strictObject({
+  rawDays: RetentionDays.optional(),
+  minuteDays: RetentionDays.optional(),
+  hourDays: RetentionDays.optional(),
+});
+
 export const CommuneFileSchema = z.strictObject({
   commune: z.strictObject({
     id: Id,
@@ -85,6 +92,7 @@ export const CommuneFileSchema = z.strictObject({
   devices: z.array(DeviceSchema),
   users: z.array(UserSchema).default([]),
   kpiTargets: z.array(KpiTargetSchema).default([]),
+  retention: RetentionOverrideSchema.optional(),
 });
 
 export type CommuneFile = z.output<typeof CommuneFileSchema>;

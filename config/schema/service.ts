@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { RetentionDays } from './common.ts';
 
 const Port = z.number().int().min(0).max(65_535);
 
@@ -41,6 +42,20 @@ export const ServiceConfigSchema = z.strictObject({
     })
     .prefault({}),
   store: StoreConfigSchema.default({ kind: 'sqlite' }),
+  /**
+   * How long time series are kept, in days; a commune file may override any of the three. State
+   * intervals (uptime KPI evidence) are never pruned.
+   */
+  retention: z
+    .strictObject({
+      /** Raw readings, as received. */
+      rawDays: RetentionDays.default(30),
+      /** 1-minute rollups (min, max, mean, count). */
+      minuteDays: RetentionDays.default(400),
+      /** 1-hour rollups. */
+      hourDays: RetentionDays.default(3650),
+    })
+    .prefault({}),
   ingest: z
     .strictObject({
       batchMaxSize: z.number().int().min(1).max(50_000).default(500),
@@ -85,3 +100,4 @@ export const ServiceConfigSchema = z.strictObject({
 
 export type ServiceConfig = z.output<typeof ServiceConfigSchema>;
 export type StoreConfig = z.output<typeof StoreConfigSchema>;
+export type RetentionConfig = ServiceConfig['retention'];

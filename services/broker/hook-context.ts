@@ -6,18 +6,20 @@ import type { Logger } from '../shared/logger.ts';
  * Why the broker refused something. Stable kebab-case codes: they are counted in stats(), stored in
  * the reject log and shown by the dashboard as `reject.<reason>`. Never rename one; add a new one.
  */
-export type RefusalReason =
-  | 'protocol-version'
-  | 'missing-credentials'
-  | 'unknown-client'
-  | 'bad-password'
-  | 'client-id-mismatch'
-  | 'forbidden-will'
-  | 'forbidden-topic'
-  | 'oversized'
-  | 'retain-not-allowed'
-  | 'forbidden-subscribe'
-  | 'ingest-failed';
+export const REFUSAL_REASONS = [
+  'protocol-version',
+  'missing-credentials',
+  'unknown-client',
+  'bad-password',
+  'client-id-mismatch',
+  'forbidden-will',
+  'forbidden-topic',
+  'oversized',
+  'retain-not-allowed',
+  'forbidden-subscribe',
+  'ingest-failed',
+] as const;
+export type RefusalReason = (typeof REFUSAL_REASONS)[number];
 
 export interface Refusal {
   readonly deviceId?: string | undefined;

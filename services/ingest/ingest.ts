@@ -11,6 +11,10 @@ import { CHANNEL_HANDLERS } from './handlers/registry.ts';
 import type { RejectLog } from './reject-log.ts';
 import { parseTopic } from './topics.ts';
 
+/** Why ingest refuses a message; shown as `reject.<reason>`. Never rename one. */
+export const INGEST_REJECT_REASONS = ['bad-topic', 'unknown-device', 'commune-mismatch', 'malformed-json', 'bad-version', 'schema'] as const;
+type IngestRejectReason = (typeof INGEST_REJECT_REASONS)[number];
+
 /** A publish the broker has authenticated and authorised. */
 export interface InboundMessage {
   readonly topic: string;
@@ -133,7 +137,7 @@ export class Ingest {
     return { accepted: this.accepted, rejected: this.rejected, store: this.writer.snapshot(), spool: this.deps.spool.stats() };
   }
 
-  private reject(msg: InboundMessage, reason: string, device: DeviceInfo | undefined, detail: string): void {
+  private reject(msg: InboundMessage, reason: IngestRejectReason, device: DeviceInfo | undefined, detail: string): void {
     this.rejected += 1;
     this.deps.rejects.record({
       source: 'ingest',

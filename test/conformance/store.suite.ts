@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StoreError } from '../../services/shared/errors.ts';
-import type { Reading, Store } from '../../services/store/store.ts';
+import type { Reading, RollupRow, Store } from '../../services/store/store.ts';
 
 /**
  * The whole `Store` contract (services/store/store.ts). Every implementation passes it through a
@@ -201,11 +201,188 @@ export function storeConformance(
       expect(await store.latest({})).toHaveLength(2);
     });
 
+    // Rollups and pruning. T0 is a whole UTC hour.
+    const MIN = 60_000;
+    const HOUR = 3_600_000;
+    const agg = (
+      deviceId: string,
+      metric: string,
+      dt: number,
+      [min, max, mean, count]: [number, number, number, number],
+      communeId = 'xa-an-binh',
+    ): RollupRow => ({ communeId, deviceId, metric, ts: T0 + dt, min, max, mean, count });
+
+    it('rollup aggregates whole 1-minute and 1-hour buckets: min, max, mean, count per key', async () => {
+      await store.write([
+        r('cam-01', 'latencyMs', -1, 5), // the bucket before the range
+        r('cam-01', 'latencyMs', 0, 10), // first instant of bucket T0
+        r('cam-01', 'latencyMs', 30_000, 20),
+        r('cam-01', 'latencyMs', MIN - 1, 30), // last instant of bucket T0
+        r('cam-01', 'latencyMs', MIN, 40), // first instant of the next bucket
+        r('cam-01', 'heartbeat', 90_000, 1),
+        r('cam-01', 'latencyMs', 10_000, 7, 'xa-binh-minh'),
+        r('cam-01', 'latencyMs', HOUR, 99), // the hour after the range
+      ]);
+      await store.rollup(T0, T0 + HOUR);
+      expect(await store.queryRollup({ ...all, resolution: '1m' })).toEqual([
+        agg('cam-01', 'latencyMs', 0, [10, 30, 20, 3]),
+        agg('cam-01', 'latencyMs', 0, [7, 7, 7, 1], 'xa-binh-minh'),
+        agg('cam-01', 'heartbeat', MIN, [1, 1, 1, 1]),
+        agg('cam-01', 'latencyMs', MIN, [40, 40, 40, 1]),
+      ]);
+      expect(await store.queryRollup({ ...all, resolution: '1h' })).toEqual([
+        agg('cam-01', 'heartbeat', 0, [1, 1, 1, 1]),
+        agg('cam-01', 'latencyMs', 0, [10, 40, 25, 4]),
+        agg('cam-01', 'latencyMs', 0, [7, 7, 7, 1], 'xa-binh-minh'),
+      ]);
+    });
+
+    it('rollup skips buckets cut by either bound of the range', async () => {
+      await store.write([0, 1, 2, 3].map((m) => r('cam-01', 'latencyMs', m * MIN + 45_000, m)));
+      await store.rollup(T0 + 30_000, T0 + 3 * MIN + 10_000);
+      // Only [T0+1m, T0+2m) and [T0+2m, T0+3m) lie wholly inside; no hour does.
+      expect(await store.queryRollup({ ...all, resolution: '1m' })).toEqual([
+        agg('cam-01', 'latencyMs', MIN, [1, 1, 1, 1]),
+        agg('cam-01', 'latencyMs', 2 * MIN, [2, 2, 2, 1]),
+      ]);
+      expect(await store.queryRollup({ ...all, resolution: '1h' })).toEqual([]);
+      await store.rollup(T0 + 1, T0 + HOUR - 1);
+      expect(await store.queryRollup({ ...all, resolution: '1h' })).toEqual([]);
+    });
+
+    it('recomputing a bucket replaces it; running rollup again changes nothing', async () => {
+      await store.write([r('cam-01', 'latencyMs', 0, 10), r('cam-01', 'latencyMs', 1000, 20)]);
+      await store.rollup(T0, T0 + HOUR);
+      await store.write([r('cam-01', 'latencyMs', 1000, 50), r('cam-01', 'latencyMs', 2000, 60)]);
+      await store.rollup(T0, T0 + HOUR);
+      await store.rollup(T0, T0 + HOUR);
+      const want = [agg('cam-01', 'latencyMs', 0, [10, 60, 40, 3])];
+      expect(await store.queryRollup({ ...all, resolution: '1m' })).toEqual(want);
+      expect(await store.queryRollup({ ...all, resolution: '1h' })).toEqual(want);
+    });
+
+    it('queryRollup filters by commune, device and metric, keeps order, limit and [from, to)', async () => {
+      const rows = [
+        r('loa-02', 'latencyMs', 0, 1),
+        r('cam-01', 'latencyMs', 0, 2),
+        r('cam-01', 'heartbeat', MIN, 3),
+        r('cam-01', 'latencyMs', 0, 4, 'xa-binh-minh'),
+        r('ap-09', 'clientCount', 2 * MIN, 5),
+      ];
+      await store.write(rows);
+      await store.rollup(T0, T0 + HOUR);
+      const one = (x: Reading): RollupRow =>
+        agg(x.deviceId, x.metric, x.ts - T0, [x.value, x.value, x.value, 1], x.communeId);
+      const m = { ...all, resolution: '1m' as const };
+      expect(await store.queryRollup(m)).toEqual(
+        [rows[1], rows[3], rows[0], rows[2], rows[4]].map((x) => one(x!)),
+      );
+      expect(await store.queryRollup({ ...m, communeId: 'xa-binh-minh' })).toEqual([one(rows[3]!)]);
+      expect(await store.queryRollup({ ...m, communeId: 'xa-an-binh', deviceId: 'cam-01' })).toEqual([
+        one(rows[1]!),
+        one(rows[2]!),
+      ]);
+      expect(await store.queryRollup({ ...m, metric: 'clientCount' })).toEqual([one(rows[4]!)]);
+      expect(await store.queryRollup({ ...m, limit: 2 })).toEqual([one(rows[1]!), one(rows[3]!)]);
+      expect(await store.queryRollup({ ...m, fromTs: T0 + MIN, toTs: T0 + 2 * MIN })).toEqual([
+        one(rows[2]!),
+      ]);
+      expect(await store.queryRollup({ ...m, fromTs: T0, toTs: T0 })).toEqual([]);
+    });
+
+    it('an empty store, an empty range and a closed range give empty rollups', async () => {
+      await store.rollup(T0, T0 + HOUR);
+      expect(await store.queryRollup({ ...all, resolution: '1m' })).toEqual([]);
+      await store.write([r('cam-01', 'latencyMs', 0, 1)]);
+      await store.rollup(T0, T0);
+      await store.rollup(T0 + HOUR, T0);
+      expect(await store.queryRollup({ ...all, resolution: '1m' })).toEqual([]);
+      expect(await store.queryRollup({ ...all, resolution: '1h' })).toEqual([]);
+      await store.prune({
+        communeId: 'no-such-commune',
+        rawBeforeTs: T0,
+        minuteBeforeTs: T0,
+        hourBeforeTs: T0,
+      });
+    });
+
+    it("prune deletes one commune's old raw readings and rollups and leaves the other commune intact", async () => {
+      const rows = ['xa-an-binh', 'xa-binh-minh'].flatMap((c) =>
+        [-2 * HOUR, -HOUR, 0].map((dt) => r('gw-01', 'uptimePct', dt, 100 + dt / HOUR, c)),
+      );
+      await store.write(rows);
+      await store.rollup(T0 - 2 * HOUR, T0 + HOUR);
+      const before = {
+        m: await store.queryRollup({ ...all, resolution: '1m', communeId: 'xa-binh-minh' }),
+        h: await store.queryRollup({ ...all, resolution: '1h', communeId: 'xa-binh-minh' }),
+      };
+      expect(before.m).toHaveLength(3);
+      const counts = await store.prune({
+        communeId: 'xa-an-binh',
+        rawBeforeTs: T0,
+        minuteBeforeTs: T0 - HOUR,
+        hourBeforeTs: T0 - HOUR + 1,
+      });
+      if (counts !== undefined) expect(counts).toEqual({ raw: 2, minute: 1, hour: 2 });
+      const a = { ...all, communeId: 'xa-an-binh' };
+      expect(await store.query(a)).toEqual([rows[2]]);
+      expect((await store.queryRollup({ ...a, resolution: '1m' })).map((x) => x.ts)).toEqual([T0 - HOUR, T0]);
+      expect((await store.queryRollup({ ...a, resolution: '1h' })).map((x) => x.ts)).toEqual([T0]);
+      const b = { ...all, communeId: 'xa-binh-minh' };
+      expect(await store.query(b)).toEqual(rows.slice(3));
+      expect(await store.queryRollup({ ...b, resolution: '1m' })).toEqual(before.m);
+      expect(await store.queryRollup({ ...b, resolution: '1h' })).toEqual(before.h);
+    });
+
+    it('rollups survive raw pruning, and rolling up the pruned range again keeps them', async () => {
+      await store.write([r('cam-01', 'latencyMs', 0, 10), r('cam-01', 'latencyMs', 30_000, 30)]);
+      await store.rollup(T0, T0 + HOUR);
+      const want = [agg('cam-01', 'latencyMs', 0, [10, 30, 20, 2])];
+      const old = T0 - 10 * HOUR;
+      await store.prune({
+        communeId: 'xa-an-binh',
+        rawBeforeTs: T0 + HOUR,
+        minuteBeforeTs: old,
+        hourBeforeTs: old,
+      });
+      expect(await store.query(all)).toEqual([]);
+      await store.rollup(T0, T0 + HOUR);
+      expect(await store.queryRollup({ ...all, resolution: '1m' })).toEqual(want);
+      expect(await store.queryRollup({ ...all, resolution: '1h' })).toEqual(want);
+    });
+
+    it('Vietnamese and unusual ids survive rollup, queryRollup and prune', async () => {
+      const odd = 'cam cổng "chợ", số=1 \'A\' a\\b ờ 🐃';
+      await store.write([
+        r(odd, 'nhiệtĐộC', 0, 1, "xã 'quote'"),
+        r(odd, 'nhiệtĐộC', 1, 3, "xã 'quote'"),
+        r('loa-chợ-đình', 'âmLượngPct', 0, 5, 'xã-tân-phước'),
+      ]);
+      await store.rollup(T0, T0 + HOUR);
+      const mine = { ...all, resolution: '1h' as const, communeId: "xã 'quote'", deviceId: odd };
+      expect(await store.queryRollup(mine)).toEqual([agg(odd, 'nhiệtĐộC', 0, [1, 3, 2, 2], "xã 'quote'")]);
+      await store.prune({
+        communeId: "xã 'quote'",
+        rawBeforeTs: T0 + HOUR,
+        minuteBeforeTs: T0,
+        hourBeforeTs: T0 + 1,
+      });
+      expect(await store.queryRollup(mine)).toEqual([]);
+      expect(await store.query({ ...all, communeId: "xã 'quote'" })).toEqual([]);
+      expect(await store.queryRollup({ ...all, resolution: '1m' })).toEqual([
+        agg(odd, 'nhiệtĐộC', 0, [1, 3, 2, 2], "xã 'quote'"),
+        agg('loa-chợ-đình', 'âmLượngPct', 0, [5, 5, 5, 1], 'xã-tân-phước'),
+      ]);
+    });
+
     it('close is safe twice and a later write rejects with StoreError', async () => {
       await store.write([r('cam-01', 'heartbeat', 0, 1)]);
       await store.close();
       await store.close();
       await expect(store.write([r('cam-01', 'heartbeat', 1, 1)])).rejects.toBeInstanceOf(StoreError);
+      await expect(store.rollup(T0, T0 + 3_600_000)).rejects.toBeInstanceOf(StoreError);
+      const policy = { communeId: 'xa-an-binh', rawBeforeTs: T0, minuteBeforeTs: T0, hourBeforeTs: T0 };
+      await expect(store.prune(policy)).rejects.toBeInstanceOf(StoreError);
     });
   });
 }

@@ -178,6 +178,7 @@ describe('shipped configuration', () => {
     const example = loadConfig(EXAMPLE, {});
     expect(example.service.simulator.enabled).toBe(false);
     expect(example.service.mqtt).toEqual({ host: '127.0.0.1', port: 1883, maxPayloadBytes: 16_384 });
+    expect(example.service.retention).toEqual({ rawDays: 30, minuteDays: 400, hourDays: 3650 });
   });
 });
 
@@ -187,6 +188,13 @@ describe('a valid temp configuration', () => {
     expect(config.communes).toHaveLength(1);
     expect(config.communes[0]!.kpiTargets).toEqual([]);
     expect(config.service.defaultLocale).toBe('vi');
+  });
+
+  it('fills retention defaults and keeps a commune override of some of its keys', () => {
+    const c = { ...commune(), retention: { rawDays: 90 } };
+    const config = loadConfig(writeConfig({ communes: { 'thu.yaml': c } }), {});
+    expect(config.service.retention).toEqual({ rawDays: 30, minuteDays: 400, hourDays: 3650 });
+    expect(config.communes[0]!.retention).toEqual({ rawDays: 90 });
   });
 
   it('applies environment overrides', () => {
@@ -296,6 +304,28 @@ describe('broken configurations', () => {
     expect(p).toContain('never a plain password');
     expect(p).toContain('Fix:');
     expect(p).not.toContain('matkhau123');
+  });
+
+  it('reports a retention of zero days in a commune file, and a fraction in the service file', () => {
+    const c = { ...commune(), retention: { rawDays: 0, hourDays: 3650 } };
+    const service = { communesDir: './communes', retention: { minuteDays: 7.5 } };
+    const problems = problemsOf(writeConfig({ service, communes: { 'thu.yaml': c } }));
+    const raw = problemWith(problems, 'retention.rawDays');
+    expect(raw).toContain('thu.yaml');
+    expect(raw).toContain('must be at least 1 day');
+    expect(raw).toContain('found 0');
+    expect(raw).toContain('Fix: bring the value into range');
+    // The service file is checked first and stops the load, so this is a second run.
+    const minute = problemWith(problemsOf(writeConfig({ service })), 'retention.minuteDays');
+    expect(minute).toContain('canhxa.yaml');
+    expect(minute).toContain('whole number of days');
+    expect(minute).toContain('found 7.5');
+  });
+
+  it('reports a misspelt retention key in a commune file', () => {
+    const c = { ...commune(), retention: { rawdays: 90 } };
+    const p = problemWith(problemsOf(writeConfig({ communes: { 'thu.yaml': c } })), 'retention.rawdays');
+    expect(p).toContain('unknown key');
   });
 
   it('reports an environment override that is not a number', () => {

@@ -9,6 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { ROLES } from '../../../config/schema/commune.ts';
 import { DEVICE_TYPES } from '../../../services/device-types/registry.ts';
 import { ERROR_CODES } from '../../../services/shared/errors.ts';
+import { REFUSAL_REASONS } from '../../../services/broker/hook-context.ts';
+import { INGEST_REJECT_REASONS } from '../../../services/ingest/ingest.ts';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 const I18N = join(ROOT, 'services/shared/i18n');
@@ -110,5 +112,10 @@ describe('i18n catalogue (services/shared/i18n)', () => {
       (dt) => dt.kind,
     );
     expect(bad).toEqual([]);
+  });
+
+  it('has text for every refusal reason of the broker, ingest and the store (reject.<reason>)', () => {
+    const reasons = [...REFUSAL_REASONS, ...INGEST_REJECT_REASONS, 'store-refused'];
+    expect(missingIn(reasons.map((r) => `reject.${r}`))).toEqual([]);
   });
 });
