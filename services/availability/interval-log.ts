@@ -83,14 +83,15 @@ export class IntervalLog {
     })();
   }
 
-  statuses(): StatusRow[] {
+  /** Every device's saved status, or one device's when `deviceId` is given. */
+  statuses(deviceId?: string): StatusRow[] {
     const rows = this.db
       .prepare(
         `SELECT device_id AS deviceId, commune_id AS communeId, state, reason, params, since_ts AS sinceTs,
                 last_heard_ts AS lastHeardTs, last_heartbeat_ts AS lastHeartbeatTs, last_heartbeat AS lastHeartbeat
-         FROM device_status`,
+         FROM device_status ${deviceId === undefined ? '' : 'WHERE device_id = ?'}`,
       )
-      .all() as Array<StatusRow & { params: string | null; lastHeartbeat: string | null }>;
+      .all(...(deviceId === undefined ? [] : [deviceId])) as Array<StatusRow & { params: string | null; lastHeartbeat: string | null }>;
     return rows.map((r) => ({
       ...r,
       params: r.params ? JSON.parse(r.params) : {},

@@ -69,7 +69,7 @@ export const deviceRoutes = [
     summary: 'One device: inventory, live state, last heartbeat and latest telemetry.',
     async handle({ deps, user, params }) {
       const d = deviceFor(deps, user!, params.id!);
-      const hb = lastHeartbeats(deps).get(d.id);
+      const hb = lastHeartbeats(deps, d.id).get(d.id);
       const latest = (await deps.store.latest({ deviceId: d.id })).map(({ metric, ts, value }) => ({ metric, ts, value }));
       return { ...deviceView(deps, d), lastHeartbeatTs: hb?.ts ?? null, lastHeartbeat: hb?.doc ?? null, latest };
     },
@@ -123,6 +123,6 @@ export const deviceRoutes = [
   }),
 ];
 
-function lastHeartbeats(deps: ApiDeps): Map<string, { ts: number | null; doc: unknown }> {
-  return new Map(deps.intervals.statuses().map((s) => [s.deviceId, { ts: s.lastHeartbeatTs, doc: s.lastHeartbeat }]));
+function lastHeartbeats(deps: ApiDeps, deviceId?: string): Map<string, { ts: number | null; doc: unknown }> {
+  return new Map(deps.intervals.statuses(deviceId).map((s) => [s.deviceId, { ts: s.lastHeartbeatTs, doc: s.lastHeartbeat }]));
 }
