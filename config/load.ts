@@ -60,7 +60,8 @@ function fixFor(issue: z.core.$ZodIssue, reference: string): string {
     case 'unrecognized_keys':
       return `remove it or check its spelling against ${reference}`;
     case 'invalid_type':
-      return issue.input === undefined ? 'add this required field' : `write a ${issue.expected} here`;
+      if (issue.input === undefined) return 'add this required field';
+      return issue.expected === 'int' ? 'write a whole number here' : `write a ${issue.expected} here`;
     case 'invalid_value':
       return `use one of: ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
     case 'too_small':
@@ -74,7 +75,7 @@ function fixFor(issue: z.core.$ZodIssue, reference: string): string {
 }
 
 /** Settings whose values are never echoed in problems. */
-const SECRET_KEYS: ReadonlySet<PropertyKey> = new Set(['passwordHash', 'token']);
+const SECRET_KEYS: ReadonlySet<PropertyKey> = new Set(['passwordHash', 'token', 'secret']);
 
 function zodProblems(file: string, error: z.ZodError, reference: string, prefix: PropertyKey[] = []): string[] {
   return error.issues.map((issue) => {
@@ -203,6 +204,30 @@ function referenceProblemsOfRaw(file: string, raw: unknown, already: readonly st
   }
 }
 
+/** Province users must not reuse a commune user's login; IOC webhooks may name only known communes. */
+function provinceProblems(file: string, service: ServiceConfig, communes: readonly CommuneFile[], owner: ReadonlyMap<string, string>): string[] {
+  const out: string[] = [];
+  const seen = new Set<string>();
+  service.users.forEach((u, i) => {
+    const commune = owner.get(`user:${u.username}`);
+    if (commune !== undefined)
+      out.push(`${file}: users[${i}].username — "${u.username}" is already a user of commune ${commune}. Fix: give the province user its own name (e.g. "tinh.dongnai").`);
+    if (seen.has(u.username)) out.push(`${file}: users[${i}].username — "${u.username}" is listed twice. Fix: remove one.`);
+    seen.add(u.username);
+  });
+  const ids = communes.map((c) => c.commune.id);
+  const names = new Set<string>();
+  service.ioc.webhooks.forEach((w, i) => {
+    if (names.has(w.name)) out.push(`${file}: ioc.webhooks[${i}].name — "${w.name}" is used twice. Fix: give each webhook its own name.`);
+    names.add(w.name);
+    w.communes?.forEach((c, j) => {
+      if (!ids.includes(c))
+        out.push(`${file}: ioc.webhooks[${i}].communes[${j}] — "${c}" is not a commune of this deployment. Fix: use one of ${ids.join(', ')}.`);
+    });
+  });
+  return out;
+}
+
 function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object' && !Object.isFrozen(value)) {
     Object.freeze(value);
@@ -263,6 +288,7 @@ export function loadConfig(serviceFile: string, env: NodeJS.ProcessEnv = process
       owner.set(key, c.commune.id);
     }
   }
+  problems.push(...provinceProblems(shownAs(abs), service, communes, owner));
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze({
     service,

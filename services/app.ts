@@ -22,6 +22,7 @@ import { EventBus } from './shared/bus.ts';
 import { type Logger, rootLogger } from './shared/logger.ts';
 import { type Db, openDb } from './store/db.ts';
 import { createStore } from './store/registry.ts';
+import { communeRetentions, RetentionJob } from './store/retention.ts';
 import type { Store } from './store/store.ts';
 
 export interface AppOptions {
@@ -63,6 +64,13 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   const directory = new DeviceDirectory(config);
   const store = createStore({ config: config.service.store, db, log: log.child({ mod: 'store' }) });
   await store.start();
+  const retention = new RetentionJob({
+    store,
+    communes: communeRetentions(config.service, config.communes),
+    log,
+    clock,
+  });
+  retention.start();
 
   const users = new Users(db);
   const generatedUserPasswords = await users.sync(config);
@@ -179,6 +187,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
       await broker.stop();
       await ingest.stop();
       availability.stop();
+      await retention.stop();
       await store.close();
       spool.close();
       db.close();

@@ -2,8 +2,14 @@ import { z } from 'zod';
 import { GeoPoint, Id, IsoDate, RetentionDays, Text } from './common.ts';
 
 export const SITE_KINDS = ['ubnd', 'cultural-house', 'school', 'health-station', 'key-point', 'farm', 'police-post', 'other'] as const;
-export const ROLES = ['police', 'economics', 'technician', 'leader', 'admin'] as const;
+/**
+ * Every role. The first five belong to one commune (their users are listed in its file); `province`
+ * (Sở / IOC tỉnh) sees every commune of the deployment, never a camera, and its users are listed
+ * in the service file (`users:`), see config/schema/service.ts.
+ */
+export const ROLES = ['police', 'economics', 'technician', 'leader', 'admin', 'province'] as const;
 export type Role = (typeof ROLES)[number];
+export const COMMUNE_ROLES = ['police', 'economics', 'technician', 'leader', 'admin'] as const satisfies readonly Role[];
 
 export const HamletSchema = z.strictObject({
   id: Id,
@@ -49,15 +55,30 @@ export const DeviceSchema = z.strictObject({
   notes: Text.optional(),
 });
 
+const Username = z.string().regex(/^[a-z0-9][a-z0-9._-]{2,63}$/, 'must be 3–64 lower-case letters, digits, dots, dashes');
+/** scrypt hash made by `npm run hash-password`; when absent a one-time password is generated at first start. */
+const PasswordHash = z
+  .string()
+  .regex(/^scrypt\$/, 'must be a hash made by "npm run hash-password" (starts with "scrypt$"), never a plain password');
+
 export const UserSchema = z.strictObject({
-  username: z.string().regex(/^[a-z0-9][a-z0-9._-]{2,63}$/, 'must be 3–64 lower-case letters, digits, dots, dashes'),
+  username: Username,
   name: Text,
-  role: z.enum(ROLES),
-  /** scrypt hash made by `npm run hash-password`; when absent a one-time password is generated at first start. */
-  passwordHash: z
-    .string()
-    .regex(/^scrypt\$/, 'must be a hash made by "npm run hash-password" (starts with "scrypt$"), never a plain password')
-    .optional(),
+  role: z.enum(COMMUNE_ROLES, {
+    error: (iss) =>
+      iss.input === 'province'
+        ? 'a province user sees every commune, so it is listed in the service file (users:), not in a commune file'
+        : undefined,
+  }),
+  passwordHash: PasswordHash.optional(),
+});
+
+/** A province user (Sở / IOC tỉnh): listed in the service file, sees the rollup of every commune. */
+export const ProvinceUserSchema = z.strictObject({
+  username: Username,
+  name: Text,
+  role: z.literal('province'),
+  passwordHash: PasswordHash.optional(),
 });
 
 export const KpiTargetSchema = z.strictObject({

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { RetentionDays } from './common.ts';
+import { ProvinceUserSchema } from './commune.ts';
+import { IocConfigSchema } from './ioc.ts';
 
 const Port = z.number().int().min(0).max(65_535);
 
@@ -62,6 +64,26 @@ export const ServiceConfigSchema = z.strictObject({
       batchMaxDelayMs: z.number().int().min(1).max(10_000).default(200),
       /** Rejected messages kept for inspection (oldest are pruned; counters are kept for ever). */
       rejectsKept: z.number().int().min(100).max(1_000_000).default(10_000),
+      /**
+       * Where device messages come from: the embedded aedes broker (default, one process), or an
+       * external MQTT v5 broker cluster shared by several ingest workers (a province).
+       */
+      source: z.enum(['embedded', 'external']).default('embedded'),
+      external: z
+        .strictObject({
+          url: z.string().regex(/^mqtts?:\/\//, 'must be an mqtt:// or mqtts:// URL'),
+          username: z.string().optional(),
+          /** Never logged or returned by the API. */
+          password: z.string().optional(),
+          /** Each commune is one shard, held by one worker at a time through a lease. */
+          clientIdPrefix: z.string().regex(/^[a-zA-Z0-9_-]{1,40}$/).default('canhxa-ingest'),
+          leaseTtlMs: z.number().int().min(1000).max(300_000).default(10_000),
+        })
+        .optional(),
+    })
+    .refine((i) => i.source !== 'external' || i.external !== undefined, {
+      message: 'source "external" needs an `external:` section with the broker url',
+      path: ['external'],
     })
     .prefault({}),
   spool: z
@@ -96,6 +118,10 @@ export const ServiceConfigSchema = z.strictObject({
       flakyShare: z.number().min(0).max(1).default(0.15),
     })
     .prefault({}),
+  /** Province users (Sở / IOC tỉnh): they see every commune's rollup, never a camera. Commune users live in commune files. */
+  users: z.array(ProvinceUserSchema).default([]),
+  /** The provincial monitoring centre feed (API keys, signed webhooks): docs/ioc.md. */
+  ioc: IocConfigSchema.prefault({}),
 });
 
 export type ServiceConfig = z.output<typeof ServiceConfigSchema>;

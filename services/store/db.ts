@@ -44,6 +44,19 @@ const MIGRATIONS: readonly string[] = [
    CREATE TABLE audit_log (
      id INTEGER PRIMARY KEY, ts INTEGER NOT NULL, username TEXT NOT NULL, role TEXT NOT NULL,
      action TEXT NOT NULL, target TEXT NOT NULL, commune_id TEXT);`,
+  // IOC feed (docs/ioc.md): API keys stored as SHA-256; the webhook outbox keeps every event until
+  // the receiver answers 2xx; a cursor per webhook over state_intervals.id, so a crash between a
+  // state change and its enqueue loses nothing.
+  `CREATE TABLE api_keys (
+     id INTEGER PRIMARY KEY, name TEXT NOT NULL, key_hash TEXT NOT NULL UNIQUE, hint TEXT NOT NULL,
+     scopes TEXT NOT NULL, communes TEXT, created_ts INTEGER NOT NULL, last_used_ts INTEGER, revoked_ts INTEGER);
+   CREATE TABLE ioc_outbox (
+     id INTEGER PRIMARY KEY, webhook TEXT NOT NULL, event TEXT NOT NULL, event_id TEXT NOT NULL,
+     body TEXT NOT NULL, created_ts INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
+     next_attempt_ts INTEGER NOT NULL, last_error TEXT, delivered_ts INTEGER);
+   CREATE INDEX ioc_outbox_pending ON ioc_outbox (webhook, id) WHERE delivered_ts IS NULL;
+   CREATE INDEX ioc_outbox_delivered ON ioc_outbox (delivered_ts) WHERE delivered_ts IS NOT NULL;
+   CREATE TABLE ioc_cursors (webhook TEXT PRIMARY KEY, state_seq INTEGER NOT NULL);`,
 ];
 
 export function openDb(file: string): Db {

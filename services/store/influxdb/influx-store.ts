@@ -15,6 +15,9 @@
  * written by the server itself with `SELECT … INTO`, and pruning is InfluxQL `DELETE`. Both exist
  * on 1.x only (the 2.x v1 compatibility API answers SELECT and SHOW alone), so there rollup and
  * prune reject with a StoreError saying so; 2.x buckets have their own retention period.
+ *
+ * Over 300 lines because it is the one HTTP client behind every Store member; the pure parts
+ * (InfluxQL text, answers, points) are in influxql.ts and points.ts.
  */
 import { StoreError } from '../../shared/errors.ts';
 import { type Logger, rootLogger } from '../../shared/logger.ts';
@@ -200,7 +203,7 @@ export class InfluxStore implements Store {
 
   private assertV1(what: string): void {
     // Before start() the version is unknown; let the server answer for itself.
-    if (this.version === '' || this.version.startsWith('1.')) return;
+    if (this.version === '' || /^v?1\./.test(this.version)) return;
     throw new StoreError(
       `${what}: needs InfluxDB 1.x (server is ${this.version}); InfluxQL INTO and DELETE are not on the v1 compatibility API. Set the bucket's retention period instead`,
     );

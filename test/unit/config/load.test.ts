@@ -306,20 +306,22 @@ describe('broken configurations', () => {
     expect(p).not.toContain('matkhau123');
   });
 
-  it('reports a retention of zero days in a commune file, and a fraction in the service file', () => {
+  it('reports a retention of zero days in a commune file', () => {
     const c = { ...commune(), retention: { rawDays: 0, hourDays: 3650 } };
+    const p = problemWith(problemsOf(writeConfig({ communes: { 'thu.yaml': c } })), 'retention');
+    expect(p).toContain('thu.yaml: retention.rawDays');
+    expect(p).toContain('must be at least 1 day');
+    expect(p).toContain('found 0');
+    expect(p).toContain('Fix: bring the value into range');
+  });
+
+  it('reports a fraction of a day in the service retention', () => {
     const service = { communesDir: './communes', retention: { minuteDays: 7.5 } };
-    const problems = problemsOf(writeConfig({ service, communes: { 'thu.yaml': c } }));
-    const raw = problemWith(problems, 'retention.rawDays');
-    expect(raw).toContain('thu.yaml');
-    expect(raw).toContain('must be at least 1 day');
-    expect(raw).toContain('found 0');
-    expect(raw).toContain('Fix: bring the value into range');
-    // The service file is checked first and stops the load, so this is a second run.
-    const minute = problemWith(problemsOf(writeConfig({ service })), 'retention.minuteDays');
-    expect(minute).toContain('canhxa.yaml');
-    expect(minute).toContain('whole number of days');
-    expect(minute).toContain('found 7.5');
+    const p = problemWith(problemsOf(writeConfig({ service })), 'retention');
+    expect(p).toContain('canhxa.yaml: retention.minuteDays');
+    expect(p).toContain('whole number of days');
+    expect(p).toContain('found 7.5');
+    expect(p).toContain('Fix: write a whole number here');
   });
 
   it('reports a misspelt retention key in a commune file', () => {

@@ -1,0 +1,189 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { ENV_OVERRIDES, loadConfig } from '../../config/load.ts';
+
+/**
+ * Docker does not run in CI, so the production files are checked by reading them: the compose
+ * structure, that every CANHXA_* variable is one config/load.ts understands (and loads), and that
+ * the Dockerfile copies and runs files that exist.
+ */
+const ROOT = resolve(import.meta.dirname, '../..');
+const read = (file: string) => readFileSync(join(ROOT, file), 'utf8');
+
+interface Healthcheck {
+  test: string[] | string;
+  interval?: string;
+  timeout?: string;
+  retries?: number;
+}
+interface Service {
+  image?: string;
+  build?: { context: string; dockerfile?: string };
+  restart?: string;
+  environment?: Record<string, string | number | boolean>;
+  ports?: string[];
+  volumes?: string[];
+  healthcheck?: Healthcheck;
+  depends_on?: Record<string, { condition: string }>;
+}
+const compose = parse(read('docker-compose.yml')) as {
+  services: Record<string, Service>;
+  volumes?: Record<string, unknown>;
+};
+const services = compose.services;
+const canhxa = services.canhxa!;
+const influxdb = services.influxdb!;
+const env = Object.fromEntries(Object.entries(canhxa.environment ?? {}).map(([k, v]) => [k, String(v)]));
+
+/** Dockerfile instructions, continuation lines joined, comments dropped. */
+const dockerfile = read('Dockerfile')
+  .replace(/\\\n/g, ' ')
+  .split('\n')
+  .map((l) => l.trim())
+  .filter((l) => l !== '' && !l.startsWith('#'));
+const instructions = (name: string) =>
+  dockerfile
+    .filter((l) => l.toUpperCase().startsWith(`${name} `))
+    .map((l) => l.slice(name.length + 1).trim());
+
+describe('docker-compose.yml', () => {
+  it('runs the service and InfluxDB, both restarting unless stopped', () => {
+    expect(Object.keys(services).sort()).toEqual(['canhxa', 'influxdb']);
+    for (const [name, s] of Object.entries(services)) expect(s.restart, name).toBe('unless-stopped');
+    expect(canhxa.build?.context).toBe('.');
+    expect(existsSync(join(ROOT, canhxa.build?.dockerfile ?? 'Dockerfile'))).toBe(true);
+  });
+
+  it('pins every image to a version, and InfluxDB to 1.x (rollups use InfluxQL INTO and DELETE)', () => {
+    for (const [name, s] of Object.entries(services)) {
+      if (s.image === undefined) continue;
+      const tag = s.image.split(':')[1];
+      expect(tag, `${name}: ${s.image}`).toMatch(/^\d+(\.\d+)+/);
+    }
+    expect(influxdb.image).toMatch(/^influxdb:1\.\d+/);
+  });
+
+  it('gives both services a healthcheck, and the service waits for a healthy InfluxDB', () => {
+    for (const [name, s] of Object.entries(services)) {
+      const test = s.healthcheck?.test;
+      expect(Array.isArray(test) && ['CMD', 'CMD-SHELL'].includes(test[0]!), name).toBe(true);
+      expect(s.healthcheck?.interval, name).toMatch(/^\d+s$/);
+      expect(s.healthcheck?.retries, name).toBeGreaterThan(0);
+    }
+    expect(influxdb.healthcheck?.test).toEqual(['CMD', 'curl', '-sf', 'http://localhost:8086/ping']);
+    expect(canhxa.depends_on).toEqual({ influxdb: { condition: 'service_healthy' } });
+  });
+
+  it("checks the service's liveness route with Node's fetch (the slim image has no curl)", () => {
+    const test = canhxa.healthcheck!.test as string[];
+    expect(test.slice(0, 3)).toEqual(['CMD', 'node', '-e']);
+    expect(test[3]).toContain(`http://127.0.0.1:${env.CANHXA_API_PORT}/api/health`);
+    expect(read('services/api/routes/overview.ts')).toContain("path: '/api/health'");
+  });
+
+  it('sets only CANHXA_* variables that config/load.ts reads, with values of the right type', () => {
+    const known = new Map(ENV_OVERRIDES.map((o) => [o.env, o.type]));
+    expect(Object.keys(env).length).toBeGreaterThan(0);
+    for (const [name, value] of Object.entries(env)) {
+      expect(name).toMatch(/^CANHXA_/);
+      expect(known.has(name), `${name} is not in ENV_OVERRIDES`).toBe(true);
+      if (known.get(name) === 'number') expect(Number.isFinite(Number(value)), name).toBe(true);
+      if (known.get(name) === 'boolean') expect(['true', 'false', '1', '0'], name).toContain(value);
+    }
+    for (const name of [
+      'CANHXA_STORE_KIND',
+      'CANHXA_INFLUX_URL',
+      'CANHXA_INFLUX_DATABASE',
+      'CANHXA_DATA_DIR',
+    ])
+      expect(env, name).toHaveProperty(name);
+  });
+
+  it('the environment, over the file the image starts with, is a valid configuration for InfluxDB', () => {
+    const cmd = JSON.parse(instructions('CMD').at(-1)!) as string[];
+    const configFile = cmd[cmd.indexOf('--config') + 1]!;
+    // /etc/canhxa/communes is a mount of ./config/communes; load the same files from here.
+    const mount = canhxa.volumes!.find((v) => v.split(':')[1] === env.CANHXA_COMMUNES_DIR)!;
+    const config = loadConfig(join(ROOT, configFile), {
+      ...env,
+      CANHXA_COMMUNES_DIR: join(ROOT, mount.split(':')[0]!),
+    });
+    expect(config.service.store).toEqual({
+      kind: 'influxdb',
+      url: 'http://influxdb:8086',
+      database: 'canhxa',
+    });
+    expect(config.service.api.host).toBe('0.0.0.0');
+    expect(config.service.mqtt.host).toBe('0.0.0.0');
+    expect(config.service.simulator.enabled).toBe(false);
+    expect(config.paths.dataDir).toBe('/data');
+    expect(config.communes.length).toBeGreaterThan(0);
+  });
+
+  it('publishes the API and MQTT ports the service listens on', () => {
+    expect(canhxa.ports).toEqual([`${env.CANHXA_API_PORT}:8080`, `${env.CANHXA_MQTT_PORT}:1883`]);
+    expect(env.CANHXA_API_PORT).toBe('8080');
+    expect(env.CANHXA_MQTT_PORT).toBe('1883');
+    expect(influxdb.ports, 'InfluxDB stays on the compose network').toBeUndefined();
+  });
+
+  it('keeps data in declared named volumes, and bind-mounts only folders that exist', () => {
+    const declared = Object.keys(compose.volumes ?? {});
+    const mounts = Object.values(services).flatMap((s) => s.volumes ?? []);
+    for (const m of mounts) {
+      const [source] = m.split(':');
+      if (source!.startsWith('.') || source!.startsWith('/')) {
+        expect(existsSync(join(ROOT, source!)), m).toBe(true);
+      } else expect(declared, m).toContain(source);
+    }
+    expect(canhxa.volumes).toContain('canhxa-data:/data');
+    expect(env.CANHXA_DATA_DIR).toBe('/data');
+    expect(influxdb.volumes).toContain('influxdb-data:/var/lib/influxdb');
+  });
+});
+
+describe('Dockerfile', () => {
+  it('builds on a pinned node:20 bookworm-slim', () => {
+    const from = instructions('FROM').map((f) => f.split(/\s+/)[0]);
+    expect(from.length).toBeGreaterThan(0);
+    for (const image of from) expect(image).toBe('node:20-bookworm-slim');
+  });
+
+  it('copies only files that exist and that .dockerignore lets through', () => {
+    const ignored = read('.dockerignore')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l && !l.startsWith('#'));
+    const copies = instructions('COPY').filter((c) => !c.startsWith('--from'));
+    expect(copies.length).toBeGreaterThan(0);
+    for (const c of copies) {
+      const sources = c.split(/\s+/).slice(0, -1);
+      for (const src of sources) {
+        expect(existsSync(join(ROOT, src)), `COPY ${src}`).toBe(true);
+        expect(ignored, `COPY ${src} is in .dockerignore`).not.toContain(src);
+      }
+    }
+  });
+
+  it('runs services/main.ts through tsx with a config file that exists', () => {
+    const cmd = JSON.parse(instructions('CMD').at(-1)!) as string[];
+    expect(cmd.slice(0, 4)).toEqual(['node', '--import', 'tsx', 'services/main.ts']);
+    expect(existsSync(join(ROOT, 'services/main.ts'))).toBe(true);
+    expect(existsSync(join(ROOT, cmd[cmd.indexOf('--config') + 1]!))).toBe(true);
+  });
+
+  it('`npm ci --omit=dev` keeps what runs in the image: tsx, the native SQLite driver, the dashboard bundler', () => {
+    expect(dockerfile.some((l) => l.includes('npm ci --omit=dev'))).toBe(true);
+    const pkg = JSON.parse(read('package.json')) as {
+      dependencies: Record<string, string>;
+      devDependencies: Record<string, string>;
+    };
+    for (const name of ['tsx', 'better-sqlite3', 'esbuild', 'leaflet', 'node-cron', 'yaml', 'zod']) {
+      expect(pkg.dependencies, name).toHaveProperty(name);
+    }
+    expect(existsSync(join(ROOT, 'package-lock.json'))).toBe(true);
+    expect(existsSync(join(ROOT, 'dashboard/build.mjs'))).toBe(true);
+  });
+});
