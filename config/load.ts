@@ -38,6 +38,7 @@ export const ENV_OVERRIDES: ReadonlyArray<{ env: string; path: string[]; type: '
   { env: 'CANHXA_INFLUX_DATABASE', path: ['store', 'database'], type: 'string' },
   { env: 'CANHXA_INFLUX_TOKEN', path: ['store', 'token'], type: 'string' },
   { env: 'CANHXA_INFLUX_ORG', path: ['store', 'org'], type: 'string' },
+  { env: 'CANHXA_INGEST_EXTERNAL_PASSWORD', path: ['ingest', 'external', 'password'], type: 'string' },
   { env: 'CANHXA_SIMULATOR', path: ['simulator', 'enabled'], type: 'boolean' },
   { env: 'CANHXA_SIMULATOR_SPEED', path: ['simulator', 'speed'], type: 'number' },
 ];

@@ -9,15 +9,18 @@ import { AuditLog } from './api/audit.ts';
 import { AvailabilityEngine } from './availability/engine.ts';
 import { IntervalLog } from './availability/interval-log.ts';
 import { ServiceRuns } from './availability/service-runs.ts';
+import { ApiKeys } from './auth/api-keys.ts';
 import { DeviceCredentials } from './auth/device-credentials.ts';
 import { LoginThrottle } from './auth/login-throttle.ts';
 import { Sessions } from './auth/sessions.ts';
 import { Users, writeInitialPasswords } from './auth/users.ts';
 import { Broker } from './broker/broker.ts';
 import { Ingest } from './ingest/ingest.ts';
+import { startExternalIngest } from './ingest/external/external-ingest.ts';
 import { RejectLog } from './ingest/reject-log.ts';
 import { Spool } from './ingest/spool.ts';
 import { DeviceDirectory } from './inventory/device-directory.ts';
+import { IocFeed } from './ioc/feed.ts';
 import { EventBus } from './shared/bus.ts';
 import { type Logger, rootLogger } from './shared/logger.ts';
 import { type Db, openDb } from './store/db.ts';
@@ -29,6 +32,8 @@ export interface AppOptions {
   readonly config: Config;
   readonly log?: Logger;
   readonly clock?: () => number;
+  /** False: no HTTP API, logins or IOC pushes (an ingest worker, `npm run worker`). Default true. */
+  readonly api?: boolean;
 }
 
 export interface RunningApp {
@@ -42,6 +47,9 @@ export interface RunningApp {
   readonly ingest: Ingest;
   readonly users: Users;
   readonly bus: EventBus;
+  /** IOC feed: API keys (created by `npm run api-key`) and the webhook pusher. */
+  readonly apiKeys: ApiKeys;
+  readonly ioc: IocFeed;
   /** Plain passwords generated in this run (first start only); also appended to initial-passwords.txt. */
   readonly generatedUserPasswords: ReadonlyMap<string, string>;
   /** Device MQTT passwords from the data folder's device-secrets.json (the installer's copy). */
@@ -72,14 +80,140 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   });
   retention.start();
 
+  const withApi = opts.api ?? true;
+  const external = config.service.ingest.source === 'external';
   const users = new Users(db);
-  const generatedUserPasswords = await users.sync(config);
+  // An ingest-only worker signs nobody in and authenticates no device (the external broker does),
+  // so it neither creates users' nor devices' passwords: several workers starting at once would race.
+  const generatedUserPasswords = withApi ? await users.sync(config) : new Map<string, string>();
   writeInitialPasswords(join(config.paths.dataDir, 'initial-passwords.txt'), generatedUserPasswords, users);
   const credentials = new DeviceCredentials(db);
-  const devicePasswords = await credentials.ensure([...directory.byId.keys()], join(config.paths.dataDir, 'device-secrets.json'));
+  const devicePasswords =
+    withApi || !external
+      ? await credentials.ensure([...directory.byId.keys()], join(config.paths.dataDir, 'device-secrets.json'))
+      : new Map<string, string>();
 
   const bus = new EventBus();
   const intervals = new IntervalLog(db);
+  const rejects = new RejectLog(db, { kept: config.service.ingest.rejectsKept, clock });
+  const sideDeps = { config, db, store, rejects, bus, directory, intervals, clock, log };
+  const side: IngestSide = external ? startExternalIngest(sideDeps) : await startEmbeddedIngest({ ...sideDeps, credentials });
+  const { availability, ingest, mqttUrl, mqttPort } = side;
+
+  const audit = new AuditLog(db);
+  const apiKeys = new ApiKeys(db, clock);
+  const ioc = new IocFeed({ config: config.service.ioc, sources: { directory, availability, db, clock }, bus, log: log.child({ mod: 'ioc' }) });
+  if (withApi) ioc.start();
+  const app = createApiApp({
+    config,
+    directory,
+    availability,
+    intervals,
+    store,
+    ingest,
+    brokerStats: side.brokerStats,
+    rejects,
+    users,
+    sessions: new Sessions(db, config.service.api.sessionTtlHours * 3_600_000, clock),
+    throttle: new LoginThrottle(config.service.api.loginAttemptsPer15Min, clock),
+    audit,
+    apiKeys,
+    ioc,
+    db,
+    bus,
+    log: log.child({ mod: 'api' }),
+    clock,
+    startedTs,
+  });
+  const server: Server | null = withApi
+    ? await new Promise((resolve, reject) => {
+        const s = app.listen(config.service.api.port, config.service.api.host, () => resolve(s));
+        s.once('error', reject);
+      })
+    : null;
+  const apiHost = config.service.api.host === '0.0.0.0' ? '127.0.0.1' : config.service.api.host;
+  const apiUrl = server ? `http://${apiHost}:${(server.address() as AddressInfo).port}` : '';
+
+  let simulator: Simulator | undefined;
+  if (config.service.simulator.enabled) {
+    simulator = new Simulator({
+      mqttUrl,
+      devices: [...directory.all()],
+      passwords: devicePasswords,
+      speed: config.service.simulator.speed,
+      flakyShare: config.service.simulator.flakyShare,
+      log,
+    });
+    await simulator.start();
+  }
+  log.info({ api: apiUrl || null, mqtt: mqttUrl, devices: directory.byId.size, ingest: config.service.ingest.source }, 'started');
+
+  let stopped = false;
+  return {
+    apiUrl,
+    mqttUrl,
+    mqttPort,
+    db,
+    store,
+    directory,
+    availability,
+    ingest,
+    users,
+    bus,
+    apiKeys,
+    ioc,
+    generatedUserPasswords,
+    devicePasswords,
+    simulator,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await simulator?.stop();
+      if (server) {
+        server.closeAllConnections();
+        await new Promise<void>((r) => server.close(() => r()));
+      }
+      await side.stopInput?.();
+      await ioc.stop();
+      await side.stop();
+      await retention.stop();
+      await store.close();
+      db.close();
+      log.info('stopped');
+    },
+  };
+}
+
+/** Where messages come from and what ingests them: the embedded broker, or external-broker shards. */
+interface IngestSide {
+  readonly availability: AvailabilityEngine;
+  readonly ingest: Ingest;
+  readonly mqttUrl: string;
+  readonly mqttPort: number;
+  readonly brokerStats: () => object;
+  /** Stops taking messages in (before the IOC feed stops). */
+  readonly stopInput?: () => Promise<void>;
+  /** Writes out everything accepted, then stops. */
+  readonly stop: () => Promise<void>;
+}
+
+/**
+ * The default ingest side: the embedded aedes broker feeding one Ingest and one availability
+ * engine over every commune, in this process.
+ */
+async function startEmbeddedIngest(d: {
+  config: Config;
+  db: Db;
+  store: Store;
+  rejects: RejectLog;
+  bus: EventBus;
+  directory: DeviceDirectory;
+  intervals: IntervalLog;
+  credentials: DeviceCredentials;
+  clock: () => number;
+  log: Logger;
+}) {
+  const { config, db, store, rejects, bus, directory, intervals, credentials, clock, log } = d;
   const availability = new AvailabilityEngine({
     directory,
     intervals,
@@ -92,7 +226,6 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     log: log.child({ mod: 'availability' }),
   });
   availability.start();
-  const rejects = new RejectLog(db, { kept: config.service.ingest.rejectsKept, clock });
   const spool = new Spool(join(config.paths.dataDir, 'spool', 'spool.sqlite'), {
     ...config.service.spool,
     log: log.child({ mod: 'spool' }),
@@ -121,77 +254,17 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   });
   const { port: mqttPort } = await broker.start();
   const mqttUrl = `mqtt://${config.service.mqtt.host === '0.0.0.0' ? '127.0.0.1' : config.service.mqtt.host}:${mqttPort}`;
-
-  const audit = new AuditLog(db);
-  const app = createApiApp({
-    config,
-    directory,
-    availability,
-    intervals,
-    store,
-    ingest,
-    brokerStats: () => broker.stats(),
-    rejects,
-    users,
-    sessions: new Sessions(db, config.service.api.sessionTtlHours * 3_600_000, clock),
-    throttle: new LoginThrottle(config.service.api.loginAttemptsPer15Min, clock),
-    audit,
-    db,
-    bus,
-    log: log.child({ mod: 'api' }),
-    clock,
-    startedTs,
-  });
-  const server: Server = await new Promise((resolve, reject) => {
-    const s = app.listen(config.service.api.port, config.service.api.host, () => resolve(s));
-    s.once('error', reject);
-  });
-  const apiPort = (server.address() as AddressInfo).port;
-  const apiHost = config.service.api.host === '0.0.0.0' ? '127.0.0.1' : config.service.api.host;
-
-  let simulator: Simulator | undefined;
-  if (config.service.simulator.enabled) {
-    simulator = new Simulator({
-      mqttUrl,
-      devices: [...directory.all()],
-      passwords: devicePasswords,
-      speed: config.service.simulator.speed,
-      flakyShare: config.service.simulator.flakyShare,
-      log,
-    });
-    await simulator.start();
-  }
-  log.info({ api: `http://${apiHost}:${apiPort}`, mqtt: mqttUrl, devices: directory.byId.size }, 'started');
-
-  let stopped = false;
   return {
-    apiUrl: `http://${apiHost}:${apiPort}`,
+    availability,
+    ingest,
     mqttUrl,
     mqttPort,
-    db,
-    store,
-    directory,
-    availability,
-    ingest,
-    users,
-    bus,
-    generatedUserPasswords,
-    devicePasswords,
-    simulator,
-    async stop() {
-      if (stopped) return;
-      stopped = true;
-      await simulator?.stop();
-      server.closeAllConnections();
-      await new Promise<void>((r) => server.close(() => r()));
-      await broker.stop();
+    brokerStats: () => broker.stats(),
+    stopInput: () => broker.stop(),
+    stop: async () => {
       await ingest.stop();
       availability.stop();
-      await retention.stop();
-      await store.close();
       spool.close();
-      db.close();
-      log.info('stopped');
     },
   };
 }

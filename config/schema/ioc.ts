@@ -22,16 +22,26 @@ export const IocWebhookSchema = z.strictObject({
 /** The provincial monitoring centre (IOC) feed: see docs/ioc.md. */
 export const IocConfigSchema = z.strictObject({
   /** How often each webhook gets a `summary` event per commune. */
-  summaryIntervalSec: z.number().int().min(10).max(86_400).default(300),
+  summaryIntervalSec: z.number().int().min(1).max(86_400).default(300),
   /** The availability window of a summary (hours back from now). */
-  summaryWindowHours: z.number().int().min(1).max(24 * 31).default(24),
+  summaryWindowHours: z
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 31)
+    .default(24),
   /** First retry after a failed delivery; doubles per attempt up to retryMaxMs. Nothing is dropped. */
   retryBaseMs: z.number().int().min(10).max(600_000).default(2000),
   retryMaxMs: z.number().int().min(100).max(86_400_000).default(600_000),
   /** A receiver that does not answer in this time counts as a failed attempt. */
   timeoutMs: z.number().int().min(100).max(120_000).default(10_000),
   /** Delivered outbox rows are kept this long for inspection, then pruned; pending rows never are. */
-  deliveredKeptHours: z.number().int().min(1).max(24 * 365).default(72),
+  deliveredKeptHours: z
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 365)
+    .default(72),
   webhooks: z.array(IocWebhookSchema).default([]),
 });
 

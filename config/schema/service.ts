@@ -78,6 +78,11 @@ export const ServiceConfigSchema = z.strictObject({
           /** Each commune is one shard, held by one worker at a time through a lease. */
           clientIdPrefix: z.string().regex(/^[a-zA-Z0-9_-]{1,40}$/).default('canhxa-ingest'),
           leaseTtlMs: z.number().int().min(1000).max(300_000).default(10_000),
+          /**
+           * How long the broker keeps a shard's session, queueing its messages, while no worker
+           * holds it (MQTT 5 Session Expiry Interval). Longer than any outage of every worker.
+           */
+          sessionExpirySec: z.number().int().min(60).max(4_294_967_295).default(604_800),
         })
         .optional(),
     })

@@ -13,6 +13,8 @@ const PAGES: Record<Role, readonly PageId[]> = {
   technician: ['overview', 'map', 'device', 'ingest'],
   leader: ['overview', 'device'],
   admin: ['overview', 'device', 'ingest'],
+  // Sở / IOC tỉnh: the rollup of every commune and their non-camera devices; no map (one commune's), no operations.
+  province: ['overview', 'device'],
 };
 
 export function canOpen(role: Role, page: PageId): boolean {

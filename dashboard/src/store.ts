@@ -15,6 +15,15 @@ export const app = {
   loaded: false,
 };
 
+/** True when the user sees several communes (a province user): lists then name the commune. */
+export function multiCommune(): boolean {
+  return app.communes.length > 1;
+}
+
+export function communeName(id: string): string {
+  return app.communes.find((c) => c.id === id)?.name ?? id;
+}
+
 const listeners = new Set<(c: Change) => void>();
 
 export function subscribe(fn: (c: Change) => void): () => void {

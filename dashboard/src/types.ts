@@ -3,7 +3,7 @@
 export const STATES = ['up', 'degraded', 'down', 'unreachable', 'maintenance', 'unknown'] as const;
 export type DeviceState = (typeof STATES)[number];
 
-export type Role = 'police' | 'economics' | 'technician' | 'leader' | 'admin';
+export type Role = 'police' | 'economics' | 'technician' | 'leader' | 'admin' | 'province';
 
 export type Params = Record<string, string | number | boolean | null | undefined>;
 
@@ -11,7 +11,8 @@ export interface User {
   username: string;
   name: string;
   role: Role;
-  communeId: string;
+  /** null for a province user: every commune of the deployment. */
+  communeId: string | null;
 }
 
 export interface PublicConfig {
@@ -164,7 +165,18 @@ export interface HeardEvent {
 
 export type StateCounts = Record<DeviceState, number>;
 
-/** GET /api/status/summary: leaders and admins get every type counted, cameras included (counts only). */
+/**
+ * GET /api/status/summary: leaders and admins get every type of their commune counted, cameras
+ * included (counts only); a province user every commune, cameras never.
+ */
 export interface StatusSummary {
-  communes: { communeId: string; name: string; counts: StateCounts; byType: Record<string, StateCounts> }[];
+  communes: {
+    communeId: string;
+    name: string;
+    province?: string;
+    counts: StateCounts;
+    byType: Record<string, StateCounts>;
+  }[];
+  /** All the communes above together. */
+  rollup?: { counts: StateCounts; byType: Record<string, StateCounts> };
 }

@@ -3,11 +3,12 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
+import type { ApiKey } from '../auth/api-keys.ts';
 import { CxError } from '../shared/errors.ts';
 import { localeFrom, t } from '../shared/i18n/index.ts';
 import type { ApiDeps } from './deps.ts';
 import { openApiDocument } from './openapi.ts';
-import { allows, type RouteSpec } from './route.ts';
+import { allows, isApiKeyAccess, keyAllows, type RouteSpec } from './route.ts';
 import { SESSION_COOKIE } from './routes/auth.ts';
 import { ROUTES } from './routes/registry.ts';
 
@@ -27,14 +28,39 @@ function fieldErrors(issues: ReadonlyArray<{ path: PropertyKey[]; code: string }
   return Object.fromEntries(issues.map((i) => [i.path.map(String).join('.') || '(body)', `validation.${i.code}`]));
 }
 
+/**
+ * The API key of an `apiKeyScope` route (`Authorization: Bearer cxk_…`): 401 when absent, unknown
+ * or revoked; 403 when it lacks the route's scope. A session without a key gets undefined here and
+ * the role check refuses it (403): the IOC feed is for keys, not people.
+ */
+function checkApiKey(deps: ApiDeps, spec: RouteSpec, req: Request, user: unknown): ApiKey | undefined {
+  const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+  if (bearer === undefined && user) return undefined;
+  const key = bearer === undefined ? undefined : deps.apiKeys.verify(bearer);
+  if (!key) {
+    req.res?.setHeader('WWW-Authenticate', 'Bearer realm="canhxa-ioc"');
+    throw new CxError(
+      'CX_UNAUTHENTICATED',
+      bearer === undefined ? 'no API key' : 'unknown or revoked API key',
+    );
+  }
+  if (!keyAllows(spec.access, key)) {
+    deps.log.info({ apiKeyId: key.id, scopes: key.scopes, path: spec.path }, 'access refused');
+    throw new CxError('CX_FORBIDDEN', `API key ${key.id} lacks the scope of ${spec.method} ${spec.path}`);
+  }
+  return key;
+}
+
 function mount(app: express.Express, deps: ApiDeps, spec: RouteSpec): void {
   app[spec.method](spec.path, async (req: Request, res: Response) => {
     const token = parseCookies(req.headers.cookie)[SESSION_COOKIE];
     (req as Request & { cookies: Record<string, string> }).cookies = token ? { [SESSION_COOKIE]: token } : {};
     const username = token ? deps.sessions.lookup(token) : undefined;
     const user = username ? deps.users.get(username) : undefined;
-    if (spec.access !== 'public' && !user) throw new CxError('CX_UNAUTHENTICATED', 'not signed in');
-    if (!allows(spec.access, user)) {
+    const apiKey = isApiKeyAccess(spec.access) ? checkApiKey(deps, spec, req, user) : undefined;
+    if (spec.access !== 'public' && !user && !apiKey)
+      throw new CxError('CX_UNAUTHENTICATED', 'not signed in');
+    if (!apiKey && !allows(spec.access, user)) {
       deps.log.info({ username: user?.username, role: user?.role, path: spec.path }, 'access refused');
       throw new CxError('CX_FORBIDDEN', `role ${user?.role} may not ${spec.method} ${spec.path}`);
     }
@@ -44,7 +70,7 @@ function mount(app: express.Express, deps: ApiDeps, spec: RouteSpec): void {
       const issues = [...(query.success ? [] : query.error.issues), ...(body.success ? [] : body.error.issues)];
       throw new CxError('CX_BAD_REQUEST', 'invalid input', { fields: fieldErrors(issues) });
     }
-    const result = await spec.handle({ deps, user, query: query.data, body: body.data, params: req.params as Record<string, string>, req, res });
+    const result = await spec.handle({ deps, user: apiKey ? undefined : user, apiKey, query: query.data, body: body.data, params: req.params as Record<string, string>, req, res });
     if (result === res || res.headersSent) return;
     if (result === undefined) res.end();
     else res.json(result);

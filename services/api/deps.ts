@@ -1,12 +1,14 @@
 import type { Config } from '../../config/load.ts';
 import type { AvailabilityEngine } from '../availability/engine.ts';
 import type { IntervalLog } from '../availability/interval-log.ts';
+import type { ApiKeys } from '../auth/api-keys.ts';
 import type { LoginThrottle } from '../auth/login-throttle.ts';
 import type { Sessions } from '../auth/sessions.ts';
 import type { Users } from '../auth/users.ts';
 import type { Ingest } from '../ingest/ingest.ts';
 import type { RejectLog } from '../ingest/reject-log.ts';
 import type { DeviceDirectory } from '../inventory/device-directory.ts';
+import type { IocFeed } from '../ioc/feed.ts';
 import type { EventBus } from '../shared/bus.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { Db } from '../store/db.ts';
@@ -27,6 +29,10 @@ export interface ApiDeps {
   readonly sessions: Sessions;
   readonly throttle: LoginThrottle;
   readonly audit: AuditLog;
+  /** API keys of the IOC feed (Authorization: Bearer cxk_…). */
+  readonly apiKeys: ApiKeys;
+  /** The IOC webhook feed, for its delivery counts; absent when the service runs without it. */
+  readonly ioc?: IocFeed;
   readonly db: Db;
   readonly bus: EventBus;
   readonly log: Logger;

@@ -1,6 +1,6 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
-import type { RouteSpec } from './route.ts';
+import { isApiKeyAccess, type RouteSpec } from './route.ts';
 
 const ErrorBody = z.object({
   code: z.string(),
@@ -9,20 +9,44 @@ const ErrorBody = z.object({
   fields: z.record(z.string(), z.string()).optional(),
 });
 
+function describeAccess(r: RouteSpec): string {
+  if (r.access === 'public') return 'Public.';
+  if (r.access === 'signed-in') return 'Any signed-in role.';
+  if (isApiKeyAccess(r.access))
+    return `API key with scope "${r.access.apiKeyScope}" (Authorization: Bearer cxk_…). Sessions are refused.`;
+  return `Roles: ${r.access.join(', ')}.`;
+}
+
+const DEFAULT_INFO = {
+  title: 'Canh Xã API',
+  version: '1.0.0',
+  description: 'Commune infrastructure monitoring.',
+};
+
 /** The OpenAPI 3.1 description, generated from the same route specs and zod schemas the app runs. */
-export function openApiDocument(routes: readonly RouteSpec[]): object {
+export function openApiDocument(
+  routes: readonly RouteSpec[],
+  info: { title: string; version: string; description: string } = DEFAULT_INFO,
+): object {
   const registry = new OpenAPIRegistry();
   registry.registerComponent('securitySchemes', 'session', { type: 'apiKey', in: 'cookie', name: 'cx_session' });
+  registry.registerComponent('securitySchemes', 'iocKey', {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'cxk_… (npm run api-key -- create)',
+    description: 'IOC feed API key; scopes: summaries, states.',
+  });
   for (const r of routes) {
     const path = r.path.replace(/:(\w+)/g, '{$1}');
     const pathParams = [...r.path.matchAll(/:(\w+)/g)].map((m) => m[1]!);
+    const byKey = isApiKeyAccess(r.access);
     registry.registerPath({
       method: r.method,
       path,
       summary: r.summary,
       tags: [r.tag],
-      description: r.access === 'public' ? 'Public.' : r.access === 'signed-in' ? 'Any signed-in role.' : `Roles: ${r.access.join(', ')}.`,
-      ...(r.access === 'public' ? {} : { security: [{ session: [] }] }),
+      description: describeAccess(r),
+      ...(r.access === 'public' ? {} : { security: [byKey ? { iocKey: [] } : { session: [] }] }),
       request: {
         ...(pathParams.length ? { params: z.object(Object.fromEntries(pathParams.map((p) => [p, z.string()]))) } : {}),
         ...(r.query ? { query: r.query as z.ZodObject } : {}),
@@ -34,12 +58,13 @@ export function openApiDocument(routes: readonly RouteSpec[]): object {
           ...(r.response ? { content: { 'application/json': { schema: r.response } } } : {}),
         },
         400: { description: 'Invalid input', content: { 'application/json': { schema: ErrorBody } } },
-        ...(r.access === 'public' ? {} : { 401: { description: 'Not signed in' }, 403: { description: 'Role not allowed' } }),
+        ...(r.access === 'public'
+          ? {}
+          : byKey
+            ? { 401: { description: 'No API key, or an unknown or revoked one' }, 403: { description: 'The key lacks this scope or commune' } }
+            : { 401: { description: 'Not signed in' }, 403: { description: 'Role not allowed' } }),
       },
     });
   }
-  return new OpenApiGeneratorV31(registry.definitions).generateDocument({
-    openapi: '3.1.0',
-    info: { title: 'Canh Xã API', version: '1.0.0', description: 'Commune infrastructure monitoring.' },
-  });
+  return new OpenApiGeneratorV31(registry.definitions).generateDocument({ openapi: '3.1.0', info });
 }

@@ -1,15 +1,26 @@
 import type { Request, Response } from 'express';
 import type { z } from 'zod';
 import type { Role } from '../../config/schema/commune.ts';
+import type { ApiKey, ApiKeyScope } from '../auth/api-keys.ts';
 import type { User } from '../auth/users.ts';
 import type { ApiDeps } from './deps.ts';
 
-/** Who may call a route: everybody, any signed-in user, or the listed roles. */
-export type Access = 'public' | 'signed-in' | readonly Role[];
+/**
+ * Who may call a route: everybody, any signed-in user, the listed roles, or (the IOC feed) an API
+ * key with the named scope, sent as `Authorization: Bearer cxk_…`. The two worlds do not mix:
+ * a session never opens an API-key route (403) and a key never opens a session route.
+ */
+export type Access = 'public' | 'signed-in' | readonly Role[] | { readonly apiKeyScope: ApiKeyScope };
+
+export function isApiKeyAccess(access: Access): access is { readonly apiKeyScope: ApiKeyScope } {
+  return typeof access === 'object' && 'apiKeyScope' in access;
+}
 
 export interface RouteContext<Q, B> {
   readonly deps: ApiDeps;
   readonly user: User | undefined;
+  /** The verified API key on an `apiKeyScope` route; undefined elsewhere. */
+  readonly apiKey: ApiKey | undefined;
   readonly query: Q;
   readonly body: B;
   readonly params: Record<string, string>;
@@ -40,8 +51,14 @@ export function route<Q extends z.ZodType, B extends z.ZodType>(spec: RouteSpec<
   return spec as unknown as RouteSpec;
 }
 
+/** Whether a signed-in user (or nobody) may call a route. API-key routes take no user. */
 export function allows(access: Access, user: User | undefined): boolean {
   if (access === 'public') return true;
-  if (!user) return false;
+  if (!user || isApiKeyAccess(access)) return false;
   return access === 'signed-in' || access.includes(user.role);
+}
+
+/** Whether an API key may call a route: only API-key routes, and only with the route's scope. */
+export function keyAllows(access: Access, key: ApiKey | undefined): boolean {
+  return key !== undefined && isApiKeyAccess(access) && key.scopes.includes(access.apiKeyScope);
 }

@@ -4,9 +4,21 @@ import type { DeviceInfo } from '../inventory/device-directory.ts';
 import { CxError } from '../shared/errors.ts';
 import type { ApiDeps } from './deps.ts';
 
-/** A user sees the devices of their own commune whose type's audience includes their role. */
+/** A commune user sees their own commune; a province user (communeId null) sees every commune. */
+export function inScope(user: User, communeId: string | null | undefined): boolean {
+  return user.communeId === null || (typeof communeId === 'string' && communeId === user.communeId);
+}
+
+/** The ids of the communes this user may see, in the deployment's order. */
+export function communesOf(deps: ApiDeps, user: User): string[] {
+  return [...deps.directory.communes.keys()].filter((id) => inScope(user, id));
+}
+
+/** A user sees the devices of their commune(s) whose type's audience includes their role. */
 export function visibleDevices(deps: ApiDeps, user: User): DeviceInfo[] {
-  return [...deps.directory.all()].filter((d) => d.communeId === user.communeId && canSee(user.role, d.type.kind));
+  return [...deps.directory.all()].filter(
+    (d) => inScope(user, d.communeId) && canSee(user.role, d.type.kind),
+  );
 }
 
 /**
@@ -16,7 +28,7 @@ export function visibleDevices(deps: ApiDeps, user: User): DeviceInfo[] {
 export function deviceFor(deps: ApiDeps, user: User, id: string): DeviceInfo {
   const d = deps.directory.get(id);
   if (!d) throw new CxError('CX_NOT_FOUND', `device ${id} not found`);
-  if (d.communeId !== user.communeId || !canSee(user.role, d.type.kind))
+  if (!inScope(user, d.communeId) || !canSee(user.role, d.type.kind))
     throw new CxError('CX_FORBIDDEN', `role ${user.role} may not see device ${id}`);
   if (d.type.sensitive) deps.audit.record(user, 'read-device', id, deps.clock());
   return d;

@@ -8,8 +8,15 @@ export interface User {
   readonly username: string;
   readonly name: string;
   readonly role: Role;
-  readonly communeId: string;
+  /** The user's commune; null for a province user, who sees every commune of the deployment. */
+  readonly communeId: string | null;
 }
+
+/**
+ * How a province user's commune is kept in the users table (commune_id is NOT NULL since the first
+ * migration): a value no commune id can take (ids are kebab-case), mapped to null at this edge.
+ */
+const ALL_COMMUNES = '*';
 
 /** A hash that no password matches, so unknown users cost as much time as known ones. */
 const DUMMY_HASH = 'scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
@@ -18,11 +25,15 @@ export class Users {
   constructor(private readonly db: Db) {}
 
   /**
-   * Mirrors the users of the commune files into the database. A user with a passwordHash in config
-   * takes it; one without keeps its stored hash or, the first time, gets a generated password that
-   * is returned (and written by the caller to a 0600 file), never logged.
+   * Mirrors the users of the commune files (and the province users of the service file) into the
+   * database; users no longer in the config are removed with their sessions. A user with a
+   * passwordHash in config takes it; one without keeps its stored hash or, the first time, gets a
+   * generated password that is returned (and written by the caller to a 0600 file), never logged.
    */
-  async sync(config: Pick<Config, 'communes'>, now = Date.now()): Promise<Map<string, string>> {
+  async sync(
+    config: Pick<Config, 'communes'> & { readonly service?: Pick<Config['service'], 'users'> },
+    now = Date.now(),
+  ): Promise<Map<string, string>> {
     const generated = new Map<string, string>();
     const upsert = this.db.prepare(
       `INSERT INTO users (username, commune_id, name, role, password_hash, updated_ts) VALUES (?, ?, ?, ?, ?, ?)
@@ -30,18 +41,29 @@ export class Users {
          role = excluded.role, password_hash = excluded.password_hash, updated_ts = excluded.updated_ts`,
     );
     const existing = this.db.prepare('SELECT password_hash AS h FROM users WHERE username = ?');
-    for (const c of config.communes) {
-      for (const u of c.users) {
-        const stored = existing.get(u.username) as { h: string } | undefined;
-        let hash = u.passwordHash ?? stored?.h;
-        if (hash === undefined) {
-          const pw = generatePassword();
-          generated.set(u.username, pw);
-          hash = await hashPassword(pw);
-        }
-        upsert.run(u.username, c.commune.id, u.name, u.role, hash, now);
+    const everyone = [
+      ...config.communes.flatMap((c) => c.users.map((u) => ({ ...u, communeId: c.commune.id }))),
+      ...(config.service?.users ?? []).map((u) => ({ ...u, communeId: ALL_COMMUNES })),
+    ];
+    for (const u of everyone) {
+      const stored = existing.get(u.username) as { h: string } | undefined;
+      let hash = u.passwordHash ?? stored?.h;
+      if (hash === undefined) {
+        const pw = generatePassword();
+        generated.set(u.username, pw);
+        hash = await hashPassword(pw);
       }
+      upsert.run(u.username, u.communeId, u.name, u.role, hash, now);
     }
+    // A user taken out of the config loses access at once: row and open sessions go together.
+    const keep = new Set(everyone.map((u) => u.username));
+    const gone = (this.db.prepare('SELECT username FROM users').pluck().all() as string[]).filter((u) => !keep.has(u));
+    this.db.transaction(() => {
+      for (const u of gone) {
+        this.db.prepare('DELETE FROM sessions WHERE username = ?').run(u);
+        this.db.prepare('DELETE FROM users WHERE username = ?').run(u);
+      }
+    })();
     return generated;
   }
 
@@ -52,9 +74,10 @@ export class Users {
   }
 
   get(username: string): User | undefined {
-    return this.db
+    const row = this.db
       .prepare('SELECT username, name, role, commune_id AS communeId FROM users WHERE username = ?')
       .get(username) as User | undefined;
+    return row && row.communeId === ALL_COMMUNES ? { ...row, communeId: null } : row;
   }
 
   /** The user when the password matches; undefined otherwise, in constant-ish time. */

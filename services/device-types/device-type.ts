@@ -18,7 +18,10 @@ export interface DeviceType {
    * connection or a last will says nothing about them: only a missed report window does.
    */
   readonly sleepy: boolean;
-  /** Roles that may see these devices at all. Cameras are for the commune police only. */
+  /**
+   * Roles that may see these devices at all. Cameras are for the commune police only. Naming
+   * `province` also puts the type in the IOC feed (services/ioc/views.ts), unless it is sensitive.
+   */
   readonly audience: readonly Role[];
   /** Marked sensitive: every read is written to the audit log. */
   readonly sensitive: boolean;

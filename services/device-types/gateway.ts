@@ -6,7 +6,7 @@ export const gateway: DeviceType = {
   label: { vi: 'Bộ thu phát (gateway)', en: 'Gateway' },
   liveness: { heartbeatIntervalSec: 60, graceSec: 60 },
   sleepy: false,
-  audience: ['police', 'economics', 'technician', 'leader', 'admin'],
+  audience: ['police', 'economics', 'technician', 'leader', 'admin', 'province'],
   sensitive: false,
   metrics: ['cpuPct', 'memPct', 'spoolDepth'],
   isUplink: false,

@@ -6,7 +6,7 @@ export const loudspeaker: DeviceType = {
   label: { vi: 'Loa truyền thanh thông minh', en: 'Smart loudspeaker' },
   liveness: { heartbeatIntervalSec: 60, graceSec: 60 },
   sleepy: false,
-  audience: ['technician', 'leader', 'admin'],
+  audience: ['technician', 'leader', 'admin', 'province'],
   sensitive: false,
   metrics: ['volumePct', 'rssiDbm', 'playing'],
   isUplink: false,

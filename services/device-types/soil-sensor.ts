@@ -9,7 +9,7 @@ export const soilSensor: DeviceType = {
   label: { vi: 'Cảm biến độ ẩm đất', en: 'Soil-moisture sensor' },
   liveness: { heartbeatIntervalSec: 1800, graceSec: 2100 },
   sleepy: true,
-  audience: ['economics', 'technician', 'leader', 'admin'],
+  audience: ['economics', 'technician', 'leader', 'admin', 'province'],
   sensitive: false,
   metrics: ['soilMoisturePct', 'soilTempC', 'batteryPct', 'rssiDbm', 'snrDb'],
   isUplink: false,

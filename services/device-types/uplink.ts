@@ -6,7 +6,7 @@ export const uplink: DeviceType = {
   label: { vi: 'Đường truyền Internet', en: 'Internet line' },
   liveness: { heartbeatIntervalSec: 30, graceSec: 30 },
   sleepy: false,
-  audience: ['police', 'technician', 'leader', 'admin'],
+  audience: ['police', 'technician', 'leader', 'admin', 'province'],
   sensitive: false,
   metrics: ['latencyMs', 'lossPct', 'downMbps', 'upMbps'],
   isUplink: true,

@@ -6,7 +6,7 @@ export const wifiAp: DeviceType = {
   label: { vi: 'Điểm phát Wi-Fi công cộng', en: 'Public Wi-Fi access point' },
   liveness: { heartbeatIntervalSec: 60, graceSec: 60 },
   sleepy: false,
-  audience: ['technician', 'leader', 'admin'],
+  audience: ['technician', 'leader', 'admin', 'province'],
   sensitive: false,
   metrics: ['clientCount', 'throughputMbps', 'cpuPct'],
   isUplink: false,

@@ -1,9 +1,18 @@
+import { channel } from 'node:diagnostics_channel';
 import type { RejectLog } from '../ingest/reject-log.ts';
 import { StoreError } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { Db } from '../store/db.ts';
 import type { Reading, Store } from '../store/store.ts';
 import type { Spool, SpoolWork } from './spool.ts';
+
+/**
+ * Published once per batch the store confirmed (and the spool forgot): `{ work }`, one SpoolWork
+ * per accepted message. For measurement (test/bench/service-probe.mjs) in a running service without
+ * wiring a callback through startApp; with no subscriber it costs one property read per batch.
+ * https://nodejs.org/api/diagnostics_channel.html
+ */
+export const durableChannel = channel('canhxa:ingest:durable');
 
 export interface BatchWriterStats {
   readonly kind: string;
@@ -124,6 +133,7 @@ export class BatchWriter {
         return;
       }
       if (rows.length > 0) this.spool.ack(rows.at(-1)!.id);
+      if (durableChannel.hasSubscribers) durableChannel.publish({ work });
       this.failures = 0;
       this.stats.batches += 1;
       this.stats.lastWriteTs = this.opts.clock();

@@ -20,7 +20,11 @@ export interface InboundMessage {
   readonly topic: string;
   readonly payload: Buffer;
   readonly clientId: string;
-  /** The authenticated publisher (a device, or a gateway publishing for devices behind it). */
+  /**
+   * The authenticated publisher (a device, or a gateway publishing for devices behind it). An
+   * external broker authenticates devices itself and does not say who published: there, the
+   * device the topic names (and clientId the same).
+   */
   readonly deviceId: string;
   readonly receivedTs: number;
 }

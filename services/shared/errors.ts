@@ -10,6 +10,8 @@ export const ERROR_CODES = {
   CX_NOT_FOUND: { status: 404, key: 'error.CX_NOT_FOUND' },
   CX_TOO_MANY_LOGINS: { status: 429, key: 'error.CX_TOO_MANY_LOGINS' },
   CX_STORE_UNAVAILABLE: { status: 503, key: 'error.CX_STORE_UNAVAILABLE' },
+  /** External broker mode: the device's commune is ingested by another worker process. */
+  CX_SHARD_ELSEWHERE: { status: 409, key: 'error.CX_SHARD_ELSEWHERE' },
   CX_INTERNAL: { status: 500, key: 'error.CX_INTERNAL' },
 } as const;
 

@@ -57,16 +57,30 @@ const MIGRATIONS: readonly string[] = [
    CREATE INDEX ioc_outbox_pending ON ioc_outbox (webhook, id) WHERE delivered_ts IS NULL;
    CREATE INDEX ioc_outbox_delivered ON ioc_outbox (delivered_ts) WHERE delivered_ts IS NOT NULL;
    CREATE TABLE ioc_cursors (webhook TEXT PRIMARY KEY, state_seq INTEGER NOT NULL);`,
+  // External broker mode (docs/architecture.md, "Several ingest workers"): each commune is a shard
+  // that one worker holds at a time through a lease; workers announce themselves so a newcomer
+  // gets its share; the lease log keeps every handover. A run's scope is '' for the whole service
+  // or a commune id, so a takeover closes intervals at that commune's last sign of life.
+  `ALTER TABLE service_runs ADD COLUMN scope TEXT NOT NULL DEFAULT '';
+   CREATE INDEX service_runs_scope ON service_runs (scope, id);
+   CREATE TABLE shard_leases (commune_id TEXT PRIMARY KEY, owner TEXT NOT NULL, expires_ts INTEGER NOT NULL);
+   CREATE TABLE ingest_workers (
+     worker_id TEXT PRIMARY KEY, host TEXT NOT NULL, pid INTEGER NOT NULL, started_ts INTEGER NOT NULL,
+     alive_ts INTEGER NOT NULL);
+   CREATE TABLE shard_lease_log (
+     id INTEGER PRIMARY KEY, ts INTEGER NOT NULL, commune_id TEXT NOT NULL, owner TEXT NOT NULL,
+     event TEXT NOT NULL, previous_owner TEXT, previous_expires_ts INTEGER);`,
 ];
 
 export function openDb(file: string): Db {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
   const db = new Database(file);
+  // First, so that several processes opening one file at once (ingest workers) wait, not fail.
+  db.pragma('busy_timeout = 5000');
   // WAL lets the API read while ingest writes; NORMAL sync is durable across a process crash
   // (only an OS crash can lose the last transactions), which is the failure we must survive.
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
-  db.pragma('busy_timeout = 5000');
   db.pragma('foreign_keys = ON');
   migrate(db);
   return db;
@@ -79,9 +93,11 @@ function migrate(db: Db): void {
   );
   MIGRATIONS.forEach((sql, i) => {
     if (done.has(i + 1)) return;
+    // Under the write lock, checked again: another process opening the same file may have won.
     db.transaction(() => {
+      if (db.prepare('SELECT 1 FROM schema_migrations WHERE version = ?').get(i + 1)) return;
       db.exec(sql);
       db.prepare('INSERT INTO schema_migrations (version, applied_ts) VALUES (?, ?)').run(i + 1, Date.now());
-    })();
+    }).immediate();
   });
 }

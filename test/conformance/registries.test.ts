@@ -56,6 +56,10 @@ describe('registries', () => {
     expect(DEVICE_TYPES.find((t) => t.kind === 'camera')?.audience).toEqual(['police']);
   });
 
+  it('the province (and so the IOC feed) sees every type but the sensitive ones', () => {
+    for (const t of DEVICE_TYPES) expect(t.audience.includes('province'), t.kind).toBe(!t.sensitive);
+  });
+
   it('liveness windows are sane: a sleepy type waits longer than one report interval', () => {
     for (const t of DEVICE_TYPES) {
       expect(t.liveness.heartbeatIntervalSec).toBeGreaterThan(0);

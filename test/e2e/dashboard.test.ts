@@ -9,7 +9,7 @@ import mqtt from 'mqtt';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { normalizeText } from '../../dashboard/src/search.ts';
-import { startTestApp, type TestApp } from '../setup/app.ts';
+import { PROVINCE_USER, startTestApp, type TestApp } from '../setup/app.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const SHOTS = join(ROOT, 'test-results');
@@ -183,6 +183,37 @@ describe('dashboard in the browser', () => {
     expect(await navPages(page)).toEqual(['overview']);
     await page.waitForSelector('.summary-table tr[data-type="camera"]');
     expect(await page.locator('.device-row[data-device-id^="tl-cam-"]').count()).toBe(0);
+    await done(page);
+  });
+
+  it('gives the province both communes: a row per commune, a commune selector, never a camera', async () => {
+    const page = await signIn(PROVINCE_USER);
+    expect(await navPages(page)).toEqual(['overview']);
+    expect(await page.locator('.user-role').textContent()).toBe('Sở / Trung tâm IOC tỉnh');
+    expect(await page.locator('.brand-sub').textContent()).toBe('Tỉnh Đồng Nai');
+    await page.waitForSelector('.communes-table tr[data-commune="loc-tan"]');
+    expect(await page.locator('.communes-table tbody tr[data-commune]').count()).toBe(2);
+    expect(await page.locator('.summary-table tr[data-type="camera"]').count()).toBe(0);
+    await page.waitForSelector('.device-row[data-device-id^="lt-"]');
+    await page.waitForSelector('.device-row[data-device-id^="tl-"]');
+    expect(await page.locator('.device-row[data-device-id*="-cam-"]').count()).toBe(0);
+    await page.screenshot({ path: join(SHOTS, 'overview-province.png'), fullPage: true });
+    // Narrow to Lộc Tấn with the selector, then back to Tà Lài from its row in the table.
+    await page.selectOption('#filter-commune', 'loc-tan');
+    await expect.poll(() => page.locator('.device-row[data-device-id^="tl-"]').count()).toBe(0);
+    expect(await page.locator('.device-row[data-device-id^="lt-"]').count()).toBeGreaterThan(10);
+    await page.click('.communes-table button[data-commune="ta-lai"]');
+    await expect.poll(() => page.locator('.device-row[data-device-id^="lt-"]').count()).toBe(0);
+    expect(await page.locator('#filter-commune').inputValue()).toBe('ta-lai');
+    await done(page);
+  });
+
+  it('shows a Lộc Tấn technician only Lộc Tấn devices, and no commune selector', async () => {
+    const page = await signIn('kythuat.loctan');
+    await page.waitForSelector('.device-row[data-device-id^="lt-"]');
+    expect(await page.locator('.device-row[data-device-id^="tl-"]').count()).toBe(0);
+    expect(await page.locator('#filter-commune').count()).toBe(0);
+    expect(await page.locator('.brand-sub').textContent()).toBe('Xã Lộc Tấn');
     await done(page);
   });
 

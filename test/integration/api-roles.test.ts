@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROLES, type Role } from '../../config/schema/commune.ts';
-import { allows } from '../../services/api/route.ts';
+import { allows, isApiKeyAccess, keyAllows } from '../../services/api/route.ts';
 import { ROUTES } from '../../services/api/routes/registry.ts';
+import type { ApiKey } from '../../services/auth/api-keys.ts';
 import { canSee, DEVICE_TYPES } from '../../services/device-types/registry.ts';
-import { login, startTestApp, type TestApp } from '../setup/app.ts';
+import { login, PROVINCE_USER, startTestApp, type TestApp } from '../setup/app.ts';
 
 const USER_OF: Record<Role, string> = {
   police: 'congan.talai',
@@ -11,16 +12,23 @@ const USER_OF: Record<Role, string> = {
   technician: 'kythuat.talai',
   leader: 'lanhdao.talai',
   admin: 'quantri.talai',
+  province: PROVINCE_USER,
 };
+/** The walk's commune users are Tà Lài's; the province user's commune is every commune (null). */
+const communeOf = (role: Role) => (role === 'province' ? null : 'ta-lai');
 
 let app: TestApp;
 const cookies = new Map<Role, string>();
 const bodies: string[] = [];
 
-async function call(method: string, path: string, cookie?: string, body?: unknown) {
+async function call(method: string, path: string, cookie?: string, body?: unknown, bearer?: string) {
   const res = await fetch(`${app.apiUrl}${path}`, {
     method: method.toUpperCase(),
-    headers: { ...(cookie ? { cookie } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    headers: {
+      ...(cookie ? { cookie } : {}),
+      ...(bearer ? { authorization: `Bearer ${bearer}` } : {}),
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+    },
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
     redirect: 'manual',
   });
@@ -30,11 +38,14 @@ async function call(method: string, path: string, cookie?: string, body?: unknow
   return { status: res.status, text, json: () => JSON.parse(text) };
 }
 
-/** A device of the user's commune that the role may see, so route-level access is what is tested. */
+/** A Tà Lài device the role may see, so route-level access is what is tested. */
 function sampleDevice(role: Role): string {
-  const d = [...app.directory.all()].find((x) => canSee(role, x.type.kind));
+  const d = [...app.directory.all()].find((x) => x.communeId === 'ta-lai' && canSee(role, x.type.kind));
   return d!.id;
 }
+
+/** IOC feed keys: one per scope, one with both, and a revoked one. */
+const keys: Array<{ label: string; key: string; apiKey: ApiKey | undefined }> = [];
 
 const BODIES: Record<string, unknown> = {
   'post /api/devices/:id/maintenance': { on: false },
@@ -44,6 +55,13 @@ const BODIES: Record<string, unknown> = {
 beforeAll(async () => {
   app = await startTestApp();
   for (const role of ROLES) cookies.set(role, await login(app, USER_OF[role], app.userPasswords.get(USER_OF[role])!));
+  for (const scopes of [['summaries'], ['states'], ['summaries', 'states']] as const) {
+    const { key, apiKey } = app.apiKeys.create({ name: `IOC ${scopes.join('+')}`, scopes });
+    keys.push({ label: scopes.join('+'), key, apiKey });
+  }
+  const revoked = app.apiKeys.create({ name: 'IOC cũ', scopes: ['summaries', 'states'] });
+  app.apiKeys.revoke(revoked.apiKey.id);
+  keys.push({ label: 'revoked', key: revoked.key, apiKey: undefined });
 });
 afterAll(async () => {
   await app?.stop();
@@ -62,9 +80,15 @@ describe('every route with every role', () => {
       for (const role of ROLES) {
         const path = spec.path.replace(':id', sampleDevice(role));
         const res = await call(spec.method, path, cookies.get(role), BODIES[`${spec.method} ${spec.path}`]);
-        const user = { username: USER_OF[role], role, name: '', communeId: 'ta-lai' };
+        const user = { username: USER_OF[role], role, name: '', communeId: communeOf(role) };
         expect(res.status, `${role} ${path}: ${res.text.slice(0, 200)}`).toBe(allows(spec.access, user) ? 200 : 403);
         if (res.status === 403) expect(res.json().code).toBe('CX_FORBIDDEN');
+      }
+      // API keys open API-key routes with their scope and nothing else; a revoked key opens nothing.
+      for (const { label, key, apiKey } of keys) {
+        const res = await call(spec.method, spec.path.replace(':id', sampleDevice('admin')), undefined, BODIES[`${spec.method} ${spec.path}`], key);
+        const expected = spec.access === 'public' ? 200 : keyAllows(spec.access, apiKey) ? 200 : isApiKeyAccess(spec.access) && apiKey ? 403 : 401;
+        expect(res.status, `key ${label} ${spec.path}: ${res.text.slice(0, 200)}`).toBe(expected);
       }
     });
   }
@@ -73,7 +97,7 @@ describe('every route with every role', () => {
 describe('device types by role', () => {
   for (const type of DEVICE_TYPES) {
     it(`${type.kind}: only ${type.audience.join(', ')} may read a device`, async () => {
-      const device = [...app.directory.all()].find((d) => d.type.kind === type.kind)!;
+      const device = [...app.directory.all()].find((d) => d.communeId === 'ta-lai' && d.type.kind === type.kind)!;
       for (const role of ROLES) {
         for (const suffix of ['', '/history', '/telemetry']) {
           const res = await call('get', `/api/devices/${device.id}${suffix}`, cookies.get(role));
@@ -129,7 +153,7 @@ describe('sign-in and secrets', () => {
   });
 
   it('never put a password hash, a device secret or a session token in any response', () => {
-    const secrets = [...app.devicePasswords.values(), ...app.userPasswords.values()];
+    const secrets = [...app.devicePasswords.values(), ...app.userPasswords.values(), ...keys.map((k) => k.key)];
     for (const text of bodies) {
       expect(text).not.toMatch(/scrypt\$/);
       for (const s of secrets) expect(text.includes(s)).toBe(false);

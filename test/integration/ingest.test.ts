@@ -120,7 +120,7 @@ describe('device → broker → ingest → store → availability → API', () =
   });
 
   it('a gateway may publish for the soil sensor behind it', async () => {
-    const sensor = [...app.directory.all()].find((d) => d.type.kind === 'soil-sensor')!;
+    const sensor = [...app.directory.all()].find((d) => d.communeId === 'ta-lai' && d.type.kind === 'soil-sensor')!;
     const gw = await connect(sensor.upstreamId!);
     await publish(gw, `cx/v1/ta-lai/${sensor.id}/telemetry`, JSON.stringify({ v: 1, metrics: { soilMoisturePct: 27.5 } }));
     const economics = await login(app, 'kinhte.talai', app.userPasswords.get('kinhte.talai')!);

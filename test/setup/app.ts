@@ -6,6 +6,8 @@ import { type RunningApp, startApp } from '../../services/app.ts';
 import type { Logger } from '../../services/shared/logger.ts';
 
 export const SAMPLE_COMMUNES_DIR = resolve(import.meta.dirname, '../../config/communes');
+/** The province user every test app has (service file `users:`), as in config/canhxa.yaml. */
+export const PROVINCE_USER = 'tinh.dongnai';
 
 export interface TestApp extends RunningApp {
   /** Plain passwords of every sample user (fresh data folder, so all are generated). */
@@ -14,7 +16,8 @@ export interface TestApp extends RunningApp {
 }
 
 /**
- * The real service on free loopback ports with a temp data folder and the sample commune.
+ * The real service on free loopback ports with a temp data folder, the sample communes (Tà Lài,
+ * Lộc Tấn) and one province user.
  * `extra` is YAML merged into the service file (e.g. "ingest:\n  batchMaxDelayMs: 20").
  */
 export async function startTestApp(
@@ -30,6 +33,7 @@ export async function startTestApp(
       'mqtt: { port: 0 }',
       'api: { port: 0 }',
       'availability: { checkIntervalMs: 100, aliveIntervalMs: 500 }',
+      `users: [{ username: ${PROVINCE_USER}, name: "Trung tâm IOC tỉnh Đồng Nai", role: province }]`,
       `simulator: { enabled: ${opts.simulator ?? false}, speed: ${opts.speed ?? 20}, flakyShare: ${opts.flakyShare ?? 0} }`,
       opts.extra ?? '',
     ].join('\n'),

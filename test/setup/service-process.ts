@@ -13,9 +13,16 @@ export interface ServiceProcess {
   readonly output: () => string;
 }
 
-/** Runs `services/main.ts` as its own process (as `npm start` does) and waits for "started". */
-export async function startServiceProcess(configFile: string, env: NodeJS.ProcessEnv = {}): Promise<ServiceProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'services/main.ts', '--config', configFile], {
+/**
+ * Runs `services/main.ts` as its own process (as `npm start` does) and waits for "started".
+ * `entry` runs another entry point the same way, e.g. `services/worker.ts` (whose apiUrl is null).
+ */
+export async function startServiceProcess(
+  configFile: string,
+  env: NodeJS.ProcessEnv = {},
+  entry = 'services/main.ts',
+): Promise<ServiceProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry, '--config', configFile], {
     cwd: ROOT,
     env: { ...process.env, VITEST: '', CANHXA_LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

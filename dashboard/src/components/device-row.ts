@@ -1,6 +1,7 @@
 /** One device in a list: state (icon + text), name and where, why and since when, last heard. */
 import { getLocale, reasonText, t } from '../i18n.ts';
 import { href } from '../router.ts';
+import { communeName, multiCommune } from '../store.ts';
 import type { Device } from '../types.ts';
 import { h } from './dom.ts';
 import { stateBadge } from './state.ts';
@@ -20,7 +21,14 @@ export function deviceRow(d: Device): HTMLElement {
       { class: 'c-main' },
       h('a', { class: 'device-name', href: href('device', d.id) }, d.name),
       h('div', { class: 'meta' }, h('code', {}, d.id), ' · ', typeLabel(d)),
-      h('div', { class: 'meta' }, d.siteName, ' · ', d.hamletName),
+      h(
+        'div',
+        { class: 'meta' },
+        d.siteName,
+        ' · ',
+        d.hamletName,
+        multiCommune() ? ` · ${communeName(d.communeId)}` : null,
+      ),
     ),
     h(
       'div',

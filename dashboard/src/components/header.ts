@@ -57,7 +57,15 @@ export function header(active: PageId | null, onLogout: () => void): HTMLElement
         { class: 'brand', href: '#/' },
         icon('shield'),
         h('span', { class: 'brand-name' }, 'Canh Xã'),
-        commune ? h('span', { class: 'brand-sub' }, commune.name) : null,
+        commune
+          ? h(
+              'span',
+              { class: 'brand-sub' },
+              app.communes.length > 1
+                ? t('overview.provinceName', { province: commune.province })
+                : commune.name,
+            )
+          : null,
       ),
       nav,
       h(

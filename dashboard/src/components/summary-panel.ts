@@ -1,23 +1,58 @@
 /**
- * The by-type summary panel. Leaders and admins get the server's commune-wide counts
- * (GET /api/status/summary counts cameras too, without their detail); other roles see the
- * counts of the devices they list, which the live stream keeps current.
+ * The summary panel. Leaders and admins get the server's commune-wide counts by type
+ * (GET /api/status/summary counts cameras too, without their detail); a province user gets a row
+ * per commune and the rollup by type (cameras never); other roles see the counts of the devices
+ * they list, which the live stream keeps current.
  */
 import { api } from '../api.ts';
 import { t } from '../i18n.ts';
 import { app } from '../store.ts';
+import type { StatusSummary } from '../types.ts';
 import { h } from './dom.ts';
 import { errorBox } from './errors.ts';
-import { rowsFromDevices, typeSummary } from './type-summary.ts';
+import { countsTable, rowsFromDevices, typeSummary } from './type-summary.ts';
 
-export function summaryPanel(): { el: HTMLElement; refresh(): void; stop(): void } {
+/** One row per commune; its name is a button that narrows the device list to it. */
+function communeTable(s: StatusSummary, onPick: (communeId: string) => void): HTMLElement {
+  return countsTable(
+    s.communes.map((c) => ({
+      label: h(
+        'button',
+        {
+          type: 'button',
+          class: 'link-btn',
+          'data-commune': c.communeId,
+          onclick: () => onPick(c.communeId),
+        },
+        c.name,
+      ),
+      counts: c.counts,
+      attrs: { 'data-commune': c.communeId },
+    })),
+    {
+      tableClass: 'communes-table',
+      caption: t('overview.byCommune'),
+      firstColumn: t('overview.communeFilter'),
+      totalLabel: t('overview.allCommunes'),
+    },
+  );
+}
+
+export function summaryPanel(opts: { onCommune?: (communeId: string) => void } = {}): {
+  el: HTMLElement;
+  refresh(): void;
+  stop(): void;
+} {
   const slot = h('div', {});
-  const wide = app.user?.role === 'leader' || app.user?.role === 'admin';
+  const province = app.user?.role === 'province';
+  const wide = province || app.user?.role === 'leader' || app.user?.role === 'admin';
   const el = h(
     'section',
     { class: 'panel summary-panel' },
-    h('h2', {}, t('overview.byType')),
-    wide ? h('p', { class: 'meta' }, t('overview.summaryNote')) : null,
+    h('h2', {}, province ? t('overview.byCommune') : t('overview.byType')),
+    wide
+      ? h('p', { class: 'meta' }, province ? t('overview.summaryNoteProvince') : t('overview.summaryNote'))
+      : null,
     slot,
   );
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -27,6 +62,15 @@ export function summaryPanel(): { el: HTMLElement; refresh(): void; stop(): void
     try {
       const s = await api.summary();
       if (stopped) return;
+      if (province) {
+        const byType = s.rollup?.byType ?? {};
+        slot.replaceChildren(
+          communeTable(s, (id) => opts.onCommune?.(id)),
+          h('h3', { class: 'summary-sub' }, t('overview.byType')),
+          typeSummary(Object.entries(byType).map(([type, counts]) => ({ type, counts }))),
+        );
+        return;
+      }
       const c = s.communes.find((x) => x.communeId === app.user?.communeId) ?? s.communes[0];
       slot.replaceChildren(
         typeSummary(Object.entries(c?.byType ?? {}).map(([type, counts]) => ({ type, counts }))),

@@ -36,7 +36,29 @@ function pct(up: number, total: number): string {
 
 export function typeSummary(rows: readonly TypeRow[]): HTMLElement {
   const sorted = [...rows].sort((a, b) => typeRank(a.type) - typeRank(b.type));
-  const row = (label: string, c: StateCounts, attrs: Record<string, string>) => {
+  return countsTable(
+    sorted.map(({ type, counts }) => ({ label: kindLabel(type), counts, attrs: { 'data-type': type } })),
+    {
+      tableClass: 'type-table',
+      caption: t('overview.byType'),
+      firstColumn: t('device.type'),
+      totalLabel: t('overview.allTypesTotal'),
+    },
+  );
+}
+
+export interface CountsRow {
+  label: string | Node;
+  counts: StateCounts;
+  attrs: Record<string, string>;
+}
+
+/** A table of rows × states with a total column, an up share and (for several rows) a total row. */
+export function countsTable(
+  rows: readonly CountsRow[],
+  opts: { tableClass: string; caption: string; firstColumn: string; totalLabel: string },
+): HTMLElement {
+  const row = (label: string | Node, c: StateCounts, attrs: Record<string, string>) => {
     const total = STATES.reduce((a, s) => a + (c[s] ?? 0), 0);
     return h(
       'tr',
@@ -47,26 +69,25 @@ export function typeSummary(rows: readonly TypeRow[]): HTMLElement {
       h('td', { class: 'num' }, pct(c.up ?? 0, total)),
     );
   };
-  const body = sorted.map(({ type, counts }) => row(kindLabel(type), counts, { 'data-type': type }));
+  const body = rows.map((r) => row(r.label, r.counts, r.attrs));
   const sum = Object.fromEntries(
     STATES.map((s) => [s, rows.reduce((a, r) => a + (r.counts[s] ?? 0), 0)]),
   ) as StateCounts;
-  const foot =
-    rows.length > 1 ? h('tfoot', {}, row(t('overview.allTypesTotal'), sum, { class: 'total-row' })) : null;
+  const foot = rows.length > 1 ? h('tfoot', {}, row(opts.totalLabel, sum, { class: 'total-row' })) : null;
   return h(
     'div',
     { class: 'table-scroll' },
     h(
       'table',
-      { class: 'table summary-table' },
-      h('caption', { class: 'sr-only' }, t('overview.byType')),
+      { class: `table summary-table ${opts.tableClass}` },
+      h('caption', { class: 'sr-only' }, opts.caption),
       h(
         'thead',
         {},
         h(
           'tr',
           {},
-          h('th', { scope: 'col' }, t('device.type')),
+          h('th', { scope: 'col' }, opts.firstColumn),
           h('th', { scope: 'col', class: 'num' }, t('overview.total')),
           STATES.map((s) =>
             h(

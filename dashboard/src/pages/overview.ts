@@ -1,4 +1,7 @@
-/** Overview: counts by state, filters (search without diacritics, type, hamlet, state), grouped live list. */
+/**
+ * Overview: counts by state, filters (search without diacritics, type, hamlet, state; commune for a
+ * province user), grouped live list.
+ */
 import { countByState, stateCounts } from '../components/counts.ts';
 import { deviceRow, typeLabel } from '../components/device-row.ts';
 import { h } from '../components/dom.ts';
@@ -8,10 +11,10 @@ import { summaryPanel } from '../components/summary-panel.ts';
 import { typeRank } from '../components/type-summary.ts';
 import { formatNumber, getLocale, t } from '../i18n.ts';
 import { queryMatcher } from '../search.ts';
-import { app, subscribe } from '../store.ts';
+import { app, communeName, multiCommune, subscribe } from '../store.ts';
 import type { Device, DeviceState } from '../types.ts';
 
-type GroupBy = 'type' | 'hamlet' | 'state';
+type GroupBy = 'type' | 'hamlet' | 'state' | 'commune';
 interface Group {
   key: string;
   label: string;
@@ -19,7 +22,14 @@ interface Group {
 }
 
 /** Kept across visits so that coming back from a device page finds the list as it was left. */
-const filters = { q: '', type: '', hamlet: '', state: '' as DeviceState | '', group: 'type' as GroupBy };
+const filters = {
+  q: '',
+  commune: '',
+  type: '',
+  hamlet: '',
+  state: '' as DeviceState | '',
+  group: 'type' as GroupBy,
+};
 
 function compareDevices(a: Device, b: Device): number {
   return (
@@ -30,6 +40,7 @@ function compareDevices(a: Device, b: Device): number {
 function groupKey(d: Device, g: GroupBy): [string, string] {
   if (g === 'hamlet') return [d.hamletId, d.hamletName];
   if (g === 'state') return [String(severity(d.state)), stateText(d.state)];
+  if (g === 'commune') return [d.communeId, communeName(d.communeId)];
   return [d.type, typeLabel(d)];
 }
 
@@ -99,18 +110,31 @@ export function overviewPage(root: HTMLElement): () => void {
     autocomplete: 'off',
   });
   const hamletSel = h('select', { id: 'filter-hamlet' });
+  const multi = multiCommune();
+  // Filters outlive the page, not the user: drop a commune this user does not have.
+  if (!app.communes.some((c) => c.id === filters.commune)) filters.commune = '';
+  if (!multi && filters.group === 'commune') filters.group = 'type';
+  const communeSel = multi ? h('select', { id: 'filter-commune' }) : null;
   const groupSel = h(
     'select',
     { id: 'group-by' },
     option('type', t('overview.groupByType'), filters.group),
     option('hamlet', t('overview.groupByHamlet'), filters.group),
     option('state', t('overview.groupByState'), filters.group),
+    multi ? option('commune', t('overview.groupByCommune'), filters.group) : null,
   );
   const countsSlot = h('div', { class: 'counts-slot' });
   const typeSlot = h('div', { class: 'type-chips', role: 'group', 'aria-label': t('overview.type') });
   const resultLine = h('p', { class: 'result-line muted', role: 'status' });
   const listSlot = h('div', { class: 'device-groups' });
-  const summary = summaryPanel();
+  const summary = summaryPanel({
+    onCommune: (commune) => {
+      if (communeSel) communeSel.value = commune;
+      set({ commune, hamlet: '' });
+      renderHamlets();
+      listSlot.scrollIntoView?.({ block: 'start' });
+    },
+  });
   const commune = app.communes.find((c) => c.id === app.user?.communeId) ?? app.communes[0];
 
   let pending = 0;
@@ -128,20 +152,32 @@ export function overviewPage(root: HTMLElement): () => void {
 
   const renderHamlets = () => {
     const seen = new Map<string, string>();
-    for (const d of app.devices.values()) seen.set(d.hamletId, d.hamletName);
+    for (const d of app.devices.values()) {
+      if (filters.commune && d.communeId !== filters.commune) continue;
+      // Hamlet names repeat across communes ("Ấp 1"): name the commune when several are listed.
+      seen.set(
+        d.hamletId,
+        multi && !filters.commune ? `${d.hamletName} — ${communeName(d.communeId)}` : d.hamletName,
+      );
+    }
     const opts = [...seen].sort((a, b) => a[1].localeCompare(b[1], getLocale(), { numeric: true }));
     hamletSel.replaceChildren(
       option('', t('overview.allHamlets'), filters.hamlet),
       ...opts.map(([id, name]) => option(id, name, filters.hamlet)),
     );
+    communeSel?.replaceChildren(
+      option('', t('overview.allCommunes'), filters.commune),
+      ...app.communes.map((c) => option(c.id, c.name, filters.commune)),
+    );
   };
 
   function render(): void {
-    const all = [...app.devices.values()];
+    const all = [...app.devices.values()].filter((d) => !filters.commune || d.communeId === filters.commune);
     const match = queryMatcher(filters.q);
     const inScope = all.filter(
       (d) =>
-        (!filters.hamlet || d.hamletId === filters.hamlet) && match([d.name, d.id, d.siteName, d.hamletName]),
+        (!filters.hamlet || d.hamletId === filters.hamlet) &&
+        match([d.name, d.id, d.siteName, d.hamletName, multi ? communeName(d.communeId) : null]),
     );
     typeSlot.replaceChildren(...typeChips(inScope, all, (type) => set({ type })));
     const ofType = inScope.filter((d) => !filters.type || d.type === filters.type);
@@ -160,9 +196,13 @@ export function overviewPage(root: HTMLElement): () => void {
 
   search.addEventListener('input', () => set({ q: search.value }));
   hamletSel.addEventListener('change', () => set({ hamlet: hamletSel.value }));
+  communeSel?.addEventListener('change', () => {
+    set({ commune: communeSel.value, hamlet: '' });
+    renderHamlets();
+  });
   groupSel.addEventListener('change', () => set({ group: groupSel.value as GroupBy }));
 
-  const leaderFirst = app.user?.role === 'leader';
+  const leaderFirst = app.user?.role === 'leader' || app.user?.role === 'province';
   root.replaceChildren(
     h(
       'main',
@@ -175,7 +215,9 @@ export function overviewPage(root: HTMLElement): () => void {
           ? h(
               'p',
               { class: 'muted' },
-              t('overview.commune', { name: commune.name, province: commune.province }),
+              multi
+                ? t('overview.provinceScope', { province: commune.province, count: app.communes.length })
+                : t('overview.commune', { name: commune.name, province: commune.province }),
             )
           : null,
       ),
@@ -185,6 +227,9 @@ export function overviewPage(root: HTMLElement): () => void {
         'div',
         { class: 'filters' },
         h('label', { class: 'search-box' }, icon('search'), search),
+        communeSel
+          ? h('label', { class: 'select-label' }, h('span', {}, t('overview.communeFilter')), communeSel)
+          : null,
         h('label', { class: 'select-label' }, h('span', {}, t('overview.hamlet')), hamletSel),
         h('label', { class: 'select-label' }, h('span', {}, t('overview.groupBy')), groupSel),
       ),

@@ -4,7 +4,8 @@ import { route } from '../route.ts';
 
 export const SESSION_COOKIE = 'cx_session';
 
-const UserView = z.object({ username: z.string(), name: z.string(), role: z.string(), communeId: z.string() });
+/** communeId is null for a province user (every commune). */
+const UserView = z.object({ username: z.string(), name: z.string(), role: z.string(), communeId: z.string().nullable() });
 
 export const authRoutes = [
   route({

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { route } from '../route.ts';
-import { visibleDevices } from '../visibility.ts';
+import { inScope, visibleDevices } from '../visibility.ts';
 
 export const operationsRoutes = [
   route({
@@ -9,17 +9,23 @@ export const operationsRoutes = [
     access: ['technician', 'admin'],
     tag: 'operations',
     summary: 'Messages accepted and rejected (by reason and device), store health, spool depth and fill, replay progress, broker refusals.',
-    handle({ deps }) {
+    handle({ deps, user }) {
       const s = deps.ingest.stats();
+      // Totals, store, spool and broker are the server's; per-device figures only for the user's commune.
+      const mine = (deviceId: string) => {
+        const d = deps.directory.get(deviceId);
+        return d === undefined || inScope(user!, d.communeId);
+      };
       return {
         accepted: s.accepted,
         rejected: s.rejected,
         batches: s.store.batches,
-        rejectsByReason: deps.rejects.counts(),
-        acceptedByDevice: Object.fromEntries(deps.ingest.acceptedByDevice),
+        rejectsByReason: deps.rejects.counts().filter((r) => mine(r.deviceId)),
+        acceptedByDevice: Object.fromEntries([...deps.ingest.acceptedByDevice].filter(([id]) => mine(id))),
         store: s.store,
         spool: s.spool,
         broker: deps.brokerStats(),
+        ...(deps.ioc ? { ioc: deps.ioc.stats() } : {}),
       };
     },
   }),
@@ -36,7 +42,11 @@ export const operationsRoutes = [
       // broker; a known device's refusals only to those who may see that device.
       const operator = user!.role !== 'police';
       return deps.rejects.latest(query.limit, (r) =>
-        r.deviceId !== null && deps.directory.get(r.deviceId) ? ids.has(r.deviceId) : operator,
+        r.communeId !== null && !inScope(user!, r.communeId)
+          ? false
+          : r.deviceId !== null && deps.directory.get(r.deviceId)
+            ? ids.has(r.deviceId)
+            : operator,
       );
     },
   }),
@@ -47,6 +57,6 @@ export const operationsRoutes = [
     tag: 'operations',
     summary: 'Who read sensitive data (camera status and history) or changed maintenance, newest first.',
     query: z.strictObject({ limit: z.coerce.number().int().min(1).max(1000).default(100) }),
-    handle: ({ deps, user, query }) => deps.audit.latest(query.limit, user!.communeId),
+    handle: ({ deps, user, query }) => deps.audit.latest(query.limit, user!.communeId ?? undefined),
   }),
 ];

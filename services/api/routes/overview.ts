@@ -1,9 +1,8 @@
 import { z } from 'zod';
-import { STATES } from '../../availability/states.ts';
 import { canSee } from '../../device-types/registry.ts';
+import { countStates, sumCounts } from '../../kpi/counts.ts';
 import { route } from '../route.ts';
-
-const emptyCounts = () => Object.fromEntries(STATES.map((s) => [s, 0])) as Record<(typeof STATES)[number], number>;
+import { communesOf } from '../visibility.ts';
 
 export const overviewRoutes = [
   route({
@@ -11,11 +10,12 @@ export const overviewRoutes = [
     path: '/api/communes',
     access: 'signed-in',
     tag: 'overview',
-    summary: 'Your commune: hamlets and sites with their GPS positions.',
+    summary: 'Your commune (every commune for a province user): hamlets and sites with their GPS positions.',
     handle({ deps, user }) {
-      const c = deps.directory.communes.get(user!.communeId);
-      if (!c) return [];
-      return [{ ...c.commune, hamlets: c.hamlets, sites: c.sites }];
+      return communesOf(deps, user!).map((id) => {
+        const c = deps.directory.communes.get(id)!;
+        return { ...c.commune, hamlets: c.hamlets, sites: c.sites };
+      });
     },
   }),
   route({
@@ -24,20 +24,18 @@ export const overviewRoutes = [
     access: 'signed-in',
     tag: 'overview',
     summary:
-      'Device counts by state and type. Leaders and admins see every type counted (no camera detail); others the types they may see.',
+      'Device counts by state and type per commune, and their rollup. Leaders and admins see every type of their commune counted (no camera detail); a province user every commune without cameras; others the types they may see.',
     handle({ deps, user }) {
-      const allTypes = user!.role === 'leader' || user!.role === 'admin';
-      const counts = emptyCounts();
-      const byType: Record<string, ReturnType<typeof emptyCounts>> = {};
-      for (const d of deps.directory.all()) {
-        if (d.communeId !== user!.communeId || !(allTypes || canSee(user!.role, d.type.kind))) continue;
-        const state = deps.availability.get(d.id)?.state ?? 'unknown';
-        counts[state] += 1;
-        byType[d.type.kind] ??= emptyCounts();
-        byType[d.type.kind]![state] += 1;
-      }
-      const c = deps.directory.communes.get(user!.communeId);
-      return { communes: [{ communeId: user!.communeId, name: c?.commune.name ?? '', counts, byType }] };
+      const u = user!;
+      const allTypes = u.role === 'leader' || u.role === 'admin';
+      const communes = communesOf(deps, u).map((id) => {
+        const devices = [...deps.directory.all()]
+          .filter((d) => d.communeId === id && (allTypes || canSee(u.role, d.type.kind)))
+          .map((d) => ({ type: d.type.kind, state: deps.availability.get(d.id)?.state ?? ('unknown' as const) }));
+        const c = deps.directory.communes.get(id)!.commune;
+        return { communeId: id, name: c.name, province: c.province, ...countStates(devices) };
+      });
+      return { communes, rollup: sumCounts(communes) };
     },
   }),
   route({

@@ -1,9 +1,10 @@
 import type { RouteSpec } from '../route.ts';
 import { authRoutes } from './auth.ts';
 import { deviceRoutes } from './devices.ts';
+import { iocRoutes } from './ioc.ts';
 import { operationsRoutes } from './operations.ts';
 import { overviewRoutes } from './overview.ts';
 import { streamRoutes } from './stream.ts';
 
 /** Every API route, once. The app, the OpenAPI document and the role test all read this list. */
-export const ROUTES: readonly RouteSpec[] = [...authRoutes, ...overviewRoutes, ...deviceRoutes, ...operationsRoutes, ...streamRoutes];
+export const ROUTES: readonly RouteSpec[] = [...authRoutes, ...overviewRoutes, ...deviceRoutes, ...operationsRoutes, ...streamRoutes, ...iocRoutes];

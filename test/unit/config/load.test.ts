@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { type Config, ConfigError, loadConfig } from '../../../config/load.ts';
-import { ROLES } from '../../../config/schema/commune.ts';
+import { COMMUNE_ROLES } from '../../../config/schema/commune.ts';
 import { DEVICE_TYPES, deviceTypes } from '../../../services/device-types/registry.ts';
 
 const SHIPPED = fileURLToPath(new URL('../../../config/canhxa.yaml', import.meta.url));
@@ -157,7 +157,7 @@ describe('shipped configuration', () => {
 
   it('has a user for every role and no password hashes', () => {
     const roles = new Set(taLai!.users.map((u) => u.role));
-    for (const r of ROLES) expect(roles, `no user with role ${r}`).toContain(r);
+    for (const r of COMMUNE_ROLES) expect(roles, `no user with role ${r}`).toContain(r);
     for (const u of taLai!.users) expect(u.passwordHash).toBeUndefined();
   });
 

@@ -1,0 +1,129 @@
+import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt';
+import type { Logger } from '../../shared/logger.ts';
+
+export interface ShardClientOptions {
+  readonly url: string;
+  readonly username?: string | undefined;
+  readonly password?: string | undefined;
+  /** Fixed per shard: the broker keeps one session under it and allows one connection at a time. */
+  readonly clientId: string;
+  readonly topicFilter: string;
+  /** How long the broker keeps the session (and queues for it) while no worker is connected. */
+  readonly sessionExpirySec: number;
+  /**
+   * Called for every message, synchronously; the PUBACK is sent only after it returns, so what it
+   * made durable is durable before the broker forgets the message. Throwing withholds the PUBACK.
+   */
+  readonly onMessage: (topic: string, payload: Buffer, dup: boolean) => void;
+  /** Asked before every reconnect: a worker that lost its lease must not take the session back. */
+  readonly stillHolds: () => boolean;
+  readonly log: Logger;
+}
+
+const RECONNECT_MIN_MS = 500;
+const RECONNECT_MAX_MS = 10_000;
+const STOP_TIMEOUT_MS = 3_000;
+
+/**
+ * One MQTT v5 session for one shard (a commune's topics). The session is persistent (Clean Start
+ * 0, a long Session Expiry Interval, MQTT 5 §3.1.2.4 and §3.1.2.11.2), so messages published while
+ * no worker holds the shard are queued by the broker and delivered to the next holder, and QoS 1
+ * messages delivered but not acknowledged are sent again, DUP set (§4.4). Connecting with the same
+ * client id takes the session over and closes the previous connection (§3.1.4-3).
+ */
+export class ShardClient {
+  private readonly o: ShardClientOptions;
+  private client: MqttClient | null = null;
+  private stopping = false;
+  private failures = 0;
+  private retry: NodeJS.Timeout | null = null;
+  private subscribedOnce = false;
+
+  constructor(opts: ShardClientOptions) {
+    this.o = opts;
+  }
+
+  /** Connects and subscribes in the background; reconnects with backoff while the lease is ours. */
+  start(): void {
+    const { o } = this;
+    const client = mqtt.connect(o.url, {
+      protocolVersion: 5,
+      clientId: o.clientId,
+      clean: false,
+      properties: { sessionExpiryInterval: o.sessionExpirySec },
+      ...(o.username !== undefined ? { username: o.username } : {}),
+      ...(o.password !== undefined ? { password: o.password } : {}),
+      // Reconnects are ours (see onClose): mqtt.js would also retry after a session takeover.
+      reconnectPeriod: 0,
+      resubscribe: false,
+      connectTimeout: 10_000,
+    });
+    // Set before the first packet: a present session's queue arrives right after CONNACK.
+    client.handleMessage = (packet: IPublishPacket, done) => {
+      try {
+        const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
+        o.onMessage(packet.topic, payload, packet.dup);
+      } catch (err) {
+        o.log.error({ err, topic: packet.topic }, 'message not acknowledged: ingest failed');
+        return done(err as Error);
+      }
+      done();
+    };
+    client.on('connect', (connack) => this.onConnect(connack.sessionPresent));
+    client.on('close', () => this.onClose());
+    client.on('error', (err) => o.log.warn({ err, clientId: o.clientId }, 'shard connection error'));
+    this.client = client;
+  }
+
+  /** Disconnects normally: the session (and anything unacknowledged) stays with the broker. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    if (this.retry) clearTimeout(this.retry);
+    this.retry = null;
+    const client = this.client;
+    this.client = null;
+    if (!client) return;
+    // A normal DISCONNECT waits for the socket; a broker that stopped answering must not hold up
+    // the lease round that is handing this shard back.
+    let timer: NodeJS.Timeout | undefined;
+    const gaveUp = new Promise<boolean>((r) => (timer = setTimeout(() => r(true), STOP_TIMEOUT_MS)));
+    if (await Promise.race([client.endAsync().then(() => false), gaveUp])) client.end(true);
+    clearTimeout(timer);
+  }
+
+  connected(): boolean {
+    return this.client?.connected ?? false;
+  }
+
+  private onConnect(sessionPresent: boolean): void {
+    const { o, client } = this;
+    this.failures = 0;
+    o.log.info({ clientId: o.clientId, sessionPresent }, 'shard connected');
+    // Retain Handling 2: no retained messages at subscribe time. They are last-known states, not
+    // news, and would be taken as fresh evidence stamped with our receive clock (§3.8.3.1).
+    client!.subscribe(o.topicFilter, { qos: 1, rh: 2 }, (err, granted) => {
+      if (err) return o.log.warn({ err, filter: o.topicFilter }, 'subscribe failed');
+      const code = granted?.[0]?.qos;
+      if (code !== 1)
+        return o.log.error(
+          { filter: o.topicFilter, code },
+          'broker refused the shard subscription: check the ingest user ACL',
+        );
+      if (!this.subscribedOnce) o.log.info({ filter: o.topicFilter }, 'shard subscribed');
+      this.subscribedOnce = true;
+    });
+  }
+
+  private onClose(): void {
+    if (this.stopping || this.retry) return;
+    if (!this.o.stillHolds()) {
+      this.o.log.info({ clientId: this.o.clientId }, 'shard connection closed; lease gone, not reconnecting');
+      return;
+    }
+    const delayMs = Math.min(RECONNECT_MAX_MS, RECONNECT_MIN_MS * 2 ** Math.min(this.failures++, 5));
+    this.retry = setTimeout(() => {
+      this.retry = null;
+      if (!this.stopping && this.o.stillHolds()) this.client?.reconnect();
+    }, delayMs);
+  }
+}

@@ -1,0 +1,179 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import Database from 'better-sqlite3';
+import type { Config } from '../../../config/load.ts';
+import { AvailabilityEngine } from '../../availability/engine.ts';
+import { DeviceDirectory } from '../../inventory/device-directory.ts';
+import type { EventBus } from '../../shared/bus.ts';
+import type { Logger } from '../../shared/logger.ts';
+import type { Db } from '../../store/db.ts';
+import type { Store } from '../../store/store.ts';
+import { Ingest } from '../ingest.ts';
+import type { RejectLog } from '../reject-log.ts';
+import { Spool } from '../spool.ts';
+import { parseTopic, TOPIC_ROOT } from '../topics.ts';
+import { type Fence, FencedIntervalLog, FencedServiceRuns } from './fencing.ts';
+import { ShardClient } from './shard-client.ts';
+
+export interface ShardDeps {
+  readonly communeId: string;
+  readonly config: Config;
+  readonly db: Db;
+  readonly store: Store;
+  readonly rejects: RejectLog;
+  readonly bus: EventBus;
+  readonly clock: () => number;
+  readonly log: Logger;
+  /** Lease check (a read of the lease table). */
+  readonly holds: () => boolean;
+  /** The shard's writes were refused because the lease moved on: stop it without releasing. */
+  readonly onFenced: () => void;
+}
+
+/** Keys of recently ingested messages, to skip a DUP redelivery this process already spooled. */
+const RECENT_KEYS = 4096;
+
+/**
+ * Everything one commune needs while this worker holds it: an availability engine over the
+ * commune's devices (rebuilt from the database at takeover; the gap since the previous holder's
+ * last sign of life is recorded as unknown), a spool file of its own, the ingest path, and the
+ * broker session. The spool belongs to the shard, not the worker: when a worker dies, the next
+ * holder opens the same file and replays what was acknowledged but not yet stored.
+ */
+export class Shard {
+  readonly communeId: string;
+  readonly engine: AvailabilityEngine;
+  readonly ingest: Ingest;
+  private readonly d: ShardDeps;
+  private readonly spool: Spool;
+  private readonly spoolFile: string;
+  private readonly client: ShardClient;
+  private readonly recent = new Set<string>();
+  private redelivered = 0;
+  private duplicatesSkipped = 0;
+  private readonly log: Logger;
+
+  constructor(d: ShardDeps) {
+    this.d = d;
+    this.communeId = d.communeId;
+    const { config } = d;
+    const log = d.log.child({ communeId: d.communeId });
+    this.log = log.child({ mod: 'shard' });
+    const directory = new DeviceDirectory({
+      communes: config.communes.filter((c) => c.commune.id === d.communeId),
+    });
+    const fence: Fence = { db: d.db, holds: d.holds, onFenced: d.onFenced };
+    this.engine = new AvailabilityEngine({
+      directory,
+      intervals: new FencedIntervalLog(fence),
+      runs: new FencedServiceRuns(fence, d.communeId),
+      clock: d.clock,
+      checkIntervalMs: config.service.availability.checkIntervalMs,
+      aliveIntervalMs: config.service.availability.aliveIntervalMs,
+      onChange: (c) => d.bus.emitState(c),
+      onHeard: (rows) => d.bus.emitHeard(rows),
+      log: log.child({ mod: 'availability' }),
+    });
+    const file = join(config.paths.dataDir, 'spool', `shard-${d.communeId}.sqlite`);
+    this.spool = new Spool(file, { ...config.service.spool, log: log.child({ mod: 'spool' }) });
+    this.ingest = new Ingest({
+      directory,
+      availability: this.engine,
+      store: d.store,
+      rejects: d.rejects,
+      spool: this.spool,
+      db: d.db,
+      clock: d.clock,
+      batchMaxSize: config.service.ingest.batchMaxSize,
+      batchMaxDelayMs: config.service.ingest.batchMaxDelayMs,
+      log: log.child({ mod: 'ingest' }),
+    });
+    const ext = config.service.ingest.external!;
+    this.client = new ShardClient({
+      url: ext.url,
+      username: ext.username,
+      password: ext.password,
+      clientId: `${ext.clientIdPrefix}-${d.communeId}`,
+      topicFilter: `${TOPIC_ROOT}/${d.communeId}/#`,
+      sessionExpirySec: ext.sessionExpirySec,
+      onMessage: (topic, payload, dup) => this.onMessage(topic, payload, dup),
+      stillHolds: d.holds,
+      log: log.child({ mod: 'shard-client' }),
+    });
+    this.spoolFile = file;
+  }
+
+  /** Availability first (closes the previous holder's intervals), then the spool replay, then the session. */
+  start(): void {
+    prepareShardSpool(this.spoolFile);
+    this.engine.start();
+    this.spool.open();
+    this.ingest.start();
+    this.client.start();
+  }
+
+  /**
+   * Clean handover: stop receiving (unacknowledged messages stay in the broker session), store
+   * what was spooled, mark the run stopped; the caller releases the lease afterwards. After a lost
+   * lease the same steps run, and the fence drops the state writes; the store writes that remain
+   * are idempotent, and the spool's ids are never reused, so draining it beside the new holder is safe.
+   */
+  async stop(): Promise<void> {
+    await this.client.stop();
+    await this.ingest.stop();
+    this.engine.stop();
+    this.spool.close();
+    const { accepted, rejected } = this.ingest.stats();
+    this.log.info(
+      { accepted, rejected, redelivered: this.redelivered, duplicatesSkipped: this.duplicatesSkipped },
+      'shard stopped',
+    );
+  }
+
+  stats() {
+    return {
+      communeId: this.communeId,
+      connected: this.client.connected(),
+      redelivered: this.redelivered,
+      duplicatesSkipped: this.duplicatesSkipped,
+      ...this.ingest.stats(),
+    };
+  }
+
+  private onMessage(topic: string, payload: Buffer, dup: boolean): void {
+    const key = createHash('sha1').update(topic).update('\0').update(payload).digest('base64');
+    // Only a DUP delivery can be a copy; a device may well send the same bytes twice on purpose.
+    if (dup) this.redelivered += 1;
+    if (dup && this.recent.has(key)) {
+      this.duplicatesSkipped += 1;
+      return;
+    }
+    const device = parseTopic(topic)?.deviceId ?? '';
+    // The external broker authenticated the publisher and enforced its ACL (npm run
+    // mosquitto-config); what reaches us is the device the topic names.
+    this.ingest.accept({ topic, payload, clientId: device, deviceId: device, receivedTs: this.d.clock() });
+    this.recent.add(key);
+    if (this.recent.size > RECENT_KEYS) this.recent.delete(this.recent.values().next().value!);
+  }
+}
+
+/**
+ * Creates the shard's spool table with AUTOINCREMENT before Spool opens it (Spool's own CREATE is
+ * IF NOT EXISTS, same columns). Two processes may drain one shard's file across a takeover (a
+ * stalled old holder waking up); plain rowids are reused once the table empties, so the old
+ * holder's "delete up to id N" could remove a row the new holder had just appended.
+ */
+function prepareShardSpool(file: string): void {
+  mkdirSync(dirname(file), { recursive: true });
+  const db = new Database(file);
+  try {
+    db.pragma('busy_timeout = 5000');
+    db.pragma('journal_mode = WAL');
+    db.exec(`CREATE TABLE IF NOT EXISTS spool (
+      id INTEGER PRIMARY KEY AUTOINCREMENT, received_ts INTEGER NOT NULL, topic TEXT NOT NULL,
+      client_id TEXT NOT NULL, payload BLOB NOT NULL, work TEXT NOT NULL)`);
+  } finally {
+    db.close();
+  }
+}

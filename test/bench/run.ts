@@ -1,0 +1,164 @@
+/**
+ * `npm run bench [-- --only e2e,noisy]`: every bench scenario in turn, then one summary table.
+ * Figures only: nothing here asserts a timing, and vitest never runs it. Each scenario is bounded
+ * in count and time and uses loopback addresses only.
+ *
+ *   store     points/s into SQLite and a real influxd (store-bench.ts)
+ *   spool     Spool.append, replay into SqliteStore, RSS with the store down (spool-bench.ts)
+ *   e2e       load generators → the service process: msg/s stored, latency, CPU, RSS (e2e.ts),
+ *             then the same load against mosquitto (reference-mosquitto.ts) and the ratio
+ *   mosquitto only the mosquitto reference
+ *   idle      10,000 idle connections to the service and to mosquitto (idle.ts)
+ *   noisy     good devices' latency beside malformed and wrong-password floods (noisy.ts)
+ *   profile   CPU profile of the service under the QoS 1 load (profile.ts)
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpus, totalmem } from 'node:os';
+import { parseArgs } from 'node:util';
+import { benchE2e, E2E_DEFAULTS } from './e2e.ts';
+import { type Figure, fmtInt, killChildren, shellLimit, table } from './harness.ts';
+import { benchIdle } from './idle.ts';
+import { benchNoisy } from './noisy.ts';
+import { benchProfile } from './profile.ts';
+import { benchMosquitto } from './reference-mosquitto.ts';
+import { benchSpool } from './spool-bench.ts';
+import { benchStores } from './store-bench.ts';
+
+const SCENARIOS = ['store', 'spool', 'e2e', 'mosquitto', 'idle', 'noisy', 'profile'] as const;
+type Scenario = (typeof SCENARIOS)[number];
+/** What runs without --only: `mosquitto` is already part of e2e. */
+const DEFAULT: readonly Scenario[] = ['store', 'spool', 'e2e', 'idle', 'noisy', 'profile'];
+/** Upper bounds per scenario; a scenario past its bound is stopped and reported as failed. */
+const TIMEOUT_MS: Record<Scenario, number> = {
+  store: 180_000,
+  spool: 180_000,
+  e2e: 300_000,
+  mosquitto: 120_000,
+  idle: 360_000,
+  noisy: 180_000,
+  profile: 180_000,
+};
+
+const mosquittoOptions = {
+  devices: E2E_DEFAULTS.devices,
+  generators: E2E_DEFAULTS.generators,
+  window: E2E_DEFAULTS.window,
+  window0: E2E_DEFAULTS.window0,
+  warmupMs: E2E_DEFAULTS.warmupMs,
+  measureMs: E2E_DEFAULTS.measureMs,
+};
+
+const RUNNERS: Record<Scenario, () => Promise<Figure[]>> = {
+  async store() {
+    const lines = await benchStores();
+    return lines.map((l) => {
+      const [label, rest] = l.split(': ', 2) as [string, string];
+      const rate = /([\d,]+) points\/s/.exec(rest)?.[1] ?? rest;
+      return { scenario: 'store', name: `${label} write points/s (batches of 500)`, value: rate };
+    });
+  },
+  spool: async () => (await benchSpool()).figures,
+  async e2e() {
+    const ours = await benchE2e();
+    console.log('  reference: the same load against mosquitto');
+    const ref = await benchMosquitto(mosquittoOptions);
+    const ratio = (q: 0 | 1) =>
+      ref.deliveredPerSec[q] > 0 ? (ours.storedPerSec[q] / ref.deliveredPerSec[q]).toFixed(2) : 'n/a';
+    const ratios: Figure[] = ([0, 1] as const).map((q) => ({
+      scenario: 'e2e',
+      name: `QoS ${q}: ours stored / mosquitto delivered`,
+      value: ratio(q),
+      note: `${fmtInt(ours.storedPerSec[q])} / ${fmtInt(ref.deliveredPerSec[q])} msg/s`,
+    }));
+    for (const r of ratios) console.log(`  ${r.name}: ${r.value} (${r.note})`);
+    return [...ours.figures, ...ref.figures, ...ratios];
+  },
+  mosquitto: async () => (await benchMosquitto(mosquittoOptions)).figures,
+  idle: async () => (await benchIdle()).figures,
+  noisy: async () => (await benchNoisy()).figures,
+  profile: async () => (await benchProfile()).figures,
+};
+
+function selected(): Scenario[] {
+  const { values } = parseArgs({
+    options: { only: { type: 'string', multiple: true } },
+    allowPositionals: false,
+  });
+  if (!values.only) return [...DEFAULT];
+  const names = values.only
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter(Boolean);
+  const unknown = names.filter((n) => !(SCENARIOS as readonly string[]).includes(n));
+  if (unknown.length) {
+    process.stderr.write(
+      `npm run bench: unknown scenario ${unknown.join(', ')}. Fix: use --only with any of ${SCENARIOS.join(', ')}.\n`,
+    );
+    process.exit(2);
+  }
+  return SCENARIOS.filter((s) => names.includes(s));
+}
+
+function version(cmd: string, args: string[], re: RegExp): string {
+  const r = spawnSync(cmd, args, { encoding: 'utf8' });
+  return re.exec(`${r.stdout}${r.stderr}`)?.[1] ?? 'not found';
+}
+
+async function main(): Promise<void> {
+  const which = selected();
+  const started = Date.now();
+  console.log('Canh Xã bench');
+  console.log(
+    `  machine: ${cpus().length} × ${cpus()[0]?.model.trim()}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; node ${process.version}; ` +
+      `mosquitto ${version('/usr/sbin/mosquitto', ['-h'], /mosquitto version (\S+)/)}; influxd ${version('/usr/bin/influxd', ['version'], /InfluxDB v?(\S+)/)}; ` +
+      `ulimit -n ${shellLimit('-n')} (hard ${shellLimit('-Hn')}); loadavg ${execFileSync('cat', ['/proc/loadavg']).toString().split(' ').slice(0, 3).join(' ')}`,
+  );
+  console.log(`  scenarios: ${which.join(', ')}`);
+  const figures: Figure[] = [];
+  const failed: string[] = [];
+  for (const s of which) {
+    console.log(`\n== ${s} ==`);
+    const t0 = Date.now();
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`did not finish within ${TIMEOUT_MS[s] / 1000} s`)),
+          TIMEOUT_MS[s],
+        );
+      });
+      figures.push(...(await Promise.race([RUNNERS[s](), timeout])));
+    } catch (err) {
+      failed.push(s);
+      console.log(`  FAILED: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      figures.push({
+        scenario: s,
+        name: 'FAILED',
+        value: err instanceof Error ? err.message.split('\n')[0]! : String(err),
+      });
+      killChildren();
+    } finally {
+      clearTimeout(timer);
+    }
+    console.log(`  (${s}: ${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+  }
+  console.log(`\n== summary (${((Date.now() - started) / 1000).toFixed(0)} s in all) ==`);
+  console.log(
+    table([
+      ['scenario', 'figure', 'value', 'note'],
+      ...figures.map((f) => [f.scenario, f.name, f.value, f.note ?? '']),
+    ]),
+  );
+  console.log(
+    '\nNotes: one 2-core machine runs the service, the load generators and the reference at once, so the figures include their ' +
+      'contention (generator CPU is printed per phase). "stored" means confirmed by the store and removed from the spool.',
+  );
+  if (failed.length) {
+    console.log(`\nFailed scenarios: ${failed.join(', ')}`);
+    process.exitCode = 1;
+  }
+}
+
+await main();
+// Nothing of ours should keep the loop alive, but a stuck socket must not hold the report back.
+process.exit(process.exitCode ?? 0);

@@ -1,0 +1,62 @@
+// Bench-only preload for the service process (NODE_OPTIONS="--import <this file>"), in plain JS
+// because NODE_OPTIONS imports run before `--import tsx` registers the TypeScript loader. Node 20
+// refuses --cpu-prof in NODE_OPTIONS, so the CPU profile is taken through the inspector instead
+// (the same V8 sampling profiler, the same .cpuprofile format).
+//
+//   CANHXA_BENCH_PROBE_FILE    appends "D <durableTs> <latencyMs,...>" per batch the store confirmed
+//                              (latency = now − the message's `ts`, which the load generator sets
+//                              to its publish time) and "E <ts> <eluActiveMs> <eluIdleMs>" every 250 ms.
+//   CANHXA_BENCH_CPU_PROFILE   a file: the first SIGUSR2 starts the profiler, the second writes it.
+import { subscribe } from 'node:diagnostics_channel';
+import { appendFileSync, renameSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
+import { performance } from 'node:perf_hooks';
+import { isMainThread } from 'node:worker_threads';
+
+// NODE_OPTIONS imports also run in the module-loader worker: only the main thread is the service.
+if (isMainThread) {
+  const probeFile = process.env.CANHXA_BENCH_PROBE_FILE;
+  const profileFile = process.env.CANHXA_BENCH_CPU_PROFILE;
+  if (probeFile) {
+    let pending = [];
+    subscribe('canhxa:ingest:durable', (msg) => {
+      const now = Date.now();
+      const lat = [];
+      for (const w of msg.work) {
+        const r = w.readings[0];
+        if (r) lat.push(now - r.ts);
+      }
+      if (lat.length > 0) pending.push(`D ${now} ${lat.join(',')}\n`);
+    });
+    const flush = () => {
+      const elu = performance.eventLoopUtilization();
+      pending.push(`E ${Date.now()} ${elu.active.toFixed(1)} ${elu.idle.toFixed(1)}\n`);
+      appendFileSync(probeFile, pending.join(''));
+      pending = [];
+    };
+    setInterval(flush, 250).unref();
+    process.on('exit', flush);
+  }
+  if (profileFile) {
+    const session = new Session();
+    session.connect();
+    let running = false;
+    process.on('SIGUSR2', () => {
+      if (!running) {
+        running = true;
+        session.post('Profiler.enable', () =>
+          session.post('Profiler.setSamplingInterval', { interval: 1000 }, () =>
+            session.post('Profiler.start'),
+          ),
+        );
+        return;
+      }
+      running = false;
+      session.post('Profiler.stop', (err, res) => {
+        const tmp = `${profileFile}.tmp`;
+        writeFileSync(tmp, err ? JSON.stringify({ error: String(err) }) : JSON.stringify(res.profile));
+        renameSync(tmp, profileFile);
+      });
+    });
+  }
+}
