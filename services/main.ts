@@ -1,9 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from '../config/load.ts';
 import { startApp } from './app.ts';
-import { rootLogger } from './shared/logger.ts';
+import { exitOnStartFailure, loadConfigOrExit, stopOnSignals } from './cli/process.ts';
 
 /**
  * `npm start`: loads config/canhxa.yaml (or --config FILE), refuses to start on any config problem,
@@ -11,16 +10,7 @@ import { rootLogger } from './shared/logger.ts';
  */
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { config: { type: 'string', default: 'config/canhxa.yaml' } } });
-  let config;
-  try {
-    config = loadConfig(values.config!);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`Canh Xã cannot start: ${err.message}\n`);
-      process.exit(1);
-    }
-    throw err;
-  }
+  const config = loadConfigOrExit(values.config!, 'Canh Xã');
   const app = await startApp({ config });
   const loginsFile = join(config.paths.dataDir, 'initial-passwords.txt');
   const logins = existsSync(loginsFile)
@@ -42,16 +32,7 @@ async function main(): Promise<void> {
       '',
     ].join('\n'),
   );
-  const shutdown = async (signal: string) => {
-    rootLogger.info({ signal }, 'stopping');
-    await app.stop();
-    process.exit(0);
-  };
-  process.once('SIGINT', () => void shutdown('SIGINT'));
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  stopOnSignals(app);
 }
 
-main().catch((err) => {
-  rootLogger.error({ err }, 'failed to start');
-  process.exit(1);
-});
+exitOnStartFailure(main);

@@ -1,7 +1,6 @@
 import { parseArgs } from 'node:util';
-import { type Config, ConfigError, loadConfig } from '../config/load.ts';
+import { exitOnStartFailure, loadConfigOrExit, stopOnSignals } from './cli/process.ts';
 import { startApp } from './app.ts';
-import { rootLogger } from './shared/logger.ts';
 
 /**
  * `npm run worker -- --config FILE [--api]`: one ingest worker on an external MQTT v5 broker
@@ -16,16 +15,7 @@ async function main(): Promise<void> {
       api: { type: 'boolean', default: false },
     },
   });
-  let config: Config;
-  try {
-    config = loadConfig(values.config!);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`Canh Xã worker cannot start: ${err.message}\n`);
-      process.exit(1);
-    }
-    throw err;
-  }
+  const config = loadConfigOrExit(values.config!, 'Canh Xã worker');
   if (config.service.ingest.source !== 'external') {
     process.stderr.write(
       `Canh Xã worker cannot start: ${config.paths.serviceFile}: ingest.source — found "${config.service.ingest.source}". ` +
@@ -40,16 +30,7 @@ async function main(): Promise<void> {
     },
     api: values.api!,
   });
-  const shutdown = async (signal: string) => {
-    rootLogger.info({ signal }, 'stopping');
-    await app.stop();
-    process.exit(0);
-  };
-  process.once('SIGINT', () => void shutdown('SIGINT'));
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  stopOnSignals(app);
 }
 
-main().catch((err) => {
-  rootLogger.error({ err }, 'failed to start');
-  process.exit(1);
-});
+exitOnStartFailure(main);
