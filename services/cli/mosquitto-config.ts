@@ -1,9 +1,9 @@
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { type Config, ConfigError, loadConfig } from '../../config/load.ts';
 import { DeviceCredentials } from '../auth/device-credentials.ts';
 import { mosquittoAcl, mosquittoConf, mosquittoPasswordLine } from '../ingest/external/mosquitto-files.ts';
+import { loadConfigOrExit } from './process.ts';
 import { DeviceDirectory } from '../inventory/device-directory.ts';
 import { openDb } from '../store/db.ts';
 
@@ -16,14 +16,7 @@ import { openDb } from '../store/db.ts';
 const { values } = parseArgs({
   options: { config: { type: 'string', default: 'config/canhxa.yaml' }, out: { type: 'string' } },
 });
-let config: Config;
-try {
-  config = loadConfig(values.config!);
-} catch (err) {
-  if (!(err instanceof ConfigError)) throw err;
-  process.stderr.write(`mosquitto-config: ${err.message}\n`);
-  process.exit(1);
-}
+const config = loadConfigOrExit(values.config!, 'mosquitto-config');
 const ext = config.service.ingest.external;
 if (!ext?.username || !ext.password) {
   process.stderr.write(

@@ -27,12 +27,18 @@ interface Service {
   volumes?: string[];
   healthcheck?: Healthcheck;
   depends_on?: Record<string, { condition: string }>;
+  profiles?: string[];
 }
-const compose = parse(read('docker-compose.yml')) as {
+// Merge keys (<<: *worker) as docker compose reads them.
+const compose = parse(read('docker-compose.yml'), { merge: true }) as {
   services: Record<string, Service>;
   volumes?: Record<string, unknown>;
 };
 const services = compose.services;
+const byDefault = Object.keys(services).filter((n) => !services[n]!.profiles);
+const province = Object.keys(services).filter((n) => services[n]!.profiles?.includes('province'));
+/** Bind-mounted folders that a documented command writes before `docker compose up`. */
+const GENERATED = new Map([['./mosquitto', 'npm run mosquitto-config']]);
 const canhxa = services.canhxa!;
 const influxdb = services.influxdb!;
 const env = Object.fromEntries(Object.entries(canhxa.environment ?? {}).map(([k, v]) => [k, String(v)]));
@@ -50,7 +56,7 @@ const instructions = (name: string) =>
 
 describe('docker-compose.yml', () => {
   it('runs the service and InfluxDB, both restarting unless stopped', () => {
-    expect(Object.keys(services).sort()).toEqual(['canhxa', 'influxdb']);
+    expect(byDefault.sort()).toEqual(['canhxa', 'influxdb']);
     for (const [name, s] of Object.entries(services)) expect(s.restart, name).toBe('unless-stopped');
     expect(canhxa.build?.context).toBe('.');
     expect(existsSync(join(ROOT, canhxa.build?.dockerfile ?? 'Dockerfile'))).toBe(true);
@@ -65,8 +71,20 @@ describe('docker-compose.yml', () => {
     expect(influxdb.image).toMatch(/^influxdb:1\.\d+/);
   });
 
-  it('gives both services a healthcheck, and the service waits for a healthy InfluxDB', () => {
-    for (const [name, s] of Object.entries(services)) {
+  it('has a province profile: an MQTT v5 broker and two ingest workers on the shared data volume', () => {
+    expect(province.sort()).toEqual(['mosquitto', 'worker-1', 'worker-2']);
+    for (const w of ['worker-1', 'worker-2']) {
+      const e = services[w]!.environment!;
+      expect(e.CANHXA_INGEST_SOURCE, w).toBe('external');
+      expect(String(e.CANHXA_INGEST_EXTERNAL_URL), w).toBe('mqtt://mosquitto:1883');
+      expect(services[w]!.volumes, w).toContain('canhxa-data:/data');
+      for (const k of Object.keys(e)) expect(ENV_OVERRIDES.map((o) => o.env), `${w} ${k}`).toContain(k);
+    }
+  });
+
+  it('gives every long-running server a healthcheck, and the service waits for a healthy InfluxDB', () => {
+    // Workers serve no HTTP: the restart policy supervises them, and their health is in the API's stats.
+    for (const [name, s] of Object.entries(services).filter(([n]) => !n.startsWith('worker-'))) {
       const test = s.healthcheck?.test;
       expect(Array.isArray(test) && ['CMD', 'CMD-SHELL'].includes(test[0]!), name).toBe(true);
       expect(s.healthcheck?.interval, name).toMatch(/^\d+s$/);
@@ -134,7 +152,8 @@ describe('docker-compose.yml', () => {
     const mounts = Object.values(services).flatMap((s) => s.volumes ?? []);
     for (const m of mounts) {
       const [source] = m.split(':');
-      if (source!.startsWith('.') || source!.startsWith('/')) {
+      if (GENERATED.has(source!)) expect(read('docker-compose.yml')).toContain(GENERATED.get(source!));
+      else if (source!.startsWith('.') || source!.startsWith('/')) {
         expect(existsSync(join(ROOT, source!)), m).toBe(true);
       } else expect(declared, m).toContain(source);
     }
