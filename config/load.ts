@@ -18,14 +18,20 @@ export interface Config {
 export class ConfigError extends Error {
   readonly problems: readonly string[];
   constructor(problems: readonly string[]) {
-    super(`configuration is invalid (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${problems.join('\n')}`);
+    super(
+      `configuration is invalid (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${problems.join('\n')}`,
+    );
     this.name = 'ConfigError';
     this.problems = problems;
   }
 }
 
 /** Environment variables that override the service file, for containers. Documented in the README. */
-export const ENV_OVERRIDES: ReadonlyArray<{ env: string; path: string[]; type: 'string' | 'number' | 'boolean' }> = [
+export const ENV_OVERRIDES: ReadonlyArray<{
+  env: string;
+  path: string[];
+  type: 'string' | 'number' | 'boolean';
+}> = [
   { env: 'CANHXA_DATA_DIR', path: ['dataDir'], type: 'string' },
   { env: 'CANHXA_COMMUNES_DIR', path: ['communesDir'], type: 'string' },
   { env: 'CANHXA_MQTT_HOST', path: ['mqtt', 'host'], type: 'string' },
@@ -81,7 +87,12 @@ function fixFor(issue: z.core.$ZodIssue, reference: string): string {
 /** Settings whose values are never echoed in problems. */
 const SECRET_KEYS: ReadonlySet<PropertyKey> = new Set(['passwordHash', 'token', 'secret']);
 
-function zodProblems(file: string, error: z.ZodError, reference: string, prefix: PropertyKey[] = []): string[] {
+function zodProblems(
+  file: string,
+  error: z.ZodError,
+  reference: string,
+  prefix: PropertyKey[] = [],
+): string[] {
   return error.issues.map((issue) => {
     const path = formatPath([...prefix, ...issue.path]);
     if (issue.code === 'unrecognized_keys') {
@@ -100,7 +111,9 @@ function readYaml(file: string, shownAs: string, problems: string[]): unknown {
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    problems.push(`${shownAs}: cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)}). Fix: check the path and its permissions.`);
+    problems.push(
+      `${shownAs}: cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)}). Fix: check the path and its permissions.`,
+    );
     return undefined;
   }
   // With prettyErrors off, yaml leaves e.linePos unset: a LineCounter turns e.pos into line:col.
@@ -110,7 +123,9 @@ function readYaml(file: string, shownAs: string, problems: string[]): unknown {
     for (const e of doc.errors) {
       const pos = e.linePos?.[0] ?? lineCounter.linePos(e.pos[0]);
       const at = `:${pos.line}:${pos.col}`;
-      problems.push(`${shownAs}${at} — YAML syntax: ${e.message.split('\n')[0]}. Fix: correct the indentation or quoting there.`);
+      problems.push(
+        `${shownAs}${at} — YAML syntax: ${e.message.split('\n')[0]}. Fix: correct the indentation or quoting there.`,
+      );
     }
     return undefined;
   }
@@ -132,10 +147,12 @@ function applyEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv, problems
     if (v === undefined || v === '') continue;
     if (o.type === 'number') {
       const n = Number(v);
-      if (!Number.isFinite(n)) problems.push(`env ${o.env}: "${v}" is not a number. Fix: set a number or unset it.`);
+      if (!Number.isFinite(n))
+        problems.push(`env ${o.env}: "${v}" is not a number. Fix: set a number or unset it.`);
       else setPath(raw, o.path, n);
     } else if (o.type === 'boolean') {
-      if (!['true', 'false', '1', '0'].includes(v)) problems.push(`env ${o.env}: "${v}" is not true or false. Fix: set true or false.`);
+      if (!['true', 'false', '1', '0'].includes(v))
+        problems.push(`env ${o.env}: "${v}" is not true or false. Fix: set true or false.`);
       else setPath(raw, o.path, v === 'true' || v === '1');
     } else setPath(raw, o.path, v);
   }
@@ -150,7 +167,9 @@ export function communeProblems(file: string, c: CommuneFile): string[] {
       const key = it.id ?? it.username ?? '';
       const first = seen.get(key);
       if (first !== undefined)
-        out.push(`${file}: ${section}[${i}] — "${key}" is used again (first at ${section}[${first}]). Fix: give each a distinct id.`);
+        out.push(
+          `${file}: ${section}[${i}] — "${key}" is used again (first at ${section}[${first}]). Fix: give each a distinct id.`,
+        );
       else seen.set(key, i);
     });
   };
@@ -165,28 +184,46 @@ export function communeProblems(file: string, c: CommuneFile): string[] {
   const some = (set: Iterable<string>) => [...set].slice(0, 5).join(', ');
   c.sites.forEach((s, i) => {
     if (!hamlets.has(s.hamlet))
-      out.push(`${file}: sites[${i}].hamlet — "${s.hamlet}" is not a hamlet of this commune. Fix: use one of ${some(hamlets)}…`);
+      out.push(
+        `${file}: sites[${i}].hamlet — "${s.hamlet}" is not a hamlet of this commune. Fix: use one of ${some(hamlets)}…`,
+      );
     if (s.uplink !== undefined) {
       const u = devices.get(s.uplink);
-      if (!u) out.push(`${file}: sites[${i}].uplink — "${s.uplink}" is not a device of this commune. Fix: add the uplink device or remove the field.`);
+      if (!u)
+        out.push(
+          `${file}: sites[${i}].uplink — "${s.uplink}" is not a device of this commune. Fix: add the uplink device or remove the field.`,
+        );
       else if (!deviceTypes.get(u.type)?.isUplink)
-        out.push(`${file}: sites[${i}].uplink — "${s.uplink}" is a ${u.type}, not an uplink. Fix: name a device of type uplink.`);
+        out.push(
+          `${file}: sites[${i}].uplink — "${s.uplink}" is a ${u.type}, not an uplink. Fix: name a device of type uplink.`,
+        );
     }
   });
   c.devices.forEach((d, i) => {
     if (!deviceTypes.has(d.type))
-      out.push(`${file}: devices[${i}].type — "${d.type}" is not a known device type. Fix: use one of ${[...deviceTypes.keys()].join(', ')}.`);
+      out.push(
+        `${file}: devices[${i}].type — "${d.type}" is not a known device type. Fix: use one of ${[...deviceTypes.keys()].join(', ')}.`,
+      );
     if (!sites.has(d.site))
-      out.push(`${file}: devices[${i}].site — "${d.site}" is not a site of this commune. Fix: use one of ${some(sites)}… or add the site.`);
+      out.push(
+        `${file}: devices[${i}].site — "${d.site}" is not a site of this commune. Fix: use one of ${some(sites)}… or add the site.`,
+      );
     if (d.behind !== undefined && !devices.has(d.behind))
-      out.push(`${file}: devices[${i}].behind — "${d.behind}" is not a device of this commune. Fix: name its gateway or uplink device.`);
-    if (d.behind === d.id) out.push(`${file}: devices[${i}].behind — a device cannot sit behind itself. Fix: remove the field.`);
+      out.push(
+        `${file}: devices[${i}].behind — "${d.behind}" is not a device of this commune. Fix: name its gateway or uplink device.`,
+      );
+    if (d.behind === d.id)
+      out.push(`${file}: devices[${i}].behind — a device cannot sit behind itself. Fix: remove the field.`);
     if (d.commissionedAt !== undefined && d.commissionedAt < d.installedAt)
-      out.push(`${file}: devices[${i}].commissionedAt — ${d.commissionedAt} is before installedAt ${d.installedAt}. Fix: commission on or after installation.`);
+      out.push(
+        `${file}: devices[${i}].commissionedAt — ${d.commissionedAt} is before installedAt ${d.installedAt}. Fix: commission on or after installation.`,
+      );
   });
   c.kpiTargets.forEach((k, i) => {
     if (!deviceTypes.has(k.deviceType))
-      out.push(`${file}: kpiTargets[${i}].deviceType — "${k.deviceType}" is not a known device type. Fix: use one of ${[...deviceTypes.keys()].join(', ')}.`);
+      out.push(
+        `${file}: kpiTargets[${i}].deviceType — "${k.deviceType}" is not a known device type. Fix: use one of ${[...deviceTypes.keys()].join(', ')}.`,
+      );
   });
   return out;
 }
@@ -200,7 +237,11 @@ function referenceProblemsOfRaw(file: string, raw: unknown, already: readonly st
   const lists = ['hamlets', 'sites', 'devices'] as const;
   if (!r || typeof r !== 'object' || !lists.every((k) => Array.isArray(r[k]))) return [];
   try {
-    const lenient = { ...r, users: Array.isArray(r.users) ? r.users : [], kpiTargets: Array.isArray(r.kpiTargets) ? r.kpiTargets : [] };
+    const lenient = {
+      ...r,
+      users: Array.isArray(r.users) ? r.users : [],
+      kpiTargets: Array.isArray(r.kpiTargets) ? r.kpiTargets : [],
+    };
     const seen = new Set(already.map((p) => p.split(' — ')[0]));
     return communeProblems(file, lenient as CommuneFile).filter((p) => !seen.has(p.split(' — ')[0]));
   } catch {
@@ -209,24 +250,37 @@ function referenceProblemsOfRaw(file: string, raw: unknown, already: readonly st
 }
 
 /** Province users must not reuse a commune user's login; IOC webhooks may name only known communes. */
-function provinceProblems(file: string, service: ServiceConfig, communes: readonly CommuneFile[], owner: ReadonlyMap<string, string>): string[] {
+function provinceProblems(
+  file: string,
+  service: ServiceConfig,
+  communes: readonly CommuneFile[],
+  owner: ReadonlyMap<string, string>,
+): string[] {
   const out: string[] = [];
   const seen = new Set<string>();
   service.users.forEach((u, i) => {
     const commune = owner.get(`user:${u.username}`);
     if (commune !== undefined)
-      out.push(`${file}: users[${i}].username — "${u.username}" is already a user of commune ${commune}. Fix: give the province user its own name (e.g. "tinh.dongnai").`);
-    if (seen.has(u.username)) out.push(`${file}: users[${i}].username — "${u.username}" is listed twice. Fix: remove one.`);
+      out.push(
+        `${file}: users[${i}].username — "${u.username}" is already a user of commune ${commune}. Fix: give the province user its own name (e.g. "tinh.dongnai").`,
+      );
+    if (seen.has(u.username))
+      out.push(`${file}: users[${i}].username — "${u.username}" is listed twice. Fix: remove one.`);
     seen.add(u.username);
   });
   const ids = communes.map((c) => c.commune.id);
   const names = new Set<string>();
   service.ioc.webhooks.forEach((w, i) => {
-    if (names.has(w.name)) out.push(`${file}: ioc.webhooks[${i}].name — "${w.name}" is used twice. Fix: give each webhook its own name.`);
+    if (names.has(w.name))
+      out.push(
+        `${file}: ioc.webhooks[${i}].name — "${w.name}" is used twice. Fix: give each webhook its own name.`,
+      );
     names.add(w.name);
     w.communes?.forEach((c, j) => {
       if (!ids.includes(c))
-        out.push(`${file}: ioc.webhooks[${i}].communes[${j}] — "${c}" is not a commune of this deployment. Fix: use one of ${ids.join(', ')}.`);
+        out.push(
+          `${file}: ioc.webhooks[${i}].communes[${j}] — "${c}" is not a commune of this deployment. Fix: use one of ${ids.join(', ')}.`,
+        );
     });
   });
   return out;
@@ -251,22 +305,32 @@ export function loadConfig(serviceFile: string, env: NodeJS.ProcessEnv = process
   const shownAs = (p: string) => relative(process.cwd(), p) || p;
   const raw = readYaml(abs, shownAs(abs), problems) ?? {};
   if (problems.length > 0) throw new ConfigError(problems);
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError([`${shownAs(abs)}: (top level) — must be a mapping of settings. Fix: start from config/canhxa.example.yaml.`]);
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw new ConfigError([
+      `${shownAs(abs)}: (top level) — must be a mapping of settings. Fix: start from config/canhxa.example.yaml.`,
+    ]);
   applyEnv(raw as Record<string, unknown>, env, problems);
   const parsed = ServiceConfigSchema.safeParse(raw, { reportInput: true });
-  if (!parsed.success) problems.push(...zodProblems(shownAs(abs), parsed.error, 'config/canhxa.example.yaml'));
+  if (!parsed.success)
+    problems.push(...zodProblems(shownAs(abs), parsed.error, 'config/canhxa.example.yaml'));
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const service = parsed.data;
   const communesDir = resolve(base, service.communesDir);
   const communes: CommuneFile[] = [];
   let files: string[] = [];
   try {
-    files = readdirSync(communesDir).filter((f) => /\.ya?ml$/.test(f)).sort();
+    files = readdirSync(communesDir)
+      .filter((f) => /\.ya?ml$/.test(f))
+      .sort();
   } catch {
-    problems.push(`${shownAs(abs)}: communesDir — folder "${shownAs(communesDir)}" cannot be read. Fix: point it at the folder of commune files.`);
+    problems.push(
+      `${shownAs(abs)}: communesDir — folder "${shownAs(communesDir)}" cannot be read. Fix: point it at the folder of commune files.`,
+    );
   }
   if (files.length === 0 && problems.length === 0)
-    problems.push(`${shownAs(abs)}: communesDir — "${shownAs(communesDir)}" holds no commune file (*.yaml). Fix: add one, e.g. copy config/communes/ta-lai.yaml.`);
+    problems.push(
+      `${shownAs(abs)}: communesDir — "${shownAs(communesDir)}" holds no commune file (*.yaml). Fix: add one, e.g. copy config/communes/ta-lai.yaml.`,
+    );
   for (const f of files) {
     const path = join(communesDir, f);
     const rawCommune = readYaml(path, shownAs(path), problems);
@@ -283,12 +347,18 @@ export function loadConfig(serviceFile: string, env: NodeJS.ProcessEnv = process
   // Device ids are MQTT user names and user names are logins: both unique across the deployment.
   const owner = new Map<string, string>();
   for (const c of communes) {
-    if (owner.has(`commune:${c.commune.id}`)) problems.push(`commune id "${c.commune.id}" appears in two files. Fix: give each commune its own id.`);
+    if (owner.has(`commune:${c.commune.id}`))
+      problems.push(`commune id "${c.commune.id}" appears in two files. Fix: give each commune its own id.`);
     owner.set(`commune:${c.commune.id}`, c.commune.id);
-    for (const key of [...c.devices.map((d) => `device:${d.id}`), ...c.users.map((u) => `user:${u.username}`)]) {
+    for (const key of [
+      ...c.devices.map((d) => `device:${d.id}`),
+      ...c.users.map((u) => `user:${u.username}`),
+    ]) {
       const prev = owner.get(key);
       if (prev !== undefined && prev !== c.commune.id)
-        problems.push(`${key.replace(':', ' "')}" is used by communes ${prev} and ${c.commune.id}. Fix: prefix ids with the commune (e.g. "tl-").`);
+        problems.push(
+          `${key.replace(':', ' "')}" is used by communes ${prev} and ${c.commune.id}. Fix: prefix ids with the commune (e.g. "tl-").`,
+        );
       owner.set(key, c.commune.id);
     }
   }

@@ -6,17 +6,17 @@ import type { Config } from '../config/load.ts';
 import { Simulator } from '../gateway/simulator/simulator.ts';
 import { createApiApp } from './api/app.ts';
 import { AuditLog } from './api/audit.ts';
-import { AvailabilityEngine } from './availability/engine.ts';
-import { IntervalLog } from './availability/interval-log.ts';
-import { ServiceRuns } from './availability/service-runs.ts';
 import { ApiKeys } from './auth/api-keys.ts';
 import { DeviceCredentials } from './auth/device-credentials.ts';
 import { LoginThrottle } from './auth/login-throttle.ts';
 import { Sessions } from './auth/sessions.ts';
 import { Users, writeInitialPasswords } from './auth/users.ts';
+import { AvailabilityEngine } from './availability/engine.ts';
+import { IntervalLog } from './availability/interval-log.ts';
+import { ServiceRuns } from './availability/service-runs.ts';
 import { Broker } from './broker/broker.ts';
-import { Ingest } from './ingest/ingest.ts';
 import { startExternalIngest } from './ingest/external/external-ingest.ts';
+import { Ingest } from './ingest/ingest.ts';
 import { RejectLog } from './ingest/reject-log.ts';
 import { Spool } from './ingest/spool.ts';
 import { DeviceDirectory } from './inventory/device-directory.ts';
@@ -90,19 +90,29 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   const credentials = new DeviceCredentials(db);
   const devicePasswords =
     withApi || !external
-      ? await credentials.ensure([...directory.byId.keys()], join(config.paths.dataDir, 'device-secrets.json'))
+      ? await credentials.ensure(
+          [...directory.byId.keys()],
+          join(config.paths.dataDir, 'device-secrets.json'),
+        )
       : new Map<string, string>();
 
   const bus = new EventBus();
   const intervals = new IntervalLog(db);
   const rejects = new RejectLog(db, { kept: config.service.ingest.rejectsKept, clock });
   const sideDeps = { config, db, store, rejects, bus, directory, intervals, clock, log };
-  const side: IngestSide = external ? startExternalIngest(sideDeps) : await startEmbeddedIngest({ ...sideDeps, credentials });
+  const side: IngestSide = external
+    ? startExternalIngest(sideDeps)
+    : await startEmbeddedIngest({ ...sideDeps, credentials });
   const { availability, ingest, mqttUrl, mqttPort } = side;
 
   const audit = new AuditLog(db);
   const apiKeys = new ApiKeys(db, clock);
-  const ioc = new IocFeed({ config: config.service.ioc, sources: { directory, availability, db, clock }, bus, log: log.child({ mod: 'ioc' }) });
+  const ioc = new IocFeed({
+    config: config.service.ioc,
+    sources: { directory, availability, db, clock },
+    bus,
+    log: log.child({ mod: 'ioc' }),
+  });
   if (withApi) ioc.start();
   const app = createApiApp({
     config,
@@ -146,7 +156,15 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     });
     await simulator.start();
   }
-  log.info({ api: apiUrl || null, mqtt: mqttUrl, devices: directory.byId.size, ingest: config.service.ingest.source }, 'started');
+  log.info(
+    {
+      api: apiUrl || null,
+      mqtt: mqttUrl,
+      devices: directory.byId.size,
+      ingest: config.service.ingest.source,
+    },
+    'started',
+  );
 
   let stopped = false;
   return {

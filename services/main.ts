@@ -27,7 +27,10 @@ async function main(): Promise<void> {
       `  MQTT broker (3.1.1):          ${app.mqttUrl}`,
       `  Thiết bị / Devices:           ${app.directory.byId.size}${app.simulator ? ' (simulated)' : ''}`,
       ...(logins.length
-        ? [`  Đăng nhập / Logins (user  role  password), from ${relative(process.cwd(), loginsFile)}:`, ...logins]
+        ? [
+            `  Đăng nhập / Logins (user  role  password), from ${relative(process.cwd(), loginsFile)}:`,
+            ...logins,
+          ]
         : []),
       '',
     ].join('\n'),

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
-import { exitOnStartFailure, loadConfigOrExit, stopOnSignals } from './cli/process.ts';
 import { startApp } from './app.ts';
+import { exitOnStartFailure, loadConfigOrExit, stopOnSignals } from './cli/process.ts';
 
 /**
  * `npm run worker -- --config FILE [--api]`: one ingest worker on an external MQTT v5 broker

@@ -1,7 +1,16 @@
 import { z } from 'zod';
 import { GeoPoint, Id, IsoDate, RetentionDays, Text } from './common.ts';
 
-export const SITE_KINDS = ['ubnd', 'cultural-house', 'school', 'health-station', 'key-point', 'farm', 'police-post', 'other'] as const;
+export const SITE_KINDS = [
+  'ubnd',
+  'cultural-house',
+  'school',
+  'health-station',
+  'key-point',
+  'farm',
+  'police-post',
+  'other',
+] as const;
 /**
  * Every role. The first five belong to one commune (their users are listed in its file); `province`
  * (Sở / IOC tỉnh) sees every commune of the deployment, never a camera, and its users are listed
@@ -9,7 +18,13 @@ export const SITE_KINDS = ['ubnd', 'cultural-house', 'school', 'health-station',
  */
 export const ROLES = ['police', 'economics', 'technician', 'leader', 'admin', 'province'] as const;
 export type Role = (typeof ROLES)[number];
-export const COMMUNE_ROLES = ['police', 'economics', 'technician', 'leader', 'admin'] as const satisfies readonly Role[];
+export const COMMUNE_ROLES = [
+  'police',
+  'economics',
+  'technician',
+  'leader',
+  'admin',
+] as const satisfies readonly Role[];
 
 export const HamletSchema = z.strictObject({
   id: Id,
@@ -55,11 +70,16 @@ export const DeviceSchema = z.strictObject({
   notes: Text.optional(),
 });
 
-const Username = z.string().regex(/^[a-z0-9][a-z0-9._-]{2,63}$/, 'must be 3–64 lower-case letters, digits, dots, dashes');
+const Username = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9._-]{2,63}$/, 'must be 3–64 lower-case letters, digits, dots, dashes');
 /** scrypt hash made by `npm run hash-password`; when absent a one-time password is generated at first start. */
 const PasswordHash = z
   .string()
-  .regex(/^scrypt\$/, 'must be a hash made by "npm run hash-password" (starts with "scrypt$"), never a plain password');
+  .regex(
+    /^scrypt\$/,
+    'must be a hash made by "npm run hash-password" (starts with "scrypt$"), never a plain password',
+  );
 
 export const UserSchema = z.strictObject({
   username: Username,

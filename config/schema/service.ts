@@ -76,7 +76,10 @@ export const ServiceConfigSchema = z.strictObject({
           /** Never logged or returned by the API. */
           password: z.string().optional(),
           /** Each commune is one shard, held by one worker at a time through a lease. */
-          clientIdPrefix: z.string().regex(/^[a-zA-Z0-9_-]{1,40}$/).default('canhxa-ingest'),
+          clientIdPrefix: z
+            .string()
+            .regex(/^[a-zA-Z0-9_-]{1,40}$/)
+            .default('canhxa-ingest'),
           leaseTtlMs: z.number().int().min(1000).max(300_000).default(10_000),
           /**
            * How long the broker keeps a shard's session, queueing its messages, while no worker

@@ -25,7 +25,9 @@ function parseCookies(header: string | undefined): Record<string, string> {
 
 /** zod issues → { "path.to.field": i18n key } so the dashboard can show a message beside the field. */
 function fieldErrors(issues: ReadonlyArray<{ path: PropertyKey[]; code: string }>): Record<string, string> {
-  return Object.fromEntries(issues.map((i) => [i.path.map(String).join('.') || '(body)', `validation.${i.code}`]));
+  return Object.fromEntries(
+    issues.map((i) => [i.path.map(String).join('.') || '(body)', `validation.${i.code}`]),
+  );
 }
 
 /**
@@ -65,12 +67,26 @@ function mount(app: express.Express, deps: ApiDeps, spec: RouteSpec): void {
       throw new CxError('CX_FORBIDDEN', `role ${user?.role} may not ${spec.method} ${spec.path}`);
     }
     const query = spec.query ? spec.query.safeParse(req.query) : { success: true as const, data: req.query };
-    const body = spec.body ? spec.body.safeParse(req.body ?? {}) : { success: true as const, data: undefined };
+    const body = spec.body
+      ? spec.body.safeParse(req.body ?? {})
+      : { success: true as const, data: undefined };
     if (!query.success || !body.success) {
-      const issues = [...(query.success ? [] : query.error.issues), ...(body.success ? [] : body.error.issues)];
+      const issues = [
+        ...(query.success ? [] : query.error.issues),
+        ...(body.success ? [] : body.error.issues),
+      ];
       throw new CxError('CX_BAD_REQUEST', 'invalid input', { fields: fieldErrors(issues) });
     }
-    const result = await spec.handle({ deps, user: apiKey ? undefined : user, apiKey, query: query.data, body: body.data, params: req.params as Record<string, string>, req, res });
+    const result = await spec.handle({
+      deps,
+      user: apiKey ? undefined : user,
+      apiKey,
+      query: query.data,
+      body: body.data,
+      params: req.params as Record<string, string>,
+      req,
+      res,
+    });
     if (result === res || res.headersSent) return;
     if (result === undefined) res.end();
     else res.json(result);
@@ -86,7 +102,13 @@ export function createApiApp(deps: ApiDeps): express.Express {
       // The dashboard loads only its own bundle; map tiles, when configured, come from one origin.
       contentSecurityPolicy: {
         directives: {
-          'img-src': ["'self'", 'data:', ...(deps.config.service.map.tileUrl ? [new URL(deps.config.service.map.tileUrl.replace(/\{[a-z]\}/g, 'a')).origin] : [])],
+          'img-src': [
+            "'self'",
+            'data:',
+            ...(deps.config.service.map.tileUrl
+              ? [new URL(deps.config.service.map.tileUrl.replace(/\{[a-z]\}/g, 'a')).origin]
+              : []),
+          ],
           'upgrade-insecure-requests': deps.config.service.api.cookieSecure ? [] : null,
         },
       },
@@ -108,8 +130,15 @@ export function createApiApp(deps: ApiDeps): express.Express {
   }
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     const locale = localeFrom(req.headers['accept-language'], req.query.lang as string | undefined);
-    const parseError = (err as { type?: string }).type === 'entity.parse.failed' || (err as { type?: string }).type === 'entity.too.large';
-    const cx = err instanceof CxError ? err : parseError ? new CxError('CX_BAD_REQUEST', 'unreadable body', { cause: err }) : null;
+    const parseError =
+      (err as { type?: string }).type === 'entity.parse.failed' ||
+      (err as { type?: string }).type === 'entity.too.large';
+    const cx =
+      err instanceof CxError
+        ? err
+        : parseError
+          ? new CxError('CX_BAD_REQUEST', 'unreadable body', { cause: err })
+          : null;
     if (!cx) deps.log.error({ err, path: req.path }, 'request failed');
     const e = cx ?? new CxError('CX_INTERNAL', 'internal error', { cause: err });
     if (res.headersSent) return res.end();

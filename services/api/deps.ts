@@ -1,10 +1,10 @@
 import type { Config } from '../../config/load.ts';
-import type { AvailabilityEngine } from '../availability/engine.ts';
-import type { IntervalLog } from '../availability/interval-log.ts';
 import type { ApiKeys } from '../auth/api-keys.ts';
 import type { LoginThrottle } from '../auth/login-throttle.ts';
 import type { Sessions } from '../auth/sessions.ts';
 import type { Users } from '../auth/users.ts';
+import type { AvailabilityEngine } from '../availability/engine.ts';
+import type { IntervalLog } from '../availability/interval-log.ts';
 import type { Ingest } from '../ingest/ingest.ts';
 import type { RejectLog } from '../ingest/reject-log.ts';
 import type { DeviceDirectory } from '../inventory/device-directory.ts';

@@ -29,7 +29,11 @@ export function openApiDocument(
   info: { title: string; version: string; description: string } = DEFAULT_INFO,
 ): object {
   const registry = new OpenAPIRegistry();
-  registry.registerComponent('securitySchemes', 'session', { type: 'apiKey', in: 'cookie', name: 'cx_session' });
+  registry.registerComponent('securitySchemes', 'session', {
+    type: 'apiKey',
+    in: 'cookie',
+    name: 'cx_session',
+  });
   registry.registerComponent('securitySchemes', 'iocKey', {
     type: 'http',
     scheme: 'bearer',
@@ -48,7 +52,9 @@ export function openApiDocument(
       description: describeAccess(r),
       ...(r.access === 'public' ? {} : { security: [byKey ? { iocKey: [] } : { session: [] }] }),
       request: {
-        ...(pathParams.length ? { params: z.object(Object.fromEntries(pathParams.map((p) => [p, z.string()]))) } : {}),
+        ...(pathParams.length
+          ? { params: z.object(Object.fromEntries(pathParams.map((p) => [p, z.string()]))) }
+          : {}),
         ...(r.query ? { query: r.query as z.ZodObject } : {}),
         ...(r.body ? { body: { content: { 'application/json': { schema: r.body } } } } : {}),
       },
@@ -61,7 +67,10 @@ export function openApiDocument(
         ...(r.access === 'public'
           ? {}
           : byKey
-            ? { 401: { description: 'No API key, or an unknown or revoked one' }, 403: { description: 'The key lacks this scope or commune' } }
+            ? {
+                401: { description: 'No API key, or an unknown or revoked one' },
+                403: { description: 'The key lacks this scope or commune' },
+              }
             : { 401: { description: 'Not signed in' }, 403: { description: 'Role not allowed' } }),
       },
     });

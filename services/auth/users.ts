@@ -57,7 +57,9 @@ export class Users {
     }
     // A user taken out of the config loses access at once: row and open sessions go together.
     const keep = new Set(everyone.map((u) => u.username));
-    const gone = (this.db.prepare('SELECT username FROM users').pluck().all() as string[]).filter((u) => !keep.has(u));
+    const gone = (this.db.prepare('SELECT username FROM users').pluck().all() as string[]).filter(
+      (u) => !keep.has(u),
+    );
     this.db.transaction(() => {
       for (const u of gone) {
         this.db.prepare('DELETE FROM sessions WHERE username = ?').run(u);
@@ -70,7 +72,9 @@ export class Users {
   /** Sets a new password (used by tests and the CLI). */
   async setPassword(username: string, password: string): Promise<void> {
     const hash = await hashPassword(password);
-    this.db.prepare('UPDATE users SET password_hash = ?, updated_ts = ? WHERE username = ?').run(hash, Date.now(), username);
+    this.db
+      .prepare('UPDATE users SET password_hash = ?, updated_ts = ? WHERE username = ?')
+      .run(hash, Date.now(), username);
   }
 
   get(username: string): User | undefined {
@@ -82,19 +86,29 @@ export class Users {
 
   /** The user when the password matches; undefined otherwise, in constant-ish time. */
   async verify(username: string, password: string): Promise<User | undefined> {
-    const row = this.db.prepare('SELECT password_hash AS h FROM users WHERE username = ?').get(username) as { h: string } | undefined;
+    const row = this.db.prepare('SELECT password_hash AS h FROM users WHERE username = ?').get(username) as
+      | { h: string }
+      | undefined;
     const ok = await verifyPassword(password, row?.h ?? DUMMY_HASH);
     return ok && row ? this.get(username) : undefined;
   }
 }
 
 /** Appends first-start passwords to a file only the service's user can read. */
-export function writeInitialPasswords(file: string, generated: ReadonlyMap<string, string>, users: Users): void {
+export function writeInitialPasswords(
+  file: string,
+  generated: ReadonlyMap<string, string>,
+  users: Users,
+): void {
   if (generated.size === 0) return;
   const lines = [...generated].map(([u, pw]) => `${u}\t${users.get(u)?.role ?? ''}\t${pw}`);
-  writeFileSync(file, `# user\trole\tpassword (generated at first start; change them and delete this file)\n${lines.join('\n')}\n`, {
-    mode: 0o600,
-    flag: 'a',
-  });
+  writeFileSync(
+    file,
+    `# user\trole\tpassword (generated at first start; change them and delete this file)\n${lines.join('\n')}\n`,
+    {
+      mode: 0o600,
+      flag: 'a',
+    },
+  );
   chmodSync(file, 0o600);
 }

@@ -1,4 +1,4 @@
-import type { DeviceInfo, DeviceDirectory } from '../inventory/device-directory.ts';
+import type { DeviceDirectory, DeviceInfo } from '../inventory/device-directory.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { IntervalLog } from './interval-log.ts';
 import type { ServiceRuns } from './service-runs.ts';
@@ -44,7 +44,10 @@ export class AvailabilityEngine {
   private readonly deps: AvailabilityDeps;
   private readonly live = new Map<string, Live>();
   private readonly dependents = new Map<string, string[]>();
-  private heardDirty = new Map<string, { deviceId: string; ts: number; heartbeatTs?: number; heartbeat?: unknown }>();
+  private heardDirty = new Map<
+    string,
+    { deviceId: string; ts: number; heartbeatTs?: number; heartbeat?: unknown }
+  >();
   private timers: NodeJS.Timeout[] = [];
 
   constructor(deps: AvailabilityDeps) {
@@ -70,10 +73,17 @@ export class AvailabilityEngine {
         tracked: row !== undefined,
       };
       this.live.set(info.id, live);
-      if (info.upstreamId) this.dependents.set(info.upstreamId, [...(this.dependents.get(info.upstreamId) ?? []), info.id]);
+      if (info.upstreamId)
+        this.dependents.set(info.upstreamId, [...(this.dependents.get(info.upstreamId) ?? []), info.id]);
       if (row && row.state !== 'unknown') {
         // Whatever the device did while we were not watching is unknown, from our last sign of life.
-        this.transition(live, 'unknown', 'service-restart', {}, Math.max(previousAliveTs ?? now, row.sinceTs));
+        this.transition(
+          live,
+          'unknown',
+          'service-restart',
+          {},
+          Math.max(previousAliveTs ?? now, row.sinceTs),
+        );
       }
     }
     this.commissionDue(now);
@@ -102,11 +112,17 @@ export class AvailabilityEngine {
     this.heardDirty.set(deviceId, dirty);
     if (!live.tracked || live.state === 'maintenance') return;
     if (live.gatewayVerdict === 'degraded') this.transition(live, 'degraded', live.reason, live.params, ts);
-    else if (live.state !== 'up') this.transition(live, 'up', heartbeat !== undefined ? 'heartbeat' : 'message', {}, ts);
+    else if (live.state !== 'up')
+      this.transition(live, 'up', heartbeat !== undefined ? 'heartbeat' : 'message', {}, ts);
   }
 
   /** A status document: `offline` from a last will or the device, or a gateway's verdict on it. */
-  status(deviceId: string, state: 'online' | 'offline' | 'up' | 'down' | 'degraded', ts: number, reason?: string): void {
+  status(
+    deviceId: string,
+    state: 'online' | 'offline' | 'up' | 'down' | 'degraded',
+    ts: number,
+    reason?: string,
+  ): void {
     const live = this.live.get(deviceId);
     if (!live) return;
     if (state === 'online') return this.heard(deviceId, ts);
@@ -148,7 +164,13 @@ export class AvailabilityEngine {
     const rows = [...this.heardDirty.values()];
     this.heardDirty = new Map();
     this.deps.intervals.recordHeard(rows);
-    this.deps.onHeard?.(rows.map((r) => ({ deviceId: r.deviceId, communeId: this.live.get(r.deviceId)!.info.communeId, ts: r.ts })));
+    this.deps.onHeard?.(
+      rows.map((r) => ({
+        deviceId: r.deviceId,
+        communeId: this.live.get(r.deviceId)!.info.communeId,
+        ts: r.ts,
+      })),
+    );
   }
 
   /** Finds late devices. Exposed for tests that drive the clock. */

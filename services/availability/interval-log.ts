@@ -35,7 +35,9 @@ export class IntervalLog {
 
   constructor(db: Db) {
     this.db = db;
-    this.closeOpen = db.prepare('UPDATE state_intervals SET end_ts = ? WHERE device_id = ? AND end_ts IS NULL');
+    this.closeOpen = db.prepare(
+      'UPDATE state_intervals SET end_ts = ? WHERE device_id = ? AND end_ts IS NULL',
+    );
     this.open = db.prepare(
       'INSERT INTO state_intervals (commune_id, device_id, state, reason, params, start_ts) VALUES (?, ?, ?, ?, ?, ?)',
     );
@@ -71,7 +73,9 @@ export class IntervalLog {
   }
 
   /** Many heartbeats, one transaction: called from the ingest batch flush, not per message. */
-  recordHeard(rows: ReadonlyArray<{ deviceId: string; ts: number; heartbeatTs?: number; heartbeat?: unknown }>): void {
+  recordHeard(
+    rows: ReadonlyArray<{ deviceId: string; ts: number; heartbeatTs?: number; heartbeat?: unknown }>,
+  ): void {
     this.db.transaction(() => {
       for (const r of rows)
         this.touchHeard.run({
@@ -91,7 +95,9 @@ export class IntervalLog {
                 last_heard_ts AS lastHeardTs, last_heartbeat_ts AS lastHeartbeatTs, last_heartbeat AS lastHeartbeat
          FROM device_status ${deviceId === undefined ? '' : 'WHERE device_id = ?'}`,
       )
-      .all(...(deviceId === undefined ? [] : [deviceId])) as Array<StatusRow & { params: string | null; lastHeartbeat: string | null }>;
+      .all(...(deviceId === undefined ? [] : [deviceId])) as Array<
+      StatusRow & { params: string | null; lastHeartbeat: string | null }
+    >;
     return rows.map((r) => ({
       ...r,
       params: r.params ? JSON.parse(r.params) : {},

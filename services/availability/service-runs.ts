@@ -23,13 +23,19 @@ export class ServiceRuns {
     // A commune's previous run may also be a whole-service run (before the switch to workers).
     const prev = (
       this.scope === ''
-        ? this.db.prepare('SELECT alive_ts AS a, stopped_ts AS s FROM service_runs ORDER BY id DESC LIMIT 1').get()
+        ? this.db
+            .prepare('SELECT alive_ts AS a, stopped_ts AS s FROM service_runs ORDER BY id DESC LIMIT 1')
+            .get()
         : this.db
-            .prepare("SELECT alive_ts AS a, stopped_ts AS s FROM service_runs WHERE scope IN (?, '') ORDER BY id DESC LIMIT 1")
+            .prepare(
+              "SELECT alive_ts AS a, stopped_ts AS s FROM service_runs WHERE scope IN (?, '') ORDER BY id DESC LIMIT 1",
+            )
             .get(this.scope)
     ) as { a: number; s: number | null } | undefined;
     this.runId = Number(
-      this.db.prepare('INSERT INTO service_runs (started_ts, alive_ts, scope) VALUES (?, ?, ?)').run(now, now, this.scope).lastInsertRowid,
+      this.db
+        .prepare('INSERT INTO service_runs (started_ts, alive_ts, scope) VALUES (?, ?, ?)')
+        .run(now, now, this.scope).lastInsertRowid,
     );
     return { previousAliveTs: prev ? (prev.s ?? prev.a) : null };
   }
@@ -39,6 +45,8 @@ export class ServiceRuns {
   }
 
   end(now: number): void {
-    this.db.prepare('UPDATE service_runs SET alive_ts = ?, stopped_ts = ? WHERE id = ?').run(now, now, this.runId);
+    this.db
+      .prepare('UPDATE service_runs SET alive_ts = ?, stopped_ts = ? WHERE id = ?')
+      .run(now, now, this.runId);
   }
 }

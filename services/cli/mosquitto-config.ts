@@ -3,9 +3,9 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DeviceCredentials } from '../auth/device-credentials.ts';
 import { mosquittoAcl, mosquittoConf, mosquittoPasswordLine } from '../ingest/external/mosquitto-files.ts';
-import { loadConfigOrExit } from './process.ts';
 import { DeviceDirectory } from '../inventory/device-directory.ts';
 import { openDb } from '../store/db.ts';
+import { loadConfigOrExit } from './process.ts';
 
 /**
  * `npm run mosquitto-config -- --config FILE [--out DIR]`: writes, for an external mosquitto,

@@ -5,14 +5,21 @@ import type { Logger } from '../shared/logger.ts';
 import type { Db } from '../store/db.ts';
 import type { Reading, Store } from '../store/store.ts';
 import { BatchWriter } from './batch-writer.ts';
-import type { Spool, SpoolWork } from './spool.ts';
 import type { HandlerContext } from './handlers/handler.ts';
 import { CHANNEL_HANDLERS } from './handlers/registry.ts';
 import type { RejectLog } from './reject-log.ts';
+import type { Spool, SpoolWork } from './spool.ts';
 import { parseTopic } from './topics.ts';
 
 /** Why ingest refuses a message; shown as `reject.<reason>`. Never rename one. */
-export const INGEST_REJECT_REASONS = ['bad-topic', 'unknown-device', 'commune-mismatch', 'malformed-json', 'bad-version', 'schema'] as const;
+export const INGEST_REJECT_REASONS = [
+  'bad-topic',
+  'unknown-device',
+  'commune-mismatch',
+  'malformed-json',
+  'bad-version',
+  'schema',
+] as const;
 type IngestRejectReason = (typeof INGEST_REJECT_REASONS)[number];
 
 /** A publish the broker has authenticated and authorised. */
@@ -78,11 +85,23 @@ export class Ingest {
   /** Synchronous and cheap: the broker calls it on its hot path. */
   accept(msg: InboundMessage): void {
     const topic = parseTopic(msg.topic);
-    if (!topic) return this.reject(msg, 'bad-topic', undefined, 'expected cx/v1/{commune}/{device}/{channel}');
+    if (!topic)
+      return this.reject(msg, 'bad-topic', undefined, 'expected cx/v1/{commune}/{device}/{channel}');
     const device = this.deps.directory.get(topic.deviceId);
-    if (!device) return this.reject(msg, 'unknown-device', undefined, `device "${topic.deviceId}" is not in any commune file`);
+    if (!device)
+      return this.reject(
+        msg,
+        'unknown-device',
+        undefined,
+        `device "${topic.deviceId}" is not in any commune file`,
+      );
     if (device.communeId !== topic.communeId)
-      return this.reject(msg, 'commune-mismatch', device, `device belongs to ${device.communeId}, topic says ${topic.communeId}`);
+      return this.reject(
+        msg,
+        'commune-mismatch',
+        device,
+        `device belongs to ${device.communeId}, topic says ${topic.communeId}`,
+      );
     let doc: unknown;
     try {
       doc = JSON.parse(msg.payload.toString('utf8'));
@@ -90,10 +109,16 @@ export class Ingest {
       return this.reject(msg, 'malformed-json', device, (err as Error).message);
     }
     if (typeof doc !== 'object' || doc === null || (doc as { v?: unknown }).v !== 1)
-      return this.reject(msg, 'bad-version', device, `"v" is ${JSON.stringify((doc as { v?: unknown } | null)?.v)}; this service reads v 1`);
+      return this.reject(
+        msg,
+        'bad-version',
+        device,
+        `"v" is ${JSON.stringify((doc as { v?: unknown } | null)?.v)}; this service reads v 1`,
+      );
     const handler = CHANNEL_HANDLERS[topic.channel];
     const parsed = handler.schema.safeParse(doc);
-    if (!parsed.success) return this.reject(msg, 'schema', device, `${topic.channel}: ${schemaDetail(parsed.error)}`);
+    if (!parsed.success)
+      return this.reject(msg, 'schema', device, `${topic.channel}: ${schemaDetail(parsed.error)}`);
     const readings: Reading[] = [];
     const events: Array<SpoolWork['events'][number]> = [];
     const effects: Array<() => void> = [];
@@ -118,7 +143,13 @@ export class Ingest {
     // Durable before the broker acknowledges (this runs inside its authorizePublish hook).
     const work: SpoolWork = { readings, events };
     if (readings.length > 0 || events.length > 0) {
-      const entry = { receivedTs: msg.receivedTs, topic: msg.topic, clientId: msg.clientId, payload: msg.payload, work };
+      const entry = {
+        receivedTs: msg.receivedTs,
+        topic: msg.topic,
+        clientId: msg.clientId,
+        payload: msg.payload,
+        work,
+      };
       if (this.deps.spool.append(entry)) this.writer.notify();
       else this.writer.holdInMemory(work);
     }
@@ -138,10 +169,20 @@ export class Ingest {
   }
 
   stats() {
-    return { accepted: this.accepted, rejected: this.rejected, store: this.writer.snapshot(), spool: this.deps.spool.stats() };
+    return {
+      accepted: this.accepted,
+      rejected: this.rejected,
+      store: this.writer.snapshot(),
+      spool: this.deps.spool.stats(),
+    };
   }
 
-  private reject(msg: InboundMessage, reason: IngestRejectReason, device: DeviceInfo | undefined, detail: string): void {
+  private reject(
+    msg: InboundMessage,
+    reason: IngestRejectReason,
+    device: DeviceInfo | undefined,
+    detail: string,
+  ): void {
     this.rejected += 1;
     this.deps.rejects.record({
       source: 'ingest',

@@ -6,7 +6,9 @@ import { z } from 'zod';
  * absent the receive time stands in, and both are kept.
  */
 const Ts = z.number().int().min(946_684_800_000).max(4_102_444_800_000).optional();
-const MetricName = z.string().regex(/^[a-z][a-zA-Z0-9]{0,47}$/, 'metric names are camelCase with a unit (soilMoisturePct)');
+const MetricName = z
+  .string()
+  .regex(/^[a-z][a-zA-Z0-9]{0,47}$/, 'metric names are camelCase with a unit (soilMoisturePct)');
 
 export const HeartbeatV1 = z.strictObject({
   v: z.literal(1),
@@ -20,9 +22,11 @@ export const HeartbeatV1 = z.strictObject({
 export const TelemetryV1 = z.strictObject({
   v: z.literal(1),
   ts: Ts,
-  metrics: z.record(MetricName, z.number().finite()).refine((m) => Object.keys(m).length > 0 && Object.keys(m).length <= 64, {
-    message: 'between 1 and 64 metrics',
-  }),
+  metrics: z
+    .record(MetricName, z.number().finite())
+    .refine((m) => Object.keys(m).length > 0 && Object.keys(m).length <= 64, {
+      message: 'between 1 and 64 metrics',
+    }),
 });
 
 export const EventV1 = z.strictObject({

@@ -62,7 +62,9 @@ export class RejectLog {
     const payload =
       r.payload === undefined
         ? null
-        : (typeof r.payload === 'string' ? Buffer.from(r.payload) : r.payload).subarray(0, PAYLOAD_KEPT_BYTES).toString('utf8');
+        : (typeof r.payload === 'string' ? Buffer.from(r.payload) : r.payload)
+            .subarray(0, PAYLOAD_KEPT_BYTES)
+            .toString('utf8');
     this.insert.run({
       ts,
       source: r.source,

@@ -70,7 +70,9 @@ export class Spool {
       db.exec(`CREATE TABLE IF NOT EXISTS spool (
         id INTEGER PRIMARY KEY, received_ts INTEGER NOT NULL, topic TEXT NOT NULL, client_id TEXT NOT NULL,
         payload BLOB NOT NULL, work TEXT NOT NULL)`);
-      this.insert = db.prepare('INSERT INTO spool (received_ts, topic, client_id, payload, work) VALUES (?, ?, ?, ?, ?)');
+      this.insert = db.prepare(
+        'INSERT INTO spool (received_ts, topic, client_id, payload, work) VALUES (?, ?, ?, ?, ?)',
+      );
       this.db = db;
       this.depthRows = (db.prepare('SELECT COUNT(*) FROM spool').pluck().get() as number) ?? 0;
       this.measure();
@@ -105,7 +107,10 @@ export class Spool {
   /** The oldest rows, in order, at most `limit`. */
   head(limit: number): Array<{ id: number; work: SpoolWork }> {
     if (!this.db) return [];
-    const rows = this.db.prepare('SELECT id, work FROM spool ORDER BY id LIMIT ?').all(limit) as Array<{ id: number; work: string }>;
+    const rows = this.db.prepare('SELECT id, work FROM spool ORDER BY id LIMIT ?').all(limit) as Array<{
+      id: number;
+      work: string;
+    }>;
     return rows.map((r) => ({ id: r.id, work: JSON.parse(r.work) as SpoolWork }));
   }
 
@@ -150,7 +155,11 @@ export class Spool {
   private fail(what: string, err: unknown): void {
     this.appendFailures += 1;
     this.lastError = `${what}: ${err instanceof Error ? err.message : String(err)}`;
-    if (what === 'open' || (err as { code?: string }).code === 'SQLITE_READONLY' || (err as { code?: string }).code === 'SQLITE_CANTOPEN') {
+    if (
+      what === 'open' ||
+      (err as { code?: string }).code === 'SQLITE_READONLY' ||
+      (err as { code?: string }).code === 'SQLITE_CANTOPEN'
+    ) {
       // A read-only or vanished file stays broken until reopened; the next append tries again.
       try {
         this.db?.close();

@@ -1,4 +1,4 @@
-import { pino, type Logger } from 'pino';
+import { type Logger, pino } from 'pino';
 
 /**
  * The one root logger. Secrets are redacted by path so a careless `log.info({ user })` cannot leak

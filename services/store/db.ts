@@ -87,10 +87,10 @@ export function openDb(file: string): Db {
 }
 
 function migrate(db: Db): void {
-  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_ts INTEGER NOT NULL)');
-  const done = new Set(
-    db.prepare('SELECT version FROM schema_migrations').pluck().all() as number[],
+  db.exec(
+    'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_ts INTEGER NOT NULL)',
   );
+  const done = new Set(db.prepare('SELECT version FROM schema_migrations').pluck().all() as number[]);
   MIGRATIONS.forEach((sql, i) => {
     if (done.has(i + 1)) return;
     // Under the write lock, checked again: another process opening the same file may have won.

@@ -16,7 +16,10 @@ const filesIn = (dir: string, exclude: string[]) =>
 /** Invariants over every entry of every registry table (STYLE.md §2–3). */
 describe('registries', () => {
   const tables = [
-    { name: 'device types', entries: DEVICE_TYPES as ReadonlyArray<{ kind: string; label: { vi: string; en: string } }> },
+    {
+      name: 'device types',
+      entries: DEVICE_TYPES as ReadonlyArray<{ kind: string; label: { vi: string; en: string } }>,
+    },
     { name: 'stores', entries: STORES as ReadonlyArray<{ kind: string; label: { vi: string; en: string } }> },
   ];
   for (const { name, entries } of tables) {
@@ -42,7 +45,11 @@ describe('registries', () => {
       .filter((d) => d.isDirectory())
       .map((d) => d.name);
     const byFolder: Record<string, string> = { embedded: 'sqlite', influxdb: 'influxdb' };
-    for (const f of folders) expect(STORES.map((s) => s.kind), f).toContain(byFolder[f]);
+    for (const f of folders)
+      expect(
+        STORES.map((s) => s.kind),
+        f,
+      ).toContain(byFolder[f]);
   });
 
   it('every topic channel has a handler file and every handler file a channel', () => {

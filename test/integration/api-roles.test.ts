@@ -54,7 +54,8 @@ const BODIES: Record<string, unknown> = {
 
 beforeAll(async () => {
   app = await startTestApp();
-  for (const role of ROLES) cookies.set(role, await login(app, USER_OF[role], app.userPasswords.get(USER_OF[role])!));
+  for (const role of ROLES)
+    cookies.set(role, await login(app, USER_OF[role], app.userPasswords.get(USER_OF[role])!));
   for (const scopes of [['summaries'], ['states'], ['summaries', 'states']] as const) {
     const { key, apiKey } = app.apiKeys.create({ name: `IOC ${scopes.join('+')}`, scopes });
     keys.push({ label: scopes.join('+'), key, apiKey });
@@ -75,19 +76,39 @@ describe('every route with every role', () => {
 
   for (const spec of walk) {
     it(`${spec.method.toUpperCase()} ${spec.path}: refuses the roles it must, serves the others`, async () => {
-      const anon = await call(spec.method, spec.path.replace(':id', sampleDevice('admin')), undefined, BODIES[`${spec.method} ${spec.path}`]);
+      const anon = await call(
+        spec.method,
+        spec.path.replace(':id', sampleDevice('admin')),
+        undefined,
+        BODIES[`${spec.method} ${spec.path}`],
+      );
       expect(anon.status, 'anonymous').toBe(spec.access === 'public' ? 200 : 401);
       for (const role of ROLES) {
         const path = spec.path.replace(':id', sampleDevice(role));
         const res = await call(spec.method, path, cookies.get(role), BODIES[`${spec.method} ${spec.path}`]);
         const user = { username: USER_OF[role], role, name: '', communeId: communeOf(role) };
-        expect(res.status, `${role} ${path}: ${res.text.slice(0, 200)}`).toBe(allows(spec.access, user) ? 200 : 403);
+        expect(res.status, `${role} ${path}: ${res.text.slice(0, 200)}`).toBe(
+          allows(spec.access, user) ? 200 : 403,
+        );
         if (res.status === 403) expect(res.json().code).toBe('CX_FORBIDDEN');
       }
       // API keys open API-key routes with their scope and nothing else; a revoked key opens nothing.
       for (const { label, key, apiKey } of keys) {
-        const res = await call(spec.method, spec.path.replace(':id', sampleDevice('admin')), undefined, BODIES[`${spec.method} ${spec.path}`], key);
-        const expected = spec.access === 'public' ? 200 : keyAllows(spec.access, apiKey) ? 200 : isApiKeyAccess(spec.access) && apiKey ? 403 : 401;
+        const res = await call(
+          spec.method,
+          spec.path.replace(':id', sampleDevice('admin')),
+          undefined,
+          BODIES[`${spec.method} ${spec.path}`],
+          key,
+        );
+        const expected =
+          spec.access === 'public'
+            ? 200
+            : keyAllows(spec.access, apiKey)
+              ? 200
+              : isApiKeyAccess(spec.access) && apiKey
+                ? 403
+                : 401;
         expect(res.status, `key ${label} ${spec.path}: ${res.text.slice(0, 200)}`).toBe(expected);
       }
     });
@@ -97,7 +118,9 @@ describe('every route with every role', () => {
 describe('device types by role', () => {
   for (const type of DEVICE_TYPES) {
     it(`${type.kind}: only ${type.audience.join(', ')} may read a device`, async () => {
-      const device = [...app.directory.all()].find((d) => d.communeId === 'ta-lai' && d.type.kind === type.kind)!;
+      const device = [...app.directory.all()].find(
+        (d) => d.communeId === 'ta-lai' && d.type.kind === type.kind,
+      )!;
       for (const role of ROLES) {
         for (const suffix of ['', '/history', '/telemetry']) {
           const res = await call('get', `/api/devices/${device.id}${suffix}`, cookies.get(role));
@@ -110,14 +133,20 @@ describe('device types by role', () => {
   it('lists cameras to the police and to nobody else', async () => {
     for (const role of ROLES) {
       const list = (await call('get', '/api/devices', cookies.get(role))).json() as Array<{ type: string }>;
-      expect(list.some((d) => d.type === 'camera'), role).toBe(role === 'police');
+      expect(
+        list.some((d) => d.type === 'camera'),
+        role,
+      ).toBe(role === 'police');
       expect(list.length, role).toBeGreaterThan(0);
     }
   });
 
   it('writes camera reads to the audit log, which only admins read', async () => {
     await call('get', '/api/devices/tl-cam-01', cookies.get('police'));
-    const audit = (await call('get', '/api/audit', cookies.get('admin'))).json() as Array<{ username: string; target: string }>;
+    const audit = (await call('get', '/api/audit', cookies.get('admin'))).json() as Array<{
+      username: string;
+      target: string;
+    }>;
     expect(audit.some((a) => a.username === 'congan.talai' && a.target === 'tl-cam-01')).toBe(true);
   });
 });
@@ -137,23 +166,36 @@ describe('sign-in and secrets', () => {
   });
 
   it('refuses a wrong password with a Vietnamese message, and throttles repeated failures', async () => {
-    const first = await call('post', '/api/auth/login', undefined, { username: 'lanhdao.talai', password: 'sai-mat-khau' });
+    const first = await call('post', '/api/auth/login', undefined, {
+      username: 'lanhdao.talai',
+      password: 'sai-mat-khau',
+    });
     expect(first.status).toBe(401);
     expect(first.json()).toMatchObject({ code: 'CX_BAD_LOGIN', message: 'Sai tên đăng nhập hoặc mật khẩu.' });
     let last = first;
-    for (let i = 0; i < 10; i++) last = await call('post', '/api/auth/login', undefined, { username: 'lanhdao.talai', password: `sai-${i}` });
+    for (let i = 0; i < 10; i++)
+      last = await call('post', '/api/auth/login', undefined, {
+        username: 'lanhdao.talai',
+        password: `sai-${i}`,
+      });
     expect(last.status).toBe(429);
     expect(last.json().code).toBe('CX_TOO_MANY_LOGINS');
   });
 
   it('answers invalid input with 400 and the failing fields', async () => {
-    const res = await call('post', '/api/devices/tl-wifi-ubnd/maintenance', cookies.get('technician'), { on: 'yes' });
+    const res = await call('post', '/api/devices/tl-wifi-ubnd/maintenance', cookies.get('technician'), {
+      on: 'yes',
+    });
     expect(res.status).toBe(400);
     expect(res.json()).toMatchObject({ code: 'CX_BAD_REQUEST', fields: { on: expect.any(String) } });
   });
 
   it('never put a password hash, a device secret or a session token in any response', () => {
-    const secrets = [...app.devicePasswords.values(), ...app.userPasswords.values(), ...keys.map((k) => k.key)];
+    const secrets = [
+      ...app.devicePasswords.values(),
+      ...app.userPasswords.values(),
+      ...keys.map((k) => k.key),
+    ];
     for (const text of bodies) {
       expect(text).not.toMatch(/scrypt\$/);
       for (const s of secrets) expect(text.includes(s)).toBe(false);
@@ -161,7 +203,10 @@ describe('sign-in and secrets', () => {
   });
 
   it('describes every route in the OpenAPI document', async () => {
-    const doc = (await call('get', '/api/openapi.json')).json() as { paths: Record<string, Record<string, unknown>> };
-    for (const r of ROUTES) expect(doc.paths[r.path.replace(/:(\w+)/g, '{$1}')]?.[r.method], `${r.method} ${r.path}`).toBeDefined();
+    const doc = (await call('get', '/api/openapi.json')).json() as {
+      paths: Record<string, Record<string, unknown>>;
+    };
+    for (const r of ROUTES)
+      expect(doc.paths[r.path.replace(/:(\w+)/g, '{$1}')]?.[r.method], `${r.method} ${r.path}`).toBeDefined();
   });
 });

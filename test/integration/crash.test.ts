@@ -15,15 +15,35 @@ describe('kill -9 of the service mid-stream', () => {
     const configFile = join(dataDir, 'canhxa.yaml');
     writeFileSync(
       configFile,
-      [`dataDir: ${JSON.stringify(dataDir)}`, `communesDir: ${JSON.stringify(SAMPLE_COMMUNES_DIR)}`, 'mqtt: { port: 0 }', 'api: { port: 0 }', 'ingest: { batchMaxDelayMs: 200 }'].join('\n'),
+      [
+        `dataDir: ${JSON.stringify(dataDir)}`,
+        `communesDir: ${JSON.stringify(SAMPLE_COMMUNES_DIR)}`,
+        'mqtt: { port: 0 }',
+        'api: { port: 0 }',
+        'ingest: { batchMaxDelayMs: 200 }',
+      ].join('\n'),
     );
     const first = await startServiceProcess(configFile);
     const secrets = readDeviceSecrets(dataDir);
-    const ids = ['tl-cam-01', 'tl-cam-02', 'tl-loa-01', 'tl-loa-02', 'tl-wifi-ubnd', 'tl-wifi-tyt', 'tl-loa-03', 'tl-loa-04'];
+    const ids = [
+      'tl-cam-01',
+      'tl-cam-02',
+      'tl-loa-01',
+      'tl-loa-02',
+      'tl-wifi-ubnd',
+      'tl-wifi-tyt',
+      'tl-loa-03',
+      'tl-loa-04',
+    ];
     const acked: Array<[string, number]> = [];
     const base = Date.now() - 600_000;
     const streams = ids.map(async (id, k) => {
-      const c = await mqtt.connectAsync(first.mqttUrl, { clientId: id, username: id, password: secrets.get(id)!, reconnectPeriod: 0 });
+      const c = await mqtt.connectAsync(first.mqttUrl, {
+        clientId: id,
+        username: id,
+        password: secrets.get(id)!,
+        reconnectPeriod: 0,
+      });
       c.on('error', () => {});
       // mqtt.js keeps an unacknowledged publish pending for a resend that never comes: race it with close.
       const closed = new Promise<never>((_, reject) => c.once('close', () => reject(new Error('closed'))));
@@ -32,7 +52,11 @@ describe('kill -9 of the service mid-stream', () => {
         for (let i = 0; ; i++) {
           const ts = base + i * 100 + k;
           await Promise.race([
-            c.publishAsync(`cx/v1/ta-lai/${id}/telemetry`, JSON.stringify({ v: 1, ts, metrics: { seqNo: i } }), { qos: 1 }),
+            c.publishAsync(
+              `cx/v1/ta-lai/${id}/telemetry`,
+              JSON.stringify({ v: 1, ts, metrics: { seqNo: i } }),
+              { qos: 1 },
+            ),
             closed,
           ]);
           acked.push([id, ts]);
@@ -58,7 +82,10 @@ describe('kill -9 of the service mid-stream', () => {
     expect(second.output()).toMatch(/"rows":\d+,"msg":"replaying spool"/);
 
     const db = new Database(join(dataDir, 'canhxa.sqlite'), { readonly: true });
-    const rows = db.prepare("SELECT device_id AS d, ts FROM readings WHERE metric = 'seqNo'").all() as Array<{ d: string; ts: number }>;
+    const rows = db.prepare("SELECT device_id AS d, ts FROM readings WHERE metric = 'seqNo'").all() as Array<{
+      d: string;
+      ts: number;
+    }>;
     db.close();
     const stored = new Set(rows.map((r) => `${r.d}@${r.ts}`));
     expect(stored.size).toBe(rows.length);

@@ -19,7 +19,14 @@ async function connect(deviceId: string, will = false): Promise<MqttClient> {
     protocolVersion: 4,
     reconnectPeriod: 0,
     ...(will
-      ? { will: { topic: `cx/v1/${communeId}/${deviceId}/status`, payload: Buffer.from('{"v":1,"state":"offline","reason":"last-will"}'), qos: 1, retain: false } }
+      ? {
+          will: {
+            topic: `cx/v1/${communeId}/${deviceId}/status`,
+            payload: Buffer.from('{"v":1,"state":"offline","reason":"last-will"}'),
+            qos: 1,
+            retain: false,
+          },
+        }
       : {}),
   });
   clients.push(client);
@@ -67,16 +74,37 @@ describe('device → broker → ingest → store → availability → API', () =
       () => api('/api/devices/tl-cam-01', police),
       (d) => d.state === 'up' && d.lastHeartbeat !== null,
     );
-    expect(device).toMatchObject({ state: 'up', reason: 'heartbeat', lastHeartbeat: { v: 1, seq: 7, uptimeSec: 3600 } });
-    expect(device.latest.map((r: { metric: string }) => r.metric)).toEqual(expect.arrayContaining(['heartbeat', 'uptimeSec']));
+    expect(device).toMatchObject({
+      state: 'up',
+      reason: 'heartbeat',
+      lastHeartbeat: { v: 1, seq: 7, uptimeSec: 3600 },
+    });
+    expect(device.latest.map((r: { metric: string }) => r.metric)).toEqual(
+      expect.arrayContaining(['heartbeat', 'uptimeSec']),
+    );
   });
 
   it('telemetry published with mosquitto_pub lands in the store', async () => {
     const id = 'tl-wifi-ubnd';
     await run('mosquitto_pub', [
-      '-h', '127.0.0.1', '-p', String(app.mqttPort), '-V', 'mqttv311', '-q', '1',
-      '-i', id, '-u', id, '-P', app.devicePasswords.get(id)!,
-      '-t', `cx/v1/ta-lai/${id}/telemetry`, '-m', JSON.stringify({ v: 1, ts: Date.now(), metrics: { clientCount: 23, throughputMbps: 41.5 } }),
+      '-h',
+      '127.0.0.1',
+      '-p',
+      String(app.mqttPort),
+      '-V',
+      'mqttv311',
+      '-q',
+      '1',
+      '-i',
+      id,
+      '-u',
+      id,
+      '-P',
+      app.devicePasswords.get(id)!,
+      '-t',
+      `cx/v1/ta-lai/${id}/telemetry`,
+      '-m',
+      JSON.stringify({ v: 1, ts: Date.now(), metrics: { clientCount: 23, throughputMbps: 41.5 } }),
     ]);
     const rows = await until(
       () => api(`/api/devices/${id}/telemetry?metric=clientCount`, technician),
@@ -97,7 +125,11 @@ describe('device → broker → ingest → store → availability → API', () =
       [topic('heartbeat'), JSON.stringify({ v: 1, extra: true })],
     ];
     for (let i = 0; i < 20; i++) {
-      await publish(ap, topic('telemetry'), JSON.stringify({ v: 1, ts: base + i, metrics: { volumePct: i } }));
+      await publish(
+        ap,
+        topic('telemetry'),
+        JSON.stringify({ v: 1, ts: base + i, metrics: { volumePct: i } }),
+      );
       const [t, p] = bad[i % bad.length]!;
       await publish(ap, t!, p!);
     }
@@ -108,7 +140,9 @@ describe('device → broker → ingest → store → availability → API', () =
     expect(stored.map((r: { value: number }) => r.value)).toEqual([...Array(20).keys()]);
     const stats = await api('/api/ingest/stats', technician);
     const mine = stats.rejectsByReason.filter((r: { deviceId: string }) => r.deviceId === id);
-    expect(Object.fromEntries(mine.map((r: { reason: string; count: number }) => [r.reason, r.count]))).toEqual({
+    expect(
+      Object.fromEntries(mine.map((r: { reason: string; count: number }) => [r.reason, r.count])),
+    ).toEqual({
       'malformed-json': 5,
       'bad-version': 5,
       schema: 10,
@@ -120,20 +154,37 @@ describe('device → broker → ingest → store → availability → API', () =
   });
 
   it('a gateway may publish for the soil sensor behind it', async () => {
-    const sensor = [...app.directory.all()].find((d) => d.communeId === 'ta-lai' && d.type.kind === 'soil-sensor')!;
+    const sensor = [...app.directory.all()].find(
+      (d) => d.communeId === 'ta-lai' && d.type.kind === 'soil-sensor',
+    )!;
     const gw = await connect(sensor.upstreamId!);
-    await publish(gw, `cx/v1/ta-lai/${sensor.id}/telemetry`, JSON.stringify({ v: 1, metrics: { soilMoisturePct: 27.5 } }));
+    await publish(
+      gw,
+      `cx/v1/ta-lai/${sensor.id}/telemetry`,
+      JSON.stringify({ v: 1, metrics: { soilMoisturePct: 27.5 } }),
+    );
     const economics = await login(app, 'kinhte.talai', app.userPasswords.get('kinhte.talai')!);
-    const d = await until(() => api(`/api/devices/${sensor.id}`, economics), (x) => x.state === 'up');
-    expect(d.latest).toEqual(expect.arrayContaining([expect.objectContaining({ metric: 'soilMoisturePct', value: 27.5 })]));
+    const d = await until(
+      () => api(`/api/devices/${sensor.id}`, economics),
+      (x) => x.state === 'up',
+    );
+    expect(d.latest).toEqual(
+      expect.arrayContaining([expect.objectContaining({ metric: 'soilMoisturePct', value: 27.5 })]),
+    );
   });
 
   it('a dropped connection fires the last will and the camera goes down, with the interval recorded', async () => {
     const cam = await connect('tl-cam-02', true);
     await publish(cam, 'cx/v1/ta-lai/tl-cam-02/heartbeat', '{"v":1}');
-    await until(() => api('/api/devices/tl-cam-02', police), (d) => d.state === 'up');
+    await until(
+      () => api('/api/devices/tl-cam-02', police),
+      (d) => d.state === 'up',
+    );
     cam.stream.destroy();
-    const d = await until(() => api('/api/devices/tl-cam-02', police), (x) => x.state === 'down' || x.state === 'unreachable');
+    const d = await until(
+      () => api('/api/devices/tl-cam-02', police),
+      (x) => x.state === 'down' || x.state === 'unreachable',
+    );
     expect(d.state).toBe('down');
     expect(d.reason).toBe('last-will');
     const history = await api('/api/devices/tl-cam-02/history', police);

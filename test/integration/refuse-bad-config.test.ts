@@ -13,17 +13,29 @@ describe('npm start with a broken commune file', () => {
   it('says what and where, starts nothing and exits non-zero', async () => {
     mkdirSync(join(dir, 'communes'));
     const sample = readFileSync(join(ROOT, 'config/communes/ta-lai.yaml'), 'utf8');
-    writeFileSync(join(dir, 'communes/ta-lai.yaml'), sample.replace('    site: ', '    site: khong-co-diem-nay #'));
-    writeFileSync(join(dir, 'canhxa.yaml'), `communesDir: ./communes\ndataDir: ./data\nmqtt: { port: 0 }\napi: { port: 0 }\n`);
-    const run = promisify(execFile)(process.execPath, ['--import', 'tsx', 'services/main.ts', '--config', join(dir, 'canhxa.yaml')], {
-      cwd: ROOT,
-      env: { ...process.env, VITEST: '' },
-    });
+    writeFileSync(
+      join(dir, 'communes/ta-lai.yaml'),
+      sample.replace('    site: ', '    site: khong-co-diem-nay #'),
+    );
+    writeFileSync(
+      join(dir, 'canhxa.yaml'),
+      `communesDir: ./communes\ndataDir: ./data\nmqtt: { port: 0 }\napi: { port: 0 }\n`,
+    );
+    const run = promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', 'services/main.ts', '--config', join(dir, 'canhxa.yaml')],
+      {
+        cwd: ROOT,
+        env: { ...process.env, VITEST: '' },
+      },
+    );
     const err = await run.then(
       () => null,
       (e: { code: number; stderr: string }) => e,
     );
     expect(err?.code).toBe(1);
-    expect(err?.stderr).toMatch(/communes\/ta-lai\.yaml: devices\[\d+\]\.site — "khong-co-diem-nay" is not a site of this commune\. Fix: /);
+    expect(err?.stderr).toMatch(
+      /communes\/ta-lai\.yaml: devices\[\d+\]\.site — "khong-co-diem-nay" is not a site of this commune\. Fix: /,
+    );
   }, 30_000);
 });

@@ -14,7 +14,11 @@ const sink = new Writable({
 });
 
 beforeAll(async () => {
-  app = await startTestApp({ log: createLogger({ level: 'debug', destination: sink }), simulator: true, speed: 50 });
+  app = await startTestApp({
+    log: createLogger({ level: 'debug', destination: sink }),
+    simulator: true,
+    speed: 50,
+  });
 });
 afterAll(async () => {
   await app?.stop();
@@ -23,7 +27,12 @@ afterAll(async () => {
 describe('secrets never reach the log', () => {
   it('logs refusals and logins at debug level without any password, hash or session token', async () => {
     const wrong = 'sai-mat-khau-thiet-bi';
-    const c = mqtt.connect(app.mqttUrl, { clientId: 'tl-cam-03', username: 'tl-cam-03', password: wrong, reconnectPeriod: 0 });
+    const c = mqtt.connect(app.mqttUrl, {
+      clientId: 'tl-cam-03',
+      username: 'tl-cam-03',
+      password: wrong,
+      reconnectPeriod: 0,
+    });
     await new Promise((r) => c.once('error', r));
     c.end(true);
     const cookie = await login(app, 'quantri.talai', app.userPasswords.get('quantri.talai')!);
@@ -35,7 +44,13 @@ describe('secrets never reach the log', () => {
     await new Promise((r) => setTimeout(r, 500));
     expect(logText).toMatch(/bad-password/);
     expect(logText).toMatch(/login failed/);
-    const secrets = [wrong, 'doan-sai-mat-khau', cookie.split('=')[1]!, ...app.devicePasswords.values(), ...app.userPasswords.values()];
+    const secrets = [
+      wrong,
+      'doan-sai-mat-khau',
+      cookie.split('=')[1]!,
+      ...app.devicePasswords.values(),
+      ...app.userPasswords.values(),
+    ];
     for (const s of secrets) expect(logText.includes(s), `a secret appears in the log`).toBe(false);
     expect(logText).not.toMatch(/scrypt\$/);
   });

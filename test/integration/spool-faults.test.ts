@@ -19,12 +19,23 @@ afterAll(async () => {
 describe('spool cannot be written', () => {
   it('raises the alarm in the API, keeps running and still stores what arrives', async () => {
     const id = 'tl-wifi-ubnd';
-    const c = await mqtt.connectAsync(app.mqttUrl, { clientId: id, username: id, password: app.devicePasswords.get(id)!, reconnectPeriod: 0 });
+    const c = await mqtt.connectAsync(app.mqttUrl, {
+      clientId: id,
+      username: id,
+      password: app.devicePasswords.get(id)!,
+      reconnectPeriod: 0,
+    });
     const ts = Date.now() - 1000;
-    await c.publishAsync(`cx/v1/ta-lai/${id}/telemetry`, JSON.stringify({ v: 1, ts, metrics: { clientCount: 5 } }), { qos: 1 });
+    await c.publishAsync(
+      `cx/v1/ta-lai/${id}/telemetry`,
+      JSON.stringify({ v: 1, ts, metrics: { clientCount: 5 } }),
+      { qos: 1 },
+    );
     await c.endAsync();
     await app.ingest.flush();
-    expect(await app.store.query({ deviceId: id, metric: 'clientCount', fromTs: ts, toTs: ts + 1 })).toHaveLength(1);
+    expect(
+      await app.store.query({ deviceId: id, metric: 'clientCount', fromTs: ts, toTs: ts + 1 }),
+    ).toHaveLength(1);
     const cookie = await login(app, 'quantri.talai', app.userPasswords.get('quantri.talai')!);
     const stats = await (await fetch(`${app.apiUrl}/api/ingest/stats`, { headers: { cookie } })).json();
     expect(stats.spool).toMatchObject({ ok: false, alarm: true });

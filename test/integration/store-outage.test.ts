@@ -1,7 +1,7 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startInfluxd, type RunningInfluxd } from '../setup/influxd.ts';
 import { login, startTestApp, type TestApp } from '../setup/app.ts';
+import { type RunningInfluxd, startInfluxd } from '../setup/influxd.ts';
 
 /**
  * Fault test with real processes: 50 devices stream at QoS 1 while InfluxDB is frozen (SIGSTOP),
@@ -44,7 +44,12 @@ describe('store outage', () => {
     const devices = [...app.directory.all()].slice(0, 50);
     expect(devices).toHaveLength(50);
     for (const d of devices) {
-      const c = mqtt.connect(app.mqttUrl, { clientId: d.id, username: d.id, password: app.devicePasswords.get(d.id)!, reconnectPeriod: 0 });
+      const c = mqtt.connect(app.mqttUrl, {
+        clientId: d.id,
+        username: d.id,
+        password: app.devicePasswords.get(d.id)!,
+        reconnectPeriod: 0,
+      });
       await new Promise<void>((resolve, reject) => {
         c.once('connect', () => resolve());
         c.once('error', reject);
@@ -57,7 +62,11 @@ describe('store outage', () => {
     const streams = devices.map(async (d, k) => {
       for (let i = 0; running; i++) {
         const ts = base + i * 1000 + k;
-        await clients[k]!.publishAsync(`cx/v1/${d.communeId}/${d.id}/telemetry`, JSON.stringify({ v: 1, ts, metrics: { seqNo: i } }), { qos: 1 });
+        await clients[k]!.publishAsync(
+          `cx/v1/${d.communeId}/${d.id}/telemetry`,
+          JSON.stringify({ v: 1, ts, metrics: { seqNo: i } }),
+          { qos: 1 },
+        );
         acked.get(d.id)!.push(ts);
         await new Promise((r) => setTimeout(r, 25));
       }
@@ -77,10 +86,16 @@ describe('store outage', () => {
 
     const total = [...acked.values()].reduce((n, a) => n + a.length, 0);
     expect(total).toBeGreaterThan(50 * 50);
-    const stored = await app.store.query({ metric: 'seqNo', fromTs: base, toTs: base + 3_600_000, limit: 1_000_000 });
+    const stored = await app.store.query({
+      metric: 'seqNo',
+      fromTs: base,
+      toTs: base + 3_600_000,
+      limit: 1_000_000,
+    });
     const keys = new Set(stored.map((r) => `${r.deviceId}@${r.ts}`));
     expect(keys.size).toBe(stored.length);
-    for (const [id, tss] of acked) for (const ts of tss) expect(keys.has(`${id}@${ts}`), `${id}@${ts}`).toBe(true);
+    for (const [id, tss] of acked)
+      for (const ts of tss) expect(keys.has(`${id}@${ts}`), `${id}@${ts}`).toBe(true);
     expect(stored.length).toBe(total);
   }, 120_000);
 
@@ -93,18 +108,41 @@ describe('store outage', () => {
     });
     expect(res.status).toBe(204);
     const id = 'tl-loa-05';
-    const c = await mqtt.connectAsync(app.mqttUrl, { clientId: id, username: id, password: app.devicePasswords.get(id)!, reconnectPeriod: 0 });
+    const c = await mqtt.connectAsync(app.mqttUrl, {
+      clientId: id,
+      username: id,
+      password: app.devicePasswords.get(id)!,
+      reconnectPeriod: 0,
+    });
     const now = Date.now();
-    for (const [ts, v] of [[now - 2000, 40], [oldTs, 41], [now - 1000, 42]] as const)
-      await c.publishAsync(`cx/v1/ta-lai/${id}/telemetry`, JSON.stringify({ v: 1, ts, metrics: { volumePct: v } }), { qos: 1 });
+    for (const [ts, v] of [
+      [now - 2000, 40],
+      [oldTs, 41],
+      [now - 1000, 42],
+    ] as const)
+      await c.publishAsync(
+        `cx/v1/ta-lai/${id}/telemetry`,
+        JSON.stringify({ v: 1, ts, metrics: { volumePct: v } }),
+        { qos: 1 },
+      );
     await c.endAsync();
-    await until(() => app.ingest.stats().spool.depth === 0 && app.ingest.stats().store.quarantined > 0, 20_000);
-    const stored = await app.store.query({ deviceId: id, metric: 'volumePct', fromTs: now - 10_000, toTs: now });
+    await until(
+      () => app.ingest.stats().spool.depth === 0 && app.ingest.stats().store.quarantined > 0,
+      20_000,
+    );
+    const stored = await app.store.query({
+      deviceId: id,
+      metric: 'volumePct',
+      fromTs: now - 10_000,
+      toTs: now,
+    });
     expect(stored.map((r) => r.value)).toEqual([40, 42]);
     const quarantined = app.ingest.stats().store.quarantined;
     expect(quarantined).toBe(1);
     const cookie = await login(app, 'kythuat.talai', app.userPasswords.get('kythuat.talai')!);
-    const rejects = await (await fetch(`${app.apiUrl}/api/ingest/rejects?limit=10`, { headers: { cookie } })).json();
+    const rejects = await (
+      await fetch(`${app.apiUrl}/api/ingest/rejects?limit=10`, { headers: { cookie } })
+    ).json();
     expect(rejects.find((r: { source: string }) => r.source === 'store')).toMatchObject({
       deviceId: id,
       reason: 'store-refused',

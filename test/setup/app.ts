@@ -21,7 +21,16 @@ export interface TestApp extends RunningApp {
  * `extra` is YAML merged into the service file (e.g. "ingest:\n  batchMaxDelayMs: 20").
  */
 export async function startTestApp(
-  opts: { simulator?: boolean; speed?: number; flakyShare?: number; communesDir?: string; extra?: string; dataDir?: string; clock?: () => number; log?: Logger } = {},
+  opts: {
+    simulator?: boolean;
+    speed?: number;
+    flakyShare?: number;
+    communesDir?: string;
+    extra?: string;
+    dataDir?: string;
+    clock?: () => number;
+    log?: Logger;
+  } = {},
 ): Promise<TestApp> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'cx-test-'));
   const file = join(dataDir, 'canhxa.yaml');
@@ -39,7 +48,11 @@ export async function startTestApp(
     ].join('\n'),
   );
   const config = loadConfig(file, {});
-  const app = await startApp({ config, ...(opts.clock ? { clock: opts.clock } : {}), ...(opts.log ? { log: opts.log } : {}) });
+  const app = await startApp({
+    config,
+    ...(opts.clock ? { clock: opts.clock } : {}),
+    ...(opts.log ? { log: opts.log } : {}),
+  });
   return {
     ...app,
     userPasswords: app.generatedUserPasswords,
@@ -52,7 +65,11 @@ export async function startTestApp(
 }
 
 /** Signs in over HTTP and returns the session cookie. */
-export async function login(app: Pick<TestApp, 'apiUrl'>, username: string, password: string): Promise<string> {
+export async function login(
+  app: Pick<TestApp, 'apiUrl'>,
+  username: string,
+  password: string,
+): Promise<string> {
   const res = await fetch(`${app.apiUrl}/api/auth/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },

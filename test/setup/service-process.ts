@@ -28,7 +28,9 @@ export async function startServiceProcess(
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
-  const exited = new Promise<number | string>((r) => child.once('exit', (code, signal) => r(code ?? signal ?? -1)));
+  const exited = new Promise<number | string>((r) =>
+    child.once('exit', (code, signal) => r(code ?? signal ?? -1)),
+  );
   const started = await new Promise<{ api: string; mqtt: string }>((resolvePromise, reject) => {
     const timer = setTimeout(() => reject(new Error(`service did not start:\n${out}`)), 30_000);
     const onData = (chunk: Buffer) => {
@@ -48,5 +50,9 @@ export async function startServiceProcess(
 }
 
 export function readDeviceSecrets(dataDir: string): Map<string, string> {
-  return new Map(Object.entries(JSON.parse(readFileSync(resolve(dataDir, 'device-secrets.json'), 'utf8')) as Record<string, string>));
+  return new Map(
+    Object.entries(
+      JSON.parse(readFileSync(resolve(dataDir, 'device-secrets.json'), 'utf8')) as Record<string, string>,
+    ),
+  );
 }

@@ -78,7 +78,11 @@ describe('docker-compose.yml', () => {
       expect(e.CANHXA_INGEST_SOURCE, w).toBe('external');
       expect(String(e.CANHXA_INGEST_EXTERNAL_URL), w).toBe('mqtt://mosquitto:1883');
       expect(services[w]!.volumes, w).toContain('canhxa-data:/data');
-      for (const k of Object.keys(e)) expect(ENV_OVERRIDES.map((o) => o.env), `${w} ${k}`).toContain(k);
+      for (const k of Object.keys(e))
+        expect(
+          ENV_OVERRIDES.map((o) => o.env),
+          `${w} ${k}`,
+        ).toContain(k);
     }
   });
 

@@ -5,7 +5,12 @@ import { route } from '../route.ts';
 export const SESSION_COOKIE = 'cx_session';
 
 /** communeId is null for a province user (every commune). */
-const UserView = z.object({ username: z.string(), name: z.string(), role: z.string(), communeId: z.string().nullable() });
+const UserView = z.object({
+  username: z.string(),
+  name: z.string(),
+  role: z.string(),
+  communeId: z.string().nullable(),
+});
 
 export const authRoutes = [
   route({

@@ -56,7 +56,8 @@ export const deviceRoutes = [
     query: z.strictObject({ type: z.string().optional() }),
     handle({ deps, user, query }) {
       const list = visibleDevices(deps, user!).filter((d) => !query.type || d.type.kind === query.type);
-      if (list.some((d) => d.type.sensitive)) deps.audit.record(user!, 'list-devices', query.type ?? '*', deps.clock());
+      if (list.some((d) => d.type.sensitive))
+        deps.audit.record(user!, 'list-devices', query.type ?? '*', deps.clock());
       const heartbeats = lastHeartbeats(deps);
       return list.map((d) => ({ ...deviceView(deps, d), lastHeartbeatTs: heartbeats.get(d.id)?.ts ?? null }));
     },
@@ -70,8 +71,17 @@ export const deviceRoutes = [
     async handle({ deps, user, params }) {
       const d = deviceFor(deps, user!, params.id!);
       const hb = lastHeartbeats(deps, d.id).get(d.id);
-      const latest = (await deps.store.latest({ deviceId: d.id })).map(({ metric, ts, value }) => ({ metric, ts, value }));
-      return { ...deviceView(deps, d), lastHeartbeatTs: hb?.ts ?? null, lastHeartbeat: hb?.doc ?? null, latest };
+      const latest = (await deps.store.latest({ deviceId: d.id })).map(({ metric, ts, value }) => ({
+        metric,
+        ts,
+        value,
+      }));
+      return {
+        ...deviceView(deps, d),
+        lastHeartbeatTs: hb?.ts ?? null,
+        lastHeartbeat: hb?.doc ?? null,
+        latest,
+      };
     },
   }),
   route({
@@ -124,5 +134,9 @@ export const deviceRoutes = [
 ];
 
 function lastHeartbeats(deps: ApiDeps, deviceId?: string): Map<string, { ts: number | null; doc: unknown }> {
-  return new Map(deps.intervals.statuses(deviceId).map((s) => [s.deviceId, { ts: s.lastHeartbeatTs, doc: s.lastHeartbeat }]));
+  return new Map(
+    deps.intervals
+      .statuses(deviceId)
+      .map((s) => [s.deviceId, { ts: s.lastHeartbeatTs, doc: s.lastHeartbeat }]),
+  );
 }

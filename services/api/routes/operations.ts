@@ -8,7 +8,8 @@ export const operationsRoutes = [
     path: '/api/ingest/stats',
     access: ['technician', 'admin'],
     tag: 'operations',
-    summary: 'Messages accepted and rejected (by reason and device), store health, spool depth and fill, replay progress, broker refusals.',
+    summary:
+      'Messages accepted and rejected (by reason and device), store health, spool depth and fill, replay progress, broker refusals.',
     handle({ deps, user }) {
       const s = deps.ingest.stats();
       // Totals, store, spool and broker are the server's; per-device figures only for the user's commune.

@@ -31,7 +31,10 @@ export const overviewRoutes = [
       const communes = communesOf(deps, u).map((id) => {
         const devices = [...deps.directory.all()]
           .filter((d) => d.communeId === id && (allTypes || canSee(u.role, d.type.kind)))
-          .map((d) => ({ type: d.type.kind, state: deps.availability.get(d.id)?.state ?? ('unknown' as const) }));
+          .map((d) => ({
+            type: d.type.kind,
+            state: deps.availability.get(d.id)?.state ?? ('unknown' as const),
+          }));
         const c = deps.directory.communes.get(id)!.commune;
         return { communeId: id, name: c.name, province: c.province, ...countStates(devices) };
       });
@@ -44,7 +47,10 @@ export const overviewRoutes = [
     access: 'public',
     tag: 'overview',
     summary: 'Settings the dashboard needs before sign-in (default language, optional map tiles).',
-    handle: ({ deps }) => ({ defaultLocale: deps.config.service.defaultLocale, map: deps.config.service.map }),
+    handle: ({ deps }) => ({
+      defaultLocale: deps.config.service.defaultLocale,
+      map: deps.config.service.map,
+    }),
   }),
   route({
     method: 'get',
@@ -53,6 +59,9 @@ export const overviewRoutes = [
     tag: 'operations',
     summary: 'Liveness for load balancers and docker healthchecks: 200 while the service runs.',
     response: z.object({ status: z.literal('ok'), uptimeSec: z.number() }),
-    handle: ({ deps }) => ({ status: 'ok' as const, uptimeSec: Math.round((deps.clock() - deps.startedTs) / 1000) }),
+    handle: ({ deps }) => ({
+      status: 'ok' as const,
+      uptimeSec: Math.round((deps.clock() - deps.startedTs) / 1000),
+    }),
   }),
 ];

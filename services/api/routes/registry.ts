@@ -7,4 +7,11 @@ import { overviewRoutes } from './overview.ts';
 import { streamRoutes } from './stream.ts';
 
 /** Every API route, once. The app, the OpenAPI document and the role test all read this list. */
-export const ROUTES: readonly RouteSpec[] = [...authRoutes, ...overviewRoutes, ...deviceRoutes, ...operationsRoutes, ...streamRoutes, ...iocRoutes];
+export const ROUTES: readonly RouteSpec[] = [
+  ...authRoutes,
+  ...overviewRoutes,
+  ...deviceRoutes,
+  ...operationsRoutes,
+  ...streamRoutes,
+  ...iocRoutes,
+];

@@ -22,7 +22,8 @@ export const streamRoutes = [
         'X-Accel-Buffering': 'no',
       });
       res.write('retry: 3000\n\n');
-      const send = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+      const send = (event: string, data: unknown) =>
+        res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
       const offState = deps.bus.onState((c) => {
         if (ids.has(c.deviceId)) send('state', c);
       });

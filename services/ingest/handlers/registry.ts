@@ -6,4 +6,9 @@ import { status } from './status.ts';
 import { telemetry } from './telemetry.ts';
 
 /** The table the router dispatches on: one small handler per topic channel. */
-export const CHANNEL_HANDLERS: Readonly<Record<Channel, ChannelHandler>> = { heartbeat, telemetry, event, status };
+export const CHANNEL_HANDLERS: Readonly<Record<Channel, ChannelHandler>> = {
+  heartbeat,
+  telemetry,
+  event,
+  status,
+};

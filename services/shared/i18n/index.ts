@@ -5,9 +5,15 @@ export type Locale = 'vi' | 'en';
 export const CATALOGUES: Readonly<Record<Locale, Readonly<Record<string, string>>>> = { vi, en };
 
 /** Renders a catalogue key with named {placeholders}; a missing key shows itself, never throws. */
-export function t(locale: Locale, key: string, params: Readonly<Record<string, string | number>> = {}): string {
+export function t(
+  locale: Locale,
+  key: string,
+  params: Readonly<Record<string, string | number>> = {},
+): string {
   const text = CATALOGUES[locale][key] ?? CATALOGUES.vi[key] ?? key;
-  return text.replace(/\{(\w+)\}/g, (m, name: string) => (params[name] === undefined ? m : String(params[name])));
+  return text.replace(/\{(\w+)\}/g, (m, name: string) =>
+    params[name] === undefined ? m : String(params[name]),
+  );
 }
 
 /** Vietnamese unless the client asks for English first. */

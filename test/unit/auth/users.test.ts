@@ -26,7 +26,10 @@ describe('users from config', () => {
     const passwords = await users.sync({ communes: [miniCommune()] });
     const token = sessions.create('kythuat.thu');
     const commune = miniCommune();
-    const withoutTechnician = { ...commune, users: commune.users.filter((u) => u.username !== 'kythuat.thu') };
+    const withoutTechnician = {
+      ...commune,
+      users: commune.users.filter((u) => u.username !== 'kythuat.thu'),
+    };
     await users.sync({ communes: [withoutTechnician] });
     expect(await users.verify('kythuat.thu', passwords.get('kythuat.thu')!)).toBeUndefined();
     expect(users.get('kythuat.thu')).toBeUndefined();

@@ -382,7 +382,10 @@ describe('broken configurations', () => {
     expect(problems.filter((p) => p.includes('a.yaml'))).toHaveLength(3);
     // The schema problem and, in the same run, the reference left dangling by emptying devices.
     problemWith(problems, 'sites[0].uplink');
-    expect(problems.filter((p) => p.includes('b.yaml')), problems.join('\n')).toHaveLength(2);
+    expect(
+      problems.filter((p) => p.includes('b.yaml')),
+      problems.join('\n'),
+    ).toHaveLength(2);
     for (const p of problems) expect(p).toContain('Fix:');
     expect(error!.message).toContain(`${problems.length} problems`);
   });

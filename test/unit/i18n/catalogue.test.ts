@@ -7,10 +7,10 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROLES } from '../../../config/schema/commune.ts';
-import { DEVICE_TYPES } from '../../../services/device-types/registry.ts';
-import { ERROR_CODES } from '../../../services/shared/errors.ts';
 import { REFUSAL_REASONS } from '../../../services/broker/hook-context.ts';
+import { DEVICE_TYPES } from '../../../services/device-types/registry.ts';
 import { INGEST_REJECT_REASONS } from '../../../services/ingest/ingest.ts';
+import { ERROR_CODES } from '../../../services/shared/errors.ts';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 const I18N = join(ROOT, 'services/shared/i18n');

@@ -21,7 +21,12 @@ const entry = (i: number, bytes = 100) => ({
   topic: 'cx/v1/ta-lai/tl-cam-01/telemetry',
   clientId: 'tl-cam-01',
   payload: Buffer.alloc(bytes, 65),
-  work: { readings: [{ communeId: 'ta-lai', deviceId: 'tl-cam-01', metric: 'seqNo', ts: 1_790_000_000_000 + i, value: i }], events: [] },
+  work: {
+    readings: [
+      { communeId: 'ta-lai', deviceId: 'tl-cam-01', metric: 'seqNo', ts: 1_790_000_000_000 + i, value: i },
+    ],
+    events: [],
+  },
 });
 
 describe('spool', () => {
