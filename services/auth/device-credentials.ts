@@ -5,6 +5,9 @@ import { generatePassword, hashPassword, verifyPassword } from './passwords.ts';
 
 /** Passwords hashed at once by ensure(): libuv's default thread-pool size (UV_THREADPOOL_SIZE). */
 const HASH_CONCURRENCY = 4;
+/** How long a refused password is answered from memory, and how many are kept per device. */
+const REFUSED_TTL_MS = 60_000;
+const REFUSED_PER_DEVICE = 16;
 
 /**
  * Per-device MQTT passwords, stored only as scrypt hashes. Devices without one get a generated
@@ -15,6 +18,13 @@ export class DeviceCredentials {
   private readonly db: Db;
   /** HMAC (with a per-process key) of the last accepted password per device: see verify(). */
   private readonly recent = new Map<string, string>();
+  /**
+   * HMACs of passwords scrypt refused lately, per device. A device retrying a stale password (or a
+   * whole commune of them after a botched restore) would otherwise cost one scrypt per attempt and
+   * take the thread pool from everyone. They expire, so a hash changed by another process counts
+   * within a minute; set() forgets them at once. Only known devices get here, so the map is bounded.
+   */
+  private readonly refused = new Map<string, { macs: Set<string>; untilTs: number }>();
   private readonly cacheKey = randomBytes(32);
 
   constructor(db: Db) {
@@ -34,23 +44,39 @@ export class DeviceCredentials {
       )
       .run(deviceId, hash, now);
     this.recent.delete(deviceId);
+    this.refused.delete(deviceId);
   }
 
   /**
    * Checks a device's password. A keyed HMAC of the last accepted password per device is kept in
-   * memory so a reconnect storm costs one HMAC rather than one 32 MiB scrypt per device; anything
-   * else goes to scrypt. The plain password is never kept.
+   * memory so a reconnect storm costs one HMAC rather than one scrypt per device, and so are those
+   * of passwords refused in the last minute; anything else goes to scrypt. The plain password is
+   * never kept.
    */
   async verify(deviceId: string, password: string): Promise<boolean> {
     const mac = createHmac('sha256', this.cacheKey).update(password).digest('base64');
     if (this.recent.get(deviceId) === mac) return true;
+    const refused = this.refused.get(deviceId);
+    if (refused && refused.untilTs > Date.now() && refused.macs.has(mac)) return false;
     const row = this.db.prepare('SELECT password_hash AS h FROM device_credentials WHERE device_id = ?').get(deviceId) as
       | { h: string }
       | undefined;
     if (!row) return false;
     const ok = await verifyPassword(password, row.h);
-    if (ok) this.recent.set(deviceId, mac);
+    if (ok) {
+      this.recent.set(deviceId, mac);
+      this.refused.delete(deviceId);
+    } else this.remember(deviceId, mac);
     return ok;
+  }
+
+  private remember(deviceId: string, mac: string): void {
+    const now = Date.now();
+    const prev = this.refused.get(deviceId);
+    const entry =
+      prev && prev.untilTs > now ? prev : { macs: new Set<string>(), untilTs: now + REFUSED_TTL_MS };
+    if (entry.macs.size < REFUSED_PER_DEVICE) entry.macs.add(mac);
+    this.refused.set(deviceId, entry);
   }
 
   /**

@@ -37,6 +37,7 @@ export interface BatchWriterStats {
 export class BatchWriter {
   private memory: SpoolWork[] = [];
   private timer: NodeJS.Timeout | null = null;
+  private timerImmediate = false;
   private running: Promise<void> | null = null;
   private failures = 0;
   private sinceKick = 0;
@@ -103,8 +104,13 @@ export class BatchWriter {
 
   private kick(delayMs: number): void {
     if (this.stopped || this.running) return;
-    if (this.timer && delayMs > 0) return;
+    // An armed timer already does what was asked unless it is a delayed one and now is asked for.
+    // Re-arming an immediate one on every message starved the writer under overload: a 0 ms timer
+    // fires only in a later turn of the event loop, and while every turn brings new messages each
+    // replaced it before it was due, so nothing was stored until the input stopped.
+    if (this.timer && (delayMs > 0 || this.timerImmediate)) return;
     if (this.timer) clearTimeout(this.timer);
+    this.timerImmediate = delayMs === 0;
     this.timer = setTimeout(() => {
       this.timer = null;
       this.sinceKick = 0;

@@ -37,6 +37,11 @@ export interface E2eOptions {
   readonly warmupMs: number;
   readonly measureMs: number;
   readonly fixedRatePerSec: number;
+  /** Offered QoS 0 rate of the overload phase: well above what the service stores. */
+  readonly overloadRatePerSec: number;
+  readonly overloadMs: number;
+  /** YAML added to the service file, e.g. "ingest: { batchMaxSize: 2000 }" to try a setting. */
+  readonly serviceYaml: string;
 }
 
 export const E2E_DEFAULTS: E2eOptions = {
@@ -47,6 +52,9 @@ export const E2E_DEFAULTS: E2eOptions = {
   warmupMs: 2000,
   measureMs: 8000,
   fixedRatePerSec: 2000,
+  overloadRatePerSec: 50_000,
+  overloadMs: 5000,
+  serviceYaml: '',
 };
 
 export interface E2eResult {
@@ -79,7 +87,7 @@ export function phaseLines(label: string, p: ServicePhase, qos: 0 | 1): string[]
 export async function benchE2e(opts: Partial<E2eOptions> = {}): Promise<E2eResult> {
   const o = { ...E2E_DEFAULTS, ...opts };
   const figures: Figure[] = [];
-  const svcFiles = writeBenchService(o.devices);
+  const svcFiles = writeBenchService(o.devices, o.serviceYaml);
   let gens: Generator[] = [];
   const service = await startBenchService(svcFiles);
   try {
@@ -114,6 +122,12 @@ export async function benchE2e(opts: Partial<E2eOptions> = {}): Promise<E2eResul
           measureMs: o.measureMs,
         },
       ],
+      [
+        // Open loop: nothing slows the senders but TCP. Does storing keep going while accepting
+        // cannot keep up? (It stopped altogether before the BatchWriter timer fix.)
+        `QoS 0, open loop at ${fmtInt(o.overloadRatePerSec)} msg/s (overload)`,
+        { qos: 0, window: 0, ratePerSec: o.overloadRatePerSec, warmupMs: 1000, measureMs: o.overloadMs },
+      ],
     ];
     const results: ServicePhase[] = [];
     let storedBefore = 0;
@@ -135,7 +149,7 @@ export async function benchE2e(opts: Partial<E2eOptions> = {}): Promise<E2eResul
         `${fmtInt(rows)} reading rows in SQLite, ${fmtInt(spoolLeft)} left in the spool`,
     );
 
-    const [q0, q1, fixed] = results as [ServicePhase, ServicePhase, ServicePhase];
+    const [q0, q1, fixed, over] = results as [ServicePhase, ServicePhase, ServicePhase, ServicePhase];
     const s = 'e2e';
     const ack = (p: ServicePhase, q: number) => fmtMs(percentile(p.load.ackLatencyMs, q));
     figures.push(
@@ -184,6 +198,12 @@ export async function benchE2e(opts: Partial<E2eOptions> = {}): Promise<E2eResul
         scenario: s,
         name: `${fmtInt(o.fixedRatePerSec)} msg/s QoS 1: publish→PUBACK p50 / p99`,
         value: `${ack(fixed, 0.5)} / ${ack(fixed, 0.99)}`,
+      },
+      {
+        scenario: s,
+        name: `QoS 0 overload (${fmtInt(o.overloadRatePerSec)} msg/s offered): stored msg/s`,
+        value: fmtInt(over.stored.storedPerSec),
+        note: `spool backlog at window end ${fmtInt(over.spoolDepthAtEnd)}; publish→stored p99 ${fmtMs(over.stored.p99)}`,
       },
       {
         scenario: s,

@@ -3,7 +3,7 @@
  * child process with the durable-probe preload, load-generator processes, /proc sampling and
  * formatting. Not run by vitest; nothing here asserts a timing.
  */
-import { type ChildProcess, execFileSync, fork } from 'node:child_process';
+import { type ChildProcess, execFileSync, fork, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -58,6 +58,15 @@ export async function stopChild(child: ChildProcess, graceMs = 10_000): Promise<
   const t = setTimeout(() => child.kill('SIGKILL'), graceMs);
   await done;
   clearTimeout(t);
+}
+
+/** Kills (by pid) our own child processes whose command line names `marker`. */
+function killOwnChildren(marker: string): void {
+  const ps = spawnSync('ps', ['-o', 'pid=,args=', '--ppid', String(process.pid)], { encoding: 'utf8' });
+  for (const line of ps.stdout.split('\n')) {
+    const m = /^\s*(\d+)\s+(.*)$/.exec(line);
+    if (m && m[2]!.includes(marker)) process.kill(Number(m[1]), 'SIGKILL');
+  }
 }
 
 export function freePort(): Promise<number> {
@@ -335,6 +344,10 @@ export async function startBenchService(
     NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import ${join(BENCH_DIR, 'service-probe.mjs')}`.trim(),
     CANHXA_BENCH_PROBE_FILE: probeFile,
     ...(opts.cpuProfileFile ? { CANHXA_BENCH_CPU_PROFILE: opts.cpuProfileFile } : {}),
+  }).catch((err: unknown) => {
+    // startServiceProcess does not kill a service that failed to say "started" in time.
+    killOwnChildren(svc.configFile);
+    throw err;
   });
   track(proc.child);
   return {

@@ -27,10 +27,15 @@ if (isMainThread) {
         if (r) lat.push(now - r.ts);
       }
       if (lat.length > 0) pending.push(`D ${now} ${lat.join(',')}\n`);
+      // Also from here, not only from the timer: under a flood one event-loop turn can last
+      // seconds, and timers wait for the next turn.
+      if (now - lastFlush >= 250) flush();
     });
+    let lastFlush = Date.now();
     const flush = () => {
+      lastFlush = Date.now();
       const elu = performance.eventLoopUtilization();
-      pending.push(`E ${Date.now()} ${elu.active.toFixed(1)} ${elu.idle.toFixed(1)}\n`);
+      pending.push(`E ${lastFlush} ${elu.active.toFixed(1)} ${elu.idle.toFixed(1)}\n`);
       appendFileSync(probeFile, pending.join(''));
       pending = [];
     };
