@@ -267,7 +267,7 @@ async function startEmbeddedIngest(d: {
     directory,
     credentials,
     rejects,
-    onPublish: (msg) => ingest.accept(msg),
+    onPublish: (msg, done) => ingest.accept(msg, done),
     log,
   });
   const { port: mqttPort } = await broker.start();

@@ -20,7 +20,11 @@ export interface BrokerMessage {
   readonly receivedTs: number;
 }
 
-export type OnPublish = (msg: BrokerMessage) => void;
+/**
+ * Takes an accepted message; calls `done` once it is durable (the spool's group commit), which is
+ * when the broker acknowledges it. Throws only when it cannot take the message at all.
+ */
+export type OnPublish = (msg: BrokerMessage, done: () => void) => void;
 
 /**
  * Publish ACL. MQTT 3.1.1 has no way to refuse one PUBLISH (PUBACK carries no code), so a refusal
@@ -55,10 +59,11 @@ export function makeAuthorizePublish(
     if (!device) return refuse({ reason: 'forbidden-topic', detail: 'publisher is no known device' });
     const refusal = check(ctx, device, packet);
     if (refusal) return refuse(refusal);
-    // Synchronously before the callback: aedes writes PUBACK (QoS 1) or PUBREC (QoS 2) only after
-    // this returns, so whatever onPublish makes durable is durable before the device is told so.
+    // aedes writes PUBACK (QoS 1) or PUBREC (QoS 2) only after our callback, so the device is
+    // told only once onPublish has made the message durable.
     try {
-      onPublish({
+      onPublish(
+        {
         topic: packet.topic,
         payload: Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload),
         qos: packet.qos,
@@ -66,7 +71,9 @@ export function makeAuthorizePublish(
         clientId,
         deviceId: device.id,
         receivedTs: ctx.clock(),
-      });
+        },
+        () => callback(null),
+      );
     } catch (err) {
       // Not acknowledged: at QoS 1/2 the device sends it again after it reconnects.
       ctx.log.error({ err, deviceId: clientId, topic: packet.topic }, 'ingest refused an accepted publish');
@@ -79,7 +86,6 @@ export function makeAuthorizePublish(
       });
       return callback(err as Error);
     }
-    callback(null);
   };
 }
 

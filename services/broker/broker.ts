@@ -62,8 +62,8 @@ export class Broker {
     this.stopping = false;
     const { config, onPublish } = this.opts;
     const ctx = this.hookContext();
-    const countingOnPublish: OnPublish = (msg) => {
-      onPublish(msg);
+    const countingOnPublish: OnPublish = (msg, done) => {
+      onPublish(msg, done);
       this.publishesAccepted++;
     };
     const aedes = await Aedes.createBroker({

@@ -11,6 +11,8 @@ import type { RejectLog } from './reject-log.ts';
 import type { Spool, SpoolWork } from './spool.ts';
 import { parseTopic } from './topics.ts';
 
+const NO_OP = (): void => {};
+
 /** Why ingest refuses a message; shown as `reject.<reason>`. Never rename one. */
 export const INGEST_REJECT_REASONS = [
   'bad-topic',
@@ -82,8 +84,31 @@ export class Ingest {
     this.writer.start();
   }
 
-  /** Synchronous and cheap: the broker calls it on its hot path. */
-  accept(msg: InboundMessage): void {
+  /**
+   * The broker's hot path. Validates synchronously; a valid message joins the spool's next group
+   * commit and `done` runs once it is durable (the broker acknowledges then), followed by its
+   * availability effects. A refused message is recorded at once and `done` runs at once.
+   */
+  accept(msg: InboundMessage, done: () => void = NO_OP): void {
+    const decoded = this.decode(msg);
+    if (!decoded) return done();
+    const { device, work, effects } = decoded;
+    this.accepted += 1;
+    this.acceptedByDevice.set(device.id, (this.acceptedByDevice.get(device.id) ?? 0) + 1);
+    const finish = () => {
+      for (const fn of effects) fn();
+      done();
+    };
+    if (work.readings.length === 0 && work.events.length === 0) return finish();
+    const entry = { receivedTs: msg.receivedTs, topic: msg.topic, clientId: msg.clientId, payload: msg.payload, work };
+    this.deps.spool.appendGrouped(entry, (durable) => {
+      if (durable) this.writer.notify();
+      else this.writer.holdInMemory(work);
+      finish();
+    });
+  }
+
+  private decode(msg: InboundMessage): { device: DeviceInfo; work: SpoolWork; effects: Array<() => void> } | undefined {
     const topic = parseTopic(msg.topic);
     if (!topic)
       return this.reject(msg, 'bad-topic', undefined, 'expected cx/v1/{commune}/{device}/{channel}');
@@ -140,30 +165,17 @@ export class Ingest {
       defer: (fn) => effects.push(fn),
     };
     handler.handle(ctx, parsed.data);
-    // Durable before the broker acknowledges (this runs inside its authorizePublish hook).
-    const work: SpoolWork = { readings, events };
-    if (readings.length > 0 || events.length > 0) {
-      const entry = {
-        receivedTs: msg.receivedTs,
-        topic: msg.topic,
-        clientId: msg.clientId,
-        payload: msg.payload,
-        work,
-      };
-      if (this.deps.spool.append(entry)) this.writer.notify();
-      else this.writer.holdInMemory(work);
-    }
-    for (const fn of effects) fn();
-    this.accepted += 1;
-    this.acceptedByDevice.set(device.id, (this.acceptedByDevice.get(device.id) ?? 0) + 1);
+    return { device, work: { readings, events }, effects };
   }
 
   async flush(): Promise<void> {
+    this.deps.spool.flushPending();
     await this.writer.flush();
     this.deps.availability.flushHeard();
   }
 
   async stop(): Promise<void> {
+    this.deps.spool.flushPending();
     await this.writer.stop();
     this.deps.availability.flushHeard();
   }
@@ -182,7 +194,7 @@ export class Ingest {
     reason: IngestRejectReason,
     device: DeviceInfo | undefined,
     detail: string,
-  ): void {
+  ): undefined {
     this.rejected += 1;
     this.deps.rejects.record({
       source: 'ingest',
@@ -195,5 +207,6 @@ export class Ingest {
       payload: msg.payload,
     });
     this.deps.log.debug({ deviceId: device?.id ?? msg.deviceId, reason }, 'message rejected');
+    return undefined;
   }
 }

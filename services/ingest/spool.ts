@@ -26,6 +26,9 @@ export interface SpoolEntry {
   readonly work: SpoolWork;
 }
 
+/** At most this many rows wait for one group commit. */
+const GROUP_MAX = 1000;
+
 export interface SpoolStats {
   readonly ok: boolean;
   /** Messages accepted and not yet confirmed by the store. */
@@ -54,6 +57,9 @@ export class Spool {
   private lastError: string | null = null;
   private appendFailures = 0;
   private lastAlarmLogTs = 0;
+  /** Rows waiting for the next group commit, with who to tell when it is done. */
+  private pending: Array<{ entry: SpoolEntry; done: (durable: boolean) => void }> = [];
+  private flushScheduled = false;
 
   constructor(
     private readonly file: string,
@@ -84,18 +90,50 @@ export class Spool {
     }
   }
 
-  /** Appends one message; returns false when it could not be made durable (full, read-only, gone). */
+  /**
+   * Queues one message for the next group commit (one transaction per event-loop turn, or every
+   * GROUP_MAX rows) and calls `done(true)` once it is durable, `done(false)` when it could not be
+   * made durable (full, read-only, gone). One commit for many messages is what makes acknowledging
+   * only durable messages affordable: per-message commits were a third of the service's time.
+   */
+  appendGrouped(entry: SpoolEntry, done: (durable: boolean) => void): void {
+    this.pending.push({ entry, done });
+    if (this.pending.length >= GROUP_MAX) this.flushPending();
+    else if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flushPending());
+    }
+  }
+
+  /** Appends one message now, in its own commit; returns false when it could not be made durable. */
   append(e: SpoolEntry): boolean {
+    return this.commit([e]);
+  }
+
+  /** Commits every queued row; runs from setImmediate, from appendGrouped and before close(). */
+  flushPending(): void {
+    this.flushScheduled = false;
+    if (this.pending.length === 0) return;
+    const batch = this.pending;
+    this.pending = [];
+    const ok = this.commit(batch.map((p) => p.entry));
+    for (const p of batch) p.done(ok);
+  }
+
+  private commit(entries: readonly SpoolEntry[]): boolean {
     if (!this.db && !this.open()) return false;
     if (this.usedBytes >= this.opts.maxBytes) {
       this.fail('append', new Error(`spool is full (${this.usedBytes} of ${this.opts.maxBytes} bytes)`));
       return false;
     }
     try {
-      this.insert!.run(e.receivedTs, e.topic, e.clientId, e.payload, JSON.stringify(e.work));
-      this.depthRows += 1;
-      if (++this.sinceMeasure >= 200) this.measure();
-      else this.usedBytes += e.payload.length + 64;
+      this.db!.transaction(() => {
+        for (const e of entries) this.insert!.run(e.receivedTs, e.topic, e.clientId, e.payload, JSON.stringify(e.work));
+      })();
+      this.depthRows += entries.length;
+      this.sinceMeasure += entries.length;
+      if (this.sinceMeasure >= 200) this.measure();
+      else for (const e of entries) this.usedBytes += e.payload.length + 64;
       if (this.lastError) this.lastError = null;
       return true;
     } catch (err) {
@@ -137,6 +175,7 @@ export class Spool {
   }
 
   close(): void {
+    this.flushPending();
     this.db?.close();
     this.db = null;
   }

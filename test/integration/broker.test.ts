@@ -81,7 +81,11 @@ function newBroker(onPublish: (m: BrokerMessage) => void): Broker {
     directory,
     credentials,
     rejects,
-    onPublish,
+    // A real ingest acknowledges once the message is durable; here, at once.
+    onPublish: (m, done) => {
+      onPublish(m);
+      done();
+    },
     log: rootLogger,
   });
 }

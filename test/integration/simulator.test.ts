@@ -75,7 +75,10 @@ beforeAll(async () => {
     directory,
     credentials,
     rejects: new RejectLog(db, { kept: 1000 }),
-    onPublish: (m) => received.push(m),
+    onPublish: (m, done) => {
+      received.push(m);
+      done();
+    },
     log: rootLogger,
   });
   const { port } = await broker.start();

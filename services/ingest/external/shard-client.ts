@@ -14,7 +14,8 @@ export interface ShardClientOptions {
    * Called for every message, synchronously; the PUBACK is sent only after it returns, so what it
    * made durable is durable before the broker forgets the message. Throwing withholds the PUBACK.
    */
-  readonly onMessage: (topic: string, payload: Buffer, dup: boolean) => void;
+  /** Calls `durable` once the message is in the spool: only then is the PUBACK sent. */
+  readonly onMessage: (topic: string, payload: Buffer, dup: boolean, durable: () => void) => void;
   /** Asked before every reconnect: a worker that lost its lease must not take the session back. */
   readonly stillHolds: () => boolean;
   readonly log: Logger;
@@ -62,12 +63,11 @@ export class ShardClient {
     client.handleMessage = (packet: IPublishPacket, done) => {
       try {
         const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
-        o.onMessage(packet.topic, payload, packet.dup);
+        o.onMessage(packet.topic, payload, packet.dup, () => done());
       } catch (err) {
         o.log.error({ err, topic: packet.topic }, 'message not acknowledged: ingest failed');
-        return done(err as Error);
+        done(err as Error);
       }
-      done();
     };
     client.on('connect', (connack) => this.onConnect(connack.sessionPresent));
     client.on('close', () => this.onClose());

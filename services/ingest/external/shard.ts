@@ -97,7 +97,7 @@ export class Shard {
       clientId: `${ext.clientIdPrefix}-${d.communeId}`,
       topicFilter: `${TOPIC_ROOT}/${d.communeId}/#`,
       sessionExpirySec: ext.sessionExpirySec,
-      onMessage: (topic, payload, dup) => this.onMessage(topic, payload, dup),
+      onMessage: (topic, payload, dup, durable) => this.onMessage(topic, payload, dup, durable),
       stillHolds: d.holds,
       log: log.child({ mod: 'shard-client' }),
     });
@@ -141,18 +141,18 @@ export class Shard {
     };
   }
 
-  private onMessage(topic: string, payload: Buffer, dup: boolean): void {
+  private onMessage(topic: string, payload: Buffer, dup: boolean, durable: () => void): void {
     const key = createHash('sha1').update(topic).update('\0').update(payload).digest('base64');
     // Only a DUP delivery can be a copy; a device may well send the same bytes twice on purpose.
     if (dup) this.redelivered += 1;
     if (dup && this.recent.has(key)) {
       this.duplicatesSkipped += 1;
-      return;
+      return durable();
     }
     const device = parseTopic(topic)?.deviceId ?? '';
     // The external broker authenticated the publisher and enforced its ACL (npm run
     // mosquitto-config); what reaches us is the device the topic names.
-    this.ingest.accept({ topic, payload, clientId: device, deviceId: device, receivedTs: this.d.clock() });
+    this.ingest.accept({ topic, payload, clientId: device, deviceId: device, receivedTs: this.d.clock() }, durable);
     this.recent.add(key);
     if (this.recent.size > RECENT_KEYS) this.recent.delete(this.recent.values().next().value!);
   }
