@@ -30,6 +30,22 @@ export const ServiceConfigSchema = z.strictObject({
       port: Port.default(1883),
       /** Our limit, below MQTT's 256 MB: a heartbeat is a few hundred bytes. */
       maxPayloadBytes: z.number().int().min(256).max(1_048_576).default(16_384),
+      /**
+       * Per-client rate limits (services/broker/client-budget.ts). Past one, the client is
+       * disconnected and its CONNECTs answered 0x03 for a cool-down: firstCoolDownSec, doubled on
+       * each repeat, at most 10 minutes.
+       */
+      limits: z
+        .strictObject({
+          /** Refused messages (ACL, size, JSON, schema) per client id per 10 s. */
+          rejectsPer10s: z.number().int().min(1).max(1_000_000).default(20),
+          /** CONNECTs naming one device per 10 s (the device itself and guesses counted apart). */
+          connectsPer10s: z.number().int().min(1).max(1_000_000).default(10),
+          /** Refused CONNECTs per remote address per 10 s; accepted ones are free (a commune shares one NAT). */
+          connectsPerAddressPer10s: z.number().int().min(1).max(1_000_000).default(60),
+          firstCoolDownSec: z.number().int().min(1).max(600).default(10),
+        })
+        .prefault({}),
     })
     .prefault({}),
   api: z
@@ -60,8 +76,10 @@ export const ServiceConfigSchema = z.strictObject({
     .prefault({}),
   ingest: z
     .strictObject({
-      batchMaxSize: z.number().int().min(1).max(50_000).default(500),
-      batchMaxDelayMs: z.number().int().min(1).max(10_000).default(200),
+      /** Messages per store write; large batches amortise SQLite's commit and page writes. */
+      batchMaxSize: z.number().int().min(1).max(50_000).default(2000),
+      /** Longest wait before a partial batch is written: bounds publish→stored latency. */
+      batchMaxDelayMs: z.number().int().min(1).max(10_000).default(25),
       /** Rejected messages kept for inspection (oldest are pruned; counters are kept for ever). */
       rejectsKept: z.number().int().min(100).max(1_000_000).default(10_000),
       /**
