@@ -98,7 +98,8 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
 
   const bus = new EventBus();
   const intervals = new IntervalLog(db);
-  const rejects = new RejectLog(db, { kept: config.service.ingest.rejectsKept, clock });
+  const rejects = new RejectLog(db, { kept: config.service.ingest.rejectsKept, clock, log });
+  rejects.start();
   const sideDeps = { config, db, store, rejects, bus, directory, intervals, clock, log };
   const side: IngestSide = external
     ? startExternalIngest(sideDeps)
@@ -194,6 +195,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
       await side.stopInput?.();
       await ioc.stop();
       await side.stop();
+      rejects.stop();
       await retention.stop();
       await store.close();
       db.close();

@@ -1,5 +1,7 @@
+import type { Socket } from 'node:net';
 import type { AedesOptions, AuthenticateError, Client, ConnectPacket } from 'aedes';
 import { topicFor } from '../ingest/topics.ts';
+import type { CoolDown } from './client-budget.ts';
 import { CONNACK, type HookContext, type RefusalReason } from './hook-context.ts';
 
 type Will = NonNullable<ConnectPacket['will']>;
@@ -19,10 +21,14 @@ export function makeConnectHooks(
     // subscription would look granted to such a client: we refuse it too. Setting the level to 0
     // makes aedes send the same CONNACK 0x01 and close, instead of a silent drop.
     if (packet.protocolVersion !== 4) {
-      ctx.refuse('protocol-version', {
-        clientId: packet.clientId,
-        detail: `protocol level ${packet.protocolVersion}; only MQTT 3.1.1 (level 4) is spoken`,
-      });
+      const detail = `protocol level ${packet.protocolVersion}; only MQTT 3.1.1 (level 4) is spoken`;
+      const address = addressOf(client);
+      const held = ctx.budget.addressCoolDown(address);
+      if (held) ctx.rateLimited(held, { clientId: packet.clientId, detail });
+      else {
+        ctx.refuse('protocol-version', { clientId: packet.clientId, detail });
+        ctx.budget.connectRefused(address);
+      }
       if (packet.protocolVersion === 3) (packet as { protocolVersion: number }).protocolVersion = 0;
     }
     wills.set(client, packet.will);
@@ -32,6 +38,19 @@ export function makeConnectHooks(
   const authenticate: AedesOptions['authenticate'] = (client, username, password, done) => {
     const will = wills.get(client);
     wills.delete(client);
+    const address = addressOf(client);
+    // Before any scrypt: a client or address in cool-down costs a map lookup and an HMAC at most.
+    const held = admit(ctx, client.id, username, password, address);
+    if (held) {
+      ctx.rateLimited(held, {
+        deviceId: ctx.directory.get(client.id)?.id,
+        clientId: client.id,
+        detail: `CONNECT from ${address ?? 'unknown address'} refused`,
+      });
+      // 0x03 Server unavailable (§3.2.2.3): "try again later", which is what a cool-down means.
+      // 0x04/0x05 would tell a device its credentials are wrong, and some give up for good on those.
+      return done(authError(CONNACK.serverUnavailable, 'rate limited: cooling down'), false);
+    }
     check(ctx, client.id, username, password, will).then(
       (refusal) => {
         if (!refusal) return done(null, true);
@@ -40,6 +59,7 @@ export function makeConnectHooks(
           clientId: client.id,
           detail: refusal.detail,
         });
+        ctx.budget.connectRefused(address);
         done(authError(refusal.code, refusal.detail), false);
       },
       (err: unknown) => {
@@ -117,6 +137,31 @@ async function check(
       };
   }
   return null;
+}
+
+/**
+ * The cool-down refusing this CONNECT, if any (see ClientBudget.admitConnect). A password matching
+ * the device's last accepted one in memory is "proven": guesses naming the device, or a flood from
+ * the address its commune shares, then cannot lock it out.
+ */
+function admit(
+  ctx: HookContext,
+  clientId: string,
+  username: string | undefined,
+  password: Buffer | undefined,
+  address: string | undefined,
+): CoolDown | null {
+  const knownDevice = ctx.directory.get(clientId) !== undefined;
+  const proven =
+    knownDevice &&
+    username === clientId &&
+    password !== undefined &&
+    ctx.credentials.provenFromMemory(clientId, password.toString('utf8'));
+  return ctx.budget.admitConnect({ clientId, knownDevice, address, proven });
+}
+
+function addressOf(client: Client): string | undefined {
+  return (client.conn as Partial<Socket>).remoteAddress;
 }
 
 function authError(returnCode: number, message: string): AuthenticateError {

@@ -64,13 +64,13 @@ export function makeAuthorizePublish(
     try {
       onPublish(
         {
-        topic: packet.topic,
-        payload: Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload),
-        qos: packet.qos,
-        retain: packet.retain,
-        clientId,
-        deviceId: device.id,
-        receivedTs: ctx.clock(),
+          topic: packet.topic,
+          payload: Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload),
+          qos: packet.qos,
+          retain: packet.retain,
+          clientId,
+          deviceId: device.id,
+          receivedTs: ctx.clock(),
         },
         () => callback(null),
       );

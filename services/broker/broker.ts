@@ -1,5 +1,5 @@
 import { type AddressInfo, createServer, type Server } from 'node:net';
-import { Aedes } from 'aedes';
+import { Aedes, type AedesOptions, type Client } from 'aedes';
 import type { DeviceCredentials } from '../auth/device-credentials.ts';
 import type { RejectLog } from '../ingest/reject-log.ts';
 import type { DeviceDirectory } from '../inventory/device-directory.ts';
@@ -7,6 +7,7 @@ import type { Logger } from '../shared/logger.ts';
 import { makeConnectHooks } from './authenticate.ts';
 import { makeAuthorizePublish, type OnPublish } from './authorize-publish.ts';
 import { makeAuthorizeSubscribe } from './authorize-subscribe.ts';
+import { ClientBudget, type ClientLimits, type CoolDown, DEFAULT_CLIENT_LIMITS } from './client-budget.ts';
 import { watchFrameSize } from './frame-limit.ts';
 import type { HookContext, Refusal, RefusalReason } from './hook-context.ts';
 
@@ -14,7 +15,13 @@ export type { BrokerMessage, OnPublish } from './authorize-publish.ts';
 export type { RefusalReason } from './hook-context.ts';
 
 export interface BrokerOptions {
-  readonly config: { readonly host: string; readonly port: number; readonly maxPayloadBytes: number };
+  readonly config: {
+    readonly host: string;
+    readonly port: number;
+    readonly maxPayloadBytes: number;
+    /** Per-client rate limits (config `mqtt.limits`); DEFAULT_CLIENT_LIMITS when absent. */
+    readonly limits?: ClientLimits;
+  };
   readonly directory: DeviceDirectory;
   readonly credentials: DeviceCredentials;
   readonly rejects: RejectLog;
@@ -27,9 +34,28 @@ export interface BrokerOptions {
 export interface BrokerStats {
   readonly clientsConnected: number;
   readonly connectsAccepted: number;
+  /** Every refusal, exact (the reject log keeps one row per cool-down of `rate-limited`). */
   readonly refused: Readonly<Partial<Record<RefusalReason, number>>>;
   readonly publishesAccepted: number;
+  /** Client ids and addresses refused for a cool-down right now. */
+  readonly coolingDown: number;
 }
+
+/** Refusals of a message (not of a CONNECT) that charge the publisher's reject budget. */
+const MESSAGE_REASONS: ReadonlySet<RefusalReason> = new Set([
+  'forbidden-topic',
+  'oversized',
+  'retain-not-allowed',
+  'forbidden-subscribe',
+]);
+
+/**
+ * How long a client's socket may refuse to drain before aedes destroys it (aedes's default, made
+ * explicit). Devices may subscribe only to their own cmd tree, so no stalled reader can hold up
+ * the delivery of others' messages; this bounds what a stalled one holds: its own PUBACKs.
+ * https://github.com/moscajs/aedes/blob/main/docs/Aedes.md ("drainTimeout")
+ */
+const DRAIN_TIMEOUT_MS = 60_000;
 
 /**
  * Bytes a packet may carry beyond its payload before the frame guard cuts the connection: a
@@ -51,10 +77,15 @@ export class Broker {
   private connectsAccepted = 0;
   private publishesAccepted = 0;
   private readonly refused: Partial<Record<RefusalReason, number>> = {};
+  private readonly budget: ClientBudget;
+  /** Clients being disconnected for their reject budget: what they still send is refused unread. */
+  private readonly cut = new WeakSet<Client>();
+  private unlisten: (() => void) | null = null;
 
   constructor(opts: BrokerOptions) {
     this.opts = opts;
     this.log = opts.log.child({ mod: 'broker' });
+    this.budget = new ClientBudget(opts.config.limits ?? DEFAULT_CLIENT_LIMITS, opts.clock ?? Date.now);
   }
 
   async start(): Promise<{ port: number }> {
@@ -68,8 +99,13 @@ export class Broker {
     };
     const aedes = await Aedes.createBroker({
       ...makeConnectHooks(ctx),
-      authorizePublish: makeAuthorizePublish(ctx, countingOnPublish),
+      authorizePublish: this.unlessCut(ctx, makeAuthorizePublish(ctx, countingOnPublish)),
       authorizeSubscribe: makeAuthorizeSubscribe(ctx),
+      drainTimeout: DRAIN_TIMEOUT_MS,
+    });
+    // Ingest refuses what the broker let through (JSON, schema): those charge the publisher too.
+    this.unlisten = this.opts.rejects.onRecord((r) => {
+      if (r.source === 'ingest' && r.clientId) this.chargeMessage(ctx, r.clientId);
     });
     aedes.on('clientReady', (client) => {
       this.connectsAccepted++;
@@ -103,6 +139,8 @@ export class Broker {
   /** Stops listening and closes every client; their wills are held back (see authorize-publish.ts). */
   async stop(): Promise<void> {
     this.stopping = true;
+    this.unlisten?.();
+    this.unlisten = null;
     const { server, aedes } = this;
     this.server = null;
     this.aedes = null;
@@ -118,32 +156,97 @@ export class Broker {
       connectsAccepted: this.connectsAccepted,
       refused: { ...this.refused },
       publishesAccepted: this.publishesAccepted,
+      coolingDown: this.budget.coolingDown(),
+    };
+  }
+
+  /**
+   * A refused message charges its publisher's budget; past it the client is disconnected and
+   * refused for a cool-down. The close waits for the current packet's hook to return (it may be
+   * inside Ingest.accept, and closing fires the will through that same path); until then the
+   * packets already read from its socket are refused unread by unlessCut.
+   */
+  private chargeMessage(ctx: HookContext, clientId: string): void {
+    const c = this.budget.messageRefused(clientId);
+    if (!c) return;
+    const client = this.aedes ? (this.aedes as unknown as AedesClients).clients[clientId] : undefined;
+    if (!client || this.cut.has(client)) return;
+    this.cut.add(client);
+    ctx.rateLimited(c, { deviceId: this.opts.directory.get(clientId)?.id, clientId, detail: 'disconnected' });
+    setImmediate(() => client.close());
+  }
+
+  private unlessCut(
+    ctx: HookContext,
+    authorize: NonNullable<AedesOptions['authorizePublish']>,
+  ): NonNullable<AedesOptions['authorizePublish']> {
+    return (client, packet, callback) => {
+      // A will (cmd undefined) still goes through: the device is gone, and that is news.
+      if (client && packet.cmd === 'publish' && this.cut.has(client)) {
+        const c = this.budget.messageRefused(client.id);
+        if (c)
+          ctx.rateLimited(c, {
+            deviceId: this.opts.directory.get(client.id)?.id,
+            clientId: client.id,
+            topic: packet.topic,
+            detail: 'publish after the cut-off, not read',
+          });
+        return callback(new Error('rate-limited'));
+      }
+      authorize(client, packet, callback);
     };
   }
 
   private hookContext(): HookContext {
-    const { directory, credentials, config, rejects } = this.opts;
-    return {
+    const { directory, credentials, config } = this.opts;
+    const ctx: HookContext = {
       directory,
       credentials,
       maxPayloadBytes: config.maxPayloadBytes,
       log: this.log,
       clock: this.opts.clock ?? Date.now,
       stopping: () => this.stopping,
+      budget: this.budget,
       refuse: (reason: RefusalReason, r: Refusal) => {
-        this.refused[reason] = (this.refused[reason] ?? 0) + 1;
-        this.log.debug(
-          { reason, deviceId: r.deviceId, clientId: r.clientId, topic: r.topic, detail: r.detail },
-          'refused',
-        );
-        try {
-          const communeId = r.deviceId ? directory.get(r.deviceId)?.communeId : undefined;
-          rejects.record({ source: 'broker', reason, communeId, ...r });
-        } catch (err) {
-          // The count above still shows the refusal; the log is the remaining trace.
-          this.log.error({ err, reason, deviceId: r.deviceId }, 'reject log write failed');
-        }
+        this.count(reason, r, true);
+        if (MESSAGE_REASONS.has(reason) && r.clientId && r.deviceId) this.chargeMessage(ctx, r.clientId);
+      },
+      rateLimited: (c: CoolDown, r: Refusal) => {
+        const first = c.refused++ === 0;
+        const until = new Date(c.untilTs).toISOString();
+        const detail = `${r.detail}: ${c.why}, refused until ${until} (strike ${c.strikes})`;
+        if (first)
+          this.log.warn(
+            { deviceId: r.deviceId, clientId: r.clientId, key: c.key, until, strikes: c.strikes },
+            'rate limited',
+          );
+        this.count('rate-limited', { ...r, detail }, first);
       },
     };
+    return ctx;
   }
+
+  /** Counts the refusal and records it, with a row when `row` (else counted only). Never throws. */
+  private count(reason: RefusalReason, r: Refusal, row: boolean): void {
+    const { directory, rejects } = this.opts;
+    this.refused[reason] = (this.refused[reason] ?? 0) + 1;
+    this.log.debug(
+      { reason, deviceId: r.deviceId, clientId: r.clientId, topic: r.topic, detail: r.detail },
+      'refused',
+    );
+    try {
+      const communeId = r.deviceId ? directory.get(r.deviceId)?.communeId : undefined;
+      const reject = { source: 'broker' as const, reason, communeId, ...r };
+      if (row) rejects.record(reject);
+      else rejects.tally(reject);
+    } catch (err) {
+      // The count above still shows the refusal; the log is the remaining trace.
+      this.log.error({ err, reason, deviceId: r.deviceId }, 'reject log write failed');
+    }
+  }
+}
+
+/** aedes keeps its connected clients by id; its type declarations omit the map. */
+interface AedesClients {
+  readonly clients: Readonly<Record<string, Client | undefined>>;
 }

@@ -1,6 +1,7 @@
 import type { DeviceCredentials } from '../auth/device-credentials.ts';
 import type { DeviceDirectory } from '../inventory/device-directory.ts';
 import type { Logger } from '../shared/logger.ts';
+import type { ClientBudget, CoolDown } from './client-budget.ts';
 
 /**
  * Why the broker refused something. Stable kebab-case codes: they are counted in stats(), stored in
@@ -18,6 +19,7 @@ export const REFUSAL_REASONS = [
   'retain-not-allowed',
   'forbidden-subscribe',
   'ingest-failed',
+  'rate-limited',
 ] as const;
 export type RefusalReason = (typeof REFUSAL_REASONS)[number];
 
@@ -40,6 +42,14 @@ export interface HookContext {
   readonly clock: () => number;
   /** Counts the refusal, records it in the reject log and logs it at debug. Never throws. */
   refuse(reason: RefusalReason, r: Refusal): void;
+  /** Per-client rate limits: CONNECTs per device id and per address (client-budget.ts). */
+  readonly budget: ClientBudget;
+  /**
+   * Refuses as `rate-limited` something of a client in cool-down `c`. Every one is counted; only
+   * the first of each cool-down gets a row in the reject log (and a warn line), so a flood cannot
+   * make the log its bottleneck. Never throws.
+   */
+  rateLimited(c: CoolDown, r: Refusal): void;
   /** True while stop() runs: see authorize-publish.ts for why wills are then held back. */
   readonly stopping: () => boolean;
 }

@@ -42,7 +42,14 @@ export class BatchWriter {
   private failures = 0;
   private sinceKick = 0;
   private stopped = false;
-  private stats = { written: 0, batches: 0, quarantined: 0, replayed: 0, lastWriteTs: null as number | null, lastError: null as string | null };
+  private stats = {
+    written: 0,
+    batches: 0,
+    quarantined: 0,
+    replayed: 0,
+    lastWriteTs: null as number | null,
+    lastError: null as string | null,
+  };
   private readonly insertEvent;
 
   constructor(
@@ -117,7 +124,8 @@ export class BatchWriter {
       this.running = this.drain().finally(() => {
         this.running = null;
         const pending = this.spool.stats().depth > 0 || this.memory.length > 0;
-        if (pending) this.kick(this.failures > 0 ? Math.min(30_000, 250 * 2 ** Math.min(this.failures, 7)) : 0);
+        if (pending)
+          this.kick(this.failures > 0 ? Math.min(30_000, 250 * 2 ** Math.min(this.failures, 7)) : 0);
       });
     }, delayMs);
   }
@@ -135,7 +143,10 @@ export class BatchWriter {
         if (fromMemory.length > 0) this.memory.unshift(...fromMemory);
         this.failures += 1;
         this.stats.lastError = err instanceof Error ? err.message : String(err);
-        this.opts.log.warn({ err, spoolDepth: this.spool.stats().depth, failures: this.failures }, 'store write failed; will retry');
+        this.opts.log.warn(
+          { err, spoolDepth: this.spool.stats().depth, failures: this.failures },
+          'store write failed; will retry',
+        );
         return;
       }
       if (rows.length > 0) this.spool.ack(rows.at(-1)!.id);

@@ -100,7 +100,13 @@ export class Ingest {
       done();
     };
     if (work.readings.length === 0 && work.events.length === 0) return finish();
-    const entry = { receivedTs: msg.receivedTs, topic: msg.topic, clientId: msg.clientId, payload: msg.payload, work };
+    const entry = {
+      receivedTs: msg.receivedTs,
+      topic: msg.topic,
+      clientId: msg.clientId,
+      payload: msg.payload,
+      work,
+    };
     this.deps.spool.appendGrouped(entry, (durable) => {
       if (durable) this.writer.notify();
       else this.writer.holdInMemory(work);
@@ -108,7 +114,9 @@ export class Ingest {
     });
   }
 
-  private decode(msg: InboundMessage): { device: DeviceInfo; work: SpoolWork; effects: Array<() => void> } | undefined {
+  private decode(
+    msg: InboundMessage,
+  ): { device: DeviceInfo; work: SpoolWork; effects: Array<() => void> } | undefined {
     const topic = parseTopic(msg.topic);
     if (!topic)
       return this.reject(msg, 'bad-topic', undefined, 'expected cx/v1/{commune}/{device}/{channel}');

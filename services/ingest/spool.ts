@@ -128,7 +128,8 @@ export class Spool {
     }
     try {
       this.db!.transaction(() => {
-        for (const e of entries) this.insert!.run(e.receivedTs, e.topic, e.clientId, e.payload, JSON.stringify(e.work));
+        for (const e of entries)
+          this.insert!.run(e.receivedTs, e.topic, e.clientId, e.payload, JSON.stringify(e.work));
       })();
       this.depthRows += entries.length;
       this.sinceMeasure += entries.length;

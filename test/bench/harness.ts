@@ -231,9 +231,10 @@ export function anonymousDevices(count: number): BenchDevice[] {
 
 /**
  * A temp folder with a service file and one commune of `count` devices (deviceSpecs), commissioned
- * in the past so every device is tracked from the first second.
+ * in the past so every device is tracked from the first second. `extraYaml` is added at the top
+ * level, `mqttYaml` inside `mqtt: { … }` (e.g. "limits: { rejectsPer10s: 100 }").
  */
-export function writeBenchService(count: number, extraYaml = ''): BenchService {
+export function writeBenchService(count: number, extraYaml = '', mqttYaml = ''): BenchService {
   const dir = mkdtempSync(join(tmpdir(), 'canhxa-bench-'));
   const dataDir = join(dir, 'data');
   const communesDir = join(dir, 'communes');
@@ -274,7 +275,7 @@ export function writeBenchService(count: number, extraYaml = ''): BenchService {
     [
       `dataDir: ${JSON.stringify(dataDir)}`,
       `communesDir: ${JSON.stringify(communesDir)}`,
-      'mqtt: { port: 0 }',
+      `mqtt: { port: 0${mqttYaml ? `, ${mqttYaml}` : ''} }`,
       'api: { port: 0 }',
       extraYaml,
     ].join('\n'),

@@ -1,8 +1,12 @@
 /**
  * Noisy neighbour: 100 good devices heartbeat steadily (QoS 1) while one connected device floods
- * malformed documents and another client floods CONNECTs with a wrong password for a real device.
- * Good devices' publish→stored and publish→PUBACK latency is measured without noise, with each kind
- * of noise alone and with both, and the service's reject counters are read from its database.
+ * malformed documents (reconnecting whenever it is cut off) and another client floods CONNECTs
+ * with a wrong password for a real device. Good devices' publish→stored and publish→PUBACK latency
+ * is measured without noise, with each kind of noise alone and with both, and the service's reject
+ * counters (rate-limited refusals included) are read from its database.
+ *
+ * CANHXA_BENCH_LIMITS=off runs the same with the per-client rate limits (mqtt.limits) set out of
+ * reach, to compare with and without them on the same code.
  */
 import { join } from 'node:path';
 import {
@@ -57,6 +61,8 @@ interface PhaseResult {
   readonly svcCpuPct: number;
   readonly eluPct: number;
   readonly malformedSent: number;
+  readonly cutOffs: number;
+  readonly refusedReconnects: number;
   readonly connectAttempts: number;
   readonly rejects: Map<string, number>;
 }
@@ -78,7 +84,14 @@ function diff(after: Map<string, number>, before: Map<string, number>): Map<stri
 export async function benchNoisy(opts: Partial<NoisyOptions> = {}): Promise<{ figures: Figure[] }> {
   const o = { ...NOISY_DEFAULTS, ...opts };
   // Good devices first in the file; then the flooder and the device whose password is tried.
-  const svc = writeBenchService(o.goodDevices + 2);
+  const limitsOff = process.env.CANHXA_BENCH_LIMITS === 'off';
+  const svc = writeBenchService(
+    o.goodDevices + 2,
+    '',
+    limitsOff
+      ? 'limits: { rejectsPer10s: 1000000, connectsPer10s: 1000000, connectsPerAddressPer10s: 1000000 }'
+      : '',
+  );
   const service = await startBenchService(svc);
   const dbFile = join(svc.dataDir, 'canhxa.sqlite');
   const gens: Generator[] = [];
@@ -92,7 +105,8 @@ export async function benchNoisy(opts: Partial<NoisyOptions> = {}): Promise<{ fi
     await connectAll([g1!, g2!], service.mqttUrl, good);
     await connectAll([gFlood!], service.mqttUrl, [flooder]);
     console.log(
-      `  ${o.goodDevices} good devices × ${o.perDeviceRate}/s QoS 1 (${fmtInt(o.goodDevices * o.perDeviceRate)} msg/s); ` +
+      `  rate limits ${limitsOff ? 'OFF (CANHXA_BENCH_LIMITS=off)' : 'on (mqtt.limits defaults)'}; ` +
+        `${o.goodDevices} good devices × ${o.perDeviceRate}/s QoS 1 (${fmtInt(o.goodDevices * o.perDeviceRate)} msg/s); ` +
         `flooder ${flooder.id} (malformed, QoS 0 as fast as the socket takes); wrong password for ${victim.id}, ${o.badAuthConcurrency} attempts at a time`,
     );
     const results: PhaseResult[] = [];
@@ -107,7 +121,13 @@ export async function benchNoisy(opts: Partial<NoisyOptions> = {}): Promise<{ fi
       const floods: Array<Promise<Record<string, number>>> = [];
       if (noise === 'malformed' || noise === 'both')
         floods.push(
-          at(startAt, () => gFlood!.request<Record<string, number>>({ cmd: 'flood-malformed', stopAt: to })),
+          at(startAt, () =>
+            gFlood!.request<Record<string, number>>({
+              cmd: 'flood-malformed',
+              url: service.mqttUrl,
+              stopAt: to,
+            }),
+          ),
         );
       if (noise === 'bad-password' || noise === 'both')
         floods.push(
@@ -153,6 +173,8 @@ export async function benchNoisy(opts: Partial<NoisyOptions> = {}): Promise<{ fi
         svcCpuPct: cpuPct(a, b),
         eluPct: w.eluPct,
         malformedSent: floodResults.reduce((n, f) => n + (f.sent ?? 0), 0),
+        cutOffs: floodResults.reduce((n, f) => n + (f.cutOffs ?? 0), 0),
+        refusedReconnects: floodResults.reduce((n, f) => n + (f.refusedConnects ?? 0), 0),
         connectAttempts: floodResults.reduce((n, f) => n + (f.attempts ?? 0), 0),
         rejects: diff(now, before),
       };
@@ -163,7 +185,8 @@ export async function benchNoisy(opts: Partial<NoisyOptions> = {}): Promise<{ fi
           `  noise: ${noise}`,
           `    good: sent ${fmtInt(load.sentInWindow)} in window, stored ${fmtInt(w.storedPerSec)} msg/s; publish→stored p50 ${fmtMs(w.p50)}, p99 ${fmtMs(w.p99)}; ` +
             `publish→PUBACK p50 ${fmtMs(percentile(ack, 0.5))}, p99 ${fmtMs(percentile(ack, 0.99))}; connection closes ${load.closes}`,
-          `    noise sent: ${fmtInt(r.malformedSent)} malformed messages, ${fmtInt(r.connectAttempts)} wrong-password CONNECTs; ` +
+          `    noise sent: ${fmtInt(r.malformedSent)} malformed messages (flooder cut off ${r.cutOffs}×, ${fmtInt(r.refusedReconnects)} reconnects refused), ` +
+            `${fmtInt(r.connectAttempts)} wrong-password CONNECTs; ` +
             `service CPU ${fmtPct(r.svcCpuPct)}, event loop busy ${fmtPct(r.eluPct)}`,
           `    rejects counted by the service: ${r.rejects.size ? [...r.rejects].map(([k, n]) => `${k} ${fmtInt(n)}`).join(', ') : 'none'}`,
         ].join('\n'),
@@ -173,7 +196,7 @@ export async function benchNoisy(opts: Partial<NoisyOptions> = {}): Promise<{ fi
     return {
       figures: results.map((r) => ({
         scenario: 'noisy',
-        name: `good p50 / p99 publish→stored, noise: ${r.noise}`,
+        name: `good p50 / p99 publish→stored, noise: ${r.noise}${limitsOff ? ' (limits off)' : ''}`,
         value: `${fmtMs(r.storedP50)} / ${fmtMs(r.storedP99)}`,
         note:
           `PUBACK p99 ${fmtMs(percentile(r.load.ackLatencyMs, 0.99))}; ` +

@@ -5,7 +5,8 @@
  *   connect         open one connection per device (bounded concurrency)
  *   load            heartbeats and telemetry, alternating per device, QoS 0 or 1; closed loop with
  *                   `window` publishes in flight per connection, or open loop at `ratePerSec`
- *   flood-malformed one connected device publishes broken documents as fast as the socket takes them
+ *   flood-malformed one connected device publishes broken documents as fast as the socket takes them,
+ *                   reconnecting whenever the broker cuts it off
  *   flood-badauth   connection attempts with a wrong password, `concurrency` at a time
  *   close           end every connection
  *
@@ -225,8 +226,13 @@ async function load(cmd: LoadCmd) {
 }
 
 /** Broken documents from one connected device: not JSON, wrong version, schema violations. */
-async function floodMalformed(cmd: { stopAt: number }) {
-  const c = conns[0];
+/**
+ * One device publishing broken documents as fast as its socket takes them. Cut off by the broker,
+ * it does what buggy firmware does: reconnects at once, and every 50 ms while refused, then floods
+ * again.
+ */
+async function floodMalformed(cmd: { stopAt: number; url: string }) {
+  let c = conns[0];
   if (!c) throw new Error('flood-malformed: no connection');
   const bad = [
     '{"v":1,"ts":',
@@ -236,22 +242,49 @@ async function floodMalformed(cmd: { stopAt: number }) {
     '{"v":1,"metrics":{}}',
   ];
   let sent = 0;
-  const stream = c.client.stream as unknown as NodeJS.WritableStream & { writableNeedDrain: boolean };
-  await new Promise<void>((resolve) => {
-    const pump = () => {
-      for (let n = 0; n < 64; n++) {
-        if (Date.now() >= cmd.stopAt || !c.client.connected) return resolve();
-        if (stream.writableNeedDrain) {
-          stream.once('drain', pump);
-          return;
+  let cutOffs = 0;
+  let reconnects = 0;
+  let refusedConnects = 0;
+  const flood = (conn: Conn) =>
+    new Promise<void>((resolve) => {
+      const stream = conn.client.stream as unknown as NodeJS.WritableStream & { writableNeedDrain: boolean };
+      const pump = () => {
+        for (let n = 0; n < 64; n++) {
+          if (Date.now() >= cmd.stopAt || !conn.client.connected) return resolve();
+          if (stream.writableNeedDrain) {
+            // The broker may close the socket instead of reading it: stop waiting for a drain then.
+            const go = () => {
+              stream.off('drain', go);
+              conn.client.off('close', go);
+              pump();
+            };
+            stream.once('drain', go);
+            conn.client.once('close', go);
+            return;
+          }
+          conn.client.publish(`${conn.dev.topicBase}/telemetry`, bad[sent++ % bad.length]!, { qos: 0 });
         }
-        c.client.publish(`${c.dev.topicBase}/telemetry`, bad[sent++ % bad.length]!, { qos: 0 });
-      }
-      setImmediate(pump);
-    };
-    pump();
-  });
-  return { sent, connected: c.client.connected };
+        setImmediate(pump);
+      };
+      pump();
+    });
+  while (Date.now() < cmd.stopAt) {
+    if (c.client.connected) {
+      await flood(c);
+      if (!c.client.connected) cutOffs++;
+      continue;
+    }
+    try {
+      const client = await open(cmd.url, c.dev);
+      c = { dev: c.dev, client, inflight: 0, seq: 0, lastHeartbeatTs: 0, lastTelemetryTs: 0 };
+      conns[0] = c;
+      reconnects++;
+    } catch {
+      refusedConnects++;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  return { sent, cutOffs, reconnects, refusedConnects, connected: c.client.connected };
 }
 
 /** Connection attempts for a real device with a wrong password, `concurrency` at a time. */

@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CommuneFileSchema } from '../../config/schema/commune.ts';
 import { DeviceCredentials } from '../../services/auth/device-credentials.ts';
 import { Broker, type BrokerMessage } from '../../services/broker/broker.ts';
+import { DEFAULT_CLIENT_LIMITS } from '../../services/broker/client-budget.ts';
 import { RejectLog } from '../../services/ingest/reject-log.ts';
 import { DeviceDirectory } from '../../services/inventory/device-directory.ts';
 import { rootLogger } from '../../services/shared/logger.ts';
@@ -41,6 +42,12 @@ const PASSWORDS: Record<string, string> = {
   'xt-cam-02': 'cam-two-secret',
 };
 const MAX_PAYLOAD = 1024;
+const UNLIMITED = {
+  ...DEFAULT_CLIENT_LIMITS,
+  rejectsPer10s: 1_000_000,
+  connectsPer10s: 1_000_000,
+  connectsPerAddressPer10s: 1_000_000,
+};
 const topic = (device: string, channel: string) => `cx/v1/xa-thu/${device}/${channel}`;
 const heartbeat = JSON.stringify({ v: 1, seq: 1 });
 
@@ -77,7 +84,8 @@ afterAll(async () => {
 
 function newBroker(onPublish: (m: BrokerMessage) => void): Broker {
   return new Broker({
-    config: { host: '127.0.0.1', port: 0, maxPayloadBytes: MAX_PAYLOAD },
+    // These tests connect the same devices many times a second; rate-limit.test.ts tests the limits.
+    config: { host: '127.0.0.1', port: 0, maxPayloadBytes: MAX_PAYLOAD, limits: UNLIMITED },
     directory,
     credentials,
     rejects,

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadConfig } from '../../config/load.ts';
 import { type RunningApp, startApp } from '../../services/app.ts';
+import type { ClientLimits } from '../../services/broker/client-budget.ts';
 import type { Logger } from '../../services/shared/logger.ts';
 
 export const SAMPLE_COMMUNES_DIR = resolve(import.meta.dirname, '../../config/communes');
@@ -28,6 +29,8 @@ export async function startTestApp(
     communesDir?: string;
     extra?: string;
     dataDir?: string;
+    /** mqtt.limits (per-client rate limits); the defaults otherwise. */
+    limits?: Partial<ClientLimits>;
     clock?: () => number;
     log?: Logger;
   } = {},
@@ -39,7 +42,7 @@ export async function startTestApp(
     [
       `dataDir: ${JSON.stringify(dataDir)}`,
       `communesDir: ${JSON.stringify(opts.communesDir ?? SAMPLE_COMMUNES_DIR)}`,
-      'mqtt: { port: 0 }',
+      `mqtt: { port: 0, limits: ${JSON.stringify(opts.limits ?? {})} }`,
       'api: { port: 0 }',
       'availability: { checkIntervalMs: 100, aliveIntervalMs: 500 }',
       `users: [{ username: ${PROVINCE_USER}, name: "Trung tâm IOC tỉnh Đồng Nai", role: province }]`,

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -55,4 +56,19 @@ export function readDeviceSecrets(dataDir: string): Map<string, string> {
       JSON.parse(readFileSync(resolve(dataDir, 'device-secrets.json'), 'utf8')) as Record<string, string>,
     ),
   );
+}
+
+/**
+ * A loopback port free right now, for a config that must keep its ports across a restart (a
+ * service restarted on port 0 would move, and its devices would not find it).
+ */
+export function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      s.close(() => (a && typeof a === 'object' ? resolvePort(a.port) : reject(new Error('no port'))));
+    });
+  });
 }

@@ -152,7 +152,10 @@ export class Shard {
     const device = parseTopic(topic)?.deviceId ?? '';
     // The external broker authenticated the publisher and enforced its ACL (npm run
     // mosquitto-config); what reaches us is the device the topic names.
-    this.ingest.accept({ topic, payload, clientId: device, deviceId: device, receivedTs: this.d.clock() }, durable);
+    this.ingest.accept(
+      { topic, payload, clientId: device, deviceId: device, receivedTs: this.d.clock() },
+      durable,
+    );
     this.recent.add(key);
     if (this.recent.size > RECENT_KEYS) this.recent.delete(this.recent.values().next().value!);
   }

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { type Config, ConfigError, loadConfig } from '../../../config/load.ts';
 import { COMMUNE_ROLES } from '../../../config/schema/commune.ts';
+import { DEFAULT_CLIENT_LIMITS } from '../../../services/broker/client-budget.ts';
 import { DEVICE_TYPES, deviceTypes } from '../../../services/device-types/registry.ts';
 
 const SHIPPED = fileURLToPath(new URL('../../../config/canhxa.yaml', import.meta.url));
@@ -177,7 +178,12 @@ describe('shipped configuration', () => {
   it('config/canhxa.example.yaml is valid too', () => {
     const example = loadConfig(EXAMPLE, {});
     expect(example.service.simulator.enabled).toBe(false);
-    expect(example.service.mqtt).toEqual({ host: '127.0.0.1', port: 1883, maxPayloadBytes: 16_384 });
+    expect(example.service.mqtt).toEqual({
+      host: '127.0.0.1',
+      port: 1883,
+      maxPayloadBytes: 16_384,
+      limits: DEFAULT_CLIENT_LIMITS,
+    });
     expect(example.service.retention).toEqual({ rawDays: 30, minuteDays: 400, hourDays: 3650 });
   });
 });
@@ -188,6 +194,8 @@ describe('a valid temp configuration', () => {
     expect(config.communes).toHaveLength(1);
     expect(config.communes[0]!.kpiTargets).toEqual([]);
     expect(config.service.defaultLocale).toBe('vi');
+    // The broker's own defaults (for callers without a config) are the schema's.
+    expect(config.service.mqtt.limits).toEqual(DEFAULT_CLIENT_LIMITS);
   });
 
   it('fills retention defaults and keeps a commune override of some of its keys', () => {
