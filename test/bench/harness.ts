@@ -5,14 +5,18 @@
  */
 import { type ChildProcess, execFileSync, fork, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { DeviceCredentials } from '../../services/auth/device-credentials.ts';
 import { deviceType } from '../../services/device-types/registry.ts';
 import { openDb } from '../../services/store/db.ts';
-import { readDeviceSecrets, type ServiceProcess, startServiceProcess } from '../setup/service-process.ts';
+import {
+  freePort,
+  readDeviceSecrets,
+  type ServiceProcess,
+  startServiceProcess,
+} from '../setup/service-process.ts';
 
 export const BENCH_DIR = import.meta.dirname;
 export const COMMUNE_ID = 'bench';
@@ -69,16 +73,7 @@ function killOwnChildren(marker: string): void {
   }
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => (a && typeof a === 'object' ? resolvePort(a.port) : reject(new Error('no port'))));
-    });
-  });
-}
+export { freePort };
 
 // ---------------------------------------------------------------- /proc
 

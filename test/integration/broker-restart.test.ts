@@ -1,15 +1,15 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, describe, expect, it } from 'vitest';
-import { SAMPLE_COMMUNES_DIR } from '../setup/app.ts';
 import {
   freePort,
   readDeviceSecrets,
   type ServiceProcess,
   startServiceProcess,
+  writeServiceConfig,
 } from '../setup/service-process.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'cx-restart-'));
@@ -37,17 +37,11 @@ const IDS = [
 describe('the broker process dies under load and is restarted (this test plays systemd)', () => {
   it('devices reconnect by themselves and nothing they were told was received is lost', async () => {
     // Fixed ports: devices are configured with one address, and the restarted service must be there.
-    const configFile = join(dataDir, 'canhxa.yaml');
-    writeFileSync(
-      configFile,
-      [
-        `dataDir: ${JSON.stringify(dataDir)}`,
-        `communesDir: ${JSON.stringify(SAMPLE_COMMUNES_DIR)}`,
-        `mqtt: { host: 127.0.0.1, port: ${await freePort()} }`,
-        `api: { port: ${await freePort()} }`,
-        'ingest: { batchMaxDelayMs: 200 }',
-      ].join('\n'),
-    );
+    const configFile = writeServiceConfig(dataDir, [
+      `mqtt: { host: 127.0.0.1, port: ${await freePort()} }`,
+      `api: { port: ${await freePort()} }`,
+      'ingest: { batchMaxDelayMs: 200 }',
+    ]);
     const first = await startServiceProcess(configFile);
     services.push(first);
     const secrets = readDeviceSecrets(dataDir);

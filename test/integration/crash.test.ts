@@ -1,28 +1,21 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import mqtt from 'mqtt';
 import { afterAll, describe, expect, it } from 'vitest';
-import { SAMPLE_COMMUNES_DIR } from '../setup/app.ts';
-import { readDeviceSecrets, startServiceProcess } from '../setup/service-process.ts';
+import { readDeviceSecrets, startServiceProcess, writeServiceConfig } from '../setup/service-process.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'cx-crash-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 describe('kill -9 of the service mid-stream', () => {
   it('loses nothing it acknowledged at QoS 1 and doubles nothing', async () => {
-    const configFile = join(dataDir, 'canhxa.yaml');
-    writeFileSync(
-      configFile,
-      [
-        `dataDir: ${JSON.stringify(dataDir)}`,
-        `communesDir: ${JSON.stringify(SAMPLE_COMMUNES_DIR)}`,
-        'mqtt: { port: 0 }',
-        'api: { port: 0 }',
-        'ingest: { batchMaxDelayMs: 200 }',
-      ].join('\n'),
-    );
+    const configFile = writeServiceConfig(dataDir, [
+      'mqtt: { port: 0 }',
+      'api: { port: 0 }',
+      'ingest: { batchMaxDelayMs: 200 }',
+    ]);
     const first = await startServiceProcess(configFile);
     const secrets = readDeviceSecrets(dataDir);
     const ids = [

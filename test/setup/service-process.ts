@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -71,4 +71,20 @@ export function freePort(): Promise<number> {
       s.close(() => (a && typeof a === 'object' ? resolvePort(a.port) : reject(new Error('no port'))));
     });
   });
+}
+
+/**
+ * Writes `<dataDir>/canhxa.yaml` for a service process on the sample communes, with `extra` YAML
+ * lines (ports, batching) after the folders; returns its path.
+ */
+export function writeServiceConfig(dataDir: string, extra: readonly string[]): string {
+  const file = join(dataDir, 'canhxa.yaml');
+  const communesDir = resolve(import.meta.dirname, '../../config/communes');
+  writeFileSync(
+    file,
+    [`dataDir: ${JSON.stringify(dataDir)}`, `communesDir: ${JSON.stringify(communesDir)}`, ...extra].join(
+      '\n',
+    ),
+  );
+  return file;
 }
