@@ -96,7 +96,12 @@ export class Ingest {
     this.accepted += 1;
     this.acceptedByDevice.set(device.id, (this.acceptedByDevice.get(device.id) ?? 0) + 1);
     const finish = () => {
-      for (const fn of effects) fn();
+      // The message is durable (or held): a failing state update must not cost its acknowledgement.
+      try {
+        for (const fn of effects) fn();
+      } catch (err) {
+        this.deps.log.error({ err, deviceId: device.id, topic: msg.topic }, 'availability update failed');
+      }
       done();
     };
     if (work.readings.length === 0 && work.events.length === 0) return finish();

@@ -117,7 +117,15 @@ export class Spool {
     const batch = this.pending;
     this.pending = [];
     const ok = this.commit(batch.map((p) => p.entry));
-    for (const p of batch) p.done(ok);
+    // Runs from setImmediate: a throwing callback must neither crash the process nor keep the
+    // others in the group from being acknowledged.
+    for (const p of batch) {
+      try {
+        p.done(ok);
+      } catch (err) {
+        this.opts.log.error({ err }, 'spool commit callback failed');
+      }
+    }
   }
 
   private commit(entries: readonly SpoolEntry[]): boolean {

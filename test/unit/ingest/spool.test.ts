@@ -78,3 +78,33 @@ describe('spool', () => {
     spool.close();
   });
 });
+
+describe('spool group commit', () => {
+  it('commits a group in one go and tells every caller, even when one callback throws', async () => {
+    const spool = new Spool(join(tmp(), 'spool.sqlite'), { maxBytes: 64 * 1024 * 1024, alarmPct: 80, log });
+    spool.open();
+    const told: Array<[number, boolean]> = [];
+    for (let i = 0; i < 5; i++)
+      spool.appendGrouped(entry(i), (ok) => {
+        told.push([i, ok]);
+        if (i === 1) throw new Error('a broken caller');
+      });
+    expect(spool.stats().depth).toBe(0);
+    await new Promise((r) => setImmediate(r));
+    expect(told).toEqual([0, 1, 2, 3, 4].map((i) => [i, true]));
+    expect(spool.stats().depth).toBe(5);
+    expect(spool.head(10).map((r) => r.work.readings[0]!.value)).toEqual([0, 1, 2, 3, 4]);
+    spool.close();
+  });
+
+  it('tells the callers of a failed group that their messages are not durable', async () => {
+    const dir = tmp();
+    writeFileSync(join(dir, 'spool'), 'not a folder');
+    const spool = new Spool(join(dir, 'spool', 'spool.sqlite'), { maxBytes: 1_048_576, alarmPct: 80, log });
+    const told: boolean[] = [];
+    spool.appendGrouped(entry(1), (ok) => told.push(ok));
+    spool.appendGrouped(entry(2), (ok) => told.push(ok));
+    spool.close();
+    expect(told).toEqual([false, false]);
+  });
+});
