@@ -163,7 +163,7 @@ async function main(): Promise<void> {
       '- QoS 0 "closed loop": runs of QoS 0 publishes per connection, each followed by one QoS 1 fence whose PUBACK paces',
       '  the next run; a bare QoS 0 flood would measure the kernel socket buffers, not the broker.',
       '- Latency in the closed-loop rows is mostly queueing (the service is saturated); the fixed-rate row is the one to',
-      '  read for latency. publish→stored includes the batch delay (ingest.batchMaxDelayMs, 200 ms by default).',
+      '  read for latency. publish→stored includes the batch delay (ingest.batchMaxDelayMs, 25 ms by default).',
     ].join('\n'),
   );
   if (failed.length) {
