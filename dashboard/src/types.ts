@@ -1,3 +1,5 @@
+import type { RejectRow } from '../../services/ingest/reject-log.ts';
+
 /** Shapes of the JSON the API returns (see services/api). Timestamps are epoch ms UTC. */
 
 export const STATES = ['up', 'degraded', 'down', 'unreachable', 'maintenance', 'unknown'] as const;
@@ -133,17 +135,8 @@ export interface IngestStats {
   };
 }
 
-export interface RejectEntry {
-  id: number | string;
-  ts: number;
-  source: string;
-  reason: string;
-  communeId: string | null;
-  deviceId: string | null;
-  clientId: string | null;
-  topic: string | null;
-  detail: string | null;
-}
+/** A row of /api/ingest/rejects: the server's own type, so the two cannot drift apart. */
+export type RejectEntry = RejectRow;
 
 /** `state` event on /api/stream. */
 export interface StateEvent {

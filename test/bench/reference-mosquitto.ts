@@ -8,6 +8,7 @@ import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_pr
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { E2eOptions } from './e2e.ts';
 import {
   anonymousDevices,
   at,
@@ -146,14 +147,11 @@ export async function startCounter(
   return { count: () => count() - base, pid: child.pid!, stop: () => stopChild(child, 2000) };
 }
 
-export interface MosquittoOptions {
-  readonly devices: number;
-  readonly generators: number;
-  readonly window: number;
-  readonly window0: number;
-  readonly warmupMs: number;
-  readonly measureMs: number;
-}
+/** The reference runs with the same load shape as the e2e run it is compared with. */
+export type MosquittoOptions = Pick<
+  E2eOptions,
+  'devices' | 'generators' | 'window' | 'window0' | 'warmupMs' | 'measureMs'
+>;
 
 export interface MosquittoResult {
   readonly figures: Figure[];

@@ -8,6 +8,7 @@ import {
   freePort,
   readDeviceSecrets,
   type ServiceProcess,
+  STREAMING_DEVICE_IDS,
   startServiceProcess,
   writeServiceConfig,
 } from '../setup/service-process.ts';
@@ -23,16 +24,7 @@ afterAll(async () => {
 });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const IDS = [
-  'tl-cam-01',
-  'tl-cam-02',
-  'tl-loa-01',
-  'tl-loa-02',
-  'tl-wifi-ubnd',
-  'tl-wifi-tyt',
-  'tl-loa-03',
-  'tl-loa-04',
-];
+const IDS = STREAMING_DEVICE_IDS;
 
 describe('the broker process dies under load and is restarted (this test plays systemd)', () => {
   it('devices reconnect by themselves and nothing they were told was received is lost', async () => {

@@ -4,7 +4,12 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import mqtt from 'mqtt';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readDeviceSecrets, startServiceProcess, writeServiceConfig } from '../setup/service-process.ts';
+import {
+  readDeviceSecrets,
+  STREAMING_DEVICE_IDS,
+  startServiceProcess,
+  writeServiceConfig,
+} from '../setup/service-process.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'cx-crash-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -18,16 +23,7 @@ describe('kill -9 of the service mid-stream', () => {
     ]);
     const first = await startServiceProcess(configFile);
     const secrets = readDeviceSecrets(dataDir);
-    const ids = [
-      'tl-cam-01',
-      'tl-cam-02',
-      'tl-loa-01',
-      'tl-loa-02',
-      'tl-wifi-ubnd',
-      'tl-wifi-tyt',
-      'tl-loa-03',
-      'tl-loa-04',
-    ];
+    const ids = STREAMING_DEVICE_IDS;
     const acked: Array<[string, number]> = [];
     const base = Date.now() - 600_000;
     const streams = ids.map(async (id, k) => {

@@ -41,6 +41,26 @@ const commune = (
 });
 
 /** A logger whose lines (parsed) the test can read. */
+/**
+ * The daily-run setup: readings 5 days, 36 h and 12 h old in two communes (value = age in hours),
+ * xa-a keeping raw data 1 day and xa-b the defaults; `now` is 02:30 the next day in Vietnam.
+ */
+async function twoCommunesDaily(store: Store) {
+  const now = T0 + 19 * HOUR + 30 * MIN;
+  const ages = [5 * DAY, 36 * HOUR, 12 * HOUR];
+  await store.write(
+    ['xa-a', 'xa-b'].flatMap((c) => ages.map((age) => reading(c, 'gw-01', now - age, age / HOUR))),
+  );
+  const short = commune('xa-a', { rawDays: 1, minuteDays: 2, hourDays: 3 });
+  const job = new RetentionJob({
+    store,
+    communes: [short, commune('xa-b')],
+    log: createLogger(),
+    clock: () => now,
+  });
+  return { now, job };
+}
+
 function capturedLog(): { log: Logger; lines: Array<{ level: number; msg: string; [k: string]: unknown }> } {
   const lines: Array<{ level: number; msg: string }> = [];
   const destination = new Writable({
@@ -150,16 +170,7 @@ describe('RetentionJob on the embedded SQLite store', () => {
   });
 
   it("the daily run prunes each commune by its own retention and leaves the other's data", async () => {
-    const now = T0 + 19 * HOUR + 30 * MIN; // 02:30 the next day in Asia/Ho_Chi_Minh
-    const ages = [5 * DAY, 36 * HOUR, 12 * HOUR];
-    await store.write(['xa-a', 'xa-b'].flatMap((c) => ages.map((age) => reading(c, 'gw-01', now - age))));
-    const short = commune('xa-a', { rawDays: 1, minuteDays: 2, hourDays: 3 });
-    const job = new RetentionJob({
-      store,
-      communes: [short, commune('xa-b')],
-      log: createLogger(),
-      clock: () => now,
-    });
+    const { now, job } = await twoCommunesDaily(store);
 
     const outcomes = await job.runOnce(now);
     expect(outcomes.map((o) => [o.policy.communeId, o.ok])).toEqual([
@@ -302,18 +313,7 @@ describe('RetentionJob on a real InfluxDB', () => {
     const store = new InfluxStore({ url: server.url, database: 'retention' });
     await store.start();
     try {
-      const now = T0 + 19 * HOUR + 30 * MIN;
-      const ages = [5 * DAY, 36 * HOUR, 12 * HOUR];
-      await store.write(
-        ['xa-a', 'xa-b'].flatMap((c) => ages.map((age) => reading(c, 'gw-01', now - age, age / HOUR))),
-      );
-      const short = commune('xa-a', { rawDays: 1, minuteDays: 2, hourDays: 3 });
-      const job = new RetentionJob({
-        store,
-        communes: [short, commune('xa-b')],
-        log: createLogger(),
-        clock: () => now,
-      });
+      const { now, job } = await twoCommunesDaily(store);
 
       const outcomes = await job.runOnce(now);
       expect(outcomes.map((o) => [o.policy.communeId, o.ok, o.counts])).toEqual([

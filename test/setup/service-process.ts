@@ -88,3 +88,15 @@ export function writeServiceConfig(dataDir: string, extra: readonly string[]): s
   );
   return file;
 }
+
+/** Sample-commune devices the process-level fault tests stream from (cameras, loudspeakers, Wi-Fi). */
+export const STREAMING_DEVICE_IDS = [
+  'tl-cam-01',
+  'tl-cam-02',
+  'tl-loa-01',
+  'tl-loa-02',
+  'tl-wifi-ubnd',
+  'tl-wifi-tyt',
+  'tl-loa-03',
+  'tl-loa-04',
+] as const;

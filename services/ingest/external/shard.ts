@@ -2,29 +2,18 @@ import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
-import type { Config } from '../../../config/load.ts';
 import { AvailabilityEngine } from '../../availability/engine.ts';
 import { DeviceDirectory } from '../../inventory/device-directory.ts';
-import type { EventBus } from '../../shared/bus.ts';
 import type { Logger } from '../../shared/logger.ts';
-import type { Db } from '../../store/db.ts';
-import type { Store } from '../../store/store.ts';
 import { Ingest } from '../ingest.ts';
-import type { RejectLog } from '../reject-log.ts';
 import { Spool } from '../spool.ts';
 import { parseTopic, TOPIC_ROOT } from '../topics.ts';
+import type { ExternalSourceDeps } from './external-source.ts';
 import { type Fence, FencedIntervalLog, FencedServiceRuns } from './fencing.ts';
 import { ShardClient } from './shard-client.ts';
 
-export interface ShardDeps {
+export interface ShardDeps extends ExternalSourceDeps {
   readonly communeId: string;
-  readonly config: Config;
-  readonly db: Db;
-  readonly store: Store;
-  readonly rejects: RejectLog;
-  readonly bus: EventBus;
-  readonly clock: () => number;
-  readonly log: Logger;
   /** Lease check (a read of the lease table). */
   readonly holds: () => boolean;
   /** The shard's writes were refused because the lease moved on: stop it without releasing. */
