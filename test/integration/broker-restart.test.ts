@@ -1,7 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
@@ -10,6 +9,7 @@ import {
   type ServiceProcess,
   STREAMING_DEVICE_IDS,
   startServiceProcess,
+  storedSeqKeys,
   writeServiceConfig,
 } from '../setup/service-process.ts';
 
@@ -103,13 +103,8 @@ describe('the broker process dies under load and is restarted (this test plays s
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe(0);
 
-    const db = new Database(join(dataDir, 'canhxa.sqlite'), { readonly: true });
-    const rows = db.prepare("SELECT device_id AS d, ts FROM readings WHERE metric = 'seqNo'").all() as Array<{
-      d: string;
-      ts: number;
-    }>;
-    db.close();
-    const stored = new Set(rows.map((r) => `${r.d}@${r.ts}`));
+    const rows = storedSeqKeys(dataDir);
+    const stored = new Set(rows);
     expect(acked.filter(([id, ts]) => !stored.has(`${id}@${ts}`))).toEqual([]);
     // Resent after the restart and stored again, a reading is still one row: (device, metric, ts) is its key.
     expect(stored.size).toBe(rows.length);

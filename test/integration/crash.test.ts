@@ -1,13 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import mqtt from 'mqtt';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   readDeviceSecrets,
   STREAMING_DEVICE_IDS,
   startServiceProcess,
+  storedSeqKeys,
   writeServiceConfig,
 } from '../setup/service-process.ts';
 
@@ -70,13 +70,8 @@ describe('kill -9 of the service mid-stream', () => {
     // The kill landed while acknowledged messages were still only in the spool.
     expect(second.output()).toMatch(/"rows":\d+,"msg":"replaying spool"/);
 
-    const db = new Database(join(dataDir, 'canhxa.sqlite'), { readonly: true });
-    const rows = db.prepare("SELECT device_id AS d, ts FROM readings WHERE metric = 'seqNo'").all() as Array<{
-      d: string;
-      ts: number;
-    }>;
-    db.close();
-    const stored = new Set(rows.map((r) => `${r.d}@${r.ts}`));
+    const rows = storedSeqKeys(dataDir);
+    const stored = new Set(rows);
     expect(stored.size).toBe(rows.length);
     const missing = acked.filter(([id, ts]) => !stored.has(`${id}@${ts}`));
     expect(missing).toEqual([]);

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
+import Database from 'better-sqlite3';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -100,3 +101,17 @@ export const STREAMING_DEVICE_IDS = [
   'tl-loa-03',
   'tl-loa-04',
 ] as const;
+
+/** The `seqNo` readings a stopped service left in its SQLite file, as "device@ts" keys (one per row). */
+export function storedSeqKeys(dataDir: string): string[] {
+  const db = new Database(join(dataDir, 'canhxa.sqlite'), { readonly: true });
+  try {
+    const rows = db.prepare("SELECT device_id AS d, ts FROM readings WHERE metric = 'seqNo'").all() as Array<{
+      d: string;
+      ts: number;
+    }>;
+    return rows.map((r) => `${r.d}@${r.ts}`);
+  } finally {
+    db.close();
+  }
+}
