@@ -19,7 +19,8 @@ describe('kill -9 of the service mid-stream', () => {
     const configFile = writeServiceConfig(dataDir, [
       'mqtt: { port: 0 }',
       'api: { port: 0 }',
-      'ingest: { batchMaxDelayMs: 200 }',
+      // The writer waits 10 s, so the kill lands while acknowledged messages are only in the spool.
+      'ingest: { batchMaxDelayMs: 10000, batchMaxSize: 50000 }',
     ]);
     const first = await startServiceProcess(configFile);
     const secrets = readDeviceSecrets(dataDir);

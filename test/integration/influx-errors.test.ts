@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StoreError } from '../../services/shared/errors.ts';
@@ -45,6 +46,9 @@ describe('InfluxStore against a real influxd, when things go wrong', () => {
     await store.start();
     await store.write([reading('cam-01')]);
     process.kill(server.pid, 'SIGSTOP');
+    // The signal is asynchronous: go on only once the kernel shows the process stopped ('T').
+    while (!/^\d+ \(.*\) T /.test(readFileSync(`/proc/${server.pid}/stat`, 'utf8')))
+      await new Promise((r) => setTimeout(r, 5));
     try {
       const t0 = Date.now();
       await expect(store.write([reading('cam-01', 1)])).rejects.toBeInstanceOf(StoreError);
