@@ -70,7 +70,12 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   mkdirSync(config.paths.dataDir, { recursive: true });
   const db = openDb(join(config.paths.dataDir, 'canhxa.sqlite'));
   const directory = new DeviceDirectory(config);
-  const store = createStore({ config: config.service.store, db, log: log.child({ mod: 'store' }) });
+  const store = createStore({
+    config: config.service.store,
+    dataDir: config.paths.dataDir,
+    db,
+    log: log.child({ mod: 'store' }),
+  });
   await store.start();
   const retention = new RetentionJob({
     store,

@@ -79,7 +79,7 @@ export const ServiceConfigSchema = z.strictObject({
       /** Messages per store write; large batches amortise SQLite's commit and page writes. */
       batchMaxSize: z.number().int().min(1).max(50_000).default(2000),
       /** Longest wait before a partial batch is written: bounds publish→stored latency. */
-      batchMaxDelayMs: z.number().int().min(1).max(10_000).default(25),
+      batchMaxDelayMs: z.number().int().min(1).max(10_000).default(5),
       /** Rejected messages kept for inspection (oldest are pruned; counters are kept for ever). */
       rejectsKept: z.number().int().min(100).max(1_000_000).default(10_000),
       /**

@@ -28,6 +28,11 @@ export interface SpoolEntry {
 
 /** At most this many rows wait for one group commit. */
 const GROUP_MAX = 1000;
+/**
+ * At most this many spooled rows are also kept in memory for the store pump. A backlog beyond it
+ * (the store is down) is read back from the file, as are rows a previous run left.
+ */
+const RECENT_MAX = 50_000;
 
 export interface SpoolStats {
   readonly ok: boolean;
@@ -60,6 +65,12 @@ export class Spool {
   /** Rows waiting for the next group commit, with who to tell when it is done. */
   private pending: Array<{ entry: SpoolEntry; done: (durable: boolean) => void }> = [];
   private flushScheduled = false;
+  /**
+   * The newest rows' work as appended, oldest first, so the pump need not read back and parse
+   * what was just written (it was ~5 % of the service's time). It holds every row in the file
+   * exactly when its length equals depthRows: rows are only ever removed from the front, by ack().
+   */
+  private recent: Array<{ id: number; work: SpoolWork }> = [];
 
   constructor(
     private readonly file: string,
@@ -81,6 +92,8 @@ export class Spool {
       );
       this.db = db;
       this.depthRows = (db.prepare('SELECT COUNT(*) FROM spool').pluck().get() as number) ?? 0;
+      // What the file holds now is read from it; memory holds only what is appended from here.
+      this.recent = [];
       this.measure();
       this.lastError = null;
       return true;
@@ -135,10 +148,17 @@ export class Spool {
       return false;
     }
     try {
-      this.db!.transaction(() => {
-        for (const e of entries)
-          this.insert!.run(e.receivedTs, e.topic, e.clientId, e.payload, JSON.stringify(e.work));
-      })();
+      const ids = this.db!.transaction(() =>
+        entries.map((e) =>
+          Number(
+            this.insert!.run(e.receivedTs, e.topic, e.clientId, e.payload, JSON.stringify(e.work))
+              .lastInsertRowid,
+          ),
+        ),
+      )();
+      entries.forEach((e, i) => {
+        if (this.recent.length < RECENT_MAX) this.recent.push({ id: ids[i]!, work: e.work });
+      });
       this.depthRows += entries.length;
       this.sinceMeasure += entries.length;
       if (this.sinceMeasure >= 200) this.measure();
@@ -154,6 +174,7 @@ export class Spool {
   /** The oldest rows, in order, at most `limit`. */
   head(limit: number): Array<{ id: number; work: SpoolWork }> {
     if (!this.db) return [];
+    if (this.recent.length === this.depthRows) return this.recent.slice(0, limit);
     const rows = this.db.prepare('SELECT id, work FROM spool ORDER BY id LIMIT ?').all(limit) as Array<{
       id: number;
       work: string;
@@ -166,6 +187,9 @@ export class Spool {
     if (!this.db) return;
     const n = this.db.prepare('DELETE FROM spool WHERE id <= ?').run(id).changes;
     this.depthRows = Math.max(0, this.depthRows - n);
+    let k = 0;
+    while (k < this.recent.length && this.recent[k]!.id <= id) k++;
+    if (k > 0) this.recent.splice(0, k);
     if (this.depthRows === 0) this.measure();
   }
 

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { type StoreConfig, StoreConfigSchema } from '../../config/schema/service.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { Db } from './db.ts';
@@ -7,9 +8,12 @@ import type { Store } from './store.ts';
 
 export type StoreKind = StoreConfig['kind'];
 
-/** What a store needs from the service: its own config section, the SQLite handle and a logger. */
+/** What a store needs from the service: its own config section, the data folder, the SQLite handle and a logger. */
 export interface StoreContext<K extends StoreKind = StoreKind> {
   readonly config: Extract<StoreConfig, { kind: K }>;
+  /** The service's data folder: an embedded store keeps its files here. */
+  readonly dataDir: string;
+  /** The service's main database (inventory, intervals, …). */
   readonly db: Db;
   readonly log: Logger;
 }
@@ -27,7 +31,7 @@ type AnyStoreFactory = { [K in StoreKind]: StoreFactory<K> }[StoreKind];
 const sqlite: StoreFactory<'sqlite'> = {
   kind: 'sqlite',
   label: { vi: 'SQLite (nhúng, mặc định)', en: 'SQLite (embedded, default)' },
-  create: ({ db }) => new SqliteStore(db),
+  create: ({ dataDir, db }) => new SqliteStore({ file: join(dataDir, 'readings.sqlite'), legacyDb: db }),
 };
 
 const influxdb: StoreFactory<'influxdb'> = {

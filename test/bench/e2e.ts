@@ -142,7 +142,7 @@ export async function benchE2e(opts: Partial<E2eOptions> = {}): Promise<E2eResul
     gens = [];
     await service.stop();
     const storedAll = readProbe(service.probeFile).durableTs.length;
-    const rows = sqliteCount(join(svcFiles.dataDir, 'canhxa.sqlite'), 'SELECT COUNT(*) FROM readings');
+    const rows = sqliteCount(join(svcFiles.dataDir, 'readings.sqlite'), 'SELECT COUNT(*) FROM readings');
     const spoolLeft = sqliteCount(spoolFile, 'SELECT COUNT(*) FROM spool');
     console.log(
       `  after stop: ${fmtInt(sentTotal)} messages sent, ${fmtInt(storedAll)} seen stored by the probe, ` +

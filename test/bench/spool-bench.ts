@@ -69,7 +69,7 @@ async function appendAndReplay(): Promise<{ figures: Figure[]; lines: string[] }
     const fileBytes = statSync(spoolFile).size + statSync(`${spoolFile}-wal`).size;
 
     const db = openDb(join(dir, 'canhxa.sqlite'));
-    const store = new SqliteStore(db);
+    const store = new SqliteStore({ file: join(dir, 'readings.sqlite') });
     await store.start();
     const writer = new BatchWriter(store, spool, db, new RejectLog(db, { kept: 10_000 }), {
       ...BATCH,
@@ -80,9 +80,10 @@ async function appendAndReplay(): Promise<{ figures: Figure[]; lines: string[] }
     await writer.flush();
     const replayMs = performance.now() - replayStart;
     const stats = writer.snapshot();
-    const rows = db.prepare('SELECT COUNT(*) FROM readings').pluck().get() as number;
+    const rows = (await store.query({ fromTs: 0, toTs: Number.MAX_SAFE_INTEGER, limit: 10_000_000 })).length;
     const left = spool.stats().depth;
     spool.close();
+    await store.close();
     db.close();
     if (left !== 0 || rows !== APPENDS * METRICS.length)
       throw new Error(

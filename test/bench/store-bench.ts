@@ -45,11 +45,9 @@ export async function benchStores(): Promise<string[]> {
   const rows = readings();
   const lines: string[] = [];
   const dir = mkdtempSync(join(tmpdir(), 'canhxa-bench-'));
-  const db = openDb(join(dir, 'bench.db'));
   try {
-    lines.push(await run('sqlite', new SqliteStore(db), rows));
+    lines.push(await run('sqlite', new SqliteStore({ file: join(dir, 'readings.sqlite') }), rows));
   } finally {
-    db.close();
     rmSync(dir, { recursive: true, force: true });
   }
   console.log(lines.at(-1));

@@ -1,8 +1,13 @@
-import { openDb } from '../../services/store/db.ts';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { SqliteStore } from '../../services/store/embedded/sqlite-store.ts';
 import { storeConformance } from './store.suite.ts';
 
 storeConformance('sqlite', async () => {
-  const db = openDb(':memory:');
-  return { store: new SqliteStore(db), cleanup: async () => void db.close() };
+  const dir = mkdtempSync(join(tmpdir(), 'cx-store-'));
+  return {
+    store: new SqliteStore({ file: join(dir, 'readings.sqlite') }),
+    cleanup: async () => rmSync(dir, { recursive: true, force: true }),
+  };
 });

@@ -46,8 +46,8 @@ function groupBy<T>(items: readonly T[], key: (t: T) => string): Map<string, T[]
   return m;
 }
 
-function openDb() {
-  return new Database(join(dataDir, 'canhxa.sqlite'), { readonly: true });
+function openDb(file = 'canhxa.sqlite') {
+  return new Database(join(dataDir, file), { readonly: true });
 }
 
 async function waitFor<T>(what: string, probe: () => T | undefined | false, timeoutMs = 20_000): Promise<T> {
@@ -228,7 +228,7 @@ describe('external broker mode: ingest workers on Debian mosquitto', () => {
     await waitFor(
       'every acknowledged reading stored',
       () => {
-        const db = openDb();
+        const db = openDb('readings.sqlite');
         const n = db.prepare("SELECT COUNT(*) FROM readings WHERE metric = 'seqNo'").pluck().get() as number;
         db.close();
         return n >= want.size;
@@ -241,16 +241,17 @@ describe('external broker mode: ingest workers on Debian mosquitto', () => {
     for (const w of survivors) expect(await w.exited).toBe(0);
 
     const db = openDb();
+    const readings = openDb('readings.sqlite');
     try {
       // Every acknowledged message stored exactly once (by key), nothing else.
-      const rows = db
+      const rows = readings
         .prepare("SELECT device_id AS d, ts FROM readings WHERE metric = 'seqNo'")
         .all() as Array<{ d: string; ts: number }>;
       const stored = new Set(rows.map((r) => key(r.d, r.ts)));
       expect(stored.size).toBe(rows.length);
       expect([...want].filter((k) => !stored.has(k))).toEqual([]);
       expect(rows.length).toBe(want.size);
-      expect(db.prepare("SELECT COUNT(*) FROM readings WHERE metric = 'forged'").pluck().get()).toBe(0);
+      expect(readings.prepare("SELECT COUNT(*) FROM readings WHERE metric = 'forged'").pluck().get()).toBe(0);
 
       // Leases: the survivors took the dead worker's commune after its lease ran out, and each
       // commune was held by one worker at a time: a take names a previous owner only when that
@@ -362,6 +363,7 @@ describe('external broker mode: ingest workers on Debian mosquitto', () => {
           );
     } finally {
       db.close();
+      readings.close();
     }
     // The new holder replayed what the dead worker had acknowledged but not yet stored.
     const taker = survivors.find((w) => w.output().includes('"msg":"replaying spool"'));

@@ -1,5 +1,8 @@
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import cron from 'node-cron';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -122,16 +125,19 @@ describe('retention configuration', () => {
 });
 
 describe('RetentionJob on the embedded SQLite store', () => {
+  let dir: string;
   let db: Db;
   let store: SqliteStore;
   beforeEach(async () => {
-    db = openDb(':memory:');
-    store = new SqliteStore(db);
+    dir = mkdtempSync(join(tmpdir(), 'cx-retention-'));
+    db = openDb(join(dir, 'canhxa.sqlite'));
+    store = new SqliteStore({ file: join(dir, 'readings.sqlite'), legacyDb: db });
     await store.start();
   });
   afterEach(async () => {
     await store.close();
     db.close();
+    rmSync(dir, { recursive: true, force: true });
   });
 
   const minutes = async (communeId?: string) =>

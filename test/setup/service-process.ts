@@ -104,7 +104,7 @@ export const STREAMING_DEVICE_IDS = [
 
 /** The `seqNo` readings a stopped service left in its SQLite file, as "device@ts" keys (one per row). */
 export function storedSeqKeys(dataDir: string): string[] {
-  const db = new Database(join(dataDir, 'canhxa.sqlite'), { readonly: true });
+  const db = new Database(join(dataDir, 'readings.sqlite'), { readonly: true });
   try {
     const rows = db.prepare("SELECT device_id AS d, ts FROM readings WHERE metric = 'seqNo'").all() as Array<{
       d: string;

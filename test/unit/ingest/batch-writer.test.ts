@@ -33,7 +33,7 @@ describe('batch writer', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cx-writer-'));
     dirs.push(dir);
     const db = openDb(join(dir, 'canhxa.sqlite'));
-    const store = new SqliteStore(db);
+    const store = new SqliteStore({ file: join(dir, 'readings.sqlite') });
     await store.start();
     const spool = new Spool(join(dir, 'spool.sqlite'), { maxBytes: 64 * 1024 * 1024, alarmPct: 80, log });
     spool.open();
