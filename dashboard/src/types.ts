@@ -122,6 +122,7 @@ export interface IngestStats {
     written?: number;
     quarantined?: number;
     replayed?: number;
+    heldAcks?: number;
     lastWriteTs: number | null;
     lastError: string | null;
   };

@@ -95,16 +95,16 @@ export class Ingest {
     const { device, work, effects } = decoded;
     this.accepted += 1;
     this.acceptedByDevice.set(device.id, (this.acceptedByDevice.get(device.id) ?? 0) + 1);
-    const finish = () => {
+    const finish = (ack: () => void) => {
       // The message is durable (or held): a failing state update must not cost its acknowledgement.
       try {
         for (const fn of effects) fn();
       } catch (err) {
         this.deps.log.error({ err, deviceId: device.id, topic: msg.topic }, 'availability update failed');
       }
-      done();
+      ack();
     };
-    if (work.readings.length === 0 && work.events.length === 0) return finish();
+    if (work.readings.length === 0 && work.events.length === 0) return finish(done);
     const entry = {
       receivedTs: msg.receivedTs,
       topic: msg.topic,
@@ -115,7 +115,7 @@ export class Ingest {
     this.deps.spool.appendGrouped(entry, (durable) => {
       if (durable) this.writer.notify();
       else this.writer.holdInMemory(work);
-      finish();
+      finish(() => this.writer.admit(done));
     });
   }
 

@@ -171,11 +171,25 @@ export class Spool {
     }
   }
 
-  /** The oldest rows, in order, at most `limit`. */
-  head(limit: number): Array<{ id: number; work: SpoolWork }> {
+  /** The oldest rows after row `afterId` (0: from the start), in order, at most `limit`. */
+  head(limit: number, afterId = 0): Array<{ id: number; work: SpoolWork }> {
     if (!this.db) return [];
-    if (this.recent.length === this.depthRows) return this.recent.slice(0, limit);
-    const rows = this.db.prepare('SELECT id, work FROM spool ORDER BY id LIMIT ?').all(limit) as Array<{
+    if (this.recent.length === this.depthRows) {
+      let i = 0;
+      if (afterId > 0) {
+        // Ids ascend: binary search for the first row after afterId.
+        let hi = this.recent.length;
+        while (i < hi) {
+          const mid = (i + hi) >>> 1;
+          if (this.recent[mid]!.id <= afterId) i = mid + 1;
+          else hi = mid;
+        }
+      }
+      return this.recent.slice(i, i + limit);
+    }
+    const rows = this.db
+      .prepare('SELECT id, work FROM spool WHERE id > ? ORDER BY id LIMIT ?')
+      .all(afterId, limit) as Array<{
       id: number;
       work: string;
     }>;
@@ -191,6 +205,11 @@ export class Spool {
     while (k < this.recent.length && this.recent[k]!.id <= id) k++;
     if (k > 0) this.recent.splice(0, k);
     if (this.depthRows === 0) this.measure();
+  }
+
+  /** Messages accepted and not yet confirmed by the store (stats().depth, without building the rest). */
+  get depth(): number {
+    return this.depthRows;
   }
 
   stats(): SpoolStats {

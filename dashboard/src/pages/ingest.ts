@@ -135,6 +135,7 @@ function store(s: IngestStats): HTMLElement {
   num(t('ingest.written'), st.written);
   num(t('ingest.quarantined'), st.quarantined);
   num(t('ingest.replayed'), st.replayed);
+  num(t('ingest.heldAcks'), st.heldAcks);
   if (s.spool)
     rows.push([
       t('ingest.spoolFill'),
