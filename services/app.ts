@@ -289,7 +289,7 @@ async function startEmbeddedIngest(d: {
     stop: async () => {
       await ingest.stop();
       availability.stop();
-      spool.close();
+      await spool.close();
     },
   };
 }

@@ -182,13 +182,13 @@ export class Ingest {
   }
 
   async flush(): Promise<void> {
-    this.deps.spool.flushPending();
+    await this.deps.spool.flushPending();
     await this.writer.flush();
     this.deps.availability.flushHeard();
   }
 
   async stop(): Promise<void> {
-    this.deps.spool.flushPending();
+    await this.deps.spool.flushPending();
     await this.writer.stop();
     this.deps.availability.flushHeard();
   }

@@ -1,7 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { StoreError } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
+import { THREADS, type WriteFile } from '../store/embedded/write-thread.ts';
 import type { Reading } from '../store/store.ts';
 
 /** What one accepted message must still do once the store answers. */
@@ -47,16 +49,55 @@ export interface SpoolStats {
   readonly appendFailures: number;
 }
 
+const WRITER_PRAGMAS = [
+  'busy_timeout = 5000',
+  // WAL + NORMAL: a committed row survives kill -9 of the process; only an OS crash can lose the
+  // last commits, and the checkpoints' fsync runs on the writer thread, not the event loop.
+  'journal_mode = WAL',
+  'synchronous = NORMAL',
+];
+/**
+ * AUTOINCREMENT: an id is never used twice, even once the table is empty (plain rowids are). Acked
+ * rows are removed by the writer thread a little later, and until then head() skips them by id: a
+ * reused id would be skipped. And two processes may drain one shard's file across a takeover (a
+ * stalled old holder waking up): the old holder's "delete up to id N" must not remove a row the new
+ * holder has just appended.
+ */
+const CREATE_TABLE = `CREATE TABLE spool (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, received_ts INTEGER NOT NULL, topic TEXT NOT NULL,
+  client_id TEXT NOT NULL, payload BLOB NOT NULL, work TEXT NOT NULL)`;
+const INSERT = 'INSERT INTO spool (received_ts, topic, client_id, payload, work) VALUES (?, ?, ?, ?, ?)';
+
+/** Creates the table, or moves the rows of one made before ids were AUTOINCREMENT into a new one. */
+function createOrUpgrade(db: Database.Database): void {
+  db.transaction(() => {
+    const sql = db
+      .prepare("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'spool'")
+      .pluck()
+      .get() as string | undefined;
+    if (sql === undefined) db.exec(CREATE_TABLE);
+    else if (!/AUTOINCREMENT/i.test(sql))
+      db.exec(`ALTER TABLE spool RENAME TO spool_before_autoincrement; ${CREATE_TABLE};
+        INSERT INTO spool SELECT * FROM spool_before_autoincrement; DROP TABLE spool_before_autoincrement;`);
+  }).immediate();
+}
+
 /**
  * A durable queue of accepted messages, in its own SQLite file (WAL, synchronous=NORMAL: a row that
- * was inserted survives kill -9 of the process). Ingest appends before the broker acknowledges;
+ * was committed survives kill -9 of the process). Ingest appends before the broker acknowledges;
  * the store pump removes rows once the store holds them. Bounded: past maxBytes it refuses rows
  * (the caller keeps them in memory and raises the alarm) rather than filling the disk.
+ *
+ * Writes (group commits, removals) run on the process's spool writer thread (write-thread.ts): the
+ * inserts and their checkpoints were a fifth of the event loop's time under load. The event loop
+ * keeps a query-only connection for what it reads: the depth at open and rows not held in memory.
  */
 export class Spool {
-  private db: Database.Database | null = null;
-  private insert: Database.Statement | null = null;
+  private reader: Database.Database | null = null;
+  private writer: WriteFile | null = null;
   private depthRows = 0;
+  /** Rows up to this id are acknowledged; their removal may still be on its way to the file. */
+  private ackedUpTo = 0;
   private usedBytes = 0;
   private sinceMeasure = 0;
   private lastError: string | null = null;
@@ -65,10 +106,14 @@ export class Spool {
   /** Rows waiting for the next group commit, with who to tell when it is done. */
   private pending: Array<{ entry: SpoolEntry; done: (durable: boolean) => void }> = [];
   private flushScheduled = false;
+  /** Settles once every group commit sent so far has been answered and its callers told. */
+  private commits: Promise<unknown> = Promise.resolve();
+  /** The last removal sent to the writer thread, until it is answered. */
+  private removing: Promise<unknown> | null = null;
   /**
-   * The newest rows' work as appended, oldest first, so the pump need not read back and parse
-   * what was just written (it was ~5 % of the service's time). It holds every row in the file
-   * exactly when its length equals depthRows: rows are only ever removed from the front, by ack().
+   * The newest rows' work as committed, oldest first, so the pump need not read back and parse
+   * what was just written. It holds every unacknowledged row exactly when its length equals
+   * depthRows: rows join it in commit order and leave it only from the front, by ack().
    */
   private recent: Array<{ id: number; work: SpoolWork }> = [];
 
@@ -82,18 +127,22 @@ export class Spool {
     try {
       mkdirSync(dirname(this.file), { recursive: true });
       const db = new Database(this.file);
-      db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = NORMAL');
-      db.exec(`CREATE TABLE IF NOT EXISTS spool (
-        id INTEGER PRIMARY KEY, received_ts INTEGER NOT NULL, topic TEXT NOT NULL, client_id TEXT NOT NULL,
-        payload BLOB NOT NULL, work TEXT NOT NULL)`);
-      this.insert = db.prepare(
-        'INSERT INTO spool (received_ts, topic, client_id, payload, work) VALUES (?, ?, ?, ?, ?)',
-      );
-      this.db = db;
-      this.depthRows = (db.prepare('SELECT COUNT(*) FROM spool').pluck().get() as number) ?? 0;
-      // What the file holds now is read from it; memory holds only what is appended from here.
+      try {
+        db.pragma('busy_timeout = 5000');
+        db.pragma('journal_mode = WAL');
+        createOrUpgrade(db);
+        // From here on only the writer thread writes this file.
+        db.pragma('query_only = ON');
+        this.depthRows = (db.prepare('SELECT COUNT(*) FROM spool').pluck().get() as number) ?? 0;
+      } catch (err) {
+        db.close();
+        throw err;
+      }
+      this.reader = db;
+      this.writer = THREADS.spool.open(this.file, WRITER_PRAGMAS);
+      // What the file holds now is read from it; memory holds only what is committed from here.
       this.recent = [];
+      this.ackedUpTo = 0;
       this.measure();
       this.lastError = null;
       return true;
@@ -111,53 +160,69 @@ export class Spool {
    */
   appendGrouped(entry: SpoolEntry, done: (durable: boolean) => void): void {
     this.pending.push({ entry, done });
-    if (this.pending.length >= GROUP_MAX) this.flushPending();
+    if (this.pending.length >= GROUP_MAX) void this.flushPending();
     else if (!this.flushScheduled) {
       this.flushScheduled = true;
-      setImmediate(() => this.flushPending());
+      setImmediate(() => void this.flushPending());
     }
   }
 
-  /** Appends one message now, in its own commit; returns false when it could not be made durable. */
-  append(e: SpoolEntry): boolean {
+  /** Appends one message now, in its own commit; resolves false when it could not be made durable. */
+  append(e: SpoolEntry): Promise<boolean> {
     return this.commit([e]);
   }
 
-  /** Commits every queued row; runs from setImmediate, from appendGrouped and before close(). */
-  flushPending(): void {
+  /**
+   * Sends every queued row as one group commit; resolves once it and every earlier group have
+   * been answered and their callers told. Runs from setImmediate, from appendGrouped, and before
+   * a flush or close.
+   */
+  flushPending(): Promise<unknown> {
     this.flushScheduled = false;
-    if (this.pending.length === 0) return;
-    const batch = this.pending;
-    this.pending = [];
-    const ok = this.commit(batch.map((p) => p.entry));
-    // Runs from setImmediate: a throwing callback must neither crash the process nor keep the
-    // others in the group from being acknowledged.
-    for (const p of batch) {
-      try {
-        p.done(ok);
-      } catch (err) {
-        this.opts.log.error({ err }, 'spool commit callback failed');
-      }
+    if (this.pending.length > 0) {
+      const batch = this.pending;
+      this.pending = [];
+      const told = this.commit(batch.map((p) => p.entry)).then((ok) => {
+        // A throwing callback must neither crash the process nor keep the others in the group
+        // from being acknowledged.
+        for (const p of batch) {
+          try {
+            p.done(ok);
+          } catch (err) {
+            this.opts.log.error({ err }, 'spool commit callback failed');
+          }
+        }
+      });
+      this.commits = Promise.all([this.commits, told]);
     }
+    return this.commits;
   }
 
-  private commit(entries: readonly SpoolEntry[]): boolean {
-    if (!this.db && !this.open()) return false;
+  private async commit(entries: readonly SpoolEntry[]): Promise<boolean> {
+    if (!this.writer && !this.open()) return false;
+    // Full, but rows were just acknowledged: their removal may be what makes room.
+    if (this.usedBytes >= this.opts.maxBytes && this.removing) await this.removing;
+    if (!this.writer) return false;
     if (this.usedBytes >= this.opts.maxBytes) {
       this.fail('append', new Error(`spool is full (${this.usedBytes} of ${this.opts.maxBytes} bytes)`));
       return false;
     }
+    const flat: unknown[] = new Array(entries.length * 5);
+    let i = 0;
+    for (const e of entries) {
+      flat[i++] = e.receivedTs;
+      flat[i++] = e.topic;
+      flat[i++] = e.clientId;
+      flat[i++] = e.payload;
+      flat[i++] = JSON.stringify(e.work);
+    }
     try {
-      const ids = this.db!.transaction(() =>
-        entries.map((e) =>
-          Number(
-            this.insert!.run(e.receivedTs, e.topic, e.clientId, e.payload, JSON.stringify(e.work))
-              .lastInsertRowid,
-          ),
-        ),
-      )();
-      entries.forEach((e, i) => {
-        if (this.recent.length < RECENT_MAX) this.recent.push({ id: ids[i]!, work: e.work });
+      const [ids] = (await this.writer!.run(
+        [{ sql: INSERT, flat, width: 5, ids: true }],
+        `spool append of ${entries.length}`,
+      )) as [number[]];
+      entries.forEach((e, k) => {
+        if (this.recent.length < RECENT_MAX) this.recent.push({ id: ids[k]!, work: e.work });
       });
       this.depthRows += entries.length;
       this.sinceMeasure += entries.length;
@@ -171,40 +236,59 @@ export class Spool {
     }
   }
 
-  /** The oldest rows after row `afterId` (0: from the start), in order, at most `limit`. */
+  /** The oldest unacknowledged rows after row `afterId` (0: from the start), in order, at most `limit`. */
   head(limit: number, afterId = 0): Array<{ id: number; work: SpoolWork }> {
-    if (!this.db) return [];
+    const from = Math.max(afterId, this.ackedUpTo);
     if (this.recent.length === this.depthRows) {
-      let i = 0;
-      if (afterId > 0) {
-        // Ids ascend: binary search for the first row after afterId.
-        let hi = this.recent.length;
-        while (i < hi) {
-          const mid = (i + hi) >>> 1;
-          if (this.recent[mid]!.id <= afterId) i = mid + 1;
-          else hi = mid;
-        }
+      // Ids ascend: binary search for the first row after `from`.
+      let lo = 0;
+      let hi = this.recent.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (this.recent[mid]!.id <= from) lo = mid + 1;
+        else hi = mid;
       }
-      return this.recent.slice(i, i + limit);
+      return this.recent.slice(lo, lo + limit);
     }
-    const rows = this.db
+    if (!this.reader) return [];
+    const rows = this.reader
       .prepare('SELECT id, work FROM spool WHERE id > ? ORDER BY id LIMIT ?')
-      .all(afterId, limit) as Array<{
-      id: number;
-      work: string;
-    }>;
+      .all(from, limit) as Array<{ id: number; work: string }>;
     return rows.map((r) => ({ id: r.id, work: JSON.parse(r.work) as SpoolWork }));
   }
 
   /** Forgets every row up to and including `id`: the store holds them. */
   ack(id: number): void {
-    if (!this.db) return;
-    const n = this.db.prepare('DELETE FROM spool WHERE id <= ?').run(id).changes;
-    this.depthRows = Math.max(0, this.depthRows - n);
+    if (id <= this.ackedUpTo) return;
+    const previous = this.ackedUpTo;
+    this.ackedUpTo = id;
+    const allInMemory = this.recent.length === this.depthRows;
     let k = 0;
     while (k < this.recent.length && this.recent[k]!.id <= id) k++;
     if (k > 0) this.recent.splice(0, k);
-    if (this.depthRows === 0) this.measure();
+    // All in memory: the k rows just dropped are exactly the rows the DELETE removes. Otherwise
+    // (a replay) the file says how many there are.
+    const gone = allInMemory
+      ? k
+      : ((this.reader
+          ?.prepare('SELECT COUNT(*) FROM spool WHERE id > ? AND id <= ?')
+          .pluck()
+          .get(previous, id) as number | undefined) ?? 0);
+    this.depthRows = Math.max(0, this.depthRows - gone);
+    if (!this.writer) return;
+    const removing = this.writer
+      .run([{ sql: 'DELETE FROM spool WHERE id <= ?', params: [id] }], 'spool removal')
+      .then(
+        () => {
+          if (this.depthRows === 0 || this.usedBytes >= this.opts.maxBytes) this.measure();
+        },
+        // The rows stay in the file and are written again after a restart: rewrites are harmless.
+        (err) => this.opts.log.warn({ err, file: this.file }, 'spool removal failed'),
+      )
+      .finally(() => {
+        if (this.removing === removing) this.removing = null;
+      });
+    this.removing = removing;
   }
 
   /** Messages accepted and not yet confirmed by the store (stats().depth, without building the rest). */
@@ -215,7 +299,7 @@ export class Spool {
   stats(): SpoolStats {
     const fillPct = Math.round((this.usedBytes / this.opts.maxBytes) * 1000) / 10;
     return {
-      ok: this.db !== null && this.lastError === null,
+      ok: this.writer !== null && this.lastError === null,
       depth: this.depthRows,
       usedBytes: this.usedBytes,
       maxBytes: this.opts.maxBytes,
@@ -226,38 +310,44 @@ export class Spool {
     };
   }
 
-  close(): void {
-    this.flushPending();
-    this.db?.close();
-    this.db = null;
+  /** Commits what is queued, waits for every write sent, then closes the file. */
+  async close(): Promise<void> {
+    await this.flushPending();
+    const writer = this.writer;
+    this.writer = null;
+    await writer?.close();
+    this.reader?.close();
+    this.reader = null;
   }
 
   /** Pages in use (not free-listed) × page size: what the rows occupy, since SQLite reuses freed pages. */
   private measure(): void {
     this.sinceMeasure = 0;
-    if (!this.db) return;
-    const pages = this.db.pragma('page_count', { simple: true }) as number;
-    const free = this.db.pragma('freelist_count', { simple: true }) as number;
-    this.usedBytes = (pages - free) * (this.db.pragma('page_size', { simple: true }) as number);
+    if (!this.reader) return;
+    const pages = this.reader.pragma('page_count', { simple: true }) as number;
+    const free = this.reader.pragma('freelist_count', { simple: true }) as number;
+    this.usedBytes = (pages - free) * (this.reader.pragma('page_size', { simple: true }) as number);
     const pct = (this.usedBytes / this.opts.maxBytes) * 100;
     if (pct >= this.opts.alarmPct) this.alarmLog('spool nearly full', null);
   }
 
   private fail(what: string, err: unknown): void {
     this.appendFailures += 1;
-    this.lastError = `${what}: ${err instanceof Error ? err.message : String(err)}`;
-    if (
-      what === 'open' ||
-      (err as { code?: string }).code === 'SQLITE_READONLY' ||
-      (err as { code?: string }).code === 'SQLITE_CANTOPEN'
-    ) {
+    // The writer thread's errors are StoreErrors whose cause carries SQLite's code.
+    const cause = err instanceof StoreError && err.cause ? err.cause : err;
+    this.lastError = `${what}: ${cause instanceof Error ? cause.message : String(cause)}`;
+    const code = (cause as { code?: string }).code;
+    if (what === 'open' || code === 'SQLITE_READONLY' || code === 'SQLITE_CANTOPEN') {
       // A read-only or vanished file stays broken until reopened; the next append tries again.
+      void this.writer?.close();
+      this.writer = null;
       try {
-        this.db?.close();
-      } catch {
+        this.reader?.close();
+      } catch (closeErr) {
         // Closing a broken handle can fail too; the handle is dropped either way.
+        this.opts.log.debug({ err: closeErr }, 'closing a broken spool handle failed');
       }
-      this.db = null;
+      this.reader = null;
     }
     this.alarmLog('spool cannot take messages; holding them in memory', err);
   }

@@ -1,7 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import Database from 'better-sqlite3';
+import { join } from 'node:path';
 import { AvailabilityEngine } from '../../availability/engine.ts';
 import { DeviceDirectory } from '../../inventory/device-directory.ts';
 import type { Logger } from '../../shared/logger.ts';
@@ -36,7 +34,6 @@ export class Shard {
   readonly ingest: Ingest;
   private readonly d: ShardDeps;
   private readonly spool: Spool;
-  private readonly spoolFile: string;
   private readonly client: ShardClient;
   private readonly recent = new Set<string>();
   private redelivered = 0;
@@ -90,12 +87,10 @@ export class Shard {
       stillHolds: d.holds,
       log: log.child({ mod: 'shard-client' }),
     });
-    this.spoolFile = file;
   }
 
   /** Availability first (closes the previous holder's intervals), then the spool replay, then the session. */
   start(): void {
-    prepareShardSpool(this.spoolFile);
     this.engine.start();
     this.spool.open();
     this.ingest.start();
@@ -112,7 +107,7 @@ export class Shard {
     await this.client.stop();
     await this.ingest.stop();
     this.engine.stop();
-    this.spool.close();
+    await this.spool.close();
     const { accepted, rejected } = this.ingest.stats();
     this.log.info(
       { accepted, rejected, redelivered: this.redelivered, duplicatesSkipped: this.duplicatesSkipped },
@@ -147,25 +142,5 @@ export class Shard {
     );
     this.recent.add(key);
     if (this.recent.size > RECENT_KEYS) this.recent.delete(this.recent.values().next().value!);
-  }
-}
-
-/**
- * Creates the shard's spool table with AUTOINCREMENT before Spool opens it (Spool's own CREATE is
- * IF NOT EXISTS, same columns). Two processes may drain one shard's file across a takeover (a
- * stalled old holder waking up); plain rowids are reused once the table empties, so the old
- * holder's "delete up to id N" could remove a row the new holder had just appended.
- */
-function prepareShardSpool(file: string): void {
-  mkdirSync(dirname(file), { recursive: true });
-  const db = new Database(file);
-  try {
-    db.pragma('busy_timeout = 5000');
-    db.pragma('journal_mode = WAL');
-    db.exec(`CREATE TABLE IF NOT EXISTS spool (
-      id INTEGER PRIMARY KEY AUTOINCREMENT, received_ts INTEGER NOT NULL, topic TEXT NOT NULL,
-      client_id TEXT NOT NULL, payload BLOB NOT NULL, work TEXT NOT NULL)`);
-  } finally {
-    db.close();
   }
 }

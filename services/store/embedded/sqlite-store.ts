@@ -12,7 +12,7 @@ import {
   type Store,
   wholeBuckets,
 } from '../store.ts';
-import { WriteThread } from './write-thread.ts';
+import { THREADS, type WriteFile } from './write-thread.ts';
 
 /** Rollup table per resolution; same key as `readings`, ts is the bucket start. */
 const ROLLUP_TABLES: Readonly<Record<RollupResolution, string>> = {
@@ -65,12 +65,12 @@ export interface SqliteStoreOptions {
  */
 export class SqliteStore implements Store {
   readonly kind = 'sqlite';
-  private readonly writer: WriteThread;
+  private readonly writer: WriteFile;
   private reader: Db | null = null;
   private closed = false;
 
   constructor(private readonly opts: SqliteStoreOptions) {
-    this.writer = new WriteThread(opts.file, WRITER_PRAGMAS);
+    this.writer = THREADS.store.open(opts.file, WRITER_PRAGMAS);
   }
 
   async start(): Promise<void> {
@@ -179,7 +179,7 @@ export class SqliteStore implements Store {
       ],
       `prune commune ${policy.communeId}`,
     );
-    return { raw: raw ?? 0, minute: minute ?? 0, hour: hour ?? 0 };
+    return { raw: Number(raw ?? 0), minute: Number(minute ?? 0), hour: Number(hour ?? 0) };
   }
 
   async close(): Promise<void> {

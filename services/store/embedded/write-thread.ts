@@ -1,69 +1,107 @@
 import { Worker } from 'node:worker_threads';
 import { StoreError } from '../../shared/errors.ts';
 
-/** One statement for the writer thread: either run once with `params`, or once per row of `flat`. */
+/**
+ * One statement for a writer thread: either run once with `params`, or once per row of `flat`
+ * (`width` values a row); with `ids`, its result is the rowid of each row it inserted.
+ */
 export type WriteStep =
   | { readonly sql: string; readonly params?: readonly unknown[] }
-  | { readonly sql: string; readonly flat: readonly unknown[]; readonly width: number };
+  | {
+      readonly sql: string;
+      readonly flat: readonly unknown[];
+      readonly width: number;
+      readonly ids?: boolean;
+    };
+
+/** Per step: the rows it changed, or the rowids it inserted when asked for `ids`. */
+export type StepResult = number | number[];
 
 interface Reply {
   readonly id: number;
   readonly ok: boolean;
-  readonly changes?: number[];
+  readonly changes?: StepResult[];
   readonly message?: string;
   readonly code?: string | null;
 }
 
+/** The writes of one SQLite file, run on a writer thread in the order they were asked for. */
+export interface WriteFile {
+  /**
+   * Runs `steps` in order, in one transaction unless told otherwise; resolves with each step's
+   * result. Rejects with a StoreError saying `what`, whose cause carries SQLite's code.
+   */
+  run(steps: readonly WriteStep[], what: string, opts?: { transaction?: boolean }): Promise<StepResult[]>;
+  /** Closes the connection once what was asked before has run. */
+  close(): Promise<void>;
+}
+
 /**
- * The main thread's handle on write-thread.worker.mjs: one SQLite connection in a worker thread
- * that runs every write to one file, so writes use the second core and never block the event loop.
- * Requests run one after another in the order they were sent. If the thread dies (a native fault),
- * its pending requests fail with a StoreError and the next request starts a new thread: the
- * caller's retry (the spool keeps the rows) is the recovery.
+ * One worker thread (write-thread.worker.mjs) that runs every write to the files opened on it, each
+ * file on its own connection. A process has one per kind of file (THREADS), not one per file: an
+ * ingest worker holding fifty communes has fifty spool files. The thread starts with the first file
+ * and ends with the last. If it dies (a native fault), its pending requests fail with a StoreError
+ * and the next request starts a new one: the caller's retry is the recovery.
  */
 export class WriteThread {
   private worker: Worker | null = null;
+  private exiting: Promise<void> | null = null;
   private nextId = 1;
-  private readonly pending = new Map<number, { resolve(c: number[]): void; reject(e: Error): void }>();
-  private closing: Promise<void> | null = null;
+  private openFiles = 0;
+  private readonly pending = new Map<number, { resolve(c: StepResult[]): void; reject(e: Error): void }>();
 
-  constructor(
-    private readonly file: string,
-    private readonly pragmas: readonly string[],
-  ) {}
+  constructor(private readonly name: string) {}
 
-  /** Runs `steps` in order (in one transaction unless told otherwise); resolves with each step's row changes. */
-  run(steps: readonly WriteStep[], what: string, opts: { transaction?: boolean } = {}): Promise<number[]> {
-    if (this.closing) return Promise.reject(new StoreError(`${what} after close`));
+  open(file: string, pragmas: readonly string[]): WriteFile {
+    this.openFiles += 1;
+    let closed: Promise<void> | null = null;
+    return {
+      run: (steps, what, opts = {}) => {
+        if (closed) return Promise.reject(new StoreError(`${what} after close`));
+        return this.send({ file, pragmas, steps, transaction: opts.transaction ?? true }, what);
+      },
+      close: () => {
+        closed ??= this.send({ file, close: true }, `close ${file}`)
+          .catch(() => undefined)
+          .then(() => {
+            this.openFiles -= 1;
+            if (this.openFiles === 0) return this.end();
+          });
+        return closed;
+      },
+    };
+  }
+
+  private async send(req: object, what: string): Promise<StepResult[]> {
+    if (this.exiting) await this.exiting;
     const worker = this.worker ?? this.spawn();
     const id = this.nextId++;
-    return new Promise<number[]>((resolve, reject) => {
-      this.pending.set(id, {
-        resolve,
-        reject: (cause) => reject(new StoreError(what, { cause })),
-      });
+    return new Promise<StepResult[]>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject: (cause) => reject(new StoreError(what, { cause })) });
       // Referenced while a request is out, so a script awaiting a write is not ended under it.
       worker.ref();
-      worker.postMessage({ id, steps, transaction: opts.transaction ?? true });
+      worker.postMessage({ id, ...req });
     });
   }
 
-  /** Closes the connection once what was sent has run (the thread takes requests in order). */
-  close(): Promise<void> {
-    this.closing ??= (async () => {
-      const w = this.worker;
-      if (!w) return;
-      const exited = new Promise<void>((r) => w.once('exit', () => r()));
+  /** Ends the thread once every file is closed. */
+  private end(): Promise<void> {
+    const w = this.worker;
+    if (!w) return Promise.resolve();
+    this.worker = null;
+    this.exiting = new Promise<void>((r) => {
+      w.once('exit', () => r());
       w.ref();
-      w.postMessage('close');
-      await exited;
-    })();
-    return this.closing;
+      w.postMessage('exit');
+    }).finally(() => {
+      this.exiting = null;
+    });
+    return this.exiting;
   }
 
   private spawn(): Worker {
     const worker = new Worker(new URL('./write-thread.worker.mjs', import.meta.url), {
-      workerData: { file: this.file, pragmas: this.pragmas },
+      name: `sqlite-${this.name}`,
     });
     worker.on('message', (m: Reply) => {
       const p = this.pending.get(m.id);
@@ -80,10 +118,19 @@ export class WriteThread {
       for (const p of pending) p.reject(err);
     };
     worker.on('error', fail);
-    worker.on('exit', (code) => fail(new Error(`SQLite writer thread exited (code ${code})`)));
+    worker.on('exit', (code) => fail(new Error(`SQLite ${this.name} thread exited (code ${code})`)));
     // An idle thread must not keep the process alive.
     worker.unref();
     this.worker = worker;
     return worker;
   }
 }
+
+/**
+ * The process's writer threads. The spool's small group commits are on their own thread so they
+ * never queue behind a store batch: a PUBACK waits for its spool commit only.
+ */
+export const THREADS = {
+  spool: new WriteThread('spool'),
+  store: new WriteThread('store'),
+} as const;

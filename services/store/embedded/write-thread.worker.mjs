@@ -1,70 +1,108 @@
 // @ts-check
 /**
- * The SQLite store's writer thread: every write to the readings file runs here, on its own
- * connection, so a 2,000-message batch (tens of ms of B-tree work) never blocks the event loop
- * that parses MQTT and sends PUBACKs, and the machine's second core does it.
+ * A SQLite writer thread: runs the writes of one or more files, each on its own connection, so
+ * their B-tree work, commits and WAL checkpoints (fsync) never block the event loop that parses
+ * MQTT and sends PUBACKs, and run on the machine's other core.
  *
  * Plain JavaScript on purpose: a worker thread does not inherit the TypeScript loader under every
- * runner (vitest, tsx, node), and this file holds no logic of ours, only a generic "run these
- * statements in one transaction". Every SQL statement comes from sqlite-store.ts.
+ * runner (vitest, tsx, node), and this file holds no logic of ours, only "run these statements on
+ * this file, in one transaction". Every SQL statement comes from the TypeScript that sends it.
  *
- * Request:  { id, steps: [{ sql, params?: unknown[] } | { sql, flat: unknown[], width }], transaction }
- * Reply:    { id, ok: true, changes: number[] } | { id, ok: false, message, code }
+ * Request:  { id, file, pragmas, steps: [{ sql, params? } | { sql, flat, width, ids? }], transaction }
+ *           { id, file, close: true }            closes that file's connection
+ *           'exit'                               closes every connection and ends the thread
+ * Reply:    { id, ok: true, changes: Array<number | number[]> } | { id, ok: false, message, code }
+ *           (per step: rows changed, or with `ids` the rowid of each inserted row)
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 
-const { file, pragmas } = /** @type {{ file: string, pragmas: string[] }} */ (workerData);
-mkdirSync(dirname(file), { recursive: true });
-const db = new Database(file);
-for (const p of pragmas) db.pragma(p);
+/** @typedef {{ db: import('better-sqlite3').Database, prepared: Map<string, import('better-sqlite3').Statement> }} Conn */
+/** @type {Map<string, Conn>} */
+const conns = new Map();
 
-/** @type {Map<string, import('better-sqlite3').Statement>} */
-const prepared = new Map();
-/** @param {string} sql */
-function statement(sql) {
-  let s = prepared.get(sql);
+/** @param {string} file @param {string[]} pragmas */
+function conn(file, pragmas) {
+  let c = conns.get(file);
+  if (!c) {
+    mkdirSync(dirname(file), { recursive: true });
+    const db = new Database(file);
+    try {
+      for (const p of pragmas) db.pragma(p);
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+    c = { db, prepared: new Map() };
+    conns.set(file, c);
+  }
+  return c;
+}
+
+/** @param {Conn} c @param {{ sql: string, params?: unknown[], flat?: unknown[], width?: number, ids?: boolean }} step */
+function runStep(c, step) {
+  if (step.flat) {
+    const s = statement(c, step.sql);
+    const w = /** @type {number} */ (step.width);
+    const row = new Array(w);
+    /** @type {number[]} */
+    const ids = [];
+    for (let i = 0; i < step.flat.length; i += w) {
+      for (let j = 0; j < w; j++) row[j] = step.flat[i + j];
+      const info = s.run(row);
+      if (step.ids) ids.push(Number(info.lastInsertRowid));
+    }
+    return step.ids ? ids : step.flat.length / w;
+  }
+  if (step.params === undefined && /;\s*\S/.test(step.sql)) {
+    c.db.exec(step.sql);
+    return 0;
+  }
+  return statement(c, step.sql).run(...(step.params ?? [])).changes;
+}
+
+/** @param {Conn} c @param {string} sql */
+function statement(c, sql) {
+  let s = c.prepared.get(sql);
   if (!s) {
-    s = db.prepare(sql);
-    prepared.set(sql, s);
+    s = c.db.prepare(sql);
+    c.prepared.set(sql, s);
   }
   return s;
 }
 
-/** @param {{ sql: string, params?: unknown[], flat?: unknown[], width?: number }} step */
-function runStep(step) {
-  if (step.flat) {
-    const s = statement(step.sql);
-    const w = /** @type {number} */ (step.width);
-    const row = new Array(w);
-    for (let i = 0; i < step.flat.length; i += w) {
-      for (let j = 0; j < w; j++) row[j] = step.flat[i + j];
-      s.run(row);
-    }
-    return step.flat.length / w;
-  }
-  if (step.params === undefined && /;\s*\S/.test(step.sql)) {
-    db.exec(step.sql);
-    return 0;
-  }
-  return statement(step.sql).run(...(step.params ?? [])).changes;
+/** @param {string} file */
+function closeConn(file) {
+  const c = conns.get(file);
+  conns.delete(file);
+  c?.db.close();
 }
 
 const port = /** @type {import('node:worker_threads').MessagePort} */ (parentPort);
 port.on('message', (req) => {
-  if (req === 'close') {
-    db.close();
+  if (req === 'exit') {
+    for (const file of [...conns.keys()]) closeConn(file);
     port.close();
     return;
   }
   try {
-    const run = () => req.steps.map(runStep);
-    const changes = req.transaction ? db.transaction(run)() : run();
+    if (req.close) {
+      closeConn(req.file);
+      port.postMessage({ id: req.id, ok: true, changes: [] });
+      return;
+    }
+    const c = conn(req.file, req.pragmas);
+    const run = () => req.steps.map((/** @type {any} */ step) => runStep(c, step));
+    const changes = req.transaction ? c.db.transaction(run)() : run();
     port.postMessage({ id: req.id, ok: true, changes });
   } catch (err) {
     const e = /** @type {{ message?: string, code?: string }} */ (err);
+    // A connection that failed to open, or whose file went read-only or away, is dropped so the
+    // next request opens it afresh.
+    if (e?.code === 'SQLITE_READONLY' || e?.code === 'SQLITE_CANTOPEN' || !conns.has(req.file))
+      closeConn(req.file);
     port.postMessage({ id: req.id, ok: false, message: String(e?.message ?? err), code: e?.code ?? null });
   }
 });

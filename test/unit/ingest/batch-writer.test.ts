@@ -51,20 +51,19 @@ describe('batch writer', () => {
       const turn = () => {
         const busyUntil = Date.now() + 2;
         while (Date.now() < busyUntil);
-        for (let k = 0; k < 5; k++) {
-          spool.append(entry(i++));
-          writer.notify();
-        }
+        for (let k = 0; k < 5; k++) spool.appendGrouped(entry(i++), () => writer.notify());
         if (Date.now() < until) setImmediate(turn);
         else resolve();
       };
       setImmediate(turn);
     });
     const storedDuringFlood = writer.snapshot().written;
+    await spool.flushPending();
     await writer.stop();
     expect(storedDuringFlood).toBeGreaterThan(0);
     expect(writer.snapshot().written).toBe(i);
-    spool.close();
+    await spool.close();
+    await store.close();
     db.close();
   });
 });

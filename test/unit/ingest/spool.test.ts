@@ -30,27 +30,27 @@ const entry = (i: number, bytes = 100) => ({
 });
 
 describe('spool', () => {
-  it('gives rows back in order and forgets them once acknowledged, across a reopen', () => {
+  it('gives rows back in order and forgets them once acknowledged, across a reopen', async () => {
     const file = join(tmp(), 'spool.sqlite');
     const a = new Spool(file, { maxBytes: 64 * 1024 * 1024, alarmPct: 80, log });
-    for (let i = 0; i < 10; i++) expect(a.append(entry(i))).toBe(true);
+    for (let i = 0; i < 10; i++) expect(await a.append(entry(i))).toBe(true);
     const head = a.head(4);
     expect(head.map((r) => r.work.readings[0]!.value)).toEqual([0, 1, 2, 3]);
     a.ack(head.at(-1)!.id);
-    a.close();
+    await a.close();
     const b = new Spool(file, { maxBytes: 64 * 1024 * 1024, alarmPct: 80, log });
     b.open();
     expect(b.stats().depth).toBe(6);
     expect(b.head(100).map((r) => r.work.readings[0]!.value)).toEqual([4, 5, 6, 7, 8, 9]);
-    b.close();
+    await b.close();
   });
 
-  it('raises the alarm before it is full, then refuses rows rather than fill the disk', () => {
+  it('raises the alarm before it is full, then refuses rows rather than fill the disk', async () => {
     const spool = new Spool(join(tmp(), 'spool.sqlite'), { maxBytes: 1_048_576, alarmPct: 50, log });
     spool.open();
     let alarmedWhileAccepting = false;
     let i = 0;
-    while (spool.append(entry(i++, 8 * 1024))) {
+    while (await spool.append(entry(i++, 8 * 1024))) {
       if (spool.stats().alarm) alarmedWhileAccepting = true;
       expect(i).toBeLessThan(1000);
     }
@@ -59,23 +59,23 @@ describe('spool', () => {
     expect(s).toMatchObject({ ok: false, alarm: true, appendFailures: 1 });
     expect(s.lastError).toMatch(/spool is full/);
     spool.ack(spool.head(1_000).at(-1)!.id);
-    expect(spool.append(entry(i))).toBe(true);
-    spool.close();
+    expect(await spool.append(entry(i))).toBe(true);
+    await spool.close();
   });
 
-  it('reports an unusable folder instead of throwing, and recovers when it is fixed', () => {
+  it('reports an unusable folder instead of throwing, and recovers when it is fixed', async () => {
     const dir = tmp();
     writeFileSync(join(dir, 'spool'), 'not a folder');
     const spool = new Spool(join(dir, 'spool', 'spool.sqlite'), { maxBytes: 1_048_576, alarmPct: 80, log });
     expect(spool.open()).toBe(false);
-    expect(spool.append(entry(1))).toBe(false);
+    expect(await spool.append(entry(1))).toBe(false);
     expect(spool.stats()).toMatchObject({ ok: false, alarm: true });
     expect(spool.stats().lastError).toMatch(/open/);
     rmSync(join(dir, 'spool'));
     mkdirSync(join(dir, 'spool'));
-    expect(spool.append(entry(2))).toBe(true);
+    expect(await spool.append(entry(2))).toBe(true);
     expect(spool.stats().ok).toBe(true);
-    spool.close();
+    await spool.close();
   });
 });
 
@@ -91,10 +91,12 @@ describe('spool group commit', () => {
       });
     expect(spool.stats().depth).toBe(0);
     await new Promise((r) => setImmediate(r));
+    // The group went to the writer thread in that turn; flushPending() waits for its answer.
+    await spool.flushPending();
     expect(told).toEqual([0, 1, 2, 3, 4].map((i) => [i, true]));
     expect(spool.stats().depth).toBe(5);
     expect(spool.head(10).map((r) => r.work.readings[0]!.value)).toEqual([0, 1, 2, 3, 4]);
-    spool.close();
+    await spool.close();
   });
 
   it('tells the callers of a failed group that their messages are not durable', async () => {
@@ -104,7 +106,7 @@ describe('spool group commit', () => {
     const told: boolean[] = [];
     spool.appendGrouped(entry(1), (ok) => told.push(ok));
     spool.appendGrouped(entry(2), (ok) => told.push(ok));
-    spool.close();
+    await spool.close();
     expect(told).toEqual([false, false]);
   });
 });
