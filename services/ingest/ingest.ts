@@ -59,6 +59,42 @@ function schemaDetail(err: ZodError): string {
 }
 
 /**
+ * What a channel handler sees of one message, and what it collects. A class, not an object of
+ * arrow functions: three fewer closures per message on the hot path.
+ */
+class MessageContext implements HandlerContext {
+  readonly readings: Reading[] = [];
+  readonly events: Array<SpoolWork['events'][number]> = [];
+  readonly effects: Array<() => void> = [];
+
+  constructor(
+    readonly device: DeviceInfo,
+    readonly receivedTs: number,
+    readonly availability: AvailabilityEngine,
+  ) {}
+
+  addReadings(readings: Reading[]): void {
+    for (const r of readings) this.readings.push(r);
+  }
+
+  addEvent(e: { ts: number; type: string; severity: string; detail?: unknown }): void {
+    this.events.push({
+      communeId: this.device.communeId,
+      deviceId: this.device.id,
+      receivedTs: this.receivedTs,
+      ts: e.ts,
+      type: e.type,
+      severity: e.severity,
+      detail: e.detail === undefined ? null : JSON.stringify(e.detail),
+    });
+  }
+
+  defer(effect: () => void): void {
+    this.effects.push(effect);
+  }
+}
+
+/**
  * The one way in for device data: topic → device → JSON → versioned schema → channel handler.
  * A bad message is refused with its reason and counted; it never stops the good ones beside it.
  */
@@ -157,28 +193,9 @@ export class Ingest {
     const parsed = handler.schema.safeParse(doc);
     if (!parsed.success)
       return this.reject(msg, 'schema', device, `${topic.channel}: ${schemaDetail(parsed.error)}`);
-    const readings: Reading[] = [];
-    const events: Array<SpoolWork['events'][number]> = [];
-    const effects: Array<() => void> = [];
-    const ctx: HandlerContext = {
-      device,
-      receivedTs: msg.receivedTs,
-      availability: this.deps.availability,
-      addReadings: (r) => readings.push(...r),
-      addEvent: (e) =>
-        events.push({
-          communeId: device.communeId,
-          deviceId: device.id,
-          receivedTs: msg.receivedTs,
-          ts: e.ts,
-          type: e.type,
-          severity: e.severity,
-          detail: e.detail === undefined ? null : JSON.stringify(e.detail),
-        }),
-      defer: (fn) => effects.push(fn),
-    };
+    const ctx = new MessageContext(device, msg.receivedTs, this.deps.availability);
     handler.handle(ctx, parsed.data);
-    return { device, work: { readings, events }, effects };
+    return { device, work: { readings: ctx.readings, events: ctx.events }, effects: ctx.effects };
   }
 
   async flush(): Promise<void> {

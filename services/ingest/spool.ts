@@ -208,12 +208,16 @@ export class Spool {
       return false;
     }
     const flat: unknown[] = new Array(entries.length * 5);
+    // A payload is a view into the socket's read buffer (up to 64 KiB); cloning it to the thread
+    // would copy that whole buffer. One compact copy of the group's payloads is cloned instead.
+    const payloads = Buffer.concat(entries.map((e) => e.payload));
     let i = 0;
+    let at = 0;
     for (const e of entries) {
       flat[i++] = e.receivedTs;
       flat[i++] = e.topic;
       flat[i++] = e.clientId;
-      flat[i++] = e.payload;
+      flat[i++] = payloads.subarray(at, (at += e.payload.length));
       flat[i++] = JSON.stringify(e.work);
     }
     try {
