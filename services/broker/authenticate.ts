@@ -39,7 +39,7 @@ export function makeConnectHooks(
     const will = wills.get(client);
     wills.delete(client);
     const address = addressOf(client);
-    // Before any scrypt: a client or address in cool-down costs a map lookup and an HMAC at most.
+    // Before any password check: a client or address in cool-down costs a map lookup and an HMAC at most.
     const held = admit(ctx, client.id, username, password, address);
     if (held) {
       ctx.rateLimited(held, {

@@ -45,7 +45,7 @@ export interface ConnectAttempt {
   readonly address: string | undefined;
   /**
    * True if the password equals, by the in-memory HMAC, the one this device last connected with:
-   * the device itself, proven without scrypt. See admitConnect.
+   * the device itself, proven without a hash check. See admitConnect.
    */
   readonly proven: boolean;
 }
@@ -58,7 +58,7 @@ interface Bucket {
 /**
  * Token buckets per client id and per remote address, and the cool-downs they lead to. One device
  * that floods refused messages or CONNECTs must not starve the others: its refusals cost a reject
- * log row and its CONNECTs a scrypt each, so past its budget it is cut off and refused cheaply for
+ * log row and its CONNECTs a database read and a hash check each (scrypt for hand-set passwords), so past its budget it is cut off and refused cheaply for
  * a cool-down that doubles on each repeat (10 s, 20 s, … up to 10 min).
  *
  * Keys: `id:<clientId>` (the device: its refused messages and its own CONNECTs; strict),

@@ -217,7 +217,8 @@ export class Spool {
       flat[i++] = e.receivedTs;
       flat[i++] = e.topic;
       flat[i++] = e.clientId;
-      flat[i++] = payloads.subarray(at, (at += e.payload.length));
+      flat[i++] = payloads.subarray(at, at + e.payload.length);
+      at += e.payload.length;
       flat[i++] = JSON.stringify(e.work);
     }
     try {

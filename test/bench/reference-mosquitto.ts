@@ -156,6 +156,8 @@ export type MosquittoOptions = Pick<
 export interface MosquittoResult {
   readonly figures: Figure[];
   readonly deliveredPerSec: { readonly 0: number; readonly 1: number };
+  /** CPU time of mosquitto plus the subscriber per delivered message, µs. */
+  readonly cpuUsPerMsg: { readonly 0: number; readonly 1: number };
 }
 
 export async function benchMosquitto(o: MosquittoOptions): Promise<MosquittoResult> {
@@ -163,6 +165,7 @@ export async function benchMosquitto(o: MosquittoOptions): Promise<MosquittoResu
   let gens: Generator[] = [];
   const figures: Figure[] = [];
   const delivered: Record<0 | 1, number> = { 0: 0, 1: 0 };
+  const cpuUs: Record<0 | 1, number> = { 0: 0, 1: 0 };
   try {
     console.log(`  mosquitto ${m.version} on ${m.url}, pid ${m.pid}`);
     gens = await startGenerators(o.generators);
@@ -202,6 +205,7 @@ export async function benchMosquitto(o: MosquittoOptions): Promise<MosquittoResu
       }
       const perSec = (sb.n - sa.n) / (plan.measureMs / 1000);
       delivered[qos] = perSec;
+      cpuUs[qos] = ((cpuPct(sa.broker, sb.broker) + cpuPct(sa.sub, sb.sub)) / 100 / perSec) * 1e6;
       const ack = load.ackLatencyMs;
       console.log(
         [
@@ -221,7 +225,7 @@ export async function benchMosquitto(o: MosquittoOptions): Promise<MosquittoResu
       });
       await counter.stop();
     }
-    return { figures, deliveredPerSec: delivered };
+    return { figures, deliveredPerSec: delivered, cpuUsPerMsg: cpuUs };
   } finally {
     await Promise.all(gens.map((g) => g.close()));
     await m.stop();

@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createLogger } from '../../services/shared/logger.ts';
-import { openDb } from '../../services/store/db.ts';
 import { SqliteStore } from '../../services/store/embedded/sqlite-store.ts';
 import { InfluxStore } from '../../services/store/influxdb/influx-store.ts';
 import type { Reading, Store } from '../../services/store/store.ts';

@@ -7,7 +7,7 @@ import { CHANNELS, commandTopicFilter, TOPIC_ROOT, topicFor } from '../topics.ts
  * 12-byte random salt, 64-byte key, `user:$7$<iterations>$<base64 salt>$<base64 key>`. Checked
  * against the line Debian's mosquitto_passwd 2.0.11 writes (its default is 101 iterations).
  * Device secrets are random 16-character strings (~79 bits), so the iteration count does not
- * protect them; a low one keeps a reconnect storm cheap for the broker, as with our own scrypt.
+ * protect them; a low one keeps a reconnect storm cheap for the broker, as our own SHA-256 does.
  */
 export function mosquittoPasswordLine(username: string, password: string, iterations = 101): string {
   const salt = randomBytes(12);
