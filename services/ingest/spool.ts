@@ -31,10 +31,12 @@ export interface SpoolEntry {
 /** At most this many rows wait for one group commit. */
 const GROUP_MAX = 1000;
 /**
- * At most this many spooled rows are also kept in memory for the store pump. A backlog beyond it
- * (the store is down) is read back from the file, as are rows a previous run left.
+ * At most this many spooled rows are also kept in memory for the store pump (about 0.8 KB each):
+ * as many as a healthy store may fall behind before acknowledgements wait for it (BatchWriter's
+ * BACKLOG_HOLD_BATCHES × the default batch). A longer backlog (the store is down) is read back
+ * from the file, as are rows a previous run left.
  */
-const RECENT_MAX = 50_000;
+const RECENT_MAX = 32_000;
 
 export interface SpoolStats {
   readonly ok: boolean;
@@ -124,6 +126,7 @@ export class Spool {
 
   /** Opens (or reopens) the file. A failure is recorded and reported by stats(), never thrown. */
   open(): boolean {
+    if (this.writer && this.reader) return true;
     try {
       mkdirSync(dirname(this.file), { recursive: true });
       const db = new Database(this.file);

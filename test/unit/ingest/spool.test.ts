@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Spool } from '../../../services/ingest/spool.ts';
 import { createLogger } from '../../../services/shared/logger.ts';
@@ -75,6 +76,39 @@ describe('spool', () => {
     mkdirSync(join(dir, 'spool'));
     expect(await spool.append(entry(2))).toBe(true);
     expect(spool.stats().ok).toBe(true);
+    await spool.close();
+  });
+});
+
+describe('spool file from an earlier version', () => {
+  it('keeps its rows and never reuses an id once the table has emptied', async () => {
+    const file = join(tmp(), 'spool.sqlite');
+    // As 0.1 created it: plain rowids, which SQLite hands out again once the table is empty.
+    const old = new Database(file);
+    old.exec(`CREATE TABLE spool (
+      id INTEGER PRIMARY KEY, received_ts INTEGER NOT NULL, topic TEXT NOT NULL, client_id TEXT NOT NULL,
+      payload BLOB NOT NULL, work TEXT NOT NULL)`);
+    const insert = old.prepare(
+      'INSERT INTO spool (id, received_ts, topic, client_id, payload, work) VALUES (?, ?, ?, ?, ?, ?)',
+    );
+    for (const i of [7, 8, 9]) {
+      const e = entry(i);
+      insert.run(i, e.receivedTs, e.topic, e.clientId, e.payload, JSON.stringify(e.work));
+    }
+    old.close();
+
+    const spool = new Spool(file, { maxBytes: 64 * 1024 * 1024, alarmPct: 80, log });
+    expect(spool.open()).toBe(true);
+    const rows = spool.head(10);
+    expect(rows.map((r) => [r.id, r.work.readings[0]!.value])).toEqual([
+      [7, 7],
+      [8, 8],
+      [9, 9],
+    ]);
+    spool.ack(9);
+    expect(spool.stats().depth).toBe(0);
+    expect(await spool.append(entry(10))).toBe(true);
+    expect(spool.head(10).map((r) => r.id)).toEqual([10]);
     await spool.close();
   });
 });
