@@ -210,21 +210,21 @@ export class Spool {
       this.fail('append', new Error(`spool is full (${this.usedBytes} of ${this.opts.maxBytes} bytes)`));
       return false;
     }
-    const flat: unknown[] = new Array(entries.length * 5);
-    // A payload is a view into the socket's read buffer (up to 64 KiB); cloning it to the thread
-    // would copy that whole buffer. One compact copy of the group's payloads is cloned instead.
-    const payloads = Buffer.concat(entries.map((e) => e.payload));
-    let i = 0;
-    let at = 0;
-    for (const e of entries) {
-      flat[i++] = e.receivedTs;
-      flat[i++] = e.topic;
-      flat[i++] = e.clientId;
-      flat[i++] = payloads.subarray(at, at + e.payload.length);
-      at += e.payload.length;
-      flat[i++] = JSON.stringify(e.work);
-    }
     try {
+      const flat: unknown[] = new Array(entries.length * 5);
+      // A payload is a view into the socket's read buffer (up to 64 KiB); cloning it to the thread
+      // would copy that whole buffer. One compact copy of the group's payloads is cloned instead.
+      const payloads = Buffer.concat(entries.map((e) => e.payload));
+      let i = 0;
+      let at = 0;
+      for (const e of entries) {
+        flat[i++] = e.receivedTs;
+        flat[i++] = e.topic;
+        flat[i++] = e.clientId;
+        flat[i++] = payloads.subarray(at, at + e.payload.length);
+        at += e.payload.length;
+        flat[i++] = JSON.stringify(e.work);
+      }
       const [ids] = (await this.writer!.run(
         [{ sql: INSERT, flat, width: 5, ids: true }],
         `spool append of ${entries.length}`,
