@@ -32,7 +32,7 @@ export interface SpoolEntry {
 const GROUP_MAX = 1000;
 /**
  * At most this many spooled rows are also kept in memory for the store pump (about 0.8 KB each):
- * as many as a healthy store may fall behind before acknowledgements wait for it (BatchWriter's
+ * twice what a healthy store may fall behind before acknowledgements wait for it (BatchWriter's
  * BACKLOG_HOLD_BATCHES × the default batch). A longer backlog (the store is down) is read back
  * from the file, as are rows a previous run left.
  */
