@@ -361,10 +361,12 @@ export interface ProbeData {
   readonly durableTs: number[];
   readonly latencyMs: number[];
   readonly elu: Array<{ ts: number; active: number; idle: number }>;
+  /** JS heap in use after each full collection the bench asked for (SIGWINCH). */
+  readonly heapUsed: Array<{ ts: number; bytes: number }>;
 }
 
 export function readProbe(file: string): ProbeData {
-  const out: ProbeData = { durableTs: [], latencyMs: [], elu: [] };
+  const out: ProbeData = { durableTs: [], latencyMs: [], elu: [], heapUsed: [] };
   if (!existsSync(file)) return out;
   for (const line of readFileSync(file, 'utf8').split('\n')) {
     const [kind, ts, a, b] = line.split(' ');
@@ -374,6 +376,7 @@ export function readProbe(file: string): ProbeData {
         out.latencyMs.push(Number(l));
       }
     } else if (kind === 'E') out.elu.push({ ts: Number(ts), active: Number(a), idle: Number(b) });
+    else if (kind === 'M') out.heapUsed.push({ ts: Number(ts), bytes: Number(a) });
   }
   return out;
 }

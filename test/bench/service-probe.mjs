@@ -7,14 +7,27 @@
 //                              (latency = now − the message's `ts`, which the load generator sets
 //                              to its publish time) and "E <ts> <eluActiveMs> <eluIdleMs>" every 250 ms.
 //   CANHXA_BENCH_CPU_PROFILE   a file: the first SIGUSR2 starts the profiler, the second writes it.
+//   SIGWINCH (always)          runs a full garbage collection, so an RSS sample taken after it is
+//                              of live memory, not of the garbage a burst (a connect storm) left;
+//                              with a probe file, appends "M <ts> <heapUsedBytes>" after it.
 import { subscribe } from 'node:diagnostics_channel';
 import { appendFileSync, renameSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import { performance } from 'node:perf_hooks';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { isMainThread } from 'node:worker_threads';
 
 // NODE_OPTIONS imports also run in the module-loader worker: only the main thread is the service.
 if (isMainThread) {
+  // --expose-gc is not allowed in NODE_OPTIONS on Node 20; set at run time, a new context sees gc().
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc');
+  process.on('SIGWINCH', () => {
+    gc();
+    const probe = process.env.CANHXA_BENCH_PROBE_FILE;
+    if (probe) appendFileSync(probe, `M ${Date.now()} ${process.memoryUsage().heapUsed}\n`);
+  });
   const probeFile = process.env.CANHXA_BENCH_PROBE_FILE;
   const profileFile = process.env.CANHXA_BENCH_CPU_PROFILE;
   if (probeFile) {
