@@ -130,12 +130,15 @@ export class BatchWriter {
     this.timer = null;
     while (this.running) await this.running;
     this.running = this.drain();
-    await this.running.finally(() => (this.running = null));
+    await this.running.finally(() => this.drained());
   }
 
   async stop(): Promise<void> {
     await this.flush();
     this.stopped = true;
+    // A retry the last drain armed (the store failed) is the next run's: the spool keeps the rows.
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
     this.release();
   }
 
@@ -146,6 +149,17 @@ export class BatchWriter {
       inMemory: this.memory.reduce((n, w) => n + w.readings.length, 0),
       ...this.stats,
     };
+  }
+
+  /**
+   * After every drain, however it was started (a kick or a flush): what is left is written at once,
+   * or after a backoff when the store just failed. Nothing else would retry it if no new message
+   * arrived.
+   */
+  private drained(): void {
+    this.running = null;
+    if (this.backlog() > 0)
+      this.kick(this.failures > 0 ? Math.min(30_000, 250 * 2 ** Math.min(this.failures, 7)) : 0);
   }
 
   /** Messages accepted and not yet in the store. */
@@ -179,12 +193,7 @@ export class BatchWriter {
     this.timer = setTimeout(() => {
       this.timer = null;
       this.sinceKick = 0;
-      this.running = this.drain().finally(() => {
-        this.running = null;
-        const pending = this.spool.stats().depth > 0 || this.memory.length > 0;
-        if (pending)
-          this.kick(this.failures > 0 ? Math.min(30_000, 250 * 2 ** Math.min(this.failures, 7)) : 0);
-      });
+      this.running = this.drain().finally(() => this.drained());
     }, delayMs);
   }
 

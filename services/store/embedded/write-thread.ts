@@ -72,6 +72,15 @@ export class WriteThread {
     };
   }
 
+  /**
+   * Ends the thread at once, without waiting for what it is doing: its pending requests fail with
+   * a StoreError (their transactions roll back), and the next request starts a new thread. For a
+   * shutdown that cannot wait, and for the fault tests that prove nothing is lost when it happens.
+   */
+  async terminate(): Promise<void> {
+    await this.worker?.terminate();
+  }
+
   private async send(req: object, what: string): Promise<StepResult[]> {
     if (this.exiting) await this.exiting;
     const worker = this.worker ?? this.spawn();
