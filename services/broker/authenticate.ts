@@ -35,7 +35,13 @@ export function makeConnectHooks(
     callback(null, true);
   };
 
-  const authenticate: AedesOptions['authenticate'] = (client, username, password, done) => {
+  const authenticate: AedesOptions['authenticate'] = (client, username, password, reply) => {
+    // mqtt-packet's parser keeps the CONNECT packet (for its protocol level) as long as the
+    // connection lives, password included: once judged, the plain password is overwritten.
+    const done: typeof reply = (err, ok) => {
+      password?.fill(0);
+      reply(err, ok);
+    };
     const will = wills.get(client);
     wills.delete(client);
     const address = addressOf(client);

@@ -200,6 +200,18 @@ describe('broker: authentication', () => {
     expect(got?.receivedTs).toBeGreaterThan(Date.now() - 10_000);
   });
 
+  it('keeps no plain password in memory once the CONNECT is judged', async () => {
+    await connect('xt-cam-02');
+    // aedes's client and mqtt-packet's parser are not ours; this reaches into them on purpose, to
+    // see the CONNECT packet the parser keeps for the life of the connection.
+    const internals = broker as unknown as {
+      aedes: { clients: Record<string, { _parser: { settings: { password?: Buffer } } }> };
+    };
+    const kept = internals.aedes.clients['xt-cam-02']!._parser.settings.password!;
+    expect(kept.length).toBe(PASSWORDS['xt-cam-02']!.length);
+    expect(kept.every((b) => b === 0)).toBe(true);
+  });
+
   it('accepts a heartbeat from mosquitto_pub', async () => {
     const r = await cli('mosquitto_pub', 'xt-cam-02', [
       '-q',
