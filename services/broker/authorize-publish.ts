@@ -8,6 +8,8 @@ export interface BrokerMessage {
   readonly topic: string;
   readonly payload: Buffer;
   readonly qos: 0 | 1 | 2;
+  /** The DUP flag: the sender may have sent this QoS 1 message before (MQTT 3.1.1 §3.3.1.1). */
+  readonly dup: boolean;
   readonly retain: boolean;
   /** The MQTT client id; equal to deviceId, since authenticate.ts enforces it. */
   readonly clientId: string;
@@ -67,6 +69,7 @@ export function makeAuthorizePublish(
           topic: packet.topic,
           payload: Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload),
           qos: packet.qos,
+          dup: packet.dup,
           retain: packet.retain,
           clientId,
           deviceId: device.id,

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { ZodError } from 'zod';
 import type { AvailabilityEngine } from '../availability/engine.ts';
 import type { DeviceDirectory, DeviceInfo } from '../inventory/device-directory.ts';
@@ -36,6 +37,18 @@ export interface InboundMessage {
    */
   readonly deviceId: string;
   readonly receivedTs: number;
+  /** Delivery QoS (0 when not told): a QoS 1 message is remembered so a redelivery is known. */
+  readonly qos?: number;
+  /** The DUP flag: the sender (device or external broker) may have delivered it before. */
+  readonly dup?: boolean;
+}
+
+/**
+ * What identifies a message among its redeliveries: its topic and bytes. A key, not the message:
+ * a device may send the same bytes again on purpose, so only a DUP delivery is matched against it.
+ */
+function messageKey(topic: string, payload: Buffer): string {
+  return createHash('sha1').update(topic).update('\0').update(payload).digest('base64');
 }
 
 export interface IngestDeps {
@@ -103,6 +116,8 @@ export class Ingest {
   private readonly writer: BatchWriter;
   private accepted = 0;
   private rejected = 0;
+  private redelivered = 0;
+  private duplicatesSkipped = 0;
   readonly acceptedByDevice = new Map<string, number>();
 
   constructor(deps: IngestDeps) {
@@ -126,6 +141,17 @@ export class Ingest {
    * availability effects. A refused message is recorded at once and `done` runs at once.
    */
   accept(msg: InboundMessage, done: () => void = NO_OP): void {
+    // A QoS 1 message comes again, marked DUP, when its PUBACK was lost: the service or a worker
+    // died between spooling it and acknowledging it. Stamped anew, one without its own ts would be
+    // stored twice; the spool says whether it already made this one durable.
+    const key = msg.qos ? messageKey(msg.topic, msg.payload) : undefined;
+    if (msg.dup) {
+      this.redelivered += 1;
+      if (key && this.deps.spool.hasAccepted(key)) {
+        this.duplicatesSkipped += 1;
+        return done();
+      }
+    }
     const decoded = this.decode(msg);
     if (!decoded) return done();
     const { device, work, effects } = decoded;
@@ -147,6 +173,7 @@ export class Ingest {
       clientId: msg.clientId,
       payload: msg.payload,
       work,
+      key,
     };
     this.deps.spool.appendGrouped(entry, (durable) => {
       if (durable) this.writer.notify();
@@ -214,6 +241,8 @@ export class Ingest {
     return {
       accepted: this.accepted,
       rejected: this.rejected,
+      redelivered: this.redelivered,
+      duplicatesSkipped: this.duplicatesSkipped,
       store: this.writer.snapshot(),
       spool: this.deps.spool.stats(),
     };

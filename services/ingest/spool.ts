@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { StoreError } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
-import { THREADS, type WriteFile } from '../store/embedded/write-thread.ts';
+import { THREADS, type WriteFile, type WriteStep } from '../store/embedded/write-thread.ts';
 import type { Reading } from '../store/store.ts';
 
 /** What one accepted message must still do once the store answers. */
@@ -26,6 +26,11 @@ export interface SpoolEntry {
   readonly clientId: string;
   readonly payload: Buffer;
   readonly work: SpoolWork;
+  /**
+   * The message's redelivery key (a QoS 1 message): committed with the row, so that after a crash
+   * or a takeover a DUP redelivery of it is known for what it is (hasAccepted).
+   */
+  readonly key?: string | undefined;
 }
 
 /** At most this many rows wait for one group commit. */
@@ -37,6 +42,11 @@ const GROUP_MAX = 1000;
  * from the file, as are rows a previous run left.
  */
 const RECENT_MAX = 32_000;
+/**
+ * Redelivery keys kept, in the file and in memory: a device or broker redelivers what was not
+ * acknowledged, which is at most its in-flight window, seconds after it reconnects.
+ */
+const KEYS_KEPT = 4096;
 
 export interface SpoolStats {
   readonly ok: boolean;
@@ -77,6 +87,9 @@ function createOrUpgrade(db: Database.Database): void {
       .prepare("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'spool'")
       .pluck()
       .get() as string | undefined;
+    db.exec(
+      'CREATE TABLE IF NOT EXISTS accepted_keys (id INTEGER PRIMARY KEY, key TEXT NOT NULL, received_ts INTEGER NOT NULL)',
+    );
     if (sql === undefined) db.exec(CREATE_TABLE);
     else if (!/AUTOINCREMENT/i.test(sql))
       db.exec(`ALTER TABLE spool RENAME TO spool_before_autoincrement; ${CREATE_TABLE};
@@ -118,6 +131,9 @@ export class Spool {
    * depthRows: rows join it in commit order and leave it only from the front, by ack().
    */
   private recent: Array<{ id: number; work: SpoolWork }> = [];
+  /** Keys of the last KEYS_KEPT QoS 1 messages made durable here or by an earlier run (oldest first). */
+  private keys = new Set<string>();
+  private keysSinceTrim = 0;
 
   constructor(
     private readonly file: string,
@@ -137,6 +153,11 @@ export class Spool {
         // From here on only the writer thread writes this file.
         db.pragma('query_only = ON');
         this.depthRows = (db.prepare('SELECT COUNT(*) FROM spool').pluck().get() as number) ?? 0;
+        const keys = db
+          .prepare('SELECT key FROM (SELECT id, key FROM accepted_keys ORDER BY id DESC LIMIT ?) ORDER BY id')
+          .pluck()
+          .all(KEYS_KEPT) as string[];
+        this.keys = new Set(keys);
       } catch (err) {
         db.close();
         throw err;
@@ -168,6 +189,11 @@ export class Spool {
       this.flushScheduled = true;
       setImmediate(() => void this.flushPending());
     }
+  }
+
+  /** True if a message with this redelivery key was made durable (here, or before a restart or takeover). */
+  hasAccepted(key: string): boolean {
+    return this.keys.has(key);
   }
 
   /** Appends one message now, in its own commit; resolves false when it could not be made durable. */
@@ -225,10 +251,28 @@ export class Spool {
         at += e.payload.length;
         flat[i++] = JSON.stringify(e.work);
       }
-      const [ids] = (await this.writer!.run(
-        [{ sql: INSERT, flat, width: 5, ids: true }],
-        `spool append of ${entries.length}`,
-      )) as [number[]];
+      const keyed = entries.filter((e) => e.key !== undefined);
+      const steps: WriteStep[] = [{ sql: INSERT, flat, width: 5, ids: true }];
+      if (keyed.length > 0) {
+        steps.push({
+          sql: 'INSERT INTO accepted_keys (key, received_ts) VALUES (?, ?)',
+          flat: keyed.flatMap((e) => [e.key, e.receivedTs]),
+          width: 2,
+        });
+        this.keysSinceTrim += keyed.length;
+        if (this.keysSinceTrim >= KEYS_KEPT) {
+          this.keysSinceTrim = 0;
+          steps.push({
+            sql: 'DELETE FROM accepted_keys WHERE id <= (SELECT MAX(id) FROM accepted_keys) - ?',
+            params: [KEYS_KEPT],
+          });
+        }
+      }
+      const [ids] = (await this.writer!.run(steps, `spool append of ${entries.length}`)) as [number[]];
+      for (const e of keyed) {
+        this.keys.add(e.key!);
+        if (this.keys.size > KEYS_KEPT) this.keys.delete(this.keys.values().next().value!);
+      }
       entries.forEach((e, k) => {
         if (this.recent.length < RECENT_MAX) this.recent.push({ id: ids[k]!, work: e.work });
       });

@@ -93,6 +93,8 @@ export class ClusterIngest extends Ingest {
     return {
       accepted: sum((s) => s.accepted),
       rejected: sum((s) => s.rejected),
+      redelivered: sum((s) => s.redelivered),
+      duplicatesSkipped: sum((s) => s.duplicatesSkipped),
       store: {
         ...each[0]!.store,
         ok: each.every((s) => s.store.ok),
@@ -101,6 +103,7 @@ export class ClusterIngest extends Ingest {
         batches: sum((s) => s.store.batches),
         quarantined: sum((s) => s.store.quarantined),
         replayed: sum((s) => s.store.replayed),
+        heldAcks: sum((s) => s.store.heldAcks),
         lastWriteTs: Math.max(...each.map((s) => s.store.lastWriteTs ?? 0)) || null,
         lastError: each.find((s) => s.store.lastError)?.store.lastError ?? null,
       },

@@ -15,7 +15,12 @@ export interface ShardClientOptions {
    * made durable is durable before the broker forgets the message. Throwing withholds the PUBACK.
    */
   /** Calls `durable` once the message is in the spool: only then is the PUBACK sent. */
-  readonly onMessage: (topic: string, payload: Buffer, dup: boolean, durable: () => void) => void;
+  readonly onMessage: (
+    topic: string,
+    payload: Buffer,
+    delivery: { readonly qos: number; readonly dup: boolean },
+    durable: () => void,
+  ) => void;
   /** Asked before every reconnect: a worker that lost its lease must not take the session back. */
   readonly stillHolds: () => boolean;
   readonly log: Logger;
@@ -63,7 +68,7 @@ export class ShardClient {
     client.handleMessage = (packet: IPublishPacket, done) => {
       try {
         const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
-        o.onMessage(packet.topic, payload, packet.dup, () => done());
+        o.onMessage(packet.topic, payload, { qos: packet.qos, dup: packet.dup }, () => done());
       } catch (err) {
         o.log.error({ err, topic: packet.topic }, 'message not acknowledged: ingest failed');
         done(err as Error);

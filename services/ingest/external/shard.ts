@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { AvailabilityEngine } from '../../availability/engine.ts';
 import { DeviceDirectory } from '../../inventory/device-directory.ts';
@@ -18,9 +17,6 @@ export interface ShardDeps extends ExternalSourceDeps {
   readonly onFenced: () => void;
 }
 
-/** Keys of recently ingested messages, to skip a DUP redelivery this process already spooled. */
-const RECENT_KEYS = 4096;
-
 /**
  * Everything one commune needs while this worker holds it: an availability engine over the
  * commune's devices (rebuilt from the database at takeover; the gap since the previous holder's
@@ -35,9 +31,6 @@ export class Shard {
   private readonly d: ShardDeps;
   private readonly spool: Spool;
   private readonly client: ShardClient;
-  private readonly recent = new Set<string>();
-  private redelivered = 0;
-  private duplicatesSkipped = 0;
   private readonly log: Logger;
 
   constructor(d: ShardDeps) {
@@ -83,7 +76,7 @@ export class Shard {
       clientId: `${ext.clientIdPrefix}-${d.communeId}`,
       topicFilter: `${TOPIC_ROOT}/${d.communeId}/#`,
       sessionExpirySec: ext.sessionExpirySec,
-      onMessage: (topic, payload, dup, durable) => this.onMessage(topic, payload, dup, durable),
+      onMessage: (topic, payload, delivery, durable) => this.onMessage(topic, payload, delivery, durable),
       stillHolds: d.holds,
       log: log.child({ mod: 'shard-client' }),
     });
@@ -108,39 +101,39 @@ export class Shard {
     await this.ingest.stop();
     this.engine.stop();
     await this.spool.close();
-    const { accepted, rejected } = this.ingest.stats();
-    this.log.info(
-      { accepted, rejected, redelivered: this.redelivered, duplicatesSkipped: this.duplicatesSkipped },
-      'shard stopped',
-    );
+    const { accepted, rejected, redelivered, duplicatesSkipped } = this.ingest.stats();
+    this.log.info({ accepted, rejected, redelivered, duplicatesSkipped }, 'shard stopped');
   }
 
   stats() {
     return {
       communeId: this.communeId,
       connected: this.client.connected(),
-      redelivered: this.redelivered,
-      duplicatesSkipped: this.duplicatesSkipped,
       ...this.ingest.stats(),
     };
   }
 
-  private onMessage(topic: string, payload: Buffer, dup: boolean, durable: () => void): void {
-    const key = createHash('sha1').update(topic).update('\0').update(payload).digest('base64');
-    // Only a DUP delivery can be a copy; a device may well send the same bytes twice on purpose.
-    if (dup) this.redelivered += 1;
-    if (dup && this.recent.has(key)) {
-      this.duplicatesSkipped += 1;
-      return durable();
-    }
+  private onMessage(
+    topic: string,
+    payload: Buffer,
+    delivery: { readonly qos: number; readonly dup: boolean },
+    durable: () => void,
+  ): void {
     const device = parseTopic(topic)?.deviceId ?? '';
     // The external broker authenticated the publisher and enforced its ACL (npm run
-    // mosquitto-config); what reaches us is the device the topic names.
+    // mosquitto-config); what reaches us is the device the topic names. A DUP redelivery that this
+    // commune's spool already made durable (here or at the previous holder) is skipped by ingest.
     this.ingest.accept(
-      { topic, payload, clientId: device, deviceId: device, receivedTs: this.d.clock() },
+      {
+        topic,
+        payload,
+        qos: delivery.qos,
+        dup: delivery.dup,
+        clientId: device,
+        deviceId: device,
+        receivedTs: this.d.clock(),
+      },
       durable,
     );
-    this.recent.add(key);
-    if (this.recent.size > RECENT_KEYS) this.recent.delete(this.recent.values().next().value!);
   }
 }
