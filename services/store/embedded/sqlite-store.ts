@@ -90,7 +90,7 @@ export class SqliteStore implements Store {
   async write(readings: readonly Reading[]): Promise<void> {
     this.assertOpen('write');
     if (readings.length === 0) return;
-    // One flat array: cloning it to the thread costs far less than cloning as many objects.
+    // One flat array of primitives for the structured clone to the thread, not an object a reading.
     const flat: unknown[] = new Array(readings.length * 5);
     let i = 0;
     for (const r of readings) {
