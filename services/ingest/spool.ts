@@ -183,6 +183,7 @@ export class Spool {
    * only durable messages affordable: per-message commits were a third of the service's time.
    */
   appendGrouped(entry: SpoolEntry, done: (durable: boolean) => void): void {
+    this.remember(entry.key);
     this.pending.push({ entry, done });
     if (this.pending.length >= GROUP_MAX) void this.flushPending();
     else if (!this.flushScheduled) {
@@ -191,14 +192,26 @@ export class Spool {
     }
   }
 
-  /** True if a message with this redelivery key was made durable (here, or before a restart or takeover). */
+  /** True if a message with this redelivery key was taken (here, or durably before a restart or takeover). */
   hasAccepted(key: string): boolean {
     return this.keys.has(key);
   }
 
   /** Appends one message now, in its own commit; resolves false when it could not be made durable. */
   append(e: SpoolEntry): Promise<boolean> {
+    this.remember(e.key);
     return this.commit([e]);
+  }
+
+  /**
+   * Known from the moment it is taken, not from its commit: a DUP that arrives while the first copy
+   * is still on its way to the file is the same message, and one whose commit fails is still
+   * acknowledged (held in memory) and stored. Only the file's copy of the key waits for the commit.
+   */
+  private remember(key: string | undefined): void {
+    if (key === undefined) return;
+    this.keys.add(key);
+    if (this.keys.size > KEYS_KEPT) this.keys.delete(this.keys.values().next().value!);
   }
 
   /**
@@ -269,10 +282,6 @@ export class Spool {
         }
       }
       const [ids] = (await this.writer!.run(steps, `spool append of ${entries.length}`)) as [number[]];
-      for (const e of keyed) {
-        this.keys.add(e.key!);
-        if (this.keys.size > KEYS_KEPT) this.keys.delete(this.keys.values().next().value!);
-      }
       entries.forEach((e, k) => {
         if (this.recent.length < RECENT_MAX) this.recent.push({ id: ids[k]!, work: e.work });
       });

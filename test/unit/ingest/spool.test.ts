@@ -80,6 +80,24 @@ describe('spool', () => {
   });
 });
 
+describe('spool redelivery keys', () => {
+  it('knows a key from the moment its message is taken, and after a reopen once it is committed', async () => {
+    const file = join(tmp(), 'spool.sqlite');
+    const a = new Spool(file, { maxBytes: 64 * 1024 * 1024, alarmPct: 80, log });
+    a.open();
+    a.appendGrouped({ ...entry(1), key: 'k-1' }, () => {});
+    // Before its group commit: a DUP arriving now is the same message.
+    expect(a.hasAccepted('k-1')).toBe(true);
+    expect(a.hasAccepted('k-2')).toBe(false);
+    await a.close();
+    const b = new Spool(file, { maxBytes: 64 * 1024 * 1024, alarmPct: 80, log });
+    b.open();
+    expect(b.hasAccepted('k-1')).toBe(true);
+    expect(b.hasAccepted('k-2')).toBe(false);
+    await b.close();
+  });
+});
+
 describe('spool file from an earlier version', () => {
   it('keeps its rows and never reuses an id once the table has emptied', async () => {
     const file = join(tmp(), 'spool.sqlite');
