@@ -75,7 +75,7 @@ export class SqliteStore implements Store {
 
   async start(): Promise<void> {
     await this.writer.run(
-      SCHEMA.map((sql) => ({ sql })),
+      SCHEMA.map((sql) => ({ sql, script: true as const })),
       'create reading tables',
     );
     await this.moveLegacyReadings();

@@ -7,6 +7,8 @@ import { StoreError } from '../../shared/errors.ts';
  */
 export type WriteStep =
   | { readonly sql: string; readonly params?: readonly unknown[] }
+  /** Several statements without parameters (a schema), run as one script. */
+  | { readonly sql: string; readonly script: true }
   | {
       readonly sql: string;
       readonly flat: readonly unknown[];

@@ -8,7 +8,7 @@
  * runner (vitest, tsx, node), and this file holds no logic of ours, only "run these statements on
  * this file, in one transaction". Every SQL statement comes from the TypeScript that sends it.
  *
- * Request:  { id, file, pragmas, steps: [{ sql, params? } | { sql, flat, width, ids? }], transaction }
+ * Request:  { id, file, pragmas, steps: [{ sql, params? } | { sql, flat, width, ids? } | { sql, script }], transaction }
  *           { id, file, close: true }            closes that file's connection
  *           'exit'                               closes every connection and ends the thread
  * Reply:    { id, ok: true, changes: Array<number | number[]> } | { id, ok: false, message, code }
@@ -41,7 +41,7 @@ function conn(file, pragmas) {
   return c;
 }
 
-/** @param {Conn} c @param {{ sql: string, params?: unknown[], flat?: unknown[], width?: number, ids?: boolean }} step */
+/** @param {Conn} c @param {{ sql: string, params?: unknown[], flat?: unknown[], width?: number, ids?: boolean, script?: boolean }} step */
 function runStep(c, step) {
   if (step.flat) {
     const s = statement(c, step.sql);
@@ -56,7 +56,7 @@ function runStep(c, step) {
     }
     return step.ids ? ids : step.flat.length / w;
   }
-  if (step.params === undefined && /;\s*\S/.test(step.sql)) {
+  if (step.script) {
     c.db.exec(step.sql);
     return 0;
   }
