@@ -1,9 +1,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { login, startTestApp, type TestApp } from '../setup/app.ts';
+import { connectDevice, login, startTestApp, type TestApp } from '../setup/app.ts';
 
 let app: TestApp;
 beforeAll(async () => {
@@ -19,12 +18,7 @@ afterAll(async () => {
 describe('spool cannot be written', () => {
   it('raises the alarm in the API, keeps running and still stores what arrives', async () => {
     const id = 'tl-wifi-ubnd';
-    const c = await mqtt.connectAsync(app.mqttUrl, {
-      clientId: id,
-      username: id,
-      password: app.devicePasswords.get(id)!,
-      reconnectPeriod: 0,
-    });
+    const c = await connectDevice(app, id);
     const ts = Date.now() - 1000;
     await c.publishAsync(
       `cx/v1/ta-lai/${id}/telemetry`,

@@ -2,9 +2,10 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import mqtt, { type MqttClient } from 'mqtt';
+import type mqtt from 'mqtt';
+import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../setup/app.ts';
+import { connectDevice, startTestApp, type TestApp } from '../setup/app.ts';
 
 // A commune of 231 devices: a gateway that stalls, 10 that heartbeat, 20 that flood at QoS 1 and
 // 200 that reconnect all at once, twice.
@@ -69,12 +70,7 @@ afterAll(async () => {
 });
 
 async function connect(id: string, opts: mqtt.IClientOptions = {}): Promise<MqttClient> {
-  const client = await mqtt.connectAsync(app.mqttUrl, {
-    clientId: id,
-    username: id,
-    password: app.devicePasswords.get(id)!,
-    protocolVersion: 4,
-    reconnectPeriod: 0,
+  const client = await connectDevice(app, id, {
     connectTimeout: 30_000,
     ...opts,
   });

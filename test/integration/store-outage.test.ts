@@ -1,6 +1,6 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { login, startTestApp, type TestApp } from '../setup/app.ts';
+import { connectDevice, login, startTestApp, type TestApp } from '../setup/app.ts';
 import { type RunningInfluxd, startInfluxd } from '../setup/influxd.ts';
 
 /**
@@ -108,12 +108,7 @@ describe('store outage', () => {
     });
     expect(res.status).toBe(204);
     const id = 'tl-loa-05';
-    const c = await mqtt.connectAsync(app.mqttUrl, {
-      clientId: id,
-      username: id,
-      password: app.devicePasswords.get(id)!,
-      reconnectPeriod: 0,
-    });
+    const c = await connectDevice(app, id);
     const now = Date.now();
     for (const [ts, v] of [
       [now - 2000, 40],

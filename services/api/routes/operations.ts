@@ -9,7 +9,7 @@ export const operationsRoutes = [
     access: ['technician', 'admin'],
     tag: 'operations',
     summary:
-      'Messages accepted and rejected (by reason and device), store health, spool depth and fill, replay progress, broker refusals.',
+      'Messages accepted and rejected (by reason and device), redeliveries skipped as already stored, store health and held acknowledgements, spool depth and fill, replay progress, broker refusals.',
     handle({ deps, user }) {
       const s = deps.ingest.stats();
       // Totals, store, spool and broker are the server's; per-device figures only for the user's commune.
@@ -20,6 +20,9 @@ export const operationsRoutes = [
       return {
         accepted: s.accepted,
         rejected: s.rejected,
+        // QoS 1 messages delivered again (DUP), and those of them skipped as already durable.
+        redelivered: s.redelivered,
+        duplicatesSkipped: s.duplicatesSkipped,
         batches: s.store.batches,
         rejectsByReason: deps.rejects.counts().filter((r) => mine(r.deviceId)),
         acceptedByDevice: Object.fromEntries([...deps.ingest.acceptedByDevice].filter(([id]) => mine(id))),
