@@ -1,6 +1,6 @@
 import { channel } from 'node:diagnostics_channel';
 import type { RejectLog } from '../ingest/reject-log.ts';
-import { StoreError } from '../shared/errors.ts';
+import { errorText, StoreError } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { Db } from '../store/db.ts';
 import type { Reading, Store } from '../store/store.ts';
@@ -243,7 +243,7 @@ export class BatchWriter {
         this.memory.unshift(...out.filter((b) => b.fromMemory).flatMap((b) => b.work));
         this.failures += 1;
         this.release();
-        this.stats.lastError = result.err instanceof Error ? result.err.message : String(result.err);
+        this.stats.lastError = errorText(result.err);
         this.opts.log.warn(
           { err: result.err, spoolDepth: this.spool.depth, failures: this.failures },
           'store write failed; will retry',

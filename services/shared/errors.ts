@@ -51,3 +51,17 @@ export class StoreError extends CxError {
     if (opts.upstreamBody !== undefined) this.upstreamBody = opts.upstreamBody;
   }
 }
+
+/**
+ * An error's message followed by its causes' ("store: write batch of 200: database or disk is
+ * full"), for the API and logs: a wrapper alone says what failed, not why.
+ */
+export function errorText(err: unknown): string {
+  const parts: string[] = [];
+  for (let e: unknown = err, depth = 0; e !== undefined && depth < 5; depth++) {
+    const message = e instanceof Error ? e.message : String(e);
+    if (!parts.some((p) => p.includes(message))) parts.push(message);
+    e = e instanceof Error ? e.cause : undefined;
+  }
+  return parts.join(': ');
+}

@@ -50,7 +50,11 @@ describe('a SQLite writer thread that dies', () => {
     const drain = p.writer.flush();
     await THREADS.store.terminate();
     await drain;
-    expect(p.writer.snapshot()).toMatchObject({ ok: false, lastError: expect.stringMatching(/write batch/) });
+    // What failed and why, as the API shows it.
+    expect(p.writer.snapshot()).toMatchObject({
+      ok: false,
+      lastError: expect.stringMatching(/^store: write batch of \d+: SQLite store thread exited/),
+    });
     const deadline = Date.now() + 20_000;
     while (p.spool.depth + p.writer.snapshot().inMemory > 0 && Date.now() < deadline)
       await new Promise((r) => setTimeout(r, 50));
