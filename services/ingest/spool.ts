@@ -197,12 +197,6 @@ export class Spool {
     return this.keys.has(key);
   }
 
-  /** Appends one message now, in its own commit; resolves false when it could not be made durable. */
-  append(e: SpoolEntry): Promise<boolean> {
-    this.remember(e.key);
-    return this.commit([e]);
-  }
-
   /**
    * Known from the moment it is taken, not from its commit: a DUP that arrives while the first copy
    * is still on its way to the file is the same message, and one whose commit fails is still

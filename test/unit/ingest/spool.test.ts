@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Spool } from '../../../services/ingest/spool.ts';
+import { Spool, type SpoolEntry } from '../../../services/ingest/spool.ts';
 import { createLogger } from '../../../services/shared/logger.ts';
 
 const log = createLogger({ level: 'silent' });
@@ -30,11 +30,19 @@ const entry = (i: number, bytes = 100) => ({
   },
 });
 
+/** One message in a group of its own, now; resolves whether it was made durable. */
+function appendNow(spool: Spool, e: SpoolEntry): Promise<boolean> {
+  return new Promise((resolve) => {
+    spool.appendGrouped(e, resolve);
+    void spool.flushPending();
+  });
+}
+
 describe('spool', () => {
   it('gives rows back in order and forgets them once acknowledged, across a reopen', async () => {
     const file = join(tmp(), 'spool.sqlite');
     const a = new Spool(file, { maxBytes: 64 * 1024 * 1024, alarmPct: 80, log });
-    for (let i = 0; i < 10; i++) expect(await a.append(entry(i))).toBe(true);
+    for (let i = 0; i < 10; i++) expect(await appendNow(a, entry(i))).toBe(true);
     const head = a.head(4);
     expect(head.map((r) => r.work.readings[0]!.value)).toEqual([0, 1, 2, 3]);
     a.ack(head.at(-1)!.id);
@@ -51,7 +59,7 @@ describe('spool', () => {
     spool.open();
     let alarmedWhileAccepting = false;
     let i = 0;
-    while (await spool.append(entry(i++, 8 * 1024))) {
+    while (await appendNow(spool, entry(i++, 8 * 1024))) {
       if (spool.stats().alarm) alarmedWhileAccepting = true;
       expect(i).toBeLessThan(1000);
     }
@@ -60,7 +68,7 @@ describe('spool', () => {
     expect(s).toMatchObject({ ok: false, alarm: true, appendFailures: 1 });
     expect(s.lastError).toMatch(/spool is full/);
     spool.ack(spool.head(1_000).at(-1)!.id);
-    expect(await spool.append(entry(i))).toBe(true);
+    expect(await appendNow(spool, entry(i))).toBe(true);
     await spool.close();
   });
 
@@ -69,12 +77,12 @@ describe('spool', () => {
     writeFileSync(join(dir, 'spool'), 'not a folder');
     const spool = new Spool(join(dir, 'spool', 'spool.sqlite'), { maxBytes: 1_048_576, alarmPct: 80, log });
     expect(spool.open()).toBe(false);
-    expect(await spool.append(entry(1))).toBe(false);
+    expect(await appendNow(spool, entry(1))).toBe(false);
     expect(spool.stats()).toMatchObject({ ok: false, alarm: true });
     expect(spool.stats().lastError).toMatch(/open/);
     rmSync(join(dir, 'spool'));
     mkdirSync(join(dir, 'spool'));
-    expect(await spool.append(entry(2))).toBe(true);
+    expect(await appendNow(spool, entry(2))).toBe(true);
     expect(spool.stats().ok).toBe(true);
     await spool.close();
   });
@@ -125,7 +133,7 @@ describe('spool file from an earlier version', () => {
     ]);
     spool.ack(9);
     expect(spool.stats().depth).toBe(0);
-    expect(await spool.append(entry(10))).toBe(true);
+    expect(await appendNow(spool, entry(10))).toBe(true);
     expect(spool.head(10).map((r) => r.id)).toEqual([10]);
     await spool.close();
   });
