@@ -36,8 +36,7 @@ export function dependencyProblems(file: string, c: CommuneFile): string[] {
     for (const [field, list, what] of refs)
       list.forEach((id, j) => {
         const at = field === 'behind' ? `devices[${i}].behind` : `devices[${i}].${field}[${j}]`;
-        if (id === d.id)
-          out.push(`${file}: ${at} — a device cannot name itself here. Fix: remove "${id}".`);
+        if (id === d.id) out.push(`${file}: ${at} — a device cannot name itself here. Fix: remove "${id}".`);
         else if (!ids.has(id))
           out.push(
             `${file}: ${at} — "${id}" is not a device of this commune${field === 'reportedBy' ? ' (a reporter must be in the same commune as the device: each commune has its own topics, ACL and ingest shard)' : ''}. Fix: name ${what}.`,

@@ -79,7 +79,8 @@ export class AvailabilityEngine {
         tracked: row !== undefined,
       };
       this.live.set(info.id, live);
-      for (const up of info.upstreamIds) this.dependents.set(up, [...(this.dependents.get(up) ?? []), info.id]);
+      for (const up of info.upstreamIds)
+        this.dependents.set(up, [...(this.dependents.get(up) ?? []), info.id]);
       if (row && row.state !== 'unknown') {
         // Whatever the device did while we were not watching is unknown, from our last sign of life.
         this.transition(

@@ -1,6 +1,6 @@
 import type { AedesOptions, PublishPacket } from 'aedes';
-import { parseTopic } from '../protocol/topics.ts';
 import type { DeviceInfo } from '../inventory/device-directory.ts';
+import { parseTopic } from '../protocol/topics.ts';
 import type { HookContext, RefusalReason } from './hook-context.ts';
 
 /** One accepted message, handed to ingest before the broker acknowledges it. */

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { ZodError } from 'zod';
 import type { AvailabilityEngine } from '../availability/engine.ts';
 import type { DeviceDirectory, DeviceInfo } from '../inventory/device-directory.ts';
+import { parseTopic } from '../protocol/topics.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { Db } from '../store/db.ts';
 import type { Reading, Store } from '../store/store.ts';
@@ -10,7 +11,6 @@ import type { HandlerContext } from './handlers/handler.ts';
 import { CHANNEL_HANDLERS } from './handlers/registry.ts';
 import type { RejectLog } from './reject-log.ts';
 import type { Spool, SpoolWork } from './spool.ts';
-import { parseTopic } from '../protocol/topics.ts';
 
 const NO_OP = (): void => {};
 

@@ -58,10 +58,7 @@ export interface Reason {
 
 export const REASON_CODES = Object.keys(REASONS) as ReasonCode[];
 /** The codes a status document may carry. */
-export const WIRE_REASON_CODES = REASON_CODES.filter((c) => REASONS[c].wire) as [
-  ReasonCode,
-  ...ReasonCode[],
-];
+export const WIRE_REASON_CODES = REASON_CODES.filter((c) => REASONS[c].wire) as [ReasonCode, ...ReasonCode[]];
 
 export function isReasonCode(s: string): s is ReasonCode {
   return Object.hasOwn(REASONS, s);

@@ -1,10 +1,10 @@
 import { join } from 'node:path';
 import { AvailabilityEngine } from '../../availability/engine.ts';
 import { DeviceDirectory } from '../../inventory/device-directory.ts';
+import { parseTopic, TOPIC_ROOT } from '../../protocol/topics.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { Ingest } from '../ingest.ts';
 import { Spool } from '../spool.ts';
-import { parseTopic, TOPIC_ROOT } from '../../protocol/topics.ts';
 import type { ExternalSourceDeps } from './external-source.ts';
 import { type Fence, FencedIntervalLog, FencedServiceRuns } from './fencing.ts';
 import { ShardClient } from './shard-client.ts';

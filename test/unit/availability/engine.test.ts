@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { type CommuneFile, CommuneFileSchema } from '../../../config/schema/commune.ts';
 import { AvailabilityEngine } from '../../../services/availability/engine.ts';
 import { IntervalLog } from '../../../services/availability/interval-log.ts';
 import { ServiceRuns } from '../../../services/availability/service-runs.ts';
@@ -6,7 +7,6 @@ import type { StateChange } from '../../../services/availability/states.ts';
 import { DeviceDirectory } from '../../../services/inventory/device-directory.ts';
 import { createLogger } from '../../../services/shared/logger.ts';
 import { type Db, openDb } from '../../../services/store/db.ts';
-import { type CommuneFile, CommuneFileSchema } from '../../../config/schema/commune.ts';
 import { miniCommune } from '../../fixtures/mini-commune.ts';
 
 const T0 = Date.parse('2026-11-23T08:00:00+07:00');
@@ -223,7 +223,13 @@ describe('availability engine', () => {
       ...base,
       devices: [
         ...base.devices,
-        { id: 'net-2', type: 'uplink', name: 'Đường truyền dự phòng', site: 'nvh-1', installedAt: '2026-01-01' },
+        {
+          id: 'net-2',
+          type: 'uplink',
+          name: 'Đường truyền dự phòng',
+          site: 'nvh-1',
+          installedAt: '2026-01-01',
+        },
         {
           id: 'wifi-2',
           type: 'wifi-ap',
