@@ -3,6 +3,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { deviceTypes } from '../services/device-types/registry.ts';
+import { dependencyProblems } from './dependencies.ts';
 import { type CommuneFile, CommuneFileSchema } from './schema/commune.ts';
 import { type ServiceConfig, ServiceConfigSchema } from './schema/service.ts';
 
@@ -208,17 +209,12 @@ export function communeProblems(file: string, c: CommuneFile): string[] {
       out.push(
         `${file}: devices[${i}].site — "${d.site}" is not a site of this commune. Fix: use one of ${some(sites)}… or add the site.`,
       );
-    if (d.behind !== undefined && !devices.has(d.behind))
-      out.push(
-        `${file}: devices[${i}].behind — "${d.behind}" is not a device of this commune. Fix: name its gateway or uplink device.`,
-      );
-    if (d.behind === d.id)
-      out.push(`${file}: devices[${i}].behind — a device cannot sit behind itself. Fix: remove the field.`);
     if (d.commissionedAt !== undefined && d.commissionedAt < d.installedAt)
       out.push(
         `${file}: devices[${i}].commissionedAt — ${d.commissionedAt} is before installedAt ${d.installedAt}. Fix: commission on or after installation.`,
       );
   });
+  out.push(...dependencyProblems(file, c));
   c.kpiTargets.forEach((k, i) => {
     if (!deviceTypes.has(k.deviceType))
       out.push(

@@ -62,7 +62,20 @@ export const DeviceSchema = z.strictObject({
   contractor: Text.optional(),
   /** The line of the commune plan that paid for this device, quoted so reports can trace money to uptime. */
   budgetLine: Text.optional(),
-  /** Another device (gateway or uplink) this one depends on, overriding the site's uplink. */
+  /**
+   * Adapters or gateways (devices of this commune) that may publish for this device: their status
+   * verdicts set its state; what they send about it is evidence, not its own sign of life.
+   */
+  reportedBy: z.array(Id).min(1).optional(),
+  /**
+   * What this device needs to be reachable (uplink, LoRa gateway, power), replacing the default,
+   * its site's uplink. With several it is unreachable only when all of them are down.
+   */
+  dependsOn: z.array(Id).min(1).optional(),
+  /**
+   * Deprecated alias kept so older commune files load: one device that both reports for this one
+   * and is its only dependency (`reportedBy: [x]` and `dependsOn: [x]`). Use the two fields.
+   */
   behind: Id.optional(),
   /** Overrides the device type's heartbeat interval and grace. */
   liveness: LivenessSchema.optional(),

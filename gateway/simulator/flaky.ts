@@ -1,4 +1,4 @@
-import type { Logger } from '../../services/shared/logger.ts';
+import type { Logger } from 'pino';
 
 /** What the schedule drives: the simulator's own public controls, nothing internal. */
 export interface OfflineControls {

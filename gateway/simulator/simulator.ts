@@ -1,13 +1,25 @@
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import { type Channel, topicFor } from '../../services/ingest/topics.ts';
-import type { DeviceInfo } from '../../services/inventory/device-directory.ts';
-import type { Logger } from '../../services/shared/logger.ts';
+import type { Logger } from 'pino';
+import { type Channel, topicFor } from '../../services/protocol/topics.ts';
 import { FlakySchedule } from './flaky.ts';
 import { TELEMETRY, type TelemetryState } from './telemetry.ts';
 
+/**
+ * What the simulator needs to know of a device. Gateway code speaks only the wire protocol
+ * (services/protocol), so this is its own shape; the service's DeviceInfo fits it.
+ */
+export interface SimDevice {
+  readonly id: string;
+  readonly communeId: string;
+  readonly type: { readonly kind: string; readonly sleepy: boolean };
+  readonly heartbeatIntervalSec: number;
+  /** Adapters or gateways that may publish for it: a sleepy one reports through such a gateway. */
+  readonly reportedBy: readonly string[];
+}
+
 export interface SimulatorOptions {
   readonly mqttUrl: string;
-  readonly devices: readonly DeviceInfo[];
+  readonly devices: readonly SimDevice[];
   /** Plain MQTT password per device id (from DeviceCredentials.ensure). */
   readonly passwords: ReadonlyMap<string, string>;
   /** 1 is real time; 50 makes every interval fifty times shorter. */
@@ -21,7 +33,7 @@ export interface SimulatorOptions {
 }
 
 interface Sim {
-  readonly device: DeviceInfo;
+  readonly device: SimDevice;
   client: MqttClient | null;
   /** False between goOffline and comeBack. */
   wanted: boolean;
@@ -32,7 +44,7 @@ interface Sim {
   readonly timers: Set<NodeJS.Timeout>;
 }
 
-function newSim(device: DeviceInfo, bootTs: number): Sim {
+function newSim(device: SimDevice, bootTs: number): Sim {
   return {
     device,
     client: null,
@@ -50,7 +62,7 @@ function newSim(device: DeviceInfo, bootTs: number): Sim {
  * `online` when connected, then send heartbeats every heartbeatIntervalSec / speed (±10 %) and
  * telemetry every second heartbeat.
  *
- * Sleepy devices (soil sensors) hold no connection, as on LoRaWAN. One that sits `behind` a
+ * Sleepy devices (soil sensors) hold no connection, as on LoRaWAN. One `reportedBy` a
  * simulated gateway is reported by that gateway's client (the ChirpStack bridge does the same),
  * so it goes silent with its gateway; any other connects, reports and disconnects cleanly
  * (DISCONNECT, so no will: a sleepy device's absence is judged by missed reports alone).
@@ -186,7 +198,7 @@ export class Simulator {
   }
 
   /** Client id = user name = device id, as the broker demands; MQTT 3.1.1, clean session. */
-  private identity(device: DeviceInfo): IClientOptions {
+  private identity(device: SimDevice): IClientOptions {
     const password = this.opts.passwords.get(device.id);
     return { clientId: device.id, username: device.id, password, protocolVersion: 4, clean: true };
   }
@@ -211,8 +223,10 @@ export class Simulator {
   }
 
   private async report(s: Sim): Promise<void> {
-    const gateway = s.device.upstreamId ? this.sims.get(s.device.upstreamId) : undefined;
-    if (gateway && gateway.device.type.kind === 'gateway') {
+    const gateway = s.device.reportedBy
+      .map((id) => this.sims.get(id))
+      .find((g) => g?.device.type.kind === 'gateway');
+    if (gateway) {
       // Lost on air while the gateway is down, as with a real LoRa sensor.
       if (!gateway.client?.connected)
         return this.log.debug({ deviceId: s.device.id }, 'report lost: gateway offline');

@@ -1,4 +1,6 @@
 import type { DeviceDirectory, DeviceInfo } from '../inventory/device-directory.ts';
+import type { Reason, ReasonCode } from '../protocol/reasons.ts';
+import type { StatusState } from '../protocol/verdicts.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { IntervalLog } from './interval-log.ts';
 import type { ServiceRuns } from './service-runs.ts';
@@ -13,8 +15,11 @@ interface Live {
   lastHeardTs: number | null;
   /** Lateness is measured from max(lastHeardTs, watchFromTs): a restart or an uplink recovery restarts the clock. */
   watchFromTs: number;
-  /** The last verdict of a gateway probing this device; a device's own heartbeat outranks `down`. */
-  gatewayVerdict: 'down' | 'degraded' | null;
+  /**
+   * The last verdict of an adapter or gateway watching this device, until it says `up`. The
+   * device's own sign of life outranks `down` and `unknown` (and clears them); `degraded` stays.
+   */
+  verdict: { readonly state: 'down' | 'degraded' | 'unknown'; readonly reason: Reason } | null;
   /** False until the commissioning date: no interval is written before it. */
   tracked: boolean;
 }
@@ -37,8 +42,9 @@ export type LiveView = Pick<Live, 'state' | 'reason' | 'params' | 'sinceTs' | 'l
 
 /**
  * Turns heartbeats, last wills and gateway verdicts into per-device state intervals. Liveness is
- * per device: late after heartbeatIntervalSec + graceSec of silence. A device behind a down uplink
- * is `unreachable`, not `down`: one root cause, one alert.
+ * per device: late after heartbeatIntervalSec + graceSec of silence. A device whose upstreams
+ * (`dependsOn`, else its site's uplink) are all down is `unreachable`, not `down`: one root cause,
+ * one alert.
  */
 export class AvailabilityEngine {
   private readonly deps: AvailabilityDeps;
@@ -69,12 +75,12 @@ export class AvailabilityEngine {
         sinceTs: row?.sinceTs ?? 0,
         lastHeardTs: row?.lastHeardTs ?? null,
         watchFromTs: now,
-        gatewayVerdict: null,
+        verdict: null,
         tracked: row !== undefined,
       };
       this.live.set(info.id, live);
-      if (info.upstreamId)
-        this.dependents.set(info.upstreamId, [...(this.dependents.get(info.upstreamId) ?? []), info.id]);
+      for (const up of info.upstreamIds)
+        this.dependents.set(up, [...(this.dependents.get(up) ?? []), info.id]);
       if (row && row.state !== 'unknown') {
         // Whatever the device did while we were not watching is unknown, from our last sign of life.
         this.transition(
@@ -98,7 +104,11 @@ export class AvailabilityEngine {
     this.deps.runs.end(this.deps.clock());
   }
 
-  /** A heartbeat or any other message from the device itself: proof of life. */
+  /**
+   * A heartbeat or any other message from the device itself (or relayed as its own, as a LoRa
+   * gateway relays a sensor's uplink): proof of life. Readings an adapter sends *about* a device
+   * are not, and do not come here (services/ingest/handlers).
+   */
   heard(deviceId: string, ts: number, heartbeat?: unknown): void {
     const live = this.live.get(deviceId);
     if (!live) return;
@@ -111,35 +121,36 @@ export class AvailabilityEngine {
     }
     this.heardDirty.set(deviceId, dirty);
     if (!live.tracked || live.state === 'maintenance') return;
-    if (live.gatewayVerdict === 'degraded') this.transition(live, 'degraded', live.reason, live.params, ts);
-    else if (live.state !== 'up')
+    if (live.verdict?.state === 'degraded')
+      return this.transition(live, 'degraded', live.verdict.reason.code, live.verdict.reason.params, ts);
+    live.verdict = null;
+    if (live.state !== 'up')
       this.transition(live, 'up', heartbeat !== undefined ? 'heartbeat' : 'message', {}, ts);
   }
 
-  /** A status document: `offline` from a last will or the device, or a gateway's verdict on it. */
-  status(
-    deviceId: string,
-    state: 'online' | 'offline' | 'up' | 'down' | 'degraded',
-    ts: number,
-    reason?: string,
-  ): void {
+  /**
+   * A status document: `online`/`offline` from the device (or its last will), or the verdict of an
+   * adapter or gateway watching it. `unknown` means monitoring is broken, not the device: the
+   * device shows `unknown` with the adapter's reason until an `up` or its own sign of life.
+   */
+  status(deviceId: string, state: StatusState, ts: number, reason?: Reason): void {
     const live = this.live.get(deviceId);
     if (!live) return;
     if (state === 'online') return this.heard(deviceId, ts);
     if (state === 'offline') {
       // Sleepy sensors drop their link between reports by design; only a missed window counts.
       if (live.info.type.sleepy || !live.tracked || live.state === 'maintenance') return;
-      return this.goDown(live, reason === 'last-will' ? 'last-will' : 'device-offline', {}, ts);
+      return this.goDown(live, reason?.code === 'last-will' ? 'last-will' : 'device-offline', {}, ts);
     }
-    const detail = reason ?? state;
     if (state === 'up') {
-      live.gatewayVerdict = null;
+      live.verdict = null;
       return this.heard(deviceId, ts);
     }
-    live.gatewayVerdict = state;
+    const why: Reason = reason ?? { code: 'reporter-verdict', params: {} };
+    live.verdict = { state, reason: why };
     if (!live.tracked || live.state === 'maintenance') return;
-    if (state === 'degraded') this.transition(live, 'degraded', 'gateway-report', { detail }, ts);
-    else this.goDown(live, 'gateway-report', { detail }, ts);
+    if (state === 'down') this.goDown(live, why.code, why.params, ts);
+    else this.transition(live, state, why.code, why.params, ts);
   }
 
   /** Puts a device in or out of maintenance (set by a technician). */
@@ -182,6 +193,8 @@ export class AvailabilityEngine {
       const windowMs = (live.info.heartbeatIntervalSec + live.info.graceSec) * 1000;
       const since = Math.max(live.lastHeardTs ?? 0, live.watchFromTs);
       if (now - since <= windowMs) continue;
+      // Its watcher cannot judge it: silence is then the watcher's failure, not evidence of an outage.
+      if (live.state === 'unknown' && live.verdict?.state === 'unknown') continue;
       if (live.state === 'unreachable' && this.upstreamDown(live)) continue;
       this.goDown(live, 'heartbeat-late', { seconds: Math.round((now - since) / 1000) }, since + windowMs);
     }
@@ -201,18 +214,36 @@ export class AvailabilityEngine {
     }
   }
 
+  /** True when the device has upstreams and every one is down or unreachable: any one left carries it. */
   private upstreamDown(live: Live): boolean {
-    const up = live.info.upstreamId ? this.live.get(live.info.upstreamId) : undefined;
-    return up !== undefined && (up.state === 'down' || up.state === 'unreachable');
+    const ups = live.info.upstreamIds;
+    return (
+      ups.length > 0 &&
+      ups.every((id) => {
+        const up = this.live.get(id);
+        return up !== undefined && (up.state === 'down' || up.state === 'unreachable');
+      })
+    );
   }
 
-  private goDown(live: Live, reason: string, params: ReasonParams, ts: number): void {
-    if (this.upstreamDown(live))
-      this.transition(live, 'unreachable', 'uplink-down', { deviceId: live.info.upstreamId! }, ts);
+  private goDown(live: Live, reason: ReasonCode, params: ReasonParams, ts: number): void {
+    if (this.upstreamDown(live)) this.unreachable(live, ts);
     else this.transition(live, 'down', reason, params, ts);
   }
 
-  private transition(live: Live, state: DeviceState, reason: string, params: ReasonParams, ts: number): void {
+  private unreachable(live: Live, ts: number): void {
+    const ups = live.info.upstreamIds;
+    if (ups.length === 1) this.transition(live, 'unreachable', 'uplink-down', { deviceId: ups[0]! }, ts);
+    else this.transition(live, 'unreachable', 'upstreams-down', { deviceIds: ups.join(', ') }, ts);
+  }
+
+  private transition(
+    live: Live,
+    state: DeviceState,
+    reason: ReasonCode,
+    params: ReasonParams,
+    ts: number,
+  ): void {
     if (live.state === state && live.reason === reason && sameParams(live.params, params)) return;
     const from = live.state;
     // An interval may not start before the one it closes; late evidence is clamped to the last change.
@@ -241,13 +272,16 @@ export class AvailabilityEngine {
     this.propagate(live, state, at);
   }
 
-  /** An uplink's change moves the devices behind it: down → unreachable, and back to watching. */
+  /**
+   * An upstream's change moves the devices depending on it: down → unreachable once all their
+   * upstreams are down, and back to watching when one recovers.
+   */
   private propagate(upstream: Live, state: DeviceState, ts: number): void {
     for (const id of this.dependents.get(upstream.info.id) ?? []) {
       const dep = this.live.get(id);
       if (!dep?.tracked) continue;
-      if ((state === 'down' || state === 'unreachable') && dep.state === 'down')
-        this.transition(dep, 'unreachable', 'uplink-down', { deviceId: upstream.info.id }, ts);
+      if ((state === 'down' || state === 'unreachable') && dep.state === 'down' && this.upstreamDown(dep))
+        this.unreachable(dep, ts);
       else if (state === 'up' && dep.state === 'unreachable') dep.watchFromTs = ts;
     }
   }

@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import type { AedesOptions, AuthenticateError, Client, ConnectPacket } from 'aedes';
-import { topicFor } from '../ingest/topics.ts';
+import { topicFor } from '../protocol/topics.ts';
 import type { CoolDown } from './client-budget.ts';
 import { CONNACK, type HookContext, type RefusalReason } from './hook-context.ts';
 

@@ -1,6 +1,6 @@
 import type { AedesOptions, PublishPacket } from 'aedes';
-import { parseTopic } from '../ingest/topics.ts';
 import type { DeviceInfo } from '../inventory/device-directory.ts';
+import { parseTopic } from '../protocol/topics.ts';
 import type { HookContext, RefusalReason } from './hook-context.ts';
 
 /** One accepted message, handed to ingest before the broker acknowledges it. */
@@ -14,8 +14,8 @@ export interface BrokerMessage {
   /** The MQTT client id; equal to deviceId, since authenticate.ts enforces it. */
   readonly clientId: string;
   /**
-   * The authenticated device that sent it. For a gateway publishing for a device behind it, this
-   * is the gateway; the topic names the device the message is about.
+   * The authenticated device that sent it. For an adapter or gateway publishing for a device that
+   * names it in `reportedBy`, this is the adapter; the topic names the device the message is about.
    */
   readonly deviceId: string;
   /** Epoch ms UTC when the broker accepted it. */
@@ -120,7 +120,7 @@ function check(
   if (t.deviceId !== device.id && !device.reportsFor.includes(t.deviceId))
     return {
       reason: 'forbidden-topic',
-      detail: `"${device.id}" may not publish for "${t.deviceId}" (not itself nor behind it)`,
+      detail: `"${device.id}" may not publish for "${t.deviceId}" (not itself, nor in its reportedBy)`,
     };
   // A retained heartbeat or reading would be replayed to every later subscriber (an ingest worker
   // on an external broker after a restart) as if fresh, and hide a dead device. Only `status`

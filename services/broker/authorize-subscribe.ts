@@ -1,5 +1,5 @@
 import type { AedesOptions } from 'aedes';
-import { commandTopicFilter } from '../ingest/topics.ts';
+import { commandTopicFilter } from '../protocol/topics.ts';
 import type { HookContext } from './hook-context.ts';
 
 /**

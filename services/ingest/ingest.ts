@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { ZodError } from 'zod';
 import type { AvailabilityEngine } from '../availability/engine.ts';
 import type { DeviceDirectory, DeviceInfo } from '../inventory/device-directory.ts';
+import { parseTopic } from '../protocol/topics.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { Db } from '../store/db.ts';
 import type { Reading, Store } from '../store/store.ts';
@@ -10,7 +11,6 @@ import type { HandlerContext } from './handlers/handler.ts';
 import { CHANNEL_HANDLERS } from './handlers/registry.ts';
 import type { RejectLog } from './reject-log.ts';
 import type { Spool, SpoolWork } from './spool.ts';
-import { parseTopic } from './topics.ts';
 
 const NO_OP = (): void => {};
 
@@ -31,7 +31,7 @@ export interface InboundMessage {
   readonly payload: Buffer;
   readonly clientId: string;
   /**
-   * The authenticated publisher (a device, or a gateway publishing for devices behind it). An
+   * The authenticated publisher (a device, or an adapter or gateway in its `reportedBy`). An
    * external broker authenticates devices itself and does not say who published: there, the
    * device the topic names (and clientId the same).
    */
@@ -82,6 +82,7 @@ class MessageContext implements HandlerContext {
 
   constructor(
     readonly device: DeviceInfo,
+    readonly publisherId: string,
     readonly receivedTs: number,
     readonly availability: AvailabilityEngine,
   ) {}
@@ -220,7 +221,7 @@ export class Ingest {
     const parsed = handler.schema.safeParse(doc);
     if (!parsed.success)
       return this.reject(msg, 'schema', device, `${topic.channel}: ${schemaDetail(parsed.error)}`);
-    const ctx = new MessageContext(device, msg.receivedTs, this.deps.availability);
+    const ctx = new MessageContext(device, msg.deviceId, msg.receivedTs, this.deps.availability);
     handler.handle(ctx, parsed.data);
     return { device, work: { readings: ctx.readings, events: ctx.events }, effects: ctx.effects };
   }

@@ -1,3 +1,4 @@
+import { reportersOf, upstreamsOf } from '../../config/dependencies.ts';
 import type { Config } from '../../config/load.ts';
 import type { CommuneFile, DeviceConfig } from '../../config/schema/commune.ts';
 import type { DeviceType } from '../device-types/device-type.ts';
@@ -11,9 +12,16 @@ export interface DeviceInfo {
   readonly name: string;
   readonly siteId: string;
   readonly hamletId: string;
-  /** The device this one depends on (its `behind`, else its site's uplink), if any. */
+  /**
+   * What this device depends on (its `dependsOn`, else its site's uplink): it is unreachable, not
+   * down, when every one of them is down.
+   */
+  readonly upstreamIds: readonly string[];
+  /** The first of upstreamIds, for the API and dashboard that show one upstream. */
   readonly upstreamId: string | null;
-  /** Devices that a gateway may report for (those whose `behind` names it). */
+  /** Adapters or gateways that may publish for this device (its `reportedBy`). */
+  readonly reportedBy: readonly string[];
+  /** Devices this adapter or gateway may publish for (those whose `reportedBy` names it). */
   readonly reportsFor: readonly string[];
   readonly heartbeatIntervalSec: number;
   readonly graceSec: number;
@@ -40,7 +48,7 @@ export class DeviceDirectory {
       for (const d of c.devices) {
         const site = sites.get(d.site)!;
         const type = deviceType(d.type);
-        const siteUplink = site.uplink !== undefined && site.uplink !== d.id ? site.uplink : null;
+        const upstreamIds = upstreamsOf(d, site.uplink);
         byId.set(d.id, {
           id: d.id,
           communeId: c.commune.id,
@@ -48,8 +56,10 @@ export class DeviceDirectory {
           name: d.name,
           siteId: d.site,
           hamletId: site.hamlet,
-          upstreamId: d.behind ?? siteUplink,
-          reportsFor: c.devices.filter((o) => o.behind === d.id).map((o) => o.id),
+          upstreamIds,
+          upstreamId: upstreamIds[0] ?? null,
+          reportedBy: reportersOf(d),
+          reportsFor: c.devices.filter((o) => reportersOf(o).includes(d.id)).map((o) => o.id),
           heartbeatIntervalSec: d.liveness?.heartbeatIntervalSec ?? type.liveness.heartbeatIntervalSec,
           graceSec: d.liveness?.graceSec ?? type.liveness.graceSec,
           commissionedTs: vnMidnightTs(d.commissionedAt ?? d.installedAt),

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { ROLES } from '../../config/schema/commune.ts';
 import { DEVICE_TYPES } from '../../services/device-types/registry.ts';
 import { CHANNEL_HANDLERS } from '../../services/ingest/handlers/registry.ts';
-import { CHANNELS } from '../../services/ingest/topics.ts';
+import { CHANNELS } from '../../services/protocol/topics.ts';
 import { STORES } from '../../services/store/registry.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');

@@ -157,17 +157,21 @@ describe('device → broker → ingest → store → availability → API', () =
     const sensor = [...app.directory.all()].find(
       (d) => d.communeId === 'ta-lai' && d.type.kind === 'soil-sensor',
     )!;
-    const gw = await connect(sensor.upstreamId!);
+    const gw = await connect(sensor.reportedBy[0]!);
     await publish(
       gw,
       `cx/v1/ta-lai/${sensor.id}/telemetry`,
       JSON.stringify({ v: 1, metrics: { soilMoisturePct: 27.5 } }),
     );
+    // A relay publishes a heartbeat for each uplink it forwards: the reporter's telemetry alone is
+    // evidence about the sensor, not its sign of life.
+    await publish(gw, `cx/v1/ta-lai/${sensor.id}/heartbeat`, '{"v":1}');
     const economics = await login(app, 'kinhte.talai', app.userPasswords.get('kinhte.talai')!);
     const d = await until(
       () => api(`/api/devices/${sensor.id}`, economics),
       (x) => x.state === 'up',
     );
+    expect(d.state).toBe('up');
     expect(d.latest).toEqual(
       expect.arrayContaining([expect.objectContaining({ metric: 'soilMoisturePct', value: 27.5 })]),
     );

@@ -6,10 +6,10 @@ import { CommuneFileSchema } from '../../config/schema/commune.ts';
 import { Simulator } from '../../gateway/simulator/simulator.ts';
 import { DeviceCredentials } from '../../services/auth/device-credentials.ts';
 import { Broker, type BrokerMessage } from '../../services/broker/broker.ts';
-import { PAYLOAD_SCHEMAS } from '../../services/ingest/payloads.ts';
 import { RejectLog } from '../../services/ingest/reject-log.ts';
-import { parseTopic } from '../../services/ingest/topics.ts';
 import { DeviceDirectory } from '../../services/inventory/device-directory.ts';
+import { PAYLOAD_SCHEMAS } from '../../services/protocol/payloads.ts';
+import { parseTopic } from '../../services/protocol/topics.ts';
 import { rootLogger } from '../../services/shared/logger.ts';
 import { type Db, openDb } from '../../services/store/db.ts';
 

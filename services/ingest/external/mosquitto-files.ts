@@ -1,6 +1,6 @@
 import { pbkdf2Sync, randomBytes } from 'node:crypto';
 import type { DeviceInfo } from '../../inventory/device-directory.ts';
-import { CHANNELS, commandTopicFilter, TOPIC_ROOT, topicFor } from '../topics.ts';
+import { CHANNELS, commandTopicFilter, TOPIC_ROOT, topicFor } from '../../protocol/topics.ts';
 
 /**
  * mosquitto's password hash, the `$7$` format of mosquitto_passwd 2.x: PBKDF2-HMAC-SHA512 over a
@@ -17,9 +17,10 @@ export function mosquittoPasswordLine(username: string, password: string, iterat
 
 /**
  * The ACL our embedded broker enforces, as a mosquitto acl_file: a device may publish only on
- * its own channels, a gateway also on the channels of the devices `behind` it, a device may read
- * only its own command tree, and the ingest user reads everything under cx/v1. Whatever no line
- * grants is denied (mosquitto: "only the topics listed will have access").
+ * its own channels, an adapter or gateway also on the channels of the devices whose `reportedBy`
+ * names it (a `behind` counts as both; `dependsOn` grants nothing), a device may read only its
+ * own command tree, and the ingest user reads everything under cx/v1. Whatever no line grants is
+ * denied (mosquitto: "only the topics listed will have access").
  */
 export function mosquittoAcl(devices: Iterable<DeviceInfo>, ingestUsername: string): string {
   const lines = [

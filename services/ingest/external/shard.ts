@@ -1,10 +1,10 @@
 import { join } from 'node:path';
 import { AvailabilityEngine } from '../../availability/engine.ts';
 import { DeviceDirectory } from '../../inventory/device-directory.ts';
+import { parseTopic, TOPIC_ROOT } from '../../protocol/topics.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { Ingest } from '../ingest.ts';
 import { Spool } from '../spool.ts';
-import { parseTopic, TOPIC_ROOT } from '../topics.ts';
 import type { ExternalSourceDeps } from './external-source.ts';
 import { type Fence, FencedIntervalLog, FencedServiceRuns } from './fencing.ts';
 import { ShardClient } from './shard-client.ts';
@@ -121,7 +121,8 @@ export class Shard {
   ): void {
     const device = parseTopic(topic)?.deviceId ?? '';
     // The external broker authenticated the publisher and enforced its ACL (npm run
-    // mosquitto-config); what reaches us is the device the topic names. A DUP redelivery that this
+    // mosquitto-config); what reaches us is the device the topic names. MQTT does not tell a
+    // subscriber who published, so the publisher is taken to be that device (HandlerContext). A DUP redelivery that this
     // commune's spool already made durable (here or at the previous holder) is skipped by ingest.
     this.ingest.accept(
       {

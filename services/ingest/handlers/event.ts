@@ -1,6 +1,7 @@
-import { EventV1 } from '../payloads.ts';
-import type { ChannelHandler } from './handler.ts';
+import { EventV1 } from '../../protocol/payloads.ts';
+import { type ChannelHandler, fromDevice } from './handler.ts';
 
+/** An event; the device's sign of life only when it sent it itself (see telemetry.ts). */
 export const event: ChannelHandler<typeof EventV1> = {
   schema: EventV1,
   handle(ctx, doc) {
@@ -10,6 +11,6 @@ export const event: ChannelHandler<typeof EventV1> = {
       severity: doc.severity,
       detail: doc.detail,
     });
-    ctx.defer(() => ctx.availability.heard(ctx.device.id, ctx.receivedTs));
+    if (fromDevice(ctx)) ctx.defer(() => ctx.availability.heard(ctx.device.id, ctx.receivedTs));
   },
 };

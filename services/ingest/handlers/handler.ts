@@ -4,8 +4,14 @@ import type { DeviceInfo } from '../../inventory/device-directory.ts';
 import type { Reading } from '../../store/store.ts';
 
 export interface HandlerContext {
-  /** The device the topic names (a gateway may publish for devices behind it). */
+  /** The device the topic names: the message is about it. */
   readonly device: DeviceInfo;
+  /**
+   * Who published it: the device itself, or an adapter or gateway in its `reportedBy` (the broker's
+   * ACL lets nobody else). An external broker does not tell its subscribers who published, so in
+   * external mode this is the device the topic names: its ACL still admits only those two.
+   */
+  readonly publisherId: string;
   /** Our clock when the broker accepted the message, epoch ms. */
   readonly receivedTs: number;
   readonly availability: AvailabilityEngine;
@@ -19,6 +25,11 @@ export interface HandlerContext {
 export interface ChannelHandler<S extends z.ZodType = z.ZodType> {
   readonly schema: S;
   handle(ctx: HandlerContext, doc: z.output<S>): void;
+}
+
+/** True when the device published this itself: only then is telemetry or an event its sign of life. */
+export function fromDevice(ctx: HandlerContext): boolean {
+  return ctx.publisherId === ctx.device.id;
 }
 
 export function reading(ctx: HandlerContext, metric: string, ts: number, value: number): Reading {

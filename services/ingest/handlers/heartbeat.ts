@@ -1,7 +1,11 @@
-import { HeartbeatV1 } from '../payloads.ts';
+import { HeartbeatV1 } from '../../protocol/payloads.ts';
 import { type ChannelHandler, reading } from './handler.ts';
 
-/** A heartbeat is proof of life (at our receive time: device clocks drift) and a few vitals. */
+/**
+ * A heartbeat is proof of life (at our receive time: device clocks drift) and a few vitals, also
+ * when a reporter publishes it: a LoRa gateway relays the sensor's own uplink. An adapter that
+ * only watches a device sends verdicts (status), never heartbeats for it.
+ */
 export const heartbeat: ChannelHandler<typeof HeartbeatV1> = {
   schema: HeartbeatV1,
   handle(ctx, doc) {

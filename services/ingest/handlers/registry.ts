@@ -1,4 +1,4 @@
-import type { Channel } from '../topics.ts';
+import type { Channel } from '../../protocol/topics.ts';
 import { event } from './event.ts';
 import type { ChannelHandler } from './handler.ts';
 import { heartbeat } from './heartbeat.ts';

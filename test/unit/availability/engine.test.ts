@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { type CommuneFile, CommuneFileSchema } from '../../../config/schema/commune.ts';
 import { AvailabilityEngine } from '../../../services/availability/engine.ts';
 import { IntervalLog } from '../../../services/availability/interval-log.ts';
 import { ServiceRuns } from '../../../services/availability/service-runs.ts';
@@ -11,10 +12,12 @@ import { miniCommune } from '../../fixtures/mini-commune.ts';
 const T0 = Date.parse('2026-11-23T08:00:00+07:00');
 const log = createLogger({ level: 'silent' });
 
-function setup(db: Db = openDb(':memory:'), startTs = T0) {
+const LAST_WILL = { code: 'last-will', params: {} } as const;
+
+function setup(db: Db = openDb(':memory:'), startTs = T0, commune: CommuneFile = miniCommune()) {
   let now = startTs;
   const changes: StateChange[] = [];
-  const directory = new DeviceDirectory({ communes: [miniCommune()] });
+  const directory = new DeviceDirectory({ communes: [commune] });
   const intervals = new IntervalLog(db);
   const engine = new AvailabilityEngine({
     directory,
@@ -74,8 +77,8 @@ describe('availability engine', () => {
     s.engine.heard('cam-1', T0);
     s.engine.heard('soil-1', T0);
     const gatewayAlive = () => s.engine.heard('gw-1', s.now());
-    s.engine.status('cam-1', 'offline', T0 + 5000, 'last-will');
-    s.engine.status('soil-1', 'offline', T0 + 5000, 'last-will');
+    s.engine.status('cam-1', 'offline', T0 + 5000, LAST_WILL);
+    s.engine.status('soil-1', 'offline', T0 + 5000, LAST_WILL);
     expect(s.engine.get('cam-1')?.state).toBe('down');
     expect(s.engine.get('cam-1')?.reason).toBe('last-will');
     expect(s.engine.get('soil-1')?.state).toBe('up');
@@ -96,7 +99,7 @@ describe('availability engine', () => {
   it('puts the devices behind a down uplink into unreachable, one root cause', () => {
     const s = setup();
     for (const id of ['net-1', 'cam-1', 'wifi-1']) s.engine.heard(id, T0);
-    s.engine.status('net-1', 'down', T0 + 1000, 'no ping');
+    s.engine.status('net-1', 'down', T0 + 1000, { code: 'no-reply', params: { timeoutMs: 2000 } });
     expect(s.engine.get('net-1')?.state).toBe('down');
     s.advance(3 * 60_000);
     expect(s.engine.get('cam-1')?.state).toBe('unreachable');
@@ -120,10 +123,13 @@ describe('availability engine', () => {
   it('keeps a gateway verdict of degraded until the gateway says up', () => {
     const s = setup();
     s.engine.heard('cam-1', T0);
-    s.engine.status('cam-1', 'degraded', T0 + 10, 'clock drift 120 s');
+    s.engine.status('cam-1', 'degraded', T0 + 10, { code: 'clock-drift', params: { seconds: 120 } });
     s.engine.heard('cam-1', T0 + 20);
-    expect(s.engine.get('cam-1')?.state).toBe('degraded');
-    expect(s.engine.get('cam-1')?.params).toEqual({ detail: 'clock drift 120 s' });
+    expect(s.engine.get('cam-1')).toMatchObject({
+      state: 'degraded',
+      reason: 'clock-drift',
+      params: { seconds: 120 },
+    });
     s.engine.status('cam-1', 'up', T0 + 30);
     expect(s.engine.get('cam-1')?.state).toBe('up');
     s.engine.stop();
@@ -157,5 +163,107 @@ describe('availability engine', () => {
     second.engine.heard('cam-1', restartTs + 5000);
     expect(second.engine.get('cam-1')?.state).toBe('up');
     second.engine.stop();
+  });
+
+  it('shows a device unknown, not down, while its adapter cannot judge it; an up verdict clears it', () => {
+    const s = setup();
+    s.engine.heard('cam-1', T0);
+    s.engine.status('cam-1', 'unknown', T0 + 1000, {
+      code: 'adapter-crashed',
+      params: { detail: 'onvif: TypeError' },
+    });
+    expect(s.engine.get('cam-1')).toMatchObject({
+      state: 'unknown',
+      reason: 'adapter-crashed',
+      params: { detail: 'onvif: TypeError' },
+    });
+    // Well past its window: the silence is the broken monitoring's, not an outage.
+    for (let i = 0; i < 5; i++) {
+      s.engine.heard('net-1', s.now());
+      s.advance(60_000);
+    }
+    expect(s.engine.get('cam-1')?.state).toBe('unknown');
+    expect(s.changes.filter((c) => c.deviceId === 'cam-1' && c.state === 'down')).toEqual([]);
+    s.engine.status('cam-1', 'up', s.now());
+    expect(s.engine.get('cam-1')?.state).toBe('up');
+    // Cleared: silence counts again.
+    for (let i = 0; i < 3; i++) {
+      s.engine.heard('net-1', s.now());
+      s.advance(30_000);
+    }
+    expect(s.engine.get('cam-1')?.state).toBe('down');
+    s.engine.stop();
+  });
+
+  it("clears an adapter's unknown verdict on the device's own sign of life", () => {
+    const s = setup();
+    s.engine.status('wifi-1', 'unknown', T0, { code: 'adapter-config', params: { detail: 'no host' } });
+    expect(s.engine.get('wifi-1')?.reason).toBe('adapter-config');
+    s.engine.heard('wifi-1', T0 + 10, { v: 1 });
+    expect(s.engine.get('wifi-1')).toMatchObject({ state: 'up', reason: 'heartbeat' });
+    for (let i = 0; i < 3; i++) {
+      s.engine.heard('net-1', s.now());
+      s.advance(60_000);
+    }
+    expect(s.engine.get('wifi-1')?.state).toBe('down');
+    s.engine.stop();
+  });
+
+  it('records a verdict given without a reason as reporter-verdict', () => {
+    const s = setup();
+    s.engine.heard('cam-1', T0);
+    s.engine.status('cam-1', 'down', T0 + 1);
+    expect(s.engine.get('cam-1')).toMatchObject({ state: 'down', reason: 'reporter-verdict', params: {} });
+    s.engine.stop();
+  });
+
+  it('makes a device with two upstreams unreachable only when both are down', () => {
+    const base = miniCommune();
+    const commune = CommuneFileSchema.parse({
+      ...base,
+      devices: [
+        ...base.devices,
+        {
+          id: 'net-2',
+          type: 'uplink',
+          name: 'Đường truyền dự phòng',
+          site: 'nvh-1',
+          installedAt: '2026-01-01',
+        },
+        {
+          id: 'wifi-2',
+          type: 'wifi-ap',
+          name: 'Wi-Fi hai đường',
+          site: 'nvh-1',
+          installedAt: '2026-01-01',
+          dependsOn: ['net-1', 'net-2'],
+        },
+      ],
+    });
+    const s = setup(openDb(':memory:'), T0, commune);
+    for (const id of ['net-1', 'net-2', 'wifi-2']) s.engine.heard(id, T0);
+    s.engine.status('net-1', 'down', T0 + 1000, { code: 'no-reply', params: { timeoutMs: 2000 } });
+    // One line left: silence past its window is the device's own outage.
+    for (let i = 0; i < 6; i++) {
+      s.engine.heard('net-2', s.now());
+      s.advance(30_000);
+    }
+    expect(s.engine.get('wifi-2')).toMatchObject({ state: 'down', reason: 'heartbeat-late' });
+    // The second line goes too: one root cause, the device is unreachable behind both.
+    s.engine.status('net-2', 'down', s.now(), { code: 'no-reply', params: { timeoutMs: 2000 } });
+    expect(s.engine.get('wifi-2')).toMatchObject({
+      state: 'unreachable',
+      reason: 'upstreams-down',
+      params: { deviceIds: 'net-1, net-2' },
+    });
+    // One line back: the device gets a fresh window, then is down in its own right.
+    s.engine.heard('net-1', s.now());
+    expect(s.engine.get('wifi-2')?.state).toBe('unreachable');
+    for (let i = 0; i < 6; i++) {
+      s.engine.heard('net-1', s.now());
+      s.advance(30_000);
+    }
+    expect(s.engine.get('wifi-2')?.state).toBe('down');
+    s.engine.stop();
   });
 });

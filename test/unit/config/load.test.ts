@@ -146,10 +146,11 @@ describe('shipped configuration', () => {
     }
   });
 
-  it('puts soil sensors behind a gateway and sites behind uplink devices', () => {
+  it('has soil sensors reported by and depending on a gateway, and sites behind uplink devices', () => {
     const byId = new Map(taLai!.devices.map((d) => [d.id, d]));
     for (const d of taLai!.devices.filter((x) => x.type === 'soil-sensor')) {
-      expect(byId.get(d.behind ?? '')?.type, `${d.id} is not behind a gateway`).toBe('gateway');
+      expect(byId.get(d.reportedBy?.[0] ?? '')?.type, `${d.id} is not reported by a gateway`).toBe('gateway');
+      expect(byId.get(d.dependsOn?.[0] ?? '')?.type, `${d.id} does not depend on a gateway`).toBe('gateway');
     }
     const withUplink = taLai!.sites.filter((s) => s.uplink !== undefined);
     expect(withUplink.length).toBeGreaterThan(1);

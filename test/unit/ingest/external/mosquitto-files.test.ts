@@ -51,7 +51,7 @@ describe('mosquitto files', () => {
     }
   });
 
-  it("mirrors our broker's ACL: own channels, devices behind a gateway, own command tree, ingest reads all", () => {
+  it("mirrors our broker's ACL: own channels, devices a gateway reports for, own command tree, ingest reads all", () => {
     const dir = directory();
     const acl = mosquittoAcl(dir.all(), 'canhxa-ingest');
     const block = (user: string) =>
@@ -72,5 +72,23 @@ describe('mosquitto files', () => {
     expect(gw).toContain('topic write cx/v1/ta-lai/tl-soil-01/telemetry');
     expect(gw).not.toContain('topic read cx/v1/ta-lai/tl-soil-01/cmd/#');
     expect(acl).not.toMatch(/topic (write|readwrite) .*[#+]/);
+  });
+
+  it('grants a reporter its devices, and nothing to what a device only depends on', () => {
+    const acl = mosquittoAcl(directory().all(), 'canhxa-ingest');
+    const writes = (user: string) =>
+      acl
+        .split('\n\n')
+        .find((b) => b.startsWith(`user ${user}\n`))!
+        .split('\n')
+        .filter((l) => l.startsWith('topic write '))
+        .map((l) => l.split('/')[3]);
+    // The LoRa gateway reports for its sensors (reportedBy) and they depend on it (dependsOn).
+    expect(new Set(writes('tl-gw-lora-01'))).toEqual(
+      new Set(['tl-gw-lora-01', ...[1, 2, 3, 4, 5, 6].map((n) => `tl-soil-0${n}`)]),
+    );
+    // The LAN switch a camera depends on (dependsOn only) may not publish for it.
+    expect(new Set(writes('tl-lan-ubnd'))).toEqual(new Set(['tl-lan-ubnd']));
+    expect(new Set(writes('tl-cam-02'))).toEqual(new Set(['tl-cam-02']));
   });
 });

@@ -1,10 +1,10 @@
 /**
- * The topic scheme, one place for the broker's ACLs and the ingest router:
+ * The topic scheme, one place for the broker's ACLs, the ingest router, gateways and the simulator:
  *
  *   cx/v1/{commune}/{device}/{channel}      channel ∈ heartbeat | telemetry | event | status
  *
- * A device publishes only under its own {commune}/{device}; a gateway also under the devices that
- * sit `behind` it. Devices subscribe to nothing but their own `cx/v1/{commune}/{device}/cmd/#`.
+ * A device publishes only under its own {commune}/{device}; an adapter or gateway also under the
+ * devices whose `reportedBy` names it. Devices subscribe to nothing but their own `cx/v1/{commune}/{device}/cmd/#`.
  */
 export const TOPIC_ROOT = 'cx/v1';
 export const CHANNELS = ['heartbeat', 'telemetry', 'event', 'status'] as const;

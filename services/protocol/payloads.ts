@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { isReasonCode, REASONS, type Reason, WIRE_REASON_CODES } from './reasons.ts';
+import { STATUS_STATES } from './verdicts.ts';
 
 /**
  * Payload schemas, version 1. Each document carries `v` so a device on old firmware is refused
@@ -37,15 +39,46 @@ export const EventV1 = z.strictObject({
   detail: z.record(z.string(), z.union([z.string().max(512), z.number(), z.boolean()])).optional(),
 });
 
+const ParamValue = z.union([z.string().max(200), z.number().finite()]);
+
+/** A reason from the catalogue (reasons.ts) with exactly the params its text names. */
+export const ReasonV1 = z
+  .strictObject({
+    code: z.enum(WIRE_REASON_CODES),
+    params: z.record(z.string(), ParamValue).default({}),
+  })
+  .superRefine((r, ctx) => {
+    const want = [...REASONS[r.code].params].sort().join();
+    const got = Object.keys(r.params).sort().join();
+    if (want !== got)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['params'],
+        message: `reason "${r.code}" takes params {${want}}, got {${got}}`,
+      });
+  });
+
 /**
- * Status: `offline` is what last wills say; a gateway reports `up`/`down`/`degraded` for a device it
- * probes; `online` is what a device says when it connects.
+ * Gateways deployed before reason codes send a free-text `reason`; it is still read, so they keep
+ * working: a string naming a parameterless wire code (`"last-will"`, what every device's will
+ * says) is that code, any other string is kept as the param of `gateway-text`.
+ */
+function legacyReason(text: string): Reason {
+  if (isReasonCode(text) && REASONS[text].wire && REASONS[text].params.length === 0)
+    return { code: text, params: {} };
+  return { code: 'gateway-text', params: { text } };
+}
+
+/**
+ * Status: `offline` is what last wills say; `online` is what a device says when it connects; an
+ * adapter or gateway reports a verdict (up / degraded / down / unknown) on a device it watches,
+ * with a reason `{ code, params }` from the catalogue.
  */
 export const StatusV1 = z.strictObject({
   v: z.literal(1),
   ts: Ts,
-  state: z.enum(['online', 'offline', 'up', 'down', 'degraded']),
-  reason: z.string().max(200).optional(),
+  state: z.enum(STATUS_STATES),
+  reason: z.union([ReasonV1, z.string().max(200).transform(legacyReason)]).optional(),
 });
 
 export type Heartbeat = z.output<typeof HeartbeatV1>;

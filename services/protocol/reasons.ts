@@ -1,0 +1,65 @@
+/**
+ * The one catalogue of reason codes. A reason travels as `{ code, params }` and is rendered at the
+ * edge in the reader's language from `reason.<code>` in services/shared/i18n (vi.json is the
+ * source); test/unit/protocol/reasons.test.ts checks that every code has vi and en text whose
+ * placeholders are exactly its params. A code is stable: it is kept in state intervals for ever, so
+ * never rename or remove one (old intervals still need their text); add a new one instead.
+ *
+ * `wire`: an adapter, gateway or device may send it in a status document. The others are the
+ * availability engine's own conclusions, which nobody outside may claim.
+ */
+export interface ReasonSpec {
+  /** Names of the params, i.e. the `{placeholders}` of its text. */
+  readonly params: readonly string[];
+  readonly wire: boolean;
+}
+
+export const REASONS = {
+  // The engine's own conclusions.
+  heartbeat: { params: [], wire: false },
+  message: { params: [], wire: false },
+  'heartbeat-late': { params: ['seconds'], wire: false },
+  'uplink-down': { params: ['deviceId'], wire: false },
+  /** Every one of several upstreams is down (`deviceIds`: their ids, comma-separated). */
+  'upstreams-down': { params: ['deviceIds'], wire: false },
+  'service-restart': { params: [], wire: false },
+  'awaiting-evidence': { params: [], wire: false },
+  'not-commissioned': { params: [], wire: false },
+  maintenance: { params: [], wire: false },
+  /** A verdict sent without a reason. */
+  'reporter-verdict': { params: [], wire: false },
+  /** Before reason codes: a gateway's free text. Kept for the intervals recorded then. */
+  'gateway-report': { params: ['detail'], wire: false },
+  // What a device says of itself.
+  'last-will': { params: [], wire: true },
+  'device-offline': { params: [], wire: true },
+  // What an adapter or gateway says of a device it watches.
+  /** A free-text reason from a gateway deployed before reason codes (status v1 with a string). */
+  'gateway-text': { params: ['text'], wire: true },
+  'no-reply': { params: ['timeoutMs'], wire: true },
+  'connection-refused': { params: ['port'], wire: true },
+  'auth-failed': { params: [], wire: true },
+  'clock-drift': { params: ['seconds'], wire: true },
+  'recording-stopped': { params: [], wire: true },
+  'weak-signal': { params: ['rssiDbm'], wire: true },
+  'no-uplink-heard': { params: ['minutes'], wire: true },
+  // `unknown` verdicts: the adapter could not judge.
+  'adapter-config': { params: ['detail'], wire: true },
+  'adapter-crashed': { params: ['detail'], wire: true },
+  'adapter-no-route': { params: ['detail'], wire: true },
+} as const satisfies Readonly<Record<string, ReasonSpec>>;
+
+export type ReasonCode = keyof typeof REASONS;
+export type ReasonParams = Readonly<Record<string, string | number>>;
+export interface Reason {
+  readonly code: ReasonCode;
+  readonly params: ReasonParams;
+}
+
+export const REASON_CODES = Object.keys(REASONS) as ReasonCode[];
+/** The codes a status document may carry. */
+export const WIRE_REASON_CODES = REASON_CODES.filter((c) => REASONS[c].wire) as [ReasonCode, ...ReasonCode[]];
+
+export function isReasonCode(s: string): s is ReasonCode {
+  return Object.hasOwn(REASONS, s);
+}
