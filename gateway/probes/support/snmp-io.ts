@@ -80,14 +80,18 @@ export function counterDelta(prev: bigint, cur: bigint, bits: 32 | 64): bigint |
 
 /**
  * Whether sysUpTime going from `prev` to `cur` ticks (1/100 s) over `elapsedMs` is a reboot. It is
- * a 32-bit TimeTicks that wraps after 497 days: a decrease that lands where the wrap would put
- * it (±10 % of the elapsed time, at least 60 s) is the wrap, not a reboot.
+ * a 32-bit TimeTicks that wraps after 497 days: a decrease is the wrap only if `prev` was close
+ * enough to 2^32 to cross it in the elapsed time and `cur` lands where the wrap would put it
+ * (±10 % of the elapsed time, at least 60 s). Any other decrease is a reboot (or an agent restart:
+ * sysUpTime is the agent's, RFC 3418).
  */
 export function isReboot(prev: bigint, cur: bigint, elapsedMs: number): boolean {
   if (cur >= prev) return false;
+  const wrap = 1n << 32n;
   const elapsedTicks = BigInt(Math.max(0, Math.round(elapsedMs / 10)));
-  const expected = (prev + elapsedTicks) % (1n << 32n);
   const tolerance = BigInt(Math.max(6000, Math.round(elapsedMs / 100)));
+  if (prev + elapsedTicks + tolerance < wrap) return true;
+  const expected = (prev + elapsedTicks) % wrap;
   const off = cur > expected ? cur - expected : expected - cur;
   return off > tolerance;
 }
