@@ -44,7 +44,9 @@ async function startBroker(port = 0, opts: { holdAcks?: boolean } = {}) {
   return {
     port: (server.address() as AddressInfo).port,
     received,
-    release: () => held.splice(0).forEach((f) => f()),
+    release: () => {
+      for (const f of held.splice(0)) f();
+    },
     async stop() {
       for (const s of sockets) s.destroy();
       await new Promise<void>((r) => server.close(() => r()));
