@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Runs before `npm test`: the tests use real InfluxDB, mosquitto clients and Chromium from Debian.
+# Runs before `npm test`: the tests use real InfluxDB, mosquitto clients, Chromium, snmpd and ping
+# (iputils-ping, cap_net_raw) from Debian; python3 and openssl make probe targets.
 # As root with apt-get, installs what is missing; otherwise stops at once with the exact command.
 set -euo pipefail
-PACKAGES=(influxdb mosquitto mosquitto-clients chromium fonts-dejavu-core poppler-utils)
+PACKAGES=(influxdb mosquitto mosquitto-clients chromium fonts-dejavu-core poppler-utils snmpd iputils-ping python3 openssl)
 missing=()
 command -v influxd >/dev/null 2>&1 || [ -x /usr/bin/influxd ] || missing+=(influxdb)
 command -v mosquitto_pub >/dev/null 2>&1 || missing+=(mosquitto-clients)
@@ -10,6 +11,10 @@ command -v mosquitto_pub >/dev/null 2>&1 || missing+=(mosquitto-clients)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 [ -d /usr/share/fonts/truetype/dejavu ] || missing+=(fonts-dejavu-core)
 command -v pdftoppm >/dev/null 2>&1 || missing+=(poppler-utils)
+[ -x /usr/sbin/snmpd ] || missing+=(snmpd)
+command -v ping >/dev/null 2>&1 || missing+=(iputils-ping)
+command -v python3 >/dev/null 2>&1 || missing+=(python3)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
   echo "Installing system packages the tests need: ${missing[*]}"
