@@ -3,9 +3,11 @@
  * Refuses to start on any config problem (each printed with file, path and fix).
  */
 import { parseArgs } from 'node:util';
-import { rootLogger } from '../services/shared/logger.ts';
 import { GatewayConfigError, loadGatewayConfig } from './runtime/config.ts';
 import { GatewayRuntime } from './runtime/gateway.ts';
+import { createGatewayLogger } from './runtime/logger.ts';
+
+const rootLogger = createGatewayLogger();
 
 const { values } = parseArgs({ options: { config: { type: 'string' } }, allowPositionals: false });
 if (!values.config) {

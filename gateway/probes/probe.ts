@@ -13,7 +13,7 @@ export interface ProbeEvent {
 export interface ProbeResult {
   /** A probe judges: up, degraded or down. `unknown` is only ever set by the runtime. */
   readonly verdict: Exclude<Verdict, 'unknown'>;
-  /** Why, as a catalogue code (reasons.ts) with parameters; `ok` when up. */
+  /** Why, as a catalogue code (services/protocol/reasons.ts) with parameters; `ok` when up. */
   readonly reason: Reason;
   /** Measurements with their unit in the name (latencyMs, lossPct); may be empty. */
   readonly metrics: Readonly<Record<string, number>>;

@@ -1,16 +1,14 @@
 /**
- * Everything the gateway takes from the wire protocol, in one file. The protocol module
- * (services/protocol/: topic scheme, payload schemas, verdicts, reasons) is being written at the
- * same time; at merge this file re-exports from it and nothing else in gateway/ changes.
- * TODO(#11): switch to services/protocol once it lands; this is the only import of ingest.
+ * Everything the gateway takes from the wire protocol (services/protocol/), in one file, plus the
+ * document shapes it publishes. Reason codes and their vi/en text are the protocol's catalogue.
  */
-export { topicFor } from '../../services/ingest/topics.ts';
+export { topicFor } from '../../services/protocol/topics.ts';
 
-/** What a probe concluded. `unknown` = the monitoring could not judge, never "device down". */
-export type Verdict = 'up' | 'degraded' | 'down' | 'unknown';
-export const VERDICTS: readonly Verdict[] = ['up', 'degraded', 'down', 'unknown'];
+import type { Verdict } from '../../services/protocol/verdicts.ts';
 
-/** Why: a stable code from the catalogue (gateway/probes/reasons.ts) and its named parameters. */
+export { VERDICTS, type Verdict } from '../../services/protocol/verdicts.ts';
+
+/** Why: a code from services/protocol/reasons.ts and its named parameters. */
 export interface Reason {
   readonly code: string;
   readonly params: Readonly<Record<string, string | number>>;

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { Logger } from '../../services/shared/logger.ts';
+import type { Logger } from './logger.ts';
 
 export interface BufferedMessage {
   readonly id: number;

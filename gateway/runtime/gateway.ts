@@ -1,5 +1,5 @@
-import type { Logger } from '../../services/shared/logger.ts';
 import type { GatewayConfig } from './config.ts';
+import type { Logger } from './logger.ts';
 import { Publisher, type PublisherStats } from './publisher.ts';
 import { Scheduler, type Timers } from './scheduler.ts';
 

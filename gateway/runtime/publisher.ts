@@ -1,5 +1,4 @@
 import mqtt, { type MqttClient } from 'mqtt';
-import type { Logger } from '../../services/shared/logger.ts';
 import {
   type EventDoc,
   type StatusDoc,
@@ -8,6 +7,7 @@ import {
   type WireChannel,
 } from '../probes/wire.ts';
 import { DiskBuffer } from './disk-buffer.ts';
+import type { Logger } from './logger.ts';
 import type { ProbeTarget, ResultSink } from './scheduler.ts';
 
 export interface PublisherOptions {

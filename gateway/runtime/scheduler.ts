@@ -1,7 +1,7 @@
-import type { Logger } from '../../services/shared/logger.ts';
 import { type AnyProbe, CannotJudgeError, type ProbeEvent, ProbeTimeout } from '../probes/probe.ts';
 import type { EventDoc, Reason, StatusDoc, TelemetryDoc, Verdict } from '../probes/wire.ts';
 import { Confirmation, type Judged } from './confirmation.ts';
+import type { Logger } from './logger.ts';
 import { Semaphore } from './semaphore.ts';
 
 /** One device watched by one probe. `config` has passed `probe.configSchema`. */

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AnyProbe, type ProbeResult, ProbeTimeout } from '../../gateway/probes/probe.ts';
-import { isProbeReason, PROBE_REASONS } from '../../gateway/probes/reasons.ts';
+import { isReasonCode, REASONS } from '../../services/protocol/reasons.ts';
 
 /** Real targets for one probe, made by the test file; each is a raw config (before the schema). */
 export interface ProbeTargets {
@@ -19,8 +19,11 @@ const TIMEOUT_MS = 5000;
 const ABORT_AFTER_MS = 300;
 
 function expectCatalogued(r: ProbeResult): void {
-  expect(isProbeReason(r.reason.code), `reason ${r.reason.code} is in gateway/probes/reasons.ts`).toBe(true);
-  const names = (PROBE_REASONS as Record<string, { params: readonly string[] }>)[r.reason.code]!.params;
+  const code = r.reason.code;
+  expect(isReasonCode(code), `reason ${code} is in services/protocol/reasons.ts`).toBe(true);
+  if (!isReasonCode(code)) return;
+  expect(REASONS[code].wire, `${code} may travel in a status document`).toBe(true);
+  const names = REASONS[code].params;
   for (const n of names) expect(r.reason.params, `${r.reason.code} carries {${n}}`).toHaveProperty(n);
   for (const [k, v] of Object.entries(r.metrics)) {
     expect(k).toMatch(/^[a-z][a-zA-Z0-9]{0,47}$/);
