@@ -54,4 +54,44 @@ describe('secrets never reach the log', () => {
     for (const s of secrets) expect(logText.includes(s), `a secret appears in the log`).toBe(false);
     expect(logText).not.toMatch(/scrypt\$|sha256\$/);
   });
+
+  it('masks a user name that names no device or account (a password typed in the wrong field)', async () => {
+    // An installer typing the device password into the MQTT user-name field, a person typing theirs
+    // into the login form's user-name field: neither name is known, so neither may be kept whole.
+    const mqttTypo = 'Mat-Khau-Go-Nham-MQTT-7';
+    const c = mqtt.connect(app.mqttUrl, {
+      clientId: 'Client-Go-Nham-9',
+      username: mqttTypo,
+      password: 'x',
+      reconnectPeriod: 0,
+    });
+    await new Promise((r) => c.once('error', r));
+    c.end(true);
+    const loginTypo = 'matkhaunham-dang-nhap-5';
+    const failed = await fetch(`${app.apiUrl}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: loginTypo, password: 'y' }),
+    });
+    expect(failed.status).toBe(401);
+    const failedText = await failed.text();
+    const cookie = await login(app, 'quantri.talai', app.userPasswords.get('quantri.talai')!);
+    const rejects = await fetch(`${app.apiUrl}/api/ingest/rejects?limit=500`, { headers: { cookie } });
+    expect(rejects.status).toBe(200);
+    const rejectsText = await rejects.text();
+    // The refusal is there, with the masked name, before we look for what must not be.
+    expect(rejectsText).toContain('unknown-client');
+    expect(rejectsText).toContain('Ma…(23)');
+    await expect.poll(() => logText).toMatch(/"username":"ma…\(23\)"[^\n]*"msg":"login failed"/);
+    for (const typed of [mqttTypo, 'Client-Go-Nham-9', loginTypo]) {
+      for (const [where, text] of [
+        ['log', logText],
+        ['reject log (API)', rejectsText],
+        ['login answer', failedText],
+      ] as const)
+        expect(text.toLowerCase().includes(typed.toLowerCase()), `${typed} in the ${where}`).toBe(false);
+    }
+    // A known account's name is still logged whole: the log must stay useful.
+    expect(logText).toMatch(/"username":"quantri\.talai"[^\n]*"msg":"login failed"/);
+  });
 });
