@@ -35,7 +35,7 @@ describe('npm start with a broken commune file', () => {
     );
     expect(err?.code).toBe(1);
     expect(err?.stderr).toMatch(
-      /communes\/ta-lai\.yaml: devices\[\d+\]\.site — "khong-co-diem-nay" is not a site of this commune\. Fix: /,
+      /communes\/ta-lai\.yaml:\d+:5: devices\[\d+\]\.site — "khong-co-diem-nay" is not a site of this commune\. Fix: /,
     );
   }, 30_000);
 });
