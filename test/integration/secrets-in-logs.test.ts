@@ -1,8 +1,13 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../services/shared/logger.ts';
 import { login, startTestApp, type TestApp } from '../setup/app.ts';
+import { writeServiceConfig } from '../setup/service-process.ts';
 
 let app: TestApp;
 let logText = '';
@@ -94,4 +99,61 @@ describe('secrets never reach the log', () => {
     // A known account's name is still logged whole: the log must stay useful.
     expect(logText).toMatch(/"username":"quantri\.talai"[^\n]*"msg":"login failed"/);
   });
+});
+
+/**
+ * `npm start`'s entry point on a terminal: util-linux `script` gives it a pseudo-terminal, so
+ * process.stdout.isTTY is true as for a person at a console. Resolves with everything printed up to
+ * the end of the start-up banner; the process is then stopped.
+ */
+async function startOnTerminal(configFile: string): Promise<string> {
+  const root = resolve(import.meta.dirname, '../..');
+  const cmd = `'${process.execPath}' --import tsx services/main.ts --config '${configFile}'`;
+  const child = spawn('script', ['-qfec', cmd, '/dev/null'], {
+    cwd: root,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, VITEST: '', CANHXA_LOG_LEVEL: 'warn' },
+  });
+  let out = '';
+  const exited = new Promise((r) => child.once('exit', r));
+  try {
+    return await new Promise<string>((resolveOut, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no start-up banner:\n${out}`)), 60_000);
+      child.stdout!.on('data', (c: Buffer) => {
+        out += c.toString();
+        // The banner's last line: the passwords' (first start) or the file's (later starts).
+        if (/Change the passwords, then delete that file|Read them with/.test(out)) {
+          clearTimeout(timer);
+          resolveOut(out);
+        }
+      });
+      child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+      void exited.then(() => reject(new Error(`exited before start:\n${out}`)));
+    });
+  } finally {
+    if (child.exitCode === null && child.pid !== undefined) process.kill(-child.pid, 'SIGTERM');
+    await exited;
+  }
+}
+
+describe('initial passwords on the console', () => {
+  it('are printed to a terminal at the start that generated them, and never at a later start', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'cx-tty-'));
+    try {
+      const config = writeServiceConfig(dataDir, ['mqtt: { port: 0 }', 'api: { port: 0 }']);
+      const first = await startOnTerminal(config);
+      const passwords = readFileSync(join(dataDir, 'initial-passwords.txt'), 'utf8')
+        .split('\n')
+        .filter((l) => l && !l.startsWith('#'))
+        .map((l) => l.split('\t')[2]!);
+      expect(passwords.length).toBeGreaterThan(0);
+      for (const pw of passwords) expect(first).toContain(pw);
+      const later = await startOnTerminal(config);
+      for (const pw of passwords) expect(later.includes(pw), 'a password printed again').toBe(false);
+      expect(later).toMatch(/cat \S*initial-passwords\.txt/);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
