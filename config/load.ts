@@ -1,11 +1,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { deviceTypes } from '../services/device-types/registry.ts';
 import { dependencyProblems } from './dependencies.ts';
 import { type CommuneFile, CommuneFileSchema } from './schema/commune.ts';
 import { type ServiceConfig, ServiceConfigSchema } from './schema/service.ts';
+import { parseYamlSource, withPositions, type YamlSource } from './yaml-source.ts';
 
 /** The whole validated configuration: deep-frozen, passed in explicitly, never re-read from env. */
 export interface Config {
@@ -107,7 +107,7 @@ function zodProblems(
   });
 }
 
-function readYaml(file: string, shownAs: string, problems: string[]): unknown {
+function readYaml(file: string, shownAs: string, problems: string[]): YamlSource | undefined {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -117,20 +117,7 @@ function readYaml(file: string, shownAs: string, problems: string[]): unknown {
     );
     return undefined;
   }
-  // With prettyErrors off, yaml leaves e.linePos unset: a LineCounter turns e.pos into line:col.
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { prettyErrors: false, lineCounter });
-  if (doc.errors.length > 0) {
-    for (const e of doc.errors) {
-      const pos = e.linePos?.[0] ?? lineCounter.linePos(e.pos[0]);
-      const at = `:${pos.line}:${pos.col}`;
-      problems.push(
-        `${shownAs}${at} — YAML syntax: ${e.message.split('\n')[0]}. Fix: correct the indentation or quoting there.`,
-      );
-    }
-    return undefined;
-  }
-  return doc.toJS();
+  return parseYamlSource(text, shownAs, problems);
 }
 
 function setPath(obj: Record<string, unknown>, path: string[], value: unknown): void {
@@ -282,6 +269,55 @@ function provinceProblems(
   return out;
 }
 
+/**
+ * Device ids are MQTT user names and user names are logins: both unique across the deployment, as
+ * are commune ids. Each clash names both files and lines. Fills `owner` (`device:<id>` or
+ * `user:<name>` → commune id) for the province checks.
+ */
+function crossCommuneProblems(
+  communes: readonly CommuneFile[],
+  sources: ReadonlyMap<CommuneFile, { file: string; src: YamlSource }>,
+  owner: Map<string, string>,
+): string[] {
+  const out: string[] = [];
+  const first = new Map<string, { commune: CommuneFile; path: Array<string | number> }>();
+  const where = (c: CommuneFile, path: Array<string | number>) => {
+    const s = sources.get(c)!;
+    const pos = s.src.position(path);
+    return `${s.file}${pos ? `:${pos.line}:${pos.col}` : ''}`;
+  };
+  for (const c of communes) {
+    const entries: Array<[string, string, Array<string | number>]> = [
+      ['commune', c.commune.id, ['commune', 'id']],
+      ...c.devices.map((d, i): [string, string, Array<string | number>] => [
+        'device',
+        d.id,
+        ['devices', i, 'id'],
+      ]),
+      ...c.users.map((u, i): [string, string, Array<string | number>] => [
+        'user',
+        u.username,
+        ['users', i, 'username'],
+      ]),
+    ];
+    for (const [kind, id, path] of entries) {
+      const key = `${kind}:${id}`;
+      const prev = first.get(key);
+      if (prev && prev.commune !== c) {
+        const fix =
+          kind === 'commune'
+            ? 'give each commune its own id'
+            : `prefix ${kind === 'user' ? 'user names' : 'ids'} with the commune (e.g. "tl-")`;
+        out.push(
+          `${where(c, path)}: ${formatPath(path)} — ${kind} "${id}" is already in commune ${prev.commune.commune.id} at ${where(prev.commune, prev.path)} (${formatPath(prev.path)}). Fix: ${fix}.`,
+        );
+      } else if (!prev) first.set(key, { commune: c, path });
+      if (kind !== 'commune' && !owner.has(key)) owner.set(key, c.commune.id);
+    }
+  }
+  return out;
+}
+
 function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object' && !Object.isFrozen(value)) {
     Object.freeze(value);
@@ -299,8 +335,14 @@ export function loadConfig(serviceFile: string, env: NodeJS.ProcessEnv = process
   const abs = resolve(serviceFile);
   const base = dirname(abs);
   const shownAs = (p: string) => relative(process.cwd(), p) || p;
-  const raw = readYaml(abs, shownAs(abs), problems) ?? {};
-  if (problems.length > 0) throw new ConfigError(problems);
+  const serviceSrc = readYaml(abs, shownAs(abs), problems);
+  const raw = serviceSrc?.value ?? {};
+  if (problems.length > 0 || !serviceSrc) throw new ConfigError(problems);
+  // Problems in the service file name their line, except where an environment variable set the value.
+  const fromEnv = ENV_OVERRIDES.filter((o) => env[o.env] !== undefined && env[o.env] !== '').map(
+    (o) => o.path,
+  );
+  const atLines = (list: readonly string[]) => withPositions(list, shownAs(abs), serviceSrc, fromEnv);
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
     throw new ConfigError([
       `${shownAs(abs)}: (top level) — must be a mapping of settings. Fix: start from config/canhxa.example.yaml.`,
@@ -308,7 +350,7 @@ export function loadConfig(serviceFile: string, env: NodeJS.ProcessEnv = process
   applyEnv(raw as Record<string, unknown>, env, problems);
   const parsed = ServiceConfigSchema.safeParse(raw, { reportInput: true });
   if (!parsed.success)
-    problems.push(...zodProblems(shownAs(abs), parsed.error, 'config/canhxa.example.yaml'));
+    problems.push(...atLines(zodProblems(shownAs(abs), parsed.error, 'config/canhxa.example.yaml')));
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const service = parsed.data;
   const communesDir = resolve(base, service.communesDir);
@@ -327,38 +369,27 @@ export function loadConfig(serviceFile: string, env: NodeJS.ProcessEnv = process
     problems.push(
       `${shownAs(abs)}: communesDir — "${shownAs(communesDir)}" holds no commune file (*.yaml). Fix: add one, e.g. copy config/communes/ta-lai.yaml.`,
     );
+  const sources = new Map<CommuneFile, { file: string; src: YamlSource }>();
   for (const f of files) {
     const path = join(communesDir, f);
-    const rawCommune = readYaml(path, shownAs(path), problems);
-    if (rawCommune === undefined) continue;
+    const src = readYaml(path, shownAs(path), problems);
+    if (src === undefined) continue;
+    const rawCommune = src.value;
     const c = CommuneFileSchema.safeParse(rawCommune, { reportInput: true });
+    const found: string[] = [];
     if (!c.success) {
       const schema = zodProblems(shownAs(path), c.error, 'the sample commune config/communes/ta-lai.yaml');
-      problems.push(...schema, ...referenceProblemsOfRaw(shownAs(path), rawCommune, schema));
+      found.push(...schema, ...referenceProblemsOfRaw(shownAs(path), rawCommune, schema));
     } else {
-      problems.push(...communeProblems(shownAs(path), c.data));
+      found.push(...communeProblems(shownAs(path), c.data));
       communes.push(c.data);
+      sources.set(c.data, { file: shownAs(path), src });
     }
+    problems.push(...withPositions(found, shownAs(path), src));
   }
-  // Device ids are MQTT user names and user names are logins: both unique across the deployment.
   const owner = new Map<string, string>();
-  for (const c of communes) {
-    if (owner.has(`commune:${c.commune.id}`))
-      problems.push(`commune id "${c.commune.id}" appears in two files. Fix: give each commune its own id.`);
-    owner.set(`commune:${c.commune.id}`, c.commune.id);
-    for (const key of [
-      ...c.devices.map((d) => `device:${d.id}`),
-      ...c.users.map((u) => `user:${u.username}`),
-    ]) {
-      const prev = owner.get(key);
-      if (prev !== undefined && prev !== c.commune.id)
-        problems.push(
-          `${key.replace(':', ' "')}" is used by communes ${prev} and ${c.commune.id}. Fix: prefix ids with the commune (e.g. "tl-").`,
-        );
-      owner.set(key, c.commune.id);
-    }
-  }
-  problems.push(...provinceProblems(shownAs(abs), service, communes, owner));
+  problems.push(...crossCommuneProblems(communes, sources, owner));
+  problems.push(...atLines(provinceProblems(shownAs(abs), service, communes, owner)));
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze({
     service,

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { startApp } from './app.ts';
-import { exitOnStartFailure, loadConfigOrExit, stopOnSignals } from './cli/process.ts';
+import { exitOnStartFailure, loadConfigOrExit, missingBrokerPassword, stopOnSignals } from './cli/process.ts';
 
 /**
  * `npm run worker -- --config FILE [--api]`: one ingest worker on an external MQTT v5 broker
@@ -21,6 +21,11 @@ async function main(): Promise<void> {
       `Canh Xã worker cannot start: ${config.paths.serviceFile}: ingest.source — found "${config.service.ingest.source}". ` +
         'Fix: set ingest.source: external and ingest.external.url to the broker; with the embedded broker run `npm start`.\n',
     );
+    process.exit(1);
+  }
+  const noPassword = missingBrokerPassword(config);
+  if (noPassword) {
+    process.stderr.write(`Canh Xã worker cannot start: ${noPassword}\n`);
     process.exit(1);
   }
   const app = await startApp({

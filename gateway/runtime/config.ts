@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { AnyProbe } from '../probes/probe.ts';
 import { probes } from '../probes/registry.ts';
 
-/** Same rule as the topic segments (services/ingest/topics.ts). */
+/** Same rule as the topic segments (services/protocol/topics.ts). */
 const Id = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lower-case letters, digits and dashes');
 
 const TargetSchema = z.strictObject({

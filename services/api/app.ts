@@ -1,18 +1,19 @@
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
 import type { ApiKey } from '../auth/api-keys.ts';
 import { CxError } from '../shared/errors.ts';
 import { localeFrom, t } from '../shared/i18n/index.ts';
+import { DASHBOARD_DIST } from './dashboard-build.ts';
 import type { ApiDeps } from './deps.ts';
 import { openApiDocument } from './openapi.ts';
 import { allows, isApiKeyAccess, keyAllows, type RouteSpec } from './route.ts';
 import { SESSION_COOKIE } from './routes/auth.ts';
 import { ROUTES } from './routes/registry.ts';
 
-const DASHBOARD_DIST = join(dirname(fileURLToPath(import.meta.url)), '../../dashboard/dist');
+/** The largest JSON body the API reads; larger ones answer 413 with this limit. */
+const BODY_LIMIT_BYTES = 32 * 1024;
 
 function parseCookies(header: string | undefined): Record<string, string> {
   const out: Record<string, string> = {};
@@ -115,7 +116,7 @@ export function createApiApp(deps: ApiDeps): express.Express {
       strictTransportSecurity: deps.config.service.api.cookieSecure,
     }),
   );
-  app.use(express.json({ limit: '32kb' }));
+  app.use(express.json({ limit: BODY_LIMIT_BYTES }));
   const openapi = openApiDocument(ROUTES);
   app.get('/api/openapi.json', (_req, res) => {
     res.json(openapi);
@@ -124,21 +125,29 @@ export function createApiApp(deps: ApiDeps): express.Express {
   app.use('/api', () => {
     throw new CxError('CX_NOT_FOUND', 'no such API route');
   });
-  if (existsSync(DASHBOARD_DIST)) {
-    app.use(express.static(DASHBOARD_DIST, { index: 'index.html', maxAge: '1h' }));
-    app.get('/{*path}', (_req, res) => res.sendFile(join(DASHBOARD_DIST, 'index.html')));
-  }
+  // Looked up per request, not once at start: a dashboard built after the API started (by the
+  // service itself, or `npm run build:dashboard`) is served without a restart.
+  app.use(express.static(DASHBOARD_DIST, { index: 'index.html', maxAge: '1h' }));
+  app.get('/{*path}', (_req, res) => {
+    const index = join(DASHBOARD_DIST, 'index.html');
+    if (!existsSync(index)) throw new CxError('CX_DASHBOARD_NOT_BUILT', 'dashboard/dist has no index.html');
+    res.sendFile(index);
+  });
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     const locale = localeFrom(req.headers['accept-language'], req.query.lang as string | undefined);
-    const parseError =
-      (err as { type?: string }).type === 'entity.parse.failed' ||
-      (err as { type?: string }).type === 'entity.too.large';
+    const bodyError = (err as { type?: string }).type;
     const cx =
       err instanceof CxError
         ? err
-        : parseError
-          ? new CxError('CX_BAD_REQUEST', 'unreadable body', { cause: err })
-          : null;
+        : bodyError === 'entity.too.large'
+          ? // 413 Content Too Large (RFC 9110 §15.5.14), with the limit so the client can fix it.
+            new CxError('CX_PAYLOAD_TOO_LARGE', 'body over the limit', {
+              cause: err,
+              params: { limitBytes: BODY_LIMIT_BYTES, limitKb: BODY_LIMIT_BYTES / 1024 },
+            })
+          : bodyError === 'entity.parse.failed'
+            ? new CxError('CX_BAD_REQUEST', 'unreadable body', { cause: err })
+            : null;
     if (!cx) deps.log.error({ err, path: req.path }, 'request failed');
     const e = cx ?? new CxError('CX_INTERNAL', 'internal error', { cause: err });
     if (res.headersSent) return res.end();

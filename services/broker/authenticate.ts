@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import type { AedesOptions, AuthenticateError, Client, ConnectPacket } from 'aedes';
 import { topicFor } from '../protocol/topics.ts';
+import { maskName, shownName } from '../shared/mask.ts';
 import type { CoolDown } from './client-budget.ts';
 import { CONNACK, type HookContext, type RefusalReason } from './hook-context.ts';
 
@@ -107,7 +108,8 @@ async function check(
     return {
       reason: 'unknown-client',
       code: bad,
-      detail: `user name "${username}" is no device of any commune`,
+      // Masked: a password typed into the user-name field lands here, and this detail is kept.
+      detail: `user name ${maskName(username)} is no device of any commune`,
     };
   if (!(await ctx.credentials.verify(device.id, password.toString('utf8'))))
     return { reason: 'bad-password', code: bad, deviceId: device.id, detail: 'password does not match' };
@@ -120,7 +122,7 @@ async function check(
       reason: 'client-id-mismatch',
       code: CONNACK.identifierRejected,
       deviceId: device.id,
-      detail: `client id "${clientId}" is not the user name "${device.id}"`,
+      detail: `client id "${shownName(clientId, ctx.directory.get(clientId) !== undefined)}" is not the user name "${device.id}"`,
     };
   if (will) {
     // A will is published by the broker on the device's behalf when it vanishes, so it obeys the

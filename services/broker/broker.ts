@@ -4,6 +4,7 @@ import type { DeviceCredentials } from '../auth/device-credentials.ts';
 import type { RejectLog } from '../ingest/reject-log.ts';
 import type { DeviceDirectory } from '../inventory/device-directory.ts';
 import type { Logger } from '../shared/logger.ts';
+import { shownName } from '../shared/mask.ts';
 import { makeConnectHooks } from './authenticate.ts';
 import { makeAuthorizePublish, type OnPublish } from './authorize-publish.ts';
 import { makeAuthorizeSubscribe } from './authorize-subscribe.ts';
@@ -111,7 +112,9 @@ export class Broker {
       this.connectsAccepted++;
       this.log.debug({ deviceId: client.id }, 'client connected');
     });
-    aedes.on('clientError', (client, err) => this.log.debug({ deviceId: client.id, err }, 'client error'));
+    aedes.on('clientError', (client, err) =>
+      this.log.debug({ deviceId: this.shownClientId(client.id), err }, 'client error'),
+    );
     this.aedes = aedes;
     const server = createServer((socket) => {
       const client = aedes.handle(socket);
@@ -217,7 +220,13 @@ export class Broker {
         const detail = `${r.detail}: ${c.why}, refused until ${until} (strike ${c.strikes})`;
         if (first)
           this.log.warn(
-            { deviceId: r.deviceId, clientId: r.clientId, key: c.key, until, strikes: c.strikes },
+            {
+              deviceId: r.deviceId,
+              clientId: this.shownClientId(r.clientId),
+              key: this.shownKey(c.key),
+              until,
+              strikes: c.strikes,
+            },
             'rate limited',
           );
         this.count('rate-limited', { ...r, detail }, first);
@@ -226,9 +235,26 @@ export class Broker {
     return ctx;
   }
 
+  /**
+   * A client id as logs and the reject log may show it: whole when it is one of our devices,
+   * masked otherwise (a CONNECT's fields are where a mistyped password lands; see shared/mask.ts).
+   */
+  private shownClientId(clientId: string | undefined): string | undefined {
+    return clientId === undefined
+      ? undefined
+      : shownName(clientId, this.opts.directory.get(clientId) !== undefined);
+  }
+
+  /** A cool-down key (`id:`/`guess:` + client id, or `addr:` + address) with its client id shown as above. */
+  private shownKey(key: string): string {
+    const i = key.indexOf(':');
+    return key.startsWith('addr:') ? key : `${key.slice(0, i)}:${this.shownClientId(key.slice(i + 1))}`;
+  }
+
   /** Counts the refusal and records it, with a row when `row` (else counted only). Never throws. */
-  private count(reason: RefusalReason, r: Refusal, row: boolean): void {
+  private count(reason: RefusalReason, refusal: Refusal, row: boolean): void {
     const { directory, rejects } = this.opts;
+    const r = { ...refusal, clientId: this.shownClientId(refusal.clientId) };
     this.refused[reason] = (this.refused[reason] ?? 0) + 1;
     this.log.debug(
       { reason, deviceId: r.deviceId, clientId: r.clientId, topic: r.topic, detail: r.detail },

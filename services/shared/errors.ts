@@ -13,6 +13,10 @@ export const ERROR_CODES = {
   /** External broker mode: the device's commune is ingested by another worker process. */
   CX_SHARD_ELSEWHERE: { status: 409, key: 'error.CX_SHARD_ELSEWHERE' },
   CX_INTERNAL: { status: 500, key: 'error.CX_INTERNAL' },
+  /** A request body over the API's limit (params: limitBytes, limitKb). */
+  CX_PAYLOAD_TOO_LARGE: { status: 413, key: 'error.CX_PAYLOAD_TOO_LARGE' },
+  /** `/` asked for while dashboard/dist is missing (the service builds it at start; it failed). */
+  CX_DASHBOARD_NOT_BUILT: { status: 503, key: 'error.CX_DASHBOARD_NOT_BUILT' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -35,7 +35,38 @@ describe('npm start with a broken commune file', () => {
     );
     expect(err?.code).toBe(1);
     expect(err?.stderr).toMatch(
-      /communes\/ta-lai\.yaml: devices\[\d+\]\.site — "khong-co-diem-nay" is not a site of this commune\. Fix: /,
+      /communes\/ta-lai\.yaml:\d+:5: devices\[\d+\]\.site — "khong-co-diem-nay" is not a site of this commune\. Fix: /,
     );
+  }, 30_000);
+});
+
+describe('npm run worker with a broker user but no password (docker compose without the variable)', () => {
+  it('names the missing password and the variable to set, and exits non-zero', async () => {
+    const sub = mkdtempSync(join(dir, 'worker-'));
+    writeFileSync(
+      join(sub, 'canhxa.yaml'),
+      [
+        `communesDir: ${JSON.stringify(join(ROOT, 'config/communes'))}`,
+        'dataDir: ./data',
+        'ingest: { source: external, external: { url: "mqtt://127.0.0.1:1", username: canhxa-ingest } }',
+      ].join('\n'),
+    );
+    const err = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', 'services/worker.ts', '--config', join(sub, 'canhxa.yaml')],
+      // As docker-compose.yml passes it when unset: `${CANHXA_INGEST_EXTERNAL_PASSWORD:-}` is empty.
+      {
+        cwd: ROOT,
+        env: { ...process.env, VITEST: '', CANHXA_INGEST_EXTERNAL_PASSWORD: '' },
+        // Without the check the worker would start and retry the broker for ever: end it then.
+        timeout: 20_000,
+      },
+    ).then(
+      () => null,
+      (e: { code: number; stderr: string }) => e,
+    );
+    expect(err?.code).toBe(1);
+    expect(err?.stderr).toMatch(/ingest\.external\.password — missing for broker user "canhxa-ingest"/);
+    expect(err?.stderr).toMatch(/Fix: set CANHXA_INGEST_EXTERNAL_PASSWORD/);
   }, 30_000);
 });

@@ -44,6 +44,80 @@ const influxdb = services.influxdb!;
 const env = Object.fromEntries(Object.entries(canhxa.environment ?? {}).map(([k, v]) => [k, String(v)]));
 
 /** Dockerfile instructions, continuation lines joined, comments dropped. */
+/**
+ * Compose's variable interpolation (compose-spec 12-interpolation.md), applied as Compose applies
+ * it: to every string value of the parsed file, every service whatever its profile, before
+ * profiles are selected (docker/compose#11977). `${VAR}`/`$VAR` (unset: empty), `${VAR:-d}` (unset
+ * or empty: d), `${VAR-d}` (unset: d), `${VAR:?e}` (unset or empty: error), `${VAR?e}` (unset:
+ * error), `${VAR:+r}`/`${VAR+r}`, `$$` (a literal $); defaults may nest `${…}`.
+ */
+function interpolate(text: string, env: Readonly<Record<string, string>>, errors: string[]): string {
+  let out = '';
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i]!;
+    if (c !== '$') {
+      out += c;
+      i++;
+      continue;
+    }
+    const next = text[i + 1];
+    if (next === '$') {
+      out += '$';
+      i += 2;
+    } else if (next === '{') {
+      let depth = 1;
+      let j = i + 2;
+      for (; j < text.length && depth > 0; j++) {
+        if (text[j] === '{') depth++;
+        else if (text[j] === '}') depth--;
+      }
+      if (depth > 0) {
+        errors.push(`invalid interpolation format for "${text}"`);
+        return out;
+      }
+      out += substitute(text.slice(i + 2, j - 1), env, errors);
+      i = j;
+    } else {
+      const name = /^[A-Za-z_][A-Za-z0-9_]*/.exec(text.slice(i + 1))?.[0];
+      if (!name) {
+        errors.push(`invalid interpolation format for "${text}"`);
+        return out;
+      }
+      out += env[name] ?? '';
+      i += 1 + name.length;
+    }
+  }
+  return out;
+}
+
+function substitute(expr: string, env: Readonly<Record<string, string>>, errors: string[]): string {
+  const m = /^([A-Za-z_][A-Za-z0-9_]*)(?:(:?)([-?+])([\s\S]*))?$/.exec(expr);
+  if (!m) {
+    errors.push(`invalid interpolation format for "\${${expr}}"`);
+    return '';
+  }
+  const [, name, colon, op, rest = ''] = m;
+  const value = env[name!];
+  const missing = colon ? value === undefined || value === '' : value === undefined;
+  if (op === '-') return missing ? interpolate(rest, env, errors) : value!;
+  if (op === '+') return missing ? '' : interpolate(rest, env, errors);
+  if (op === '?') {
+    if (missing) errors.push(`required variable ${name} is missing a value: ${rest}`);
+    return value ?? '';
+  }
+  return value ?? '';
+}
+
+/** Every string in a parsed YAML value interpolated; the errors Compose would stop with. */
+function interpolateAll(value: unknown, env: Readonly<Record<string, string>>, errors: string[]): unknown {
+  if (typeof value === 'string') return interpolate(value, env, errors);
+  if (Array.isArray(value)) return value.map((v) => interpolateAll(v, env, errors));
+  if (value && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolateAll(v, env, errors)]));
+  return value;
+}
+
 const dockerfile = read('Dockerfile')
   .replace(/\\\n/g, ' ')
   .split('\n')
@@ -54,7 +128,58 @@ const instructions = (name: string) =>
     .filter((l) => l.toUpperCase().startsWith(`${name} `))
     .map((l) => l.slice(name.length + 1).trim());
 
+describe("Compose's interpolation, as emulated here", () => {
+  // biome-ignore-start lint/suspicious/noTemplateCurlyInString: Compose's syntax, not a JS template
+  it.each([
+    ['${A}', { A: 'x' }, 'x', 0],
+    ['$A/b', { A: 'x' }, 'x/b', 0],
+    ['${A}', {}, '', 0],
+    ['${A:-d}', { A: '' }, 'd', 0],
+    ['${A-d}', { A: '' }, '', 0],
+    ['${A-d}', {}, 'd', 0],
+    ['${A:-${B:-n}}', {}, 'n', 0],
+    ['${A:+r}', { A: 'x' }, 'r', 0],
+    ['${A+r}', {}, '', 0],
+    ['$$A', {}, '$A', 0],
+    ['${A:?set A}', { A: '' }, '', 1],
+    ['${A?set A}', { A: '' }, '', 0],
+    ['${A?set A}', {}, '', 1],
+    ['${A:?set A}', { A: 'x' }, 'x', 0],
+    // biome-ignore-end lint/suspicious/noTemplateCurlyInString: Compose's syntax
+  ] as const)('%s with %j gives %j and %i error(s)', (text, env, expected, nErrors) => {
+    const errors: string[] = [];
+    expect(interpolate(text, env, errors)).toBe(expected);
+    expect(errors).toHaveLength(nErrors);
+  });
+});
+
 describe('docker-compose.yml', () => {
+  it('`docker compose up` needs no variable: every service, of every profile, interpolates with none set', () => {
+    // Compose interpolates the whole file before it selects profiles (docker/compose#11977), and
+    // this repo ships no .env: a `${VAR:?…}` anywhere stops even the default `up`.
+    const errors: string[] = [];
+    interpolateAll(parse(read('docker-compose.yml'), { merge: true }), {}, errors);
+    expect(errors).toEqual([]);
+    expect(existsSync(join(ROOT, '.env'))).toBe(false);
+  });
+
+  it('passes the ingest password to the province workers without requiring it of `up`', () => {
+    for (const w of ['worker-1', 'worker-2']) {
+      const e = services[w]!.environment!;
+      const errors: string[] = [];
+      expect(interpolate(String(e.CANHXA_INGEST_EXTERNAL_PASSWORD), {}, errors), w).toBe('');
+      expect(
+        interpolate(
+          String(e.CANHXA_INGEST_EXTERNAL_PASSWORD),
+          { CANHXA_INGEST_EXTERNAL_PASSWORD: 's3' },
+          errors,
+        ),
+        w,
+      ).toBe('s3');
+      expect(errors).toEqual([]);
+    }
+  });
+
   it('runs the service and InfluxDB, both restarting unless stopped', () => {
     expect(byDefault.sort()).toEqual(['canhxa', 'influxdb']);
     for (const [name, s] of Object.entries(services)) expect(s.restart, name).toBe('unless-stopped');

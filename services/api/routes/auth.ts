@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CxError } from '../../shared/errors.ts';
+import { shownName } from '../../shared/mask.ts';
 import { route } from '../route.ts';
 
 export const SESSION_COOKIE = 'cx_session';
@@ -29,7 +30,11 @@ export const authRoutes = [
       const user = await deps.users.verify(username, body.password);
       if (!user) {
         deps.throttle.fail(ip, username);
-        deps.log.warn({ username, ip }, 'login failed');
+        // A password typed into the user-name field must not reach the log: an unknown name is masked.
+        deps.log.warn(
+          { username: shownName(username, deps.users.get(username) !== undefined), ip },
+          'login failed',
+        );
         throw new CxError('CX_BAD_LOGIN', 'bad login');
       }
       deps.throttle.succeed(ip, username);

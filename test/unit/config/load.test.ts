@@ -318,7 +318,7 @@ describe('broken configurations', () => {
   it('reports a retention of zero days in a commune file', () => {
     const c = { ...commune(), retention: { rawDays: 0, hourDays: 3650 } };
     const p = problemWith(problemsOf(writeConfig({ communes: { 'thu.yaml': c } })), 'retention');
-    expect(p).toContain('thu.yaml: retention.rawDays');
+    expect(p).toMatch(/thu\.yaml:\d+:\d+: retention\.rawDays/);
     expect(p).toContain('must be at least 1 day');
     expect(p).toContain('found 0');
     expect(p).toContain('Fix: bring the value into range');
@@ -327,7 +327,7 @@ describe('broken configurations', () => {
   it('reports a fraction of a day in the service retention', () => {
     const service = { communesDir: './communes', retention: { minuteDays: 7.5 } };
     const p = problemWith(problemsOf(writeConfig({ service })), 'retention');
-    expect(p).toContain('canhxa.yaml: retention.minuteDays');
+    expect(p).toMatch(/canhxa\.yaml:\d+:\d+: retention\.minuteDays/);
     expect(p).toContain('whole number of days');
     expect(p).toContain('found 7.5');
     expect(p).toContain('Fix: write a whole number here');
@@ -446,5 +446,86 @@ describe('the loaded configuration', () => {
     expect(loaded.hamlets[0]!.name).toBe('Ấp Bàu Nấu'.normalize('NFC'));
     expect(loaded.devices[1]!.name).toBe('Camera tầm cao Ngã ba'.normalize('NFC'));
     expect(loaded.users[0]!.name).toBe('Nguyễn Thị Ngọc Lan'.normalize('NFC'));
+  });
+});
+
+describe('problems name the line a person has to edit', () => {
+  it('reports an unclosed quote at the line and column of the opening quote, not at the end of the file', () => {
+    const bad = [
+      'commune:',
+      '  id: thu',
+      '  name: "Xã Thử',
+      '  province: Đồng Nai',
+      'hamlets: []',
+      'sites: []',
+      'devices: []',
+      '',
+    ].join('\n');
+    const problems = problemsOf(writeConfig({ communes: { 'thu.yaml': bad } }));
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/thu\.yaml:3:9 — YAML syntax: this " is never closed/);
+    expect(problems[0]).toMatch(/Fix: close the value with " on line 3\./);
+  });
+
+  it('does the same for a single quote in the service file', () => {
+    const problems = problemsOf(
+      writeConfig({ service: "communesDir: ./communes\ndataDir: './data\napi:\n  port: 8080\n" }),
+    );
+    expect(problems[0]).toMatch(/canhxa\.yaml:2:10 — YAML syntax: this ' is never closed/);
+  });
+
+  it('names both files and lines of a device id used by two communes', () => {
+    const a = commune();
+    const b = commune();
+    b.commune.id = 'thu-hai';
+    b.users = [{ username: 'quantri.thuhai', name: 'Quản trị', role: 'admin' }];
+    b.devices = [b.devices[0]!, { ...b.devices[1]!, id: 'th-loa-09' }, b.devices[2]!].map((d, i) =>
+      i === 0 ? { ...d, id: 'th2-net-ubnd' } : d,
+    );
+    b.sites[0]!.uplink = 'th2-net-ubnd';
+    const text = (c: object) => stringify(c);
+    const file = writeConfig({ communes: { 'a.yaml': a, 'b.yaml': b } });
+    const lineOf = (yaml: string, needle: string) =>
+      yaml.split('\n').findIndex((l) => l.includes(needle)) + 1;
+    const p = problemWith(problemsOf(file), '"th-loa-02"');
+    const [lineA, lineB] = [lineOf(text(a), 'id: th-loa-02'), lineOf(text(b), 'id: th-loa-02')];
+    expect(p).toMatch(new RegExp(`b\\.yaml:${lineB}:\\d+: devices\\[2\\]\\.id — device "th-loa-02"`));
+    expect(p).toMatch(
+      new RegExp(`already in commune thu at \\S*a\\.yaml:${lineA}:\\d+ \\(devices\\[2\\]\\.id\\)`),
+    );
+    expect(p).toContain('Fix: prefix ids with the commune');
+  });
+
+  it('gives a schema problem the line of its key, and a missing field the line of its item', () => {
+    const c = commune();
+    (c.devices[1] as Record<string, unknown>).vendr = 'Hikvision';
+    delete (c.devices[2] as Record<string, unknown>).site;
+    const yaml = stringify(c);
+    const lines = yaml.split('\n');
+    const problems = problemsOf(writeConfig({ communes: { 'thu.yaml': c } }));
+    const vendr = lines.findIndex((l) => l.includes('vendr:')) + 1;
+    expect(problemWith(problems, 'vendr')).toMatch(
+      new RegExp(`thu\\.yaml:${vendr}:5: devices\\[1\\]\\.vendr`),
+    );
+    const item = lines.findIndex((l) => l.includes('id: th-loa-02')) + 1;
+    expect(problemWith(problems, 'devices[2].site')).toMatch(
+      new RegExp(`thu\\.yaml:${item}:5: devices\\[2\\]\\.site`),
+    );
+  });
+
+  it('gives a reference problem its line', () => {
+    const c = commune();
+    c.devices[0]!.site = 'th-nowhere';
+    const line = stringify(c)
+      .split('\n')
+      .findIndex((l) => l.includes('site: th-nowhere'));
+    const p = problemWith(problemsOf(writeConfig({ communes: { 'thu.yaml': c } })), 'th-nowhere');
+    expect(p).toMatch(new RegExp(`thu\\.yaml:${line + 1}:5: devices\\[0\\]\\.site — `));
+  });
+
+  it('gives no line to a value an environment variable set', () => {
+    const file = writeConfig({ service: 'communesDir: ./communes\nstore:\n  kind: sqlite\n' });
+    const p = problemWith(problemsOf(file, { CANHXA_STORE_KIND: 'mongo' }), 'store.kind');
+    expect(p).toMatch(/canhxa\.yaml: store\.kind — /);
   });
 });
