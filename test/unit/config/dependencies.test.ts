@@ -106,7 +106,7 @@ describe('reportedBy and dependsOn validation', () => {
     const problems = communeProblems(FILE, parse(c));
     expect(problems).toContainEqual(
       expect.stringMatching(
-        /^config\/communes\/thu\.yaml:\d+:\d+: devices\[7\]\.reportedBy\[0\] — "th-ghost" is not a device of this commune.*Fix: name an adapter or gateway device of this commune\.$/,
+        /^config\/communes\/thu\.yaml: devices\[7\]\.reportedBy\[0\] — "th-ghost" is not a device of this commune.*Fix: name an adapter or gateway device of this commune\.$/,
       ),
     );
     expect(problems).toContainEqual(
