@@ -43,12 +43,15 @@ async function sendSpans(res: Response, spans: Iterable<Span>): Promise<Response
   const flush = async () => {
     const body = chunk.join(',');
     chunk = [];
-    if (!res.write(first ? `[${body}` : `,${body}`)) await once(res, 'drain');
+    // A client gone mid-read never drains: stop reading then, rather than wait for ever.
+    if (!res.write(first ? `[${body}` : `,${body}`))
+      await Promise.race([once(res, 'drain'), once(res, 'close')]);
     first = false;
   };
   for (const s of spans) {
     chunk.push(JSON.stringify(s));
     if (chunk.length >= CHUNK) await flush();
+    if (res.destroyed) return res;
   }
   if (chunk.length > 0) await flush();
   res.end(first ? '[]' : ']');
