@@ -188,9 +188,20 @@ export function communeProblems(file: string, c: CommuneFile): string[] {
     }
   });
   c.devices.forEach((d, i) => {
-    if (!deviceTypes.has(d.type))
+    const type = deviceTypes.get(d.type);
+    if (!type)
       out.push(
         `${file}: devices[${i}].type — "${d.type}" is not a known device type. Fix: use one of ${[...deviceTypes.keys()].join(', ')}.`,
+      );
+    // Each type checks its own settings (services/device-types/<kind>.ts `configSchema`).
+    const settings = type?.configSchema.safeParse(d.settings ?? {}, { reportInput: true });
+    if (settings && !settings.success)
+      out.push(
+        ...zodProblems(file, settings.error, `the settings of device type ${d.type}`, [
+          'devices',
+          i,
+          'settings',
+        ]),
       );
     if (!sites.has(d.site))
       out.push(

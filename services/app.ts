@@ -13,14 +13,17 @@ import { Sessions } from './auth/sessions.ts';
 import { Users, writeInitialPasswords } from './auth/users.ts';
 import { AvailabilityEngine } from './availability/engine.ts';
 import { IntervalLog } from './availability/interval-log.ts';
+import type { LiveStates } from './availability/live-states.ts';
 import { ServiceRuns } from './availability/service-runs.ts';
 import { Broker } from './broker/broker.ts';
 import { startExternalIngest } from './ingest/external/external-ingest.ts';
 import { Ingest } from './ingest/ingest.ts';
+import type { IngestStats } from './ingest/ingest-stats.ts';
 import { RejectLog } from './ingest/reject-log.ts';
 import { Spool } from './ingest/spool.ts';
 import { DeviceDirectory } from './inventory/device-directory.ts';
 import { IocFeed } from './ioc/feed.ts';
+import { SqliteReadModel } from './read-model/sqlite-read-model.ts';
 import { EventBus } from './shared/bus.ts';
 import { type Logger, rootLogger } from './shared/logger.ts';
 import { type Db, openDb } from './store/db.ts';
@@ -43,8 +46,8 @@ export interface RunningApp {
   readonly db: Db;
   readonly store: Store;
   readonly directory: DeviceDirectory;
-  readonly availability: AvailabilityEngine;
-  readonly ingest: Ingest;
+  readonly availability: LiveStates;
+  readonly ingest: FlushableIngest;
   readonly users: Users;
   readonly bus: EventBus;
   /** IOC feed: API keys (created by `npm run api-key`) and the webhook pusher. */
@@ -126,6 +129,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     availability,
     intervals,
     store,
+    readModel: new SqliteReadModel({ db, store, clock }),
     ingest,
     brokerStats: side.brokerStats,
     rejects,
@@ -209,10 +213,13 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   };
 }
 
+/** Ingest figures, and a flush that resolves once what was accepted so far is in the store. */
+export type FlushableIngest = IngestStats & { flush(): Promise<void> };
+
 /** Where messages come from and what ingests them: the embedded broker, or external-broker shards. */
 interface IngestSide {
-  readonly availability: AvailabilityEngine;
-  readonly ingest: Ingest;
+  readonly availability: LiveStates;
+  readonly ingest: FlushableIngest;
   readonly mqttUrl: string;
   readonly mqttPort: number;
   readonly brokerStats: () => object;

@@ -81,6 +81,8 @@ export const DeviceSchema = z.strictObject({
   liveness: LivenessSchema.optional(),
   /** Extra text shown to technicians (pole number, access notes). */
   notes: Text.optional(),
+  /** Settings of the device's type, checked against that type's `configSchema` at load. */
+  settings: z.record(z.string(), z.unknown()).optional(),
 });
 
 const Username = z

@@ -1,21 +1,19 @@
 import { z } from 'zod';
+import { SqliteStoreConfigSchema } from '../../services/store/embedded/config.ts';
+import { InfluxStoreConfigSchema } from '../../services/store/influxdb/config.ts';
 import { RetentionDays } from './common.ts';
 import { ProvinceUserSchema } from './commune.ts';
 import { IocConfigSchema } from './ioc.ts';
 
 const Port = z.number().int().min(0).max(65_535);
 
+/**
+ * `store:`, one option per store kind. Each option is that store's own `configSchema`
+ * (services/store/registry.ts), so the adapter's settings are checked here, at load.
+ */
 export const StoreConfigSchema = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('sqlite') }),
-  z.strictObject({
-    kind: z.literal('influxdb'),
-    url: z.url(),
-    /** v1 database name (1.x) or v2 bucket (2.x/3.x, via its DBRP mapping). */
-    database: z.string().min(1),
-    /** v2/v3 API token; for 1.x with auth, "user:password". Never logged or returned by the API. */
-    token: z.string().optional(),
-    org: z.string().optional(),
-  }),
+  SqliteStoreConfigSchema,
+  InfluxStoreConfigSchema,
 ]);
 
 export const ServiceConfigSchema = z.strictObject({

@@ -25,7 +25,7 @@ export type DnsConfig = z.output<typeof DnsConfig>;
  */
 export const dns: DeviceProbe<DnsConfig> = {
   kind: 'dns',
-  labels: { vi: 'Phân giải tên miền (DNS)', en: 'Name resolution (DNS)' },
+  label: { vi: 'Phân giải tên miền (DNS)', en: 'Name resolution (DNS)' },
   configSchema: DnsConfig,
   exampleConfig: { server: '192.168.1.1', port: 53, name: 'dichvucong.gov.vn', type: 'A' },
   async probe(target, signal) {

@@ -45,7 +45,7 @@ const DAY_MS = 86_400_000;
  */
 export const http: DeviceProbe<HttpConfig> = {
   kind: 'http',
-  labels: { vi: 'Trang web (HTTP/HTTPS)', en: 'Web page (HTTP/HTTPS)' },
+  label: { vi: 'Trang web (HTTP/HTTPS)', en: 'Web page (HTTP/HTTPS)' },
   configSchema: HttpConfig,
   exampleConfig: {
     url: 'http://192.168.20.1/login',

@@ -30,7 +30,7 @@ const PING_INSTALL = 'apt-get install -y iputils-ping';
  */
 export const icmp: DeviceProbe<IcmpConfig> = {
   kind: 'icmp',
-  labels: { vi: 'Ping (ICMP)', en: 'Ping (ICMP)' },
+  label: { vi: 'Ping (ICMP)', en: 'Ping (ICMP)' },
   configSchema: IcmpConfig,
   exampleConfig: { host: '192.168.1.1', count: 5, waitSec: 1, lossDegradedPct: 20 },
   probe(target, signal) {

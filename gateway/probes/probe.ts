@@ -49,7 +49,7 @@ export class CannotJudgeError extends Error {
 export interface DeviceProbe<C> {
   /** Stable kebab-case name kept in config files; never renamed. */
   readonly kind: string;
-  readonly labels: { readonly vi: string; readonly en: string };
+  readonly label: { readonly vi: string; readonly en: string };
   /** A zod strictObject (or a union of them), run when the config is loaded. */
   readonly configSchema: z.ZodType<C>;
   /** A working config, shown in docs and checked against configSchema by the conformance suite. */

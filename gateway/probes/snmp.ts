@@ -91,7 +91,7 @@ const lastPolls = new WeakMap<SnmpConfig, LastPoll>();
  */
 export const snmpProbe: DeviceProbe<SnmpConfig> = {
   kind: 'snmp',
-  labels: { vi: 'SNMP (thiết bị mạng)', en: 'SNMP (network equipment)' },
+  label: { vi: 'SNMP (thiết bị mạng)', en: 'SNMP (network equipment)' },
   configSchema: SnmpConfig,
   exampleConfig: {
     version: '2c',

@@ -18,7 +18,7 @@ export type TcpConfig = z.output<typeof TcpConfig>;
  */
 export const tcp: DeviceProbe<TcpConfig> = {
   kind: 'tcp',
-  labels: { vi: 'Kết nối TCP', en: 'TCP connect' },
+  label: { vi: 'Kết nối TCP', en: 'TCP connect' },
   configSchema: TcpConfig,
   exampleConfig: { host: '192.168.10.20', port: 554 },
   probe(target, signal) {

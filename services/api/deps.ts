@@ -3,26 +3,34 @@ import type { ApiKeys } from '../auth/api-keys.ts';
 import type { LoginThrottle } from '../auth/login-throttle.ts';
 import type { Sessions } from '../auth/sessions.ts';
 import type { Users } from '../auth/users.ts';
-import type { AvailabilityEngine } from '../availability/engine.ts';
 import type { IntervalLog } from '../availability/interval-log.ts';
-import type { Ingest } from '../ingest/ingest.ts';
+import type { LiveStates } from '../availability/live-states.ts';
+import type { IngestStats } from '../ingest/ingest-stats.ts';
 import type { RejectLog } from '../ingest/reject-log.ts';
 import type { DeviceDirectory } from '../inventory/device-directory.ts';
 import type { IocFeed } from '../ioc/feed.ts';
+import type { ReadModel } from '../read-model/read-model.ts';
 import type { EventBus } from '../shared/bus.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { Db } from '../store/db.ts';
 import type { Store } from '../store/store.ts';
 import type { AuditLog } from './audit.ts';
 
-/** Everything the routes may touch, passed in explicitly. */
+/**
+ * Everything the routes may touch, passed in explicitly. Live state, ingest figures and interval
+ * reads are narrow interfaces, so the embedded service and an external-broker worker each give
+ * their own implementation (no subclass, no stand-in parts).
+ */
 export interface ApiDeps {
   readonly config: Config;
   readonly directory: DeviceDirectory;
-  readonly availability: AvailabilityEngine;
-  readonly intervals: IntervalLog;
+  readonly availability: LiveStates;
+  /** Saved statuses (last heartbeat) and the newest-first history of one device. */
+  readonly intervals: Pick<IntervalLog, 'statuses' | 'history'>;
   readonly store: Store;
-  readonly ingest: Ingest;
+  /** Complete interval spans, device events and rollups over any period (services/read-model/). */
+  readonly readModel: ReadModel;
+  readonly ingest: IngestStats;
   readonly brokerStats: () => object;
   readonly rejects: RejectLog;
   readonly users: Users;

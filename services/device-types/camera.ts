@@ -1,4 +1,4 @@
-import type { DeviceType } from './device-type.ts';
+import { type DeviceType, NO_SETTINGS } from './device-type.ts';
 
 /** High-mast security camera (camera an ninh tầm cao). Mains powered, so a minute of silence is news. */
 export const camera: DeviceType = {
@@ -10,4 +10,5 @@ export const camera: DeviceType = {
   sensitive: true,
   metrics: ['clockDriftSec', 'bitrateKbps', 'recordingOk'],
   isUplink: false,
+  ...NO_SETTINGS,
 };

@@ -1,10 +1,15 @@
+import { z } from 'zod';
 import type { Role } from '../../config/schema/commune.ts';
+import type { Configurable, Registered } from '../shared/registry.ts';
+
+/** A device's own settings (commune file `devices[].settings`), checked by its type's schema at load. */
+export type DeviceSettings = Readonly<Record<string, unknown>>;
 
 /**
  * What the service knows about a kind of device: how often it must be heard from, who may see it.
  * One file per kind, listed in registry.ts. `kind` is stored in config and the database: never rename it.
  */
-export interface DeviceType {
+export interface DeviceType extends Registered, Configurable<DeviceSettings> {
   /** Stable kebab-case name used in commune files (`type: camera`). */
   readonly kind: string;
   readonly label: { readonly vi: string; readonly en: string };
@@ -30,3 +35,12 @@ export interface DeviceType {
   /** Devices of this type are the uplink others sit behind. */
   readonly isUplink: boolean;
 }
+
+/**
+ * For a type that takes no per-device settings yet: `settings:` must then be absent or empty, so
+ * a setting written for a type that does not read it is an error at load, not silently ignored.
+ */
+export const NO_SETTINGS: Configurable<DeviceSettings> = {
+  configSchema: z.strictObject({}),
+  exampleConfig: {},
+};

@@ -1,4 +1,4 @@
-import type { DeviceType } from './device-type.ts';
+import { type DeviceType, NO_SETTINGS } from './device-type.ts';
 
 /** A gateway box (LoRaWAN gateway, probe box at a hamlet) that reports on behalf of other devices. */
 export const gateway: DeviceType = {
@@ -10,4 +10,5 @@ export const gateway: DeviceType = {
   sensitive: false,
   metrics: ['cpuPct', 'memPct', 'spoolDepth'],
   isUplink: false,
+  ...NO_SETTINGS,
 };

@@ -1,4 +1,4 @@
-import type { DeviceType } from './device-type.ts';
+import { type DeviceType, NO_SETTINGS } from './device-type.ts';
 
 /** Smart public-address loudspeaker (loa truyền thanh thông minh), IP or 4G. */
 export const loudspeaker: DeviceType = {
@@ -10,4 +10,5 @@ export const loudspeaker: DeviceType = {
   sensitive: false,
   metrics: ['volumePct', 'rssiDbm', 'playing'],
   isUplink: false,
+  ...NO_SETTINGS,
 };

@@ -1,4 +1,4 @@
-import type { DeviceType } from './device-type.ts';
+import { type DeviceType, NO_SETTINGS } from './device-type.ts';
 
 /**
  * LoRaWAN soil-moisture sensor on a pilot farm. Reports every 30 min and sleeps in between, so it
@@ -13,4 +13,5 @@ export const soilSensor: DeviceType = {
   sensitive: false,
   metrics: ['soilMoisturePct', 'soilTempC', 'batteryPct', 'rssiDbm', 'snrDb'],
   isUplink: false,
+  ...NO_SETTINGS,
 };

@@ -1,4 +1,4 @@
-import type { DeviceType } from './device-type.ts';
+import { type DeviceType, NO_SETTINGS } from './device-type.ts';
 
 /** Internet line, LAN switch or firewall that a site's devices sit behind. */
 export const uplink: DeviceType = {
@@ -10,4 +10,5 @@ export const uplink: DeviceType = {
   sensitive: false,
   metrics: ['latencyMs', 'lossPct', 'downMbps', 'upMbps'],
   isUplink: true,
+  ...NO_SETTINGS,
 };

@@ -1,4 +1,4 @@
-import type { DeviceType } from './device-type.ts';
+import { type DeviceType, NO_SETTINGS } from './device-type.ts';
 
 /** Free public Wi-Fi access point at a community house, school or health station. */
 export const wifiAp: DeviceType = {
@@ -10,4 +10,5 @@ export const wifiAp: DeviceType = {
   sensitive: false,
   metrics: ['clientCount', 'throughputMbps', 'cpuPct'],
   isUplink: false,
+  ...NO_SETTINGS,
 };

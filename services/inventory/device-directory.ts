@@ -1,7 +1,7 @@
 import { reportersOf, upstreamsOf } from '../../config/dependencies.ts';
 import type { Config } from '../../config/load.ts';
 import type { CommuneFile, DeviceConfig } from '../../config/schema/commune.ts';
-import type { DeviceType } from '../device-types/device-type.ts';
+import type { DeviceSettings, DeviceType } from '../device-types/device-type.ts';
 import { deviceType } from '../device-types/registry.ts';
 
 /** Everything the hot path needs about one device, resolved once at boot. */
@@ -27,6 +27,8 @@ export interface DeviceInfo {
   readonly graceSec: number;
   /** Uptime counts from this instant (00:00 Asia/Ho_Chi_Minh on the commissioning date). */
   readonly commissionedTs: number;
+  /** `settings:` of the commune file as the type's schema reads them (defaults filled in). */
+  readonly settings: DeviceSettings;
   readonly config: DeviceConfig;
 }
 
@@ -63,6 +65,8 @@ export class DeviceDirectory {
           heartbeatIntervalSec: d.liveness?.heartbeatIntervalSec ?? type.liveness.heartbeatIntervalSec,
           graceSec: d.liveness?.graceSec ?? type.liveness.graceSec,
           commissionedTs: vnMidnightTs(d.commissionedAt ?? d.installedAt),
+          // Already validated at load (config/load.ts), so parse cannot throw on a loaded config.
+          settings: type.configSchema.parse(d.settings ?? {}),
           config: d,
         });
       }

@@ -1,8 +1,11 @@
 import { join } from 'node:path';
 import { type StoreConfig, StoreConfigSchema } from '../../config/schema/service.ts';
 import type { Logger } from '../shared/logger.ts';
+import { type Configurable, defineRegistry, type Registered } from '../shared/registry.ts';
 import type { Db } from './db.ts';
+import { SqliteStoreConfigSchema, sqliteExampleConfig } from './embedded/config.ts';
 import { SqliteStore } from './embedded/sqlite-store.ts';
+import { InfluxStoreConfigSchema, influxExampleConfig } from './influxdb/config.ts';
 import { InfluxStore } from './influxdb/influx-store.ts';
 import type { Store } from './store.ts';
 
@@ -18,10 +21,15 @@ export interface StoreContext<K extends StoreKind = StoreKind> {
   readonly log: Logger;
 }
 
-/** One store implementation. `kind` is kept in config (`store.kind`): never rename it. */
-export interface StoreFactory<K extends StoreKind = StoreKind> {
+/**
+ * One store implementation. `kind` is kept in config (`store.kind`): never rename it. Its
+ * `configSchema` is the `store:` section for this kind, an option of StoreConfigSchema, so it runs
+ * when the service file is loaded.
+ */
+export interface StoreFactory<K extends StoreKind = StoreKind>
+  extends Registered,
+    Configurable<Extract<StoreConfig, { kind: K }>> {
   readonly kind: K;
-  readonly label: { readonly vi: string; readonly en: string };
   /** Builds the store without connecting; the caller runs `start()`. Throws only on a bug. */
   create(ctx: StoreContext<K>): Store;
 }
@@ -31,12 +39,16 @@ type AnyStoreFactory = { [K in StoreKind]: StoreFactory<K> }[StoreKind];
 const sqlite: StoreFactory<'sqlite'> = {
   kind: 'sqlite',
   label: { vi: 'SQLite (nhúng, mặc định)', en: 'SQLite (embedded, default)' },
+  configSchema: SqliteStoreConfigSchema,
+  exampleConfig: sqliteExampleConfig,
   create: ({ dataDir, db }) => new SqliteStore({ file: join(dataDir, 'readings.sqlite'), legacyDb: db }),
 };
 
 const influxdb: StoreFactory<'influxdb'> = {
   kind: 'influxdb',
   label: { vi: 'InfluxDB (máy chủ chuỗi thời gian)', en: 'InfluxDB (time-series server)' },
+  configSchema: InfluxStoreConfigSchema,
+  exampleConfig: influxExampleConfig,
   create: ({ config, log }) => new InfluxStore(config, { log }),
 };
 
@@ -44,12 +56,7 @@ const influxdb: StoreFactory<'influxdb'> = {
 export const STORES: readonly AnyStoreFactory[] = [sqlite, influxdb];
 
 function toMap(list: readonly AnyStoreFactory[]): ReadonlyMap<string, AnyStoreFactory> {
-  const map = new Map<string, AnyStoreFactory>();
-  for (const f of list) {
-    if (!/^[a-z][a-z0-9-]*$/.test(f.kind)) throw new Error(`store kind "${f.kind}" is not kebab-case`);
-    if (map.has(f.kind)) throw new Error(`store kind "${f.kind}" is registered twice`);
-    map.set(f.kind, f);
-  }
+  const map = defineRegistry('store', list);
   // Every kind the config schema accepts must have an implementation, or boot would fail later.
   for (const option of StoreConfigSchema.options) {
     const kind = option.shape.kind.value;

@@ -2,7 +2,7 @@ import { dns } from '../../gateway/probes/dns.ts';
 import { startDnsServer } from '../standins/dns-server.ts';
 import { probeConformance } from './probe.suite.ts';
 
-probeConformance(dns, async () => {
+probeConformance('dns', async () => {
   const server = await startDnsServer({
     records: { 'ubnd.talai.gov.vn': ['10.0.0.5'] },
     silent: ['treo.talai.gov.vn'],

@@ -2,7 +2,7 @@ import { http } from '../../gateway/probes/http.ts';
 import { closedPort, httpServer, silentServer } from '../standins/probe-targets.ts';
 import { probeConformance } from './probe.suite.ts';
 
-probeConformance(http, async () => {
+probeConformance('http', async () => {
   const [ok, hang, closed] = await Promise.all([
     httpServer((_q, s) => s.end('OK')),
     silentServer(),

@@ -1,9 +1,8 @@
-import { snmpProbe } from '../../gateway/probes/snmp.ts';
 import { SNMP_COMMUNITY, startSnmpd } from '../setup/snmpd.ts';
 import { closedPort } from '../standins/probe-targets.ts';
 import { probeConformance } from './probe.suite.ts';
 
-probeConformance(snmpProbe, async () => {
+probeConformance('snmp', async () => {
   const agent = await startSnmpd();
   const v2 = { version: '2c', community: SNMP_COMMUNITY, host: '127.0.0.1', port: agent.port };
   return {

@@ -2,7 +2,7 @@ import { tcp } from '../../gateway/probes/tcp.ts';
 import { blackholePort, closedPort, tcpListener } from '../standins/probe-targets.ts';
 import { probeConformance } from './probe.suite.ts';
 
-probeConformance(tcp, async () => {
+probeConformance('tcp', async () => {
   const [open, hole, closed] = await Promise.all([tcpListener(), blackholePort(), closedPort()]);
   return {
     reachable: { host: '127.0.0.1', port: open.port },

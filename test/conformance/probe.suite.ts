@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AnyProbe, type ProbeResult, ProbeTimeout } from '../../gateway/probes/probe.ts';
+import { probes } from '../../gateway/probes/registry.ts';
 import { isReasonCode, REASONS } from '../../services/protocol/reasons.ts';
 
 /** Real targets for one probe, made by the test file; each is a raw config (before the schema). */
@@ -52,7 +53,9 @@ async function run(
  * The DeviceProbe contract (gateway/probes/probe.ts), against real targets on loopback. Every
  * probe's test file is about three lines calling this.
  */
-export function probeConformance(probe: AnyProbe, makeTargets: () => Promise<ProbeTargets>): void {
+export function probeConformance(kind: string, makeTargets: () => Promise<ProbeTargets>): void {
+  const probe: AnyProbe | undefined = probes.get(kind);
+  if (!probe) throw new Error(`probe "${kind}" is not in gateway/probes/registry.ts`);
   describe(`probe conformance: ${probe.kind}`, () => {
     let targets: ProbeTargets;
     beforeAll(async () => {
@@ -64,9 +67,9 @@ export function probeConformance(probe: AnyProbe, makeTargets: () => Promise<Pro
 
     it('has a stable kebab-case kind and Vietnamese and English labels', () => {
       expect(probe.kind).toMatch(/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/);
-      expect(probe.labels.vi.trim()).not.toBe('');
-      expect(probe.labels.en.trim()).not.toBe('');
-      expect(probe.labels.vi.normalize('NFC')).toBe(probe.labels.vi);
+      expect(probe.label.vi.trim()).not.toBe('');
+      expect(probe.label.en.trim()).not.toBe('');
+      expect(probe.label.vi.normalize('NFC')).toBe(probe.label.vi);
     });
 
     it('its exampleConfig passes its configSchema', () => {

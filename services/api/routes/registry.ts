@@ -4,6 +4,7 @@ import { deviceRoutes } from './devices.ts';
 import { iocRoutes } from './ioc.ts';
 import { operationsRoutes } from './operations.ts';
 import { overviewRoutes } from './overview.ts';
+import { readModelRoutes } from './read-model.ts';
 import { streamRoutes } from './stream.ts';
 
 /** Every API route, once. The app, the OpenAPI document and the role test all read this list. */
@@ -14,4 +15,5 @@ export const ROUTES: readonly RouteSpec[] = [
   ...operationsRoutes,
   ...streamRoutes,
   ...iocRoutes,
+  ...readModelRoutes,
 ];

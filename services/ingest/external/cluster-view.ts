@@ -1,35 +1,29 @@
-import { type AvailabilityDeps, AvailabilityEngine, type LiveView } from '../../availability/engine.ts';
+import type { LiveView } from '../../availability/engine.ts';
+import type { LiveStates } from '../../availability/live-states.ts';
 import type { DeviceState, ReasonParams } from '../../availability/states.ts';
 import { CxError } from '../../shared/errors.ts';
-import { Ingest, type IngestDeps } from '../ingest.ts';
+import type { Db } from '../../store/db.ts';
+import type { IngestFigures, IngestStats } from '../ingest-stats.ts';
 import type { ExternalSource } from './external-source.ts';
 
 /**
  * What the API sees of availability in external broker mode. A device of a shard this process
  * holds is answered by that shard's engine; any other from device_status, which its holder keeps
  * current. Maintenance can be switched only where the shard is held (the holder's engine owns the
- * device's state). The engine machinery itself never runs here: the shards run their own.
+ * device's state). No engine runs here: the shards run their own.
  */
-export class ClusterAvailability extends AvailabilityEngine {
+export class ClusterLiveStates implements LiveStates {
   private readonly source: ExternalSource;
   private readonly statusRow;
 
-  constructor(source: ExternalSource, deps: AvailabilityDeps, db: IngestDeps['db']) {
-    super(deps);
+  constructor(source: ExternalSource, db: Db) {
     this.source = source;
     this.statusRow = db.prepare(
       'SELECT state, reason, params, since_ts AS sinceTs, last_heard_ts AS lastHeardTs FROM device_status WHERE device_id = ?',
     );
   }
 
-  override start(): void {}
-  override stop(): void {}
-  override check(): void {}
-  override flushHeard(): void {}
-  override heard(): void {}
-  override status(): void {}
-
-  override get(deviceId: string): LiveView | undefined {
+  get(deviceId: string): LiveView | undefined {
     const engine = this.source.engineFor(deviceId);
     if (engine) return engine.get(deviceId);
     const row = this.statusRow.get(deviceId) as
@@ -45,7 +39,7 @@ export class ClusterAvailability extends AvailabilityEngine {
     return { ...row, params: row.params ? (JSON.parse(row.params) as ReasonParams) : {} };
   }
 
-  override setMaintenance(deviceId: string, on: boolean): void {
+  setMaintenance(deviceId: string, on: boolean): void {
     const engine = this.source.engineFor(deviceId);
     if (!engine)
       throw new CxError(
@@ -59,35 +53,61 @@ export class ClusterAvailability extends AvailabilityEngine {
 
 /**
  * Ingest figures for the API in external broker mode: the sum over the shards this process holds.
- * Messages never enter here (the shards have their own Ingest), so accept() is refused.
+ * Messages never enter here (the shards have their own Ingest).
  */
-export class ClusterIngest extends Ingest {
+export class ClusterIngestStats implements IngestStats {
   private readonly source: ExternalSource;
+  /** The figures of a process holding no shard: nothing counted, no spool open here. */
+  private readonly idle: IngestFigures;
 
-  constructor(source: ExternalSource, deps: IngestDeps) {
-    super(deps);
+  constructor(source: ExternalSource, opts: { storeKind: string; spoolMaxBytes: number }) {
     this.source = source;
+    this.idle = {
+      accepted: 0,
+      rejected: 0,
+      redelivered: 0,
+      duplicatesSkipped: 0,
+      store: {
+        kind: opts.storeKind,
+        ok: true,
+        inMemory: 0,
+        written: 0,
+        batches: 0,
+        quarantined: 0,
+        lastWriteTs: null,
+        lastError: null,
+        replayed: 0,
+        heldAcks: 0,
+      },
+      spool: {
+        ok: false,
+        depth: 0,
+        usedBytes: 0,
+        maxBytes: opts.spoolMaxBytes,
+        fillPct: 0,
+        alarm: false,
+        lastError: null,
+        appendFailures: 0,
+      },
+    };
   }
 
-  override start(): void {}
-  override async stop(): Promise<void> {}
-
-  override accept(): void {
-    throw new Error('ClusterIngest.accept: messages go to the shard that holds their commune');
-  }
-
-  override async flush(): Promise<void> {
+  /** Writes out what the held shards accepted (tests wait on it). */
+  async flush(): Promise<void> {
     await Promise.all(this.source.heldShards().map((s) => s.ingest.flush()));
   }
 
-  override stats(): ReturnType<Ingest['stats']> {
+  get acceptedByDevice(): ReadonlyMap<string, number> {
+    const merged = new Map<string, number>();
+    for (const s of this.source.heldShards())
+      for (const [id, n] of s.ingest.acceptedByDevice) merged.set(id, n);
+    return merged;
+  }
+
+  stats(): IngestFigures {
     const all = this.source.heldShards().map((s) => s.ingest);
-    // Refreshed here, where the API reads it (right after stats()).
-    this.acceptedByDevice.clear();
-    for (const i of all) for (const [id, n] of i.acceptedByDevice) this.acceptedByDevice.set(id, n);
     const each = all.map((i) => i.stats());
-    const base = super.stats();
-    if (each.length === 0) return base;
+    if (each.length === 0) return this.idle;
     const sum = (f: (s: (typeof each)[number]) => number) => each.reduce((n, s) => n + f(s), 0);
     const spools = each.map((s) => s.spool);
     return {

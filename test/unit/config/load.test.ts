@@ -529,3 +529,35 @@ describe('problems name the line a person has to edit', () => {
     expect(p).toMatch(/canhxa\.yaml: store\.kind — /);
   });
 });
+
+describe('adapter settings are checked by the adapter schema at load', () => {
+  it("refuses a device setting its type's configSchema does not know, naming file, path and fix", () => {
+    const c = commune();
+    (c.devices[1] as Record<string, unknown>).settings = { rtspPath: '/live' };
+    const p = problemWith(
+      problemsOf(writeConfig({ communes: { 'thu.yaml': c } })),
+      'devices[1].settings.rtspPath',
+    );
+    expect(p).toContain('thu.yaml');
+    expect(p).toContain('unknown key');
+    expect(p).toContain('Fix: remove it or check its spelling against the settings of device type camera');
+  });
+
+  it('loads empty settings and gives the device its parsed settings', () => {
+    const c = commune();
+    (c.devices[1] as Record<string, unknown>).settings = {};
+    expect(
+      loadConfig(writeConfig({ communes: { 'thu.yaml': c } }), {}).communes[0]!.devices[1]!.settings,
+    ).toEqual({});
+  });
+
+  it("refuses an influxdb store without its database, through the store's own schema", () => {
+    const service = {
+      communesDir: './communes',
+      store: { kind: 'influxdb', url: 'http://127.0.0.1:8086' },
+    };
+    const p = problemWith(problemsOf(writeConfig({ service })), 'store.database');
+    expect(p).toContain('canhxa.yaml');
+    expect(p).toContain('Fix: add this required field');
+  });
+});

@@ -2,8 +2,9 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { defineRegistry, PROBES } from '../../../gateway/probes/registry.ts';
+import { PROBES } from '../../../gateway/probes/registry.ts';
 import { GatewayConfigError, loadGatewayConfig } from '../../../gateway/runtime/config.ts';
+import { defineRegistry } from '../../../services/shared/registry.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'cx-gwcfg-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

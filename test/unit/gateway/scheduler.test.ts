@@ -34,7 +34,7 @@ class Sink implements ResultSink {
 function scripted(): DeviceProbe<{ script: string[] }> & { calls: number } {
   const p = {
     kind: 'scripted',
-    labels: { vi: 'Kịch bản', en: 'Scripted' },
+    label: { vi: 'Kịch bản', en: 'Scripted' },
     configSchema: z.strictObject({ script: z.array(z.string()) }),
     exampleConfig: { script: ['up'] },
     calls: 0,
