@@ -1,4 +1,3 @@
-import { dns } from '../../gateway/probes/dns.ts';
 import { startDnsServer } from '../standins/dns-server.ts';
 import { probeConformance } from './probe.suite.ts';
 

@@ -1,4 +1,3 @@
-import { http } from '../../gateway/probes/http.ts';
 import { closedPort, httpServer, silentServer } from '../standins/probe-targets.ts';
 import { probeConformance } from './probe.suite.ts';
 

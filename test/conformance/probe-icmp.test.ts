@@ -1,4 +1,3 @@
-import { icmp } from '../../gateway/probes/icmp.ts';
 import { probeConformance } from './probe.suite.ts';
 
 // 240.0.0.1 is reserved (RFC 1112 class E) and never assigned: its pings are lost or a router

@@ -1,4 +1,3 @@
-import { tcp } from '../../gateway/probes/tcp.ts';
 import { blackholePort, closedPort, tcpListener } from '../standins/probe-targets.ts';
 import { probeConformance } from './probe.suite.ts';
 

@@ -6,7 +6,6 @@ import { DEVICE_TYPES } from '../../services/device-types/registry.ts';
 import { CHANNEL_HANDLERS } from '../../services/ingest/handlers/registry.ts';
 import { CHANNELS } from '../../services/protocol/topics.ts';
 import { defineRegistry, unlistedFiles } from '../../services/shared/registry.ts';
-import { STORES } from '../../services/store/registry.ts';
 import { CONFORMANCE_INDEX } from './index.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');

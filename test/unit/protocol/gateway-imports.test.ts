@@ -57,9 +57,12 @@ describe('gateway imports', () => {
         }
         const target = resolve(dirname(file), spec);
         if (inside(target, PROTOCOL)) protocolImports += 1;
-        else if (!inside(target, GATEWAY) && !SHARED_PURE.includes(target)) bad.push(`${relative(ROOT, file)}: ${spec}`);
+        else if (!inside(target, GATEWAY) && !SHARED_PURE.includes(target))
+          bad.push(`${relative(ROOT, file)}: ${spec}`);
       }
-    expect(bad, 'gateway/ may import only services/protocol/, the registry helper and its own files').toEqual([]);
+    expect(bad, 'gateway/ may import only services/protocol/, the registry helper and its own files').toEqual(
+      [],
+    );
     expect(protocolImports).toBeGreaterThan(0);
   });
 });
