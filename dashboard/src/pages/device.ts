@@ -12,6 +12,7 @@ import { formatDate, formatDateTime, formatDuration, formatNumber, reasonText, t
 import { href } from '../router.ts';
 import { app, subscribe } from '../store.ts';
 import type { DeviceDetail, HistoryInterval } from '../types.ts';
+import { definePage } from './page.ts';
 
 const HISTORY_DAYS = 7;
 const HEARD_REFRESH_MS = 10_000;
@@ -262,3 +263,12 @@ export function devicePage(root: HTMLElement, id: string): () => void {
     unsubscribe();
   };
 }
+
+export const device = definePage({
+  id: 'device',
+  path: '/devices/:id',
+  titleKey: 'nav.devices',
+  // Everyone; the API answers 403 for a device of a type the role may not see (a camera).
+  roles: ['police', 'economics', 'technician', 'leader', 'admin', 'province'],
+  render: (root, params) => devicePage(root, params.id ?? ''),
+});
