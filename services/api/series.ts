@@ -4,6 +4,8 @@
  * bucket up only a while after it ends (LAG_MS, and hours once per hour), so the part of the range
  * after the last rolled-up bucket is aggregated here from raw readings, the same way (epoch-aligned
  * buckets, min/max/mean/count): a device that started reporting a minute ago already has a point.
+ * A hole *before* the newest rolled-up bucket (readings replayed late by a gateway, older than the
+ * job's look-back) stays a hole until the job's daily recompute of the last two days fills it.
  */
 import { z } from 'zod';
 import { BUCKET_MS, type RollupResolution, type Store } from '../store/store.ts';

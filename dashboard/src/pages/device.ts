@@ -1,5 +1,9 @@
-/** Device page: identity and provenance, current state, last heartbeat, latest readings, 24 h bar, history. */
+/**
+ * Device page: identity and provenance, current state, last heartbeat, latest readings, a chart
+ * per metric over 24 h / 7 d / 30 d, the 24 h bar and the state history.
+ */
 import { api } from '../api.ts';
+import { metricCharts } from '../components/device-charts.ts';
 import { typeLabel } from '../components/device-row.ts';
 import { h } from '../components/dom.ts';
 import { errorBox, errorText } from '../components/errors.ts';
@@ -191,6 +195,8 @@ export function devicePage(root: HTMLElement, id: string): () => void {
   root.replaceChildren(main);
   let shown: DeviceDetail | null = null;
   let alive = true;
+  // Kept across reloads (a heartbeat re-renders the page): the chosen range and drawn charts stay.
+  const charts = metricCharts(id);
 
   const load = async () => {
     const now = Date.now();
@@ -228,6 +234,7 @@ export function devicePage(root: HTMLElement, id: string): () => void {
           section(t('device.lastHeartbeat'), heartbeat(d)),
           section(t('device.latest'), latest(d)),
         ),
+        charts.show(d.latest.map((r) => r.metric)),
         section(t('timeline.title'), timeline24h(hist, now)),
         section(t('history.title', { days: HISTORY_DAYS }), historyTable(hist, now)),
       );
@@ -261,6 +268,7 @@ export function devicePage(root: HTMLElement, id: string): () => void {
     alive = false;
     clearTimeout(timer);
     unsubscribe();
+    charts.destroy();
   };
 }
 
