@@ -399,7 +399,8 @@ describe('dashboard in the browser', () => {
     const over = chart.locator('.u-over');
     await over.scrollIntoViewIfNeeded();
     const box = (await over.boundingBox())!;
-    await over.hover({ position: { x: box.width * 0.9, y: box.height / 2 } });
+    // The seeded hours are 15–21 h into the 24 h window.
+    await over.hover({ position: { x: box.width * 0.75, y: box.height / 2 } });
     const legend = chart.locator('.u-legend');
     await expect.poll(() => legend.textContent()).toMatch(/\d{2}\/\d{2}\/\d{4} \d{2}:\d{2}/);
     expect(await legend.textContent()).toMatch(/Trung bình:?\s*\d\.\d{3}(,\d+)? kbps/);

@@ -28,9 +28,34 @@ const MEAN = '#1d4f82';
 const BAND = 'rgba(29, 79, 130, 0.18)';
 const EDGE = 'rgba(29, 79, 130, 0.35)';
 
-/** Digits after the comma that tell apart ticks `incr` apart (0.25 → 2, 5 → 0). */
+/** Digits after the comma that tell apart ticks `incr` apart (0.25 → 2, 0.5 → 1, 5 → 0). */
 function decimalsFor(incr: number): number {
-  return incr > 0 && incr < 1 ? Math.min(6, Math.ceil(-Math.log10(incr) - 1e-9)) : 0;
+  for (let d = 0; d < 6; d++) if (Math.abs(Math.round(incr * 10 ** d) - incr * 10 ** d) < 1e-6) return d;
+  return 6;
+}
+
+/**
+ * Columns for uPlot with a null after each silence much longer than the series' usual spacing, so
+ * the line stops there instead of drawing a straight line across hours without a reading. A soil
+ * sensor every 30 min keeps its line; a camera silent for 3 h gets a gap.
+ */
+function columns(points: SeriesResponse['points'], bucketMs: number): uPlot.AlignedData {
+  const steps = points.slice(1).map((p, i) => p.ts - points[i]!.ts);
+  const median = [...steps].sort((a, b) => a - b)[Math.floor(steps.length / 2)] ?? bucketMs;
+  const gap = Math.max(5 * bucketMs, 3 * median);
+  const cols: [number[], (number | null)[], (number | null)[], (number | null)[]] = [[], [], [], []];
+  for (const [i, p] of points.entries()) {
+    const prev = points[i - 1];
+    if (prev && p.ts - prev.ts > gap) {
+      cols[0].push(prev.ts + bucketMs);
+      for (const c of [cols[1], cols[2], cols[3]]) c.push(null);
+    }
+    cols[0].push(p.ts);
+    cols[1].push(p.min);
+    cols[2].push(p.max);
+    cols[3].push(p.mean);
+  }
+  return cols;
 }
 
 /** 14:05, with the date under the first tick and under each midnight; dd/mm over 7 or 30 days. */
@@ -64,9 +89,9 @@ function options(data: SeriesResponse, win: ChartWindow, width: number, el: HTML
     legend: { live: true },
     series: [
       { label: t('chart.time'), value: (_u, ts) => (ts === null ? '–' : formatDateTime(ts)) },
-      { label: t('chart.min'), stroke: EDGE, width: 1, value, spanGaps: true },
-      { label: t('chart.max'), stroke: EDGE, width: 1, value, spanGaps: true },
-      { label: t('chart.mean'), stroke: MEAN, width: 2, value, spanGaps: true },
+      { label: t('chart.min'), stroke: EDGE, width: 1, value },
+      { label: t('chart.max'), stroke: EDGE, width: 1, value },
+      { label: t('chart.mean'), stroke: MEAN, width: 2, value },
     ],
     bands: [{ series: [2, 1], fill: BAND }],
     axes: [
@@ -108,13 +133,7 @@ export function timeSeriesChart(data: SeriesResponse, win: ChartWindow): Chart {
     plot.append(h('p', { class: 'muted chart-empty' }, t('chart.empty')));
     return { el, destroy: () => {} };
   }
-  const p = data.points;
-  const aligned: uPlot.AlignedData = [
-    p.map((x) => x.ts),
-    p.map((x) => x.min),
-    p.map((x) => x.max),
-    p.map((x) => x.mean),
-  ];
+  const aligned = columns(data.points, data.resolution === '1m' ? 60_000 : 3_600_000);
   let chart: uPlot | null = null;
   // uPlot needs a width in pixels; the container has one only once it is in the page and laid out.
   const watch = new ResizeObserver(() => {
