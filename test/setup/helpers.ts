@@ -12,7 +12,7 @@ import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 export async function waitFor<T>(
   probe: () => T | Promise<T>,
   what: string,
-  timeoutMs = 10_000,
+  timeoutMs = 15_000,
   intervalMs = 25,
 ): Promise<Exclude<T, undefined | null | false | 0 | ''>> {
   const end = Date.now() + timeoutMs;
