@@ -125,8 +125,9 @@ describe('dashboard in the browser', () => {
     await page.fill('#username', 'congan.talai');
     await page.fill('#password', 'not-the-password');
     await page.click('.login-form button[type=submit]');
+    // The refusal comes after a password hash check (scrypt), seconds on a busy 2-core machine.
     await expect
-      .poll(() => page.locator('#login-error').textContent())
+      .poll(() => page.locator('#login-error').textContent(), { timeout: 20_000 })
       .toBe('Sai tên đăng nhập hoặc mật khẩu.');
     expect(await page.locator('#login-error').isVisible()).toBe(true);
     await page.screenshot({ path: join(SHOTS, 'login-error.png') });
