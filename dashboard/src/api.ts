@@ -9,6 +9,8 @@ import type {
   PublicConfig,
   Reading,
   RejectEntry,
+  SeriesRange,
+  SeriesResponse,
   StatusSummary,
   User,
 } from './types.ts';
@@ -111,6 +113,8 @@ export const api = {
     request<HistoryInterval[]>('GET', `/api/devices/${enc(id)}/history${qs({ fromTs, toTs })}`),
   telemetry: (id: string, metric?: string, fromTs?: number, toTs?: number) =>
     request<Reading[]>('GET', `/api/devices/${enc(id)}/telemetry${qs({ metric, fromTs, toTs })}`),
+  series: (id: string, metric: string, range: SeriesRange) =>
+    request<SeriesResponse>('GET', `/api/devices/${enc(id)}/series${qs({ metric, range })}`),
   summary: () => request<StatusSummary>('GET', '/api/status/summary'),
   setMaintenance: (id: string, on: boolean) =>
     request<Device>('POST', `/api/devices/${enc(id)}/maintenance`, { on }),

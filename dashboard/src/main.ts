@@ -6,16 +6,13 @@ import { errorBox } from './components/errors.ts';
 import { header, liveIndicator } from './components/header.ts';
 import { startRelativeTicker } from './components/time.ts';
 import { initLocale, onLocaleChange, t } from './i18n.ts';
-import { devicePage } from './pages/device.ts';
-import { ingestPage } from './pages/ingest.ts';
 import { loginPage } from './pages/login.ts';
-import { mapPage } from './pages/map.ts';
-import { overviewPage } from './pages/overview.ts';
-import { canOpen, type PageId } from './roles.ts';
-import { parseRoute } from './router.ts';
+import { PAGES } from './pages/registry.ts';
+import { parseRoute, useRoutes } from './router.ts';
 import { app, loadDirectory, signOutLocally, startLive, subscribe } from './store.ts';
 import type { User } from './types.ts';
 
+useRoutes(PAGES);
 const root = document.getElementById('app') as HTMLElement;
 let cleanup: () => void = () => {};
 let loadError: unknown = null;
@@ -42,13 +39,6 @@ async function logout(): Promise<void> {
   render();
 }
 
-const TITLES: Record<PageId, () => string> = {
-  overview: () => t('overview.title'),
-  map: () => t('map.title'),
-  ingest: () => t('ingest.title'),
-  device: () => t('nav.devices'),
-};
-
 function render(): void {
   cleanup();
   cleanup = () => {};
@@ -71,19 +61,16 @@ function render(): void {
   const page = route.page === 'not-found' ? null : route.page;
   const content = h('div', { class: 'content' });
   root.replaceChildren(
-    header(page, () => void logout()),
+    header(page?.id ?? null, () => void logout()),
     content,
   );
-  document.title = `${page ? TITLES[page]() : t('error.CX_NOT_FOUND')} · Canh Xã`;
+  document.title = `${page ? t(page.titleKey) : t('error.CX_NOT_FOUND')} · Canh Xã`;
   if (loadError) content.append(errorBox(loadError));
   if (!page)
     content.append(h('main', { class: 'page' }, h('p', { class: 'empty' }, t('error.CX_NOT_FOUND'))));
-  else if (!canOpen(user.role, page))
+  else if (!page.roles.includes(user.role))
     content.append(h('main', { class: 'page' }, h('p', { class: 'empty' }, t('error.CX_FORBIDDEN'))));
-  else if (page === 'overview') cleanup = overviewPage(content);
-  else if (page === 'map') cleanup = mapPage(content);
-  else if (page === 'ingest') cleanup = ingestPage(content);
-  else cleanup = devicePage(content, route.id ?? '');
+  else cleanup = page.render(content, route.params);
 }
 
 async function boot(): Promise<void> {

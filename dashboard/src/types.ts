@@ -89,6 +89,14 @@ export interface Reading {
   value: ReadingValue;
 }
 
+/** GET /api/devices/:id/series: one metric per bucket (min–max band, mean line). */
+export type SeriesRange = '24h' | '7d' | '30d';
+export interface SeriesResponse {
+  metric: string | null;
+  resolution: '1m' | '1h';
+  points: Array<{ ts: number; min: number; max: number; mean: number; count: number }>;
+}
+
 export interface DeviceDetail extends Device {
   lastHeartbeat: Record<string, unknown> | null;
   latest: Reading[];

@@ -4,16 +4,20 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import mqtt from 'mqtt';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { normalizeText } from '../../dashboard/src/search.ts';
+import type { Reading } from '../../services/store/store.ts';
 import { PROVINCE_USER, startTestApp, type TestApp } from '../setup/app.ts';
+import { tryConnect, waitFor } from '../setup/helpers.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const SHOTS = join(ROOT, 'test-results');
 const CHROMIUM = '/usr/bin/chromium';
+/** The chart's screenshots, for a person to look at; outside the repository. */
+const CHART_SHOTS = join(tmpdir(), 'canhxa-chart-shots');
 
 let app: TestApp;
 let browser: Browser;
@@ -50,6 +54,7 @@ beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing. Fix: apt-get install -y chromium`);
   ensureBuilt();
   mkdirSync(SHOTS, { recursive: true });
+  mkdirSync(CHART_SHOTS, { recursive: true });
   app = await startTestApp({ simulator: true, speed: 20 });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -88,19 +93,13 @@ async function signIn(username: string, width = 1280): Promise<Page> {
 
 /** An MQTT connect the broker refuses (bad password): something for the ingest page to list. */
 async function refusedConnect(username: string, password: string): Promise<void> {
-  const client = mqtt.connect(app.mqttUrl, {
+  const outcome = await tryConnect(app.mqttUrl, {
     clientId: username,
     username,
     password,
     protocolVersion: 4,
-    reconnectPeriod: 0,
-    connectTimeout: 5000,
   });
-  await new Promise<void>((resolve) => {
-    client.once('error', () => resolve());
-    client.once('close', () => resolve());
-  });
-  await client.endAsync(true);
+  expect(outcome).toBeInstanceOf(Error);
 }
 
 async function navPages(page: Page): Promise<string[]> {
@@ -126,8 +125,9 @@ describe('dashboard in the browser', () => {
     await page.fill('#username', 'congan.talai');
     await page.fill('#password', 'not-the-password');
     await page.click('.login-form button[type=submit]');
+    // The refusal comes after a password hash check (scrypt), seconds on a busy 2-core machine.
     await expect
-      .poll(() => page.locator('#login-error').textContent())
+      .poll(() => page.locator('#login-error').textContent(), { timeout: 20_000 })
       .toBe('Sai tên đăng nhập hoặc mật khẩu.');
     expect(await page.locator('#login-error').isVisible()).toBe(true);
     await page.screenshot({ path: join(SHOTS, 'login-error.png') });
@@ -344,6 +344,114 @@ describe('dashboard in the browser', () => {
     await page.waitForSelector('.leaflet-popup .popup');
     await page.waitForTimeout(600);
     await page.screenshot({ path: join(SHOTS, 'map-popup.png') });
+    await done(page);
+  });
+  it('charts each metric of a device: min–max band and mean, Vietnamese axes, a 24 h / 7 d / 30 d switch', async () => {
+    // Six hours of bitrate until 3 h ago, rolled up, beside the simulator's live readings (raw
+    // until the service's retention job rolls them up); and a temperature last heard 3 days ago.
+    const now = Date.now();
+    const start = Math.floor(now / 60_000) * 60_000 - 9 * 60 * 60_000;
+    const seeded: Reading[] = [];
+    for (let m = 0; m < 360; m++)
+      for (const [i, dv] of [-150, 0, 150].entries())
+        seeded.push({
+          communeId: 'ta-lai',
+          deviceId: 'tl-cam-01',
+          metric: 'bitrateKbps',
+          ts: start + m * 60_000 + i * 1000,
+          value: 3600.5 + 400 * Math.sin(m / 20) + dv,
+        });
+    seeded.push({
+      communeId: 'ta-lai',
+      deviceId: 'tl-cam-01',
+      metric: 'enclosureTempC',
+      ts: now - 3 * 86_400_000,
+      value: 41.25,
+    });
+    await app.store.write(seeded);
+    await app.store.rollup(start, start + 360 * 60_000);
+
+    const page = await signIn('congan.talai');
+    const requests: string[] = [];
+    page.on('request', (r) => {
+      if (r.url().includes('/series')) requests.push(new URL(r.url()).search);
+    });
+    await page.goto(`${app.apiUrl}/#/devices/tl-cam-01`);
+    const chart = page.locator('.charts-panel .chart[data-metric="bitrateKbps"]');
+    await chart.locator('canvas').waitFor();
+    expect(requests).toContain('?metric=bitrateKbps&range=24h');
+    expect(await chart.locator('figcaption').textContent()).toBe('Tốc độ luồng hình (kbps)');
+    expect(Number(await chart.getAttribute('data-points'))).toBeGreaterThanOrEqual(360);
+    // Drawn: the canvas has coloured pixels (the band and the mean line), not a blank rectangle.
+    const inked = await chart.locator('canvas').evaluate((c: HTMLCanvasElement) => {
+      const px = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+      let n = 0;
+      for (let i = 0; i < px.length; i += 4) if (px[i + 3]! > 0 && px[i + 2]! > px[i]! + 30) n++;
+      return n;
+    });
+    expect(inked).toBeGreaterThan(500);
+    // Axes in Vietnamese: 3.600 (dot for thousands), 14:05 and 23/11/2026 in Hồ Chí Minh time.
+    const yTicks = ((await chart.getAttribute('data-y-ticks')) ?? '').split(' | ');
+    expect(yTicks.some((v) => /^\d\.\d{3}$/.test(v))).toBe(true);
+    expect(yTicks.every((v) => !/,\d{3}\b/.test(v))).toBe(true);
+    const xTicks = (await chart.getAttribute('data-x-ticks')) ?? '';
+    expect(xTicks).toMatch(/^\d{2}:\d{2}\n\d{2}\/\d{2}\/\d{4}/);
+    // The legend at the cursor: date-time and values with a decimal comma and the unit.
+    const over = chart.locator('.u-over');
+    await over.scrollIntoViewIfNeeded();
+    const box = (await over.boundingBox())!;
+    // The seeded hours are 15–21 h into the 24 h window.
+    await over.hover({ position: { x: box.width * 0.75, y: box.height / 2 } });
+    const legend = chart.locator('.u-legend');
+    await expect.poll(() => legend.textContent()).toMatch(/\d{2}\/\d{2}\/\d{4} \d{2}:\d{2}/);
+    expect(await legend.textContent()).toMatch(/Trung bình:?\s*\d\.\d{3}(,\d+)? kbps/);
+    // Nothing in the last 24 h for the temperature: the empty-state text, not an empty frame.
+    expect(await page.locator('.chart[data-metric="enclosureTempC"] .chart-empty').textContent()).toBe(
+      'Chưa có số liệu trong khoảng thời gian này.',
+    );
+    await page.mouse.move(0, 0);
+    await chart.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(CHART_SHOTS, 'device-chart-desktop.png'), fullPage: true });
+
+    await page.click('.range-switch [data-range="7d"]');
+    await waitFor(() => requests.includes('?metric=bitrateKbps&range=7d'), 'the 7 d request');
+    await page.waitForSelector('.charts-panel[data-range="7d"] .chart[data-metric="enclosureTempC"] canvas');
+    expect(await page.locator('.range-switch [data-range="7d"]').getAttribute('aria-pressed')).toBe('true');
+    expect(await page.locator('.chart-note').textContent()).toContain('1 giờ');
+    await page.click('.range-switch [data-range="30d"]');
+    await waitFor(() => requests.includes('?metric=bitrateKbps&range=30d'), 'the 30 d request');
+    await page.waitForSelector('.charts-panel[data-range="30d"]');
+
+    // A 390 px phone: the chart fits the screen, no sideways scrolling.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.click('.range-switch [data-range="24h"]');
+    await page.waitForSelector('.charts-panel[data-range="24h"] .chart[data-metric="bitrateKbps"] canvas');
+    await waitFor(
+      () => chart.locator('.uplot').evaluate((u) => u.getBoundingClientRect().right <= window.innerWidth),
+      'the chart to narrow to the phone',
+    );
+    expect(
+      await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth),
+    ).toBeLessThanOrEqual(0);
+    await chart.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(CHART_SHOTS, 'device-chart-phone-390.png') });
+    await page.screenshot({ path: join(CHART_SHOTS, 'device-chart-phone-390-full.png'), fullPage: true });
+
+    // English: English labels, and 3,600 with a comma for thousands.
+    await page.click('.lang-switch button[data-locale="en"]');
+    const en = page.locator('.charts-panel .chart[data-metric="bitrateKbps"]');
+    await en.locator('canvas').waitFor();
+    expect(await page.locator('.charts-head h2').textContent()).toBe('Readings over time');
+    await waitFor(
+      async () => /\d,\d{3}/.test((await en.getAttribute('data-y-ticks')) ?? ''),
+      'English y ticks',
+    );
+    expect(await page.locator('.chart[data-metric="enclosureTempC"] .chart-empty').textContent()).toBe(
+      'No readings in this period.',
+    );
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.screenshot({ path: join(CHART_SHOTS, 'device-chart-english.png'), fullPage: true });
+    await page.click('.lang-switch button[data-locale="vi"]');
     await done(page);
   });
 });

@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CommuneFileSchema } from '../../config/schema/commune.ts';
 import { DeviceCredentials } from '../../services/auth/device-credentials.ts';
 import { Broker, type BrokerMessage } from '../../services/broker/broker.ts';
 import { DEFAULT_CLIENT_LIMITS } from '../../services/broker/client-budget.ts';
@@ -12,27 +11,20 @@ import { RejectLog } from '../../services/ingest/reject-log.ts';
 import { DeviceDirectory } from '../../services/inventory/device-directory.ts';
 import { rootLogger } from '../../services/shared/logger.ts';
 import { type Db, openDb } from '../../services/store/db.ts';
+import { buildCommune } from '../fixtures/mini-commune.ts';
+import { waitFor } from '../setup/helpers.ts';
 
 // A camera, a LoRa gateway with a soil sensor behind it, and a second camera.
-const commune = CommuneFileSchema.parse({
-  commune: { id: 'xa-thu', name: 'Xã Thử', province: 'Đồng Nai', center: { lat: 11.37, lon: 107.37 } },
-  hamlets: [{ id: 'ap-1', name: 'Ấp 1' }],
+const commune = buildCommune({
   sites: [
-    { id: 'ubnd', name: 'UBND xã', kind: 'ubnd', hamlet: 'ap-1', location: { lat: 11.37, lon: 107.37 } },
-    { id: 'farm', name: 'Trang trại', kind: 'farm', hamlet: 'ap-1', location: { lat: 11.38, lon: 107.36 } },
+    { id: 'ubnd', name: 'UBND xã', kind: 'ubnd' },
+    { id: 'farm', name: 'Trang trại', kind: 'farm', location: { lat: 11.38, lon: 107.36 } },
   ],
   devices: [
-    { id: 'xt-cam-01', type: 'camera', name: 'Camera cổng', site: 'ubnd', installedAt: '2026-01-05' },
-    { id: 'xt-gw-01', type: 'gateway', name: 'Gateway LoRa', site: 'farm', installedAt: '2026-01-05' },
-    {
-      id: 'xt-soil-01',
-      type: 'soil-sensor',
-      name: 'Cảm biến đất 1',
-      site: 'farm',
-      behind: 'xt-gw-01',
-      installedAt: '2026-01-05',
-    },
-    { id: 'xt-cam-02', type: 'camera', name: 'Camera chợ', site: 'ubnd', installedAt: '2026-01-05' },
+    { id: 'xt-cam-01', type: 'camera', name: 'Camera cổng' },
+    { id: 'xt-gw-01', type: 'gateway', name: 'Gateway LoRa', site: 'farm' },
+    { id: 'xt-soil-01', type: 'soil-sensor', name: 'Cảm biến đất 1', site: 'farm', behind: 'xt-gw-01' },
+    { id: 'xt-cam-02', type: 'camera', name: 'Camera chợ' },
   ],
 });
 const PASSWORDS: Record<string, string> = {
@@ -172,16 +164,6 @@ function cli(
       resolve({ code: err ? Number((err as { code?: number }).code ?? -1) : 0, stdout, stderr }),
     ),
   );
-}
-
-async function waitFor<T>(pred: () => T | undefined | false, what: string, timeoutMs = 5000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = pred();
-    if (v) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 const refusedCount = (reason: string) =>

@@ -2,7 +2,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CommuneFileSchema } from '../../config/schema/commune.ts';
 import { Simulator } from '../../gateway/simulator/simulator.ts';
 import { DeviceCredentials } from '../../services/auth/device-credentials.ts';
 import { Broker, type BrokerMessage } from '../../services/broker/broker.ts';
@@ -12,44 +11,26 @@ import { PAYLOAD_SCHEMAS } from '../../services/protocol/payloads.ts';
 import { parseTopic } from '../../services/protocol/topics.ts';
 import { rootLogger } from '../../services/shared/logger.ts';
 import { type Db, openDb } from '../../services/store/db.ts';
+import { buildCommune } from '../fixtures/mini-commune.ts';
+import { waitFor } from '../setup/helpers.ts';
 
 // One device of every type; one soil sensor reports through its LoRa gateway, the other (behind
 // only the site's uplink) connects on its own.
-const commune = CommuneFileSchema.parse({
-  commune: { id: 'xa-mo', name: 'Xã Mô Phỏng', province: 'Đồng Nai', center: { lat: 11.37, lon: 107.37 } },
-  hamlets: [{ id: 'ap-1', name: 'Ấp 1' }],
+const commune = buildCommune({
+  id: 'xa-mo',
+  name: 'Xã Mô Phỏng',
   sites: [
-    {
-      id: 'ubnd',
-      name: 'UBND xã',
-      kind: 'ubnd',
-      hamlet: 'ap-1',
-      location: { lat: 11.37, lon: 107.37 },
-      uplink: 'xm-net-01',
-    },
-    { id: 'farm', name: 'Trang trại', kind: 'farm', hamlet: 'ap-1', location: { lat: 11.38, lon: 107.36 } },
+    { id: 'ubnd', name: 'UBND xã', kind: 'ubnd', uplink: 'xm-net-01' },
+    { id: 'farm', name: 'Trang trại', kind: 'farm', location: { lat: 11.38, lon: 107.36 } },
   ],
   devices: [
-    { id: 'xm-net-01', type: 'uplink', name: 'Đường truyền UBND', site: 'ubnd', installedAt: '2026-01-05' },
-    { id: 'xm-cam-01', type: 'camera', name: 'Camera cổng', site: 'ubnd', installedAt: '2026-01-05' },
-    { id: 'xm-loa-01', type: 'loudspeaker', name: 'Loa ấp 1', site: 'ubnd', installedAt: '2026-01-05' },
-    { id: 'xm-wifi-01', type: 'wifi-ap', name: 'Wi-Fi nhà văn hoá', site: 'ubnd', installedAt: '2026-01-05' },
-    { id: 'xm-gw-01', type: 'gateway', name: 'Gateway LoRa', site: 'farm', installedAt: '2026-01-05' },
-    {
-      id: 'xm-soil-01',
-      type: 'soil-sensor',
-      name: 'Cảm biến đất 1',
-      site: 'farm',
-      behind: 'xm-gw-01',
-      installedAt: '2026-01-05',
-    },
-    {
-      id: 'xm-soil-02',
-      type: 'soil-sensor',
-      name: 'Cảm biến đất 2',
-      site: 'ubnd',
-      installedAt: '2026-01-05',
-    },
+    { id: 'xm-net-01', type: 'uplink', name: 'Đường truyền UBND' },
+    { id: 'xm-cam-01', type: 'camera', name: 'Camera cổng' },
+    { id: 'xm-loa-01', type: 'loudspeaker', name: 'Loa ấp 1' },
+    { id: 'xm-wifi-01', type: 'wifi-ap', name: 'Wi-Fi nhà văn hoá' },
+    { id: 'xm-gw-01', type: 'gateway', name: 'Gateway LoRa', site: 'farm' },
+    { id: 'xm-soil-01', type: 'soil-sensor', name: 'Cảm biến đất 1', site: 'farm', behind: 'xm-gw-01' },
+    { id: 'xm-soil-02', type: 'soil-sensor', name: 'Cảm biến đất 2' },
   ],
 });
 
@@ -90,16 +71,6 @@ afterAll(async () => {
   db.close();
   rmSync(tmp, { recursive: true, force: true });
 });
-
-async function waitFor<T>(pred: () => T | undefined | false, what: string, timeoutMs = 15_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = pred();
-    if (v) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 /** Messages about a device (by the topic), after index `from`. */
 function about(deviceId: string, channel: string, from = 0): BrokerMessage[] {

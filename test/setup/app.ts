@@ -1,7 +1,6 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { loadConfig } from '../../config/load.ts';
 import { type RunningApp, startApp } from '../../services/app.ts';
 import type { ClientLimits } from '../../services/broker/client-budget.ts';
@@ -68,19 +67,9 @@ export async function startTestApp(
   };
 }
 
-/** Signs in over HTTP and returns the session cookie. */
-/** A device of the app connected over MQTT 3.1.1 with its own credentials; no reconnects. */
-export function connectDevice(app: RunningApp, id: string, opts: IClientOptions = {}): Promise<MqttClient> {
-  return mqtt.connectAsync(app.mqttUrl, {
-    clientId: id,
-    username: id,
-    password: app.devicePasswords.get(id)!,
-    protocolVersion: 4,
-    reconnectPeriod: 0,
-    ...opts,
-  });
-}
+export { connectDevice } from './helpers.ts';
 
+/** Signs in over HTTP and returns the session cookie. */
 export async function login(
   app: Pick<TestApp, 'apiUrl'>,
   username: string,

@@ -1,18 +1,11 @@
 /** Top bar: brand and commune, the role's navigation, live-stream status, user, language, sign out. */
 import { t } from '../i18n.ts';
-import { navPages, type PageId } from '../roles.ts';
+import { navPages } from '../pages/registry.ts';
 import { href } from '../router.ts';
 import { app } from '../store.ts';
 import { h } from './dom.ts';
 import { icon } from './icons.ts';
 import { langSwitch } from './lang-switch.ts';
-
-const NAV_LABEL: Record<PageId, () => string> = {
-  overview: () => t('nav.overview'),
-  map: () => t('nav.map'),
-  ingest: () => t('nav.ingest'),
-  device: () => t('nav.devices'),
-};
 
 export function liveIndicator(): HTMLElement {
   const s = app.live;
@@ -25,7 +18,7 @@ export function liveIndicator(): HTMLElement {
   );
 }
 
-export function header(active: PageId | null, onLogout: () => void): HTMLElement {
+export function header(active: string | null, onLogout: () => void): HTMLElement {
   const user = app.user;
   const commune = app.communes.find((c) => c.id === user?.communeId) ?? app.communes[0];
   const nav = user
@@ -36,12 +29,12 @@ export function header(active: PageId | null, onLogout: () => void): HTMLElement
           h(
             'a',
             {
-              href: href(p),
-              class: p === active ? 'active' : '',
-              'aria-current': p === active ? 'page' : null,
-              'data-nav': p,
+              href: href(p.id),
+              class: p.id === active ? 'active' : '',
+              'aria-current': p.id === active ? 'page' : null,
+              'data-nav': p.id,
             },
-            NAV_LABEL[p](),
+            t(p.navKey ?? p.titleKey),
           ),
         ),
       )

@@ -1,5 +1,9 @@
-/** Device page: identity and provenance, current state, last heartbeat, latest readings, 24 h bar, history. */
+/**
+ * Device page: identity and provenance, current state, last heartbeat, latest readings, a chart
+ * per metric over 24 h / 7 d / 30 d, the 24 h bar and the state history.
+ */
 import { api } from '../api.ts';
+import { metricCharts } from '../components/device-charts.ts';
 import { typeLabel } from '../components/device-row.ts';
 import { h } from '../components/dom.ts';
 import { errorBox, errorText } from '../components/errors.ts';
@@ -12,6 +16,7 @@ import { formatDate, formatDateTime, formatDuration, formatNumber, reasonText, t
 import { href } from '../router.ts';
 import { app, subscribe } from '../store.ts';
 import type { DeviceDetail, HistoryInterval } from '../types.ts';
+import { definePage } from './page.ts';
 
 const HISTORY_DAYS = 7;
 const HEARD_REFRESH_MS = 10_000;
@@ -190,6 +195,8 @@ export function devicePage(root: HTMLElement, id: string): () => void {
   root.replaceChildren(main);
   let shown: DeviceDetail | null = null;
   let alive = true;
+  // Kept across reloads (a heartbeat re-renders the page): the chosen range and drawn charts stay.
+  const charts = metricCharts(id);
 
   const load = async () => {
     const now = Date.now();
@@ -227,6 +234,7 @@ export function devicePage(root: HTMLElement, id: string): () => void {
           section(t('device.lastHeartbeat'), heartbeat(d)),
           section(t('device.latest'), latest(d)),
         ),
+        charts.show(d.latest.map((r) => r.metric)),
         section(t('timeline.title'), timeline24h(hist, now)),
         section(t('history.title', { days: HISTORY_DAYS }), historyTable(hist, now)),
       );
@@ -260,5 +268,15 @@ export function devicePage(root: HTMLElement, id: string): () => void {
     alive = false;
     clearTimeout(timer);
     unsubscribe();
+    charts.destroy();
   };
 }
+
+export const device = definePage({
+  id: 'device',
+  path: '/devices/:id',
+  titleKey: 'nav.devices',
+  // Everyone; the API answers 403 for a device of a type the role may not see (a camera).
+  roles: ['police', 'economics', 'technician', 'leader', 'admin', 'province'],
+  render: (root, params) => devicePage(root, params.id ?? ''),
+});

@@ -8,6 +8,7 @@ import { formatDateTime, formatNumber, t, tCode } from '../i18n.ts';
 import { href } from '../router.ts';
 import { app } from '../store.ts';
 import type { IngestStats, RejectEntry } from '../types.ts';
+import { definePage } from './page.ts';
 
 const REFRESH_MS = 10_000;
 
@@ -230,3 +231,12 @@ export function ingestPage(root: HTMLElement): () => void {
     clearTimeout(timer);
   };
 }
+
+export const ingest = definePage({
+  id: 'ingest',
+  path: '/ingest',
+  titleKey: 'ingest.title',
+  navKey: 'nav.ingest',
+  roles: ['technician', 'admin'],
+  render: (root) => ingestPage(root),
+});

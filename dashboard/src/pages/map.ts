@@ -12,6 +12,7 @@ import { getLocale, reasonText, t } from '../i18n.ts';
 import { href } from '../router.ts';
 import { app, subscribe } from '../store.ts';
 import type { Device, GeoPoint } from '../types.ts';
+import { definePage } from './page.ts';
 
 interface SitePin {
   id: string;
@@ -212,3 +213,13 @@ export function mapPage(root: HTMLElement): () => void {
     map.remove();
   };
 }
+
+export const map = definePage({
+  id: 'map',
+  path: '/map',
+  titleKey: 'map.title',
+  navKey: 'nav.map',
+  // Not for leaders, admins or the province: the map is one commune's sites, an operations view.
+  roles: ['police', 'economics', 'technician'],
+  render: (root) => mapPage(root),
+});

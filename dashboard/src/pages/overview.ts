@@ -13,6 +13,7 @@ import { formatNumber, getLocale, t } from '../i18n.ts';
 import { queryMatcher } from '../search.ts';
 import { app, communeName, multiCommune, subscribe } from '../store.ts';
 import type { Device, DeviceState } from '../types.ts';
+import { definePage } from './page.ts';
 
 type GroupBy = 'type' | 'hamlet' | 'state' | 'commune';
 interface Group {
@@ -255,3 +256,12 @@ export function overviewPage(root: HTMLElement): () => void {
     cancelAnimationFrame(pending);
   };
 }
+
+export const overview = definePage({
+  id: 'overview',
+  path: '/',
+  titleKey: 'overview.title',
+  navKey: 'nav.overview',
+  roles: ['police', 'economics', 'technician', 'leader', 'admin', 'province'],
+  render: (root) => overviewPage(root),
+});

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { DeviceInfo } from '../../inventory/device-directory.ts';
 import type { ApiDeps } from '../deps.ts';
 import { route } from '../route.ts';
+import { readSeries, SeriesRangeSchema, SeriesResponseSchema } from '../series.ts';
 import { deviceFor, visibleDevices } from '../visibility.ts';
 
 const DAY_MS = 86_400_000;
@@ -115,6 +116,39 @@ export const deviceRoutes = [
         toTs,
       });
       return rows.map(({ metric, ts, value }) => ({ metric, ts, value }));
+    },
+  }),
+  route({
+    method: 'get',
+    path: '/api/devices/:id/series',
+    access: 'signed-in',
+    tag: 'devices',
+    summary:
+      "One metric's history for a chart: min, max, mean and count per 1-minute bucket over 24 h, per 1-hour bucket over 7 d or 30 d. Without `metric`, the device's first metric by name.",
+    // `metric` is optional so the route answers a bare URL (the role walk calls it without a query).
+    query: z.strictObject({
+      metric: z
+        .string()
+        .max(48)
+        .regex(/^[a-zA-Z][a-zA-Z0-9]*$/)
+        .optional(),
+      range: SeriesRangeSchema.default('24h'),
+    }),
+    response: SeriesResponseSchema,
+    async handle({ deps, user, params, query }) {
+      const d = deviceFor(deps, user!, params.id!);
+      const metric =
+        query.metric ??
+        (await deps.store.latest({ communeId: d.communeId, deviceId: d.id })).map((r) => r.metric).sort()[0];
+      if (metric === undefined) return { metric: null, resolution: '1m', points: [] };
+      const series = await readSeries(deps.store, {
+        communeId: d.communeId,
+        deviceId: d.id,
+        metric,
+        range: query.range,
+        now: deps.clock(),
+      });
+      return { metric, ...series };
     },
   }),
   route({
