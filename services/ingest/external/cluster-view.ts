@@ -45,7 +45,7 @@ export class ClusterAvailability extends AvailabilityEngine {
     return { ...row, params: row.params ? (JSON.parse(row.params) as ReasonParams) : {} };
   }
 
-  override setMaintenance(deviceId: string, on: boolean): void {
+  override setMaintenance(deviceId: string, on: boolean, setBy: string | null = null): void {
     const engine = this.source.engineFor(deviceId);
     if (!engine)
       throw new CxError(
@@ -53,7 +53,7 @@ export class ClusterAvailability extends AvailabilityEngine {
         `maintenance for ${deviceId}: its commune is held by another worker`,
         { params: { deviceId } },
       );
-    engine.setMaintenance(deviceId, on);
+    engine.setMaintenance(deviceId, on, setBy);
   }
 }
 
