@@ -204,16 +204,20 @@ describe('per-client rate limits', () => {
     const good = await heartbeating(GOOD);
     const s0 = await stats();
     const attempts = 120;
+    const t0 = Date.now();
     for (let i = 0; i < attempts; i += 6)
       await Promise.all(
         Array.from({ length: 6 }, (_, k) => tryConnect(`intruder-${i + k}`, { password: 'x' })),
       );
+    // The address's bucket refills at PER_ADDRESS per 10 s while the flood runs: on a busy machine
+    // the flood takes longer, and that refill is refused CONNECTs the budget rightly let through.
+    const refill = Math.ceil(((Date.now() - t0) / 10_000) * PER_ADDRESS);
     const s1 = await stats();
     const unknown = refused(s1, 'unknown-client') - refused(s0, 'unknown-client');
     const limited = refused(s1, 'rate-limited') - refused(s0, 'rate-limited');
     expect(unknown + limited).toBe(attempts);
-    expect(unknown).toBeLessThanOrEqual(PER_ADDRESS + 2);
-    expect(limited).toBeGreaterThanOrEqual(attempts - PER_ADDRESS - 2);
+    expect(unknown).toBeLessThanOrEqual(PER_ADDRESS + refill + 2);
+    expect(limited).toBeGreaterThanOrEqual(attempts - PER_ADDRESS - refill - 2);
     // Same address (127.0.0.1), password proven from memory: admitted.
     expect((await tryConnect('tl-cam-01')).code).toBe(0);
     await good.stop();
