@@ -214,7 +214,7 @@ describe('dashboard in the browser', () => {
       await page.locator('.rejects-table td[data-reason="malformed-json"]').first().textContent(),
     ).toContain('Payload is not valid JSON');
     await done(page);
-  });
+  }, 90_000);
 
   it('gives leaders the overview with commune-wide counts (cameras counted, not listed)', async () => {
     const page = await signIn('lanhdao.talai');
