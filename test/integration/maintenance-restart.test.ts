@@ -88,6 +88,7 @@ function userPassword(username: string): string {
 interface DeviceView {
   state: string;
   reason: string;
+  lastHeardTs: number | null;
 }
 interface Span {
   state: 'up' | 'degraded' | 'down' | 'unreachable' | 'maintenance' | 'unknown';
@@ -122,7 +123,7 @@ describe('maintenance survives restarts of the service process', () => {
     const secrets = readDeviceSecrets(dataDir);
     const tech = await login(svc, 'kythuat.bt', userPassword('kythuat.bt'));
 
-    // Both devices heartbeat once: up. Then the technician puts one in maintenance.
+    // Both devices heartbeat once. Then the technician puts one in maintenance.
     for (const id of [KEPT, CONTROL]) {
       const c = await mqtt.connectAsync(svc.mqttUrl, {
         clientId: id,
@@ -134,10 +135,11 @@ describe('maintenance survives restarts of the service process', () => {
       await c.publishAsync(`cx/v1/xa-bao-tri/${id}/heartbeat`, JSON.stringify({ v: 1 }), { qos: 1 });
       await c.endAsync();
     }
+    // Heard (it may already be late again on a busy machine: the window is 2 s; any state will do).
     await waitFor(
       () => getJson<DeviceView>(svc, `/api/devices/${KEPT}`, tech),
-      (d) => d.state === 'up',
-      `${KEPT} up`,
+      (d) => d.lastHeardTs !== null,
+      `${KEPT} heard`,
     );
     // Before this the device may have been late between start and its heartbeat: that is not ours.
     const maintenanceTs = Date.now();
