@@ -111,9 +111,13 @@ export interface HistoryInterval {
 }
 
 export interface IngestStats {
+  /** When the server process started: accepted, rejected, batches and broker counts are since then. */
+  sinceTs?: number;
   accepted: number;
   rejected: number;
   batches: number;
+  /** The user's share (their commune, the devices their role may see): refused is rejectsByReason's sum. */
+  visible?: { communeId: string | null; accepted: number; refused: number };
   rejectsByReason: {
     source: string;
     reason: string;
@@ -121,6 +125,8 @@ export interface IngestStats {
     count: number;
     lastTs: number;
   }[];
+  /** Messages accepted per device since the start, for the devices the user may see. */
+  acceptedByDevice?: Record<string, number>;
   /** Store writer health. Counters beyond the contract's `pending` are shown when the server sends them. */
   store: {
     kind: string;

@@ -33,3 +33,16 @@ export function deviceFor(deps: ApiDeps, user: User, id: string): DeviceInfo {
   if (d.type.sensitive) deps.audit.record(user, 'read-device', id, deps.clock());
   return d;
 }
+
+/**
+ * Whether this user may see a device's ingest counters and refusals (its id, counts, reasons;
+ * never its readings or state). An admin runs the broker and sees every device of their commune,
+ * cameras included: finding the client that floods it is their job. Everyone else sees the devices
+ * their role may see (a technician: no camera). An id that names no device of ours (an unknown
+ * client, a bad topic) belongs to those who run the broker: technicians and admins.
+ */
+export function seesIngestOf(deps: ApiDeps, user: User, id: string | null | undefined): boolean {
+  const d = id ? deps.directory.get(id) : undefined;
+  if (!d) return user.role === 'technician' || user.role === 'admin';
+  return inScope(user, d.communeId) && (user.role === 'admin' || canSee(user.role, d.type.kind));
+}

@@ -69,6 +69,19 @@ export class DeviceCredentials {
   }
 
   /**
+   * What checking this device's password against its stored hash costs: `cheap` for a generated
+   * secret's salted SHA-256 (microseconds), `slow` for scrypt (tens of ms of the thread pool), null
+   * when it has no credential. One read by primary key.
+   */
+  hashCost(deviceId: string): 'cheap' | 'slow' | null {
+    const row = this.db
+      .prepare('SELECT password_hash AS h FROM device_credentials WHERE device_id = ?')
+      .get(deviceId) as { h: string } | undefined;
+    if (!row) return null;
+    return row.h.startsWith('sha256$') ? 'cheap' : 'slow';
+  }
+
+  /**
    * Checks a device's password. A keyed HMAC of the last accepted password per device is kept in
    * memory so a reconnect storm costs one HMAC rather than a database read and a hash check (a
    * scrypt for scrypt rows) per device, and so are those of passwords refused in the last minute;

@@ -2,7 +2,7 @@ import type { DeviceDirectory, DeviceInfo } from '../inventory/device-directory.
 import type { Reason, ReasonCode } from '../protocol/reasons.ts';
 import type { StatusState } from '../protocol/verdicts.ts';
 import type { Logger } from '../shared/logger.ts';
-import type { IntervalLog } from './interval-log.ts';
+import type { IntervalLog, MaintenanceChange } from './interval-log.ts';
 import type { ServiceRuns } from './service-runs.ts';
 import type { DeviceState, ReasonParams, StateChange } from './states.ts';
 
@@ -60,11 +60,15 @@ export class AvailabilityEngine {
     this.deps = deps;
   }
 
-  /** Rebuilds state from the store, records the service's own downtime as unknown, starts timers. */
+  /**
+   * Rebuilds state from the store, records the service's own downtime as unknown, puts the devices
+   * a person left in maintenance back in it after that gap, starts timers.
+   */
   start(): void {
     const now = this.deps.clock();
     const { previousAliveTs } = this.deps.runs.begin(now);
     const saved = new Map(this.deps.intervals.statuses().map((r) => [r.deviceId, r]));
+    const maintenance = this.deps.intervals.maintenances();
     for (const info of this.deps.directory.all()) {
       const row = saved.get(info.id);
       const live: Live = {
@@ -91,6 +95,9 @@ export class AvailabilityEngine {
           Math.max(previousAliveTs ?? now, row.sinceTs),
         );
       }
+      // Maintenance is a person's decision and outlives the process; what happened during the gap
+      // stays unknown, but from now on the device is not watched for lateness.
+      if (row && maintenance.has(info.id)) this.transition(live, 'maintenance', 'maintenance', {}, now);
     }
     this.commissionDue(now);
     this.timers.push(setInterval(() => this.check(), this.deps.checkIntervalMs).unref());
@@ -153,15 +160,18 @@ export class AvailabilityEngine {
     else this.transition(live, state, why.code, why.params, ts);
   }
 
-  /** Puts a device in or out of maintenance (set by a technician). */
-  setMaintenance(deviceId: string, on: boolean): void {
+  /**
+   * Puts a device in or out of maintenance (set by a technician, `setBy` their username). Kept in
+   * the database with the interval, so it survives restarts and takeovers until taken off.
+   */
+  setMaintenance(deviceId: string, on: boolean, setBy: string | null = null): void {
     const live = this.live.get(deviceId);
     if (!live?.tracked) return;
     const now = this.deps.clock();
-    if (on) this.transition(live, 'maintenance', 'maintenance', {}, now);
+    if (on) this.transition(live, 'maintenance', 'maintenance', {}, now, { set: { setBy } });
     else if (live.state === 'maintenance') {
       live.watchFromTs = now;
-      this.transition(live, 'unknown', 'awaiting-evidence', {}, now);
+      this.transition(live, 'unknown', 'awaiting-evidence', {}, now, 'clear');
     }
   }
 
@@ -243,6 +253,7 @@ export class AvailabilityEngine {
     reason: ReasonCode,
     params: ReasonParams,
     ts: number,
+    maintenance?: MaintenanceChange,
   ): void {
     if (live.state === state && live.reason === reason && sameParams(live.params, params)) return;
     const from = live.state;
@@ -257,6 +268,7 @@ export class AvailabilityEngine {
       params,
       ts: at,
       lastHeardTs: live.lastHeardTs,
+      ...(maintenance ? { maintenance } : {}),
     });
     this.deps.log.debug({ deviceId: live.info.id, from, state, reason }, 'state change');
     this.deps.onChange({

@@ -21,6 +21,20 @@ export interface StatusRow {
   lastHeartbeat: unknown;
 }
 
+/** A device a technician put in maintenance: who (username; null if from before this was kept) and when. */
+export interface MaintenanceRow {
+  readonly deviceId: string;
+  readonly setBy: string | null;
+  readonly setTs: number;
+}
+
+/**
+ * What a transition does to the durable maintenance record: `set` when a person puts the device in
+ * maintenance, `clear` when they take it out. Absent: left as it is (a restart's unknown gap
+ * closes the maintenance interval but not the maintenance).
+ */
+export type MaintenanceChange = { readonly set: { readonly setBy: string | null } } | 'clear';
+
 /**
  * State intervals are the evidence behind every uptime figure, kept for ever. Each device has at
  * most one open interval (end_ts NULL, enforced by a unique partial index); a change closes it and
@@ -32,6 +46,8 @@ export class IntervalLog {
   private readonly open;
   private readonly upsertStatus;
   private readonly touchHeard;
+  private readonly setMaintenance;
+  private readonly clearMaintenance;
 
   constructor(db: Db) {
     this.db = db;
@@ -52,9 +68,17 @@ export class IntervalLog {
          last_heartbeat_ts = COALESCE(@heartbeatTs, last_heartbeat_ts),
          last_heartbeat = COALESCE(@heartbeat, last_heartbeat) WHERE device_id = @deviceId`,
     );
+    this.setMaintenance = db.prepare(
+      `INSERT INTO device_maintenance (device_id, commune_id, set_by, set_ts) VALUES (?, ?, ?, ?)
+       ON CONFLICT (device_id) DO UPDATE SET set_by = excluded.set_by, set_ts = excluded.set_ts`,
+    );
+    this.clearMaintenance = db.prepare('DELETE FROM device_maintenance WHERE device_id = ?');
   }
 
-  /** Closes the device's open interval at `ts` and opens one in `state`. */
+  /**
+   * Closes the device's open interval at `ts` and opens one in `state`; with `maintenance`, records
+   * or clears the device's maintenance in the same transaction, so the two never disagree.
+   */
   transition(row: {
     deviceId: string;
     communeId: string;
@@ -63,13 +87,26 @@ export class IntervalLog {
     params: ReasonParams;
     ts: number;
     lastHeardTs: number | null;
+    maintenance?: MaintenanceChange;
   }): void {
     const params = Object.keys(row.params).length > 0 ? JSON.stringify(row.params) : null;
+    const { maintenance, ...status } = row;
     this.db.transaction(() => {
       this.closeOpen.run(row.ts, row.deviceId);
       this.open.run(row.communeId, row.deviceId, row.state, row.reason, params, row.ts);
-      this.upsertStatus.run({ ...row, params, sinceTs: row.ts });
+      this.upsertStatus.run({ ...status, params, sinceTs: row.ts });
+      if (maintenance === 'clear') this.clearMaintenance.run(row.deviceId);
+      else if (maintenance)
+        this.setMaintenance.run(row.deviceId, row.communeId, maintenance.set.setBy, row.ts);
     })();
+  }
+
+  /** The devices in maintenance, durable across restarts and takeovers. */
+  maintenances(): Map<string, MaintenanceRow> {
+    const rows = this.db
+      .prepare('SELECT device_id AS deviceId, set_by AS setBy, set_ts AS setTs FROM device_maintenance')
+      .all() as MaintenanceRow[];
+    return new Map(rows.map((r) => [r.deviceId, r]));
   }
 
   /** Many heartbeats, one transaction: called from the ingest batch flush, not per message. */

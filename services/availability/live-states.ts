@@ -14,8 +14,9 @@ export interface LiveStates {
    */
   get(deviceId: string): LiveView | undefined;
   /**
-   * Puts a commissioned device in (on) or out of maintenance, from now; no-op for one not yet
+   * Puts a commissioned device in (on) or out of maintenance, from now, kept until taken off across
+   * restarts and takeovers (`setBy`: the username, recorded with it); no-op for one not yet
    * commissioned. Throws CxError CX_SHARD_ELSEWHERE (409) when another process owns its state.
    */
-  setMaintenance(deviceId: string, on: boolean): void;
+  setMaintenance(deviceId: string, on: boolean, setBy?: string | null): void;
 }

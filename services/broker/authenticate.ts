@@ -150,7 +150,9 @@ async function check(
 /**
  * The cool-down refusing this CONNECT, if any (see ClientBudget.admitConnect). A password matching
  * the device's last accepted one in memory is "proven": guesses naming the device, or a flood from
- * the address its commune shares, then cannot lock it out.
+ * the address its commune shares, then cannot lock it out. A device not proven yet (none since the
+ * start) is let past its address's cool-down to the password check, which costs what its stored
+ * hash costs (hashCost): the budget decides how many of those it affords.
  */
 function admit(
   ctx: HookContext,
@@ -165,7 +167,8 @@ function admit(
     username === clientId &&
     password !== undefined &&
     ctx.credentials.provenFromMemory(clientId, password.toString('utf8'));
-  return ctx.budget.admitConnect({ clientId, knownDevice, address, proven });
+  const hashCost = () => (username === clientId ? ctx.credentials.hashCost(clientId) : null);
+  return ctx.budget.admitConnect({ clientId, knownDevice, address, proven, hashCost });
 }
 
 function addressOf(client: Client): string | undefined {

@@ -48,6 +48,12 @@ export interface ConnectAttempt {
    * the device itself, proven without a hash check. See admitConnect.
    */
   readonly proven: boolean;
+  /**
+   * What checking this CONNECT's password would cost, asked only when its address is cooling down
+   * and the client id names a known device: `cheap` (a generated secret's salted SHA-256), `slow`
+   * (scrypt: a password a person set), or null (nothing to check: the user name is not the client id).
+   */
+  readonly hashCost?: () => 'cheap' | 'slow' | null;
 }
 
 interface Bucket {
@@ -65,8 +71,13 @@ interface Bucket {
  * `guess:<clientId>` (CONNECTs naming a device without its current password) and `addr:<address>`
  * (refused CONNECTs from one address). The last two refuse only unproven CONNECTs, so a flood of
  * wrong passwords naming a device, or coming from the NAT address a whole commune shares, cannot
- * lock out a device that proves its password from memory. Pure bookkeeping: no I/O, no timers
- * (sweeps run from the calls, at most every 10 s).
+ * lock out a device that proves its password from memory. A device not proven yet (it has not
+ * connected since the start) is not refused by its address's cool-down either: a CONNECT naming a
+ * known device by itself goes on to the password check within that device's `guess:` budget, and,
+ * where the stored hash is scrypt, within `slow-check`, one budget of scrypt runs for all such
+ * CONNECTs together, so a flood naming every device cannot buy one scrypt each. Unknown ids stay
+ * refused by the address. Pure bookkeeping: no I/O, no timers (sweeps run from the calls, at most
+ * every 10 s).
  */
 export class ClientBudget {
   private readonly limits: ClientLimits;
@@ -90,14 +101,26 @@ export class ClientBudget {
     const strict = this.active(`id:${a.clientId}`, now);
     if (strict) return strict;
     if (!a.proven) {
-      const held =
-        this.active(`guess:${a.clientId}`, now) ?? (a.address && this.active(`addr:${a.address}`, now));
-      if (held) return held;
+      const guess = this.active(`guess:${a.clientId}`, now);
+      if (guess) return guess;
+      const addr = a.address ? this.active(`addr:${a.address}`, now) : null;
+      if (addr && !(a.knownDevice && this.checkPastAddress(a, now))) return addr;
     }
     if (!a.knownDevice) return null;
     const key = a.proven ? `id:${a.clientId}` : `guess:${a.clientId}`;
     if (this.take(key, this.limits.connectsPer10s, now)) return null;
     return this.begin(key, now, `over ${this.limits.connectsPer10s} CONNECTs in 10 s`);
+  }
+
+  /**
+   * Whether a CONNECT naming a known device may reach its password check although its address is
+   * cooling down. A right password then admits it; a wrong one is refused and charged as usual.
+   * Its own `guess:` budget is taken next by admitConnect.
+   */
+  private checkPastAddress(a: ConnectAttempt, now: number): boolean {
+    const cost = a.hashCost?.() ?? null;
+    if (cost === 'cheap') return true;
+    return cost === 'slow' && this.take('slow-check', this.limits.connectsPer10s, now);
   }
 
   /** The cool-down of an address, for CONNECTs refused before the budget (protocol level). */

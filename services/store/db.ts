@@ -70,6 +70,13 @@ const MIGRATIONS: readonly string[] = [
    CREATE TABLE shard_lease_log (
      id INTEGER PRIMARY KEY, ts INTEGER NOT NULL, commune_id TEXT NOT NULL, owner TEXT NOT NULL,
      event TEXT NOT NULL, previous_owner TEXT, previous_expires_ts INTEGER);`,
+  // Maintenance is durable state, not only the current interval: a restart or a takeover closes
+  // every open interval (unknown / service-restart), and the engine puts these devices back in
+  // maintenance after that gap. Devices already in maintenance when this runs keep it.
+  `CREATE TABLE device_maintenance (
+     device_id TEXT PRIMARY KEY, commune_id TEXT NOT NULL, set_by TEXT, set_ts INTEGER NOT NULL);
+   INSERT INTO device_maintenance (device_id, commune_id, set_by, set_ts)
+     SELECT device_id, commune_id, NULL, since_ts FROM device_status WHERE state = 'maintenance';`,
 ];
 
 export function openDb(file: string): Db {

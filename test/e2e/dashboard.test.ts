@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import mqtt from 'mqtt';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { normalizeText } from '../../dashboard/src/search.ts';
@@ -165,18 +166,56 @@ describe('dashboard in the browser', () => {
     expect(chips).not.toContain('camera');
     expect(chips).toEqual(expect.arrayContaining(['loudspeaker', 'wifi-ap', 'uplink', 'soil-sensor']));
     await refusedConnect('tl-loa-01', 'not-the-password');
+    // A loudspeaker's truncated JSON (detail "Unexpected end of JSON input"), a camera's too.
+    for (const id of ['tl-loa-02', 'tl-cam-01']) {
+      const c = await mqtt.connectAsync(app.mqttUrl, {
+        clientId: id,
+        username: id,
+        password: app.devicePasswords.get(id)!,
+        protocolVersion: 4,
+        reconnectPeriod: 0,
+      });
+      await c.publishAsync(`cx/v1/ta-lai/${id}/telemetry`, '{"v":1,', { qos: 0 });
+      await c.endAsync();
+    }
     await page.click('.nav [data-nav="ingest"]');
     await page.waitForSelector('.page-ingest .stat');
     const ingest = page.locator('.page-ingest');
     expect(await ingest.textContent()).toContain('Bản tin được nhận');
+    // Two scopes, each named: this commune (the devices a technician may see), and the whole server.
+    expect(await page.locator('.scope-commune .scope-title').textContent()).toContain('Xã Tà Lài');
+    expect(await page.locator('.scope-server .scope-title').textContent()).toContain('Toàn máy chủ');
     // The refusal is listed with its localised reason (reject.bad-password) and its device.
-    await page.waitForSelector('.rejects-table tbody tr');
-    expect(await page.locator('.rejects-table').textContent()).toContain('Sai mật khẩu thiết bị');
-    expect(await page.locator('.rejects-table').textContent()).toContain('tl-loa-01');
+    await page.waitForSelector('.rejects-table td[data-reason="malformed-json"]');
+    const table = page.locator('.rejects-table');
+    expect(await table.textContent()).toContain('Sai mật khẩu thiết bị');
+    expect(await table.textContent()).toContain('tl-loa-01');
+    expect(await table.locator('td[data-reason="malformed-json"]').first().textContent()).toContain(
+      'Dữ liệu không phải JSON hợp lệ',
+    );
+    // The server's English detail only on demand, in a closed <details>.
+    const raw = table.locator('tr', { has: page.locator('td[data-reason="malformed-json"]') }).first();
+    expect(await raw.locator('details.raw-detail code').isVisible()).toBe(false);
+    await raw.locator('details.raw-detail summary').click();
+    expect(await raw.locator('details.raw-detail code').textContent()).toMatch(/JSON/);
+    // The "refused" card is the by-reason table's total; no camera id anywhere on the page.
+    expect(await page.locator('.stat-refused .stat-num').textContent()).toBe(
+      await page.locator('.total-row td.num').textContent(),
+    );
+    expect(await ingest.textContent()).not.toContain('tl-cam-');
     await page.waitForTimeout(300);
     await page.screenshot({ path: join(SHOTS, 'ingest-technician.png'), fullPage: true });
+    // In English, the same reason reads in English.
+    await page.evaluate(() => localStorage.setItem('cx.locale', 'en'));
+    await page.reload();
+    await page.waitForSelector('.topbar .nav');
+    await page.click('.nav [data-nav="ingest"]');
+    await page.waitForSelector('.rejects-table td[data-reason="malformed-json"]');
+    expect(
+      await page.locator('.rejects-table td[data-reason="malformed-json"]').first().textContent(),
+    ).toContain('Payload is not valid JSON');
     await done(page);
-  });
+  }, 90_000);
 
   it('gives leaders the overview with commune-wide counts (cameras counted, not listed)', async () => {
     const page = await signIn('lanhdao.talai');

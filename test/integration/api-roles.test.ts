@@ -4,7 +4,7 @@ import { allows, isApiKeyAccess, keyAllows } from '../../services/api/route.ts';
 import { ROUTES } from '../../services/api/routes/registry.ts';
 import type { ApiKey } from '../../services/auth/api-keys.ts';
 import { canSee, DEVICE_TYPES } from '../../services/device-types/registry.ts';
-import { login, PROVINCE_USER, startTestApp, type TestApp } from '../setup/app.ts';
+import { connectDevice, login, PROVINCE_USER, startTestApp, type TestApp } from '../setup/app.ts';
 
 const USER_OF: Record<Role, string> = {
   police: 'congan.talai',
@@ -148,6 +148,82 @@ describe('device types by role', () => {
       target: string;
     }>;
     expect(audit.some((a) => a.username === 'congan.talai' && a.target === 'tl-cam-01')).toBe(true);
+  });
+});
+
+describe('ingest counters and refusals by role', () => {
+  it('shows technicians no camera id, admins every device, the police camera refusals but no unknown clients', async () => {
+    const topic = (id: string, ch: string) => `cx/v1/ta-lai/${id}/${ch}`;
+    // Camera traffic: accepted, refused by ingest (bad JSON), refused at CONNECT (bad password), and
+    // a loudspeaker publishing on a camera's topic (the row names the camera only in its topic).
+    const cam = await connectDevice(app, 'tl-cam-01');
+    await cam.publishAsync(topic('tl-cam-01', 'heartbeat'), JSON.stringify({ v: 1 }), { qos: 1 });
+    await cam.publishAsync(topic('tl-cam-01', 'telemetry'), '{"v":1,', { qos: 0 });
+    await cam.endAsync();
+    await connectDevice(app, 'tl-cam-02', { password: 'sai' }).catch(() => {});
+    const loa = await connectDevice(app, 'tl-loa-01');
+    await loa.publishAsync(topic('tl-loa-01', 'heartbeat'), JSON.stringify({ v: 1 }), { qos: 1 });
+    await loa.publishAsync(topic('tl-loa-01', 'telemetry'), 'not json', { qos: 0 });
+    // Publishing on another device's topic closes the connection (MQTT 3.1.1 cannot refuse one PUBLISH).
+    const gone = new Promise<void>((r) => loa.once('close', () => r()));
+    loa.publish(topic('tl-cam-03', 'telemetry'), JSON.stringify({ v: 1 }), { qos: 0 });
+    await gone;
+    loa.end(true);
+    await connectDevice(app, 'la-hoan-toan', { password: 'x' }).catch(() => {});
+    // Every refusal above is in the log once the last one is (they are recorded in order).
+    for (let i = 0; i < 100; i++) {
+      const rows = (
+        await call('get', '/api/ingest/rejects?limit=500', cookies.get('admin'))
+      ).json() as Array<{
+        reason: string;
+      }>;
+      if (rows.some((r) => r.reason === 'unknown-client') && rows.some((r) => r.reason === 'forbidden-topic'))
+        break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+
+    const read = async (role: Role) => ({
+      stats: (await call('get', '/api/ingest/stats', cookies.get(role))).json() as {
+        acceptedByDevice: Record<string, number>;
+        rejectsByReason: Array<{ reason: string; deviceId: string; count: number }>;
+        visible: { communeId: string | null; accepted: number; refused: number };
+      },
+      rejects: (await call('get', '/api/ingest/rejects?limit=500', cookies.get(role))).json() as Array<{
+        reason: string;
+        deviceId: string | null;
+        clientId: string | null;
+        topic: string | null;
+        detail: string | null;
+      }>,
+    });
+    const tech = await read('technician');
+    expect(JSON.stringify(tech)).not.toContain('tl-cam-');
+    expect(tech.stats.acceptedByDevice['tl-loa-01']).toBeGreaterThan(0);
+    expect(tech.rejects.some((r) => r.deviceId === 'tl-loa-01' && r.reason === 'malformed-json')).toBe(true);
+    expect(tech.rejects.some((r) => r.reason === 'unknown-client')).toBe(true);
+    // The card and the list are one source: the total is the list's sum.
+    for (const s of [tech.stats]) {
+      expect(s.visible.refused).toBe(s.rejectsByReason.reduce((a, r) => a + r.count, 0));
+      expect(s.visible.accepted).toBe(Object.values(s.acceptedByDevice).reduce((a, n) => a + n, 0));
+      expect(s.visible.communeId).toBe('ta-lai');
+    }
+
+    const admin = await read('admin');
+    expect(admin.stats.acceptedByDevice['tl-cam-01']).toBeGreaterThan(0);
+    expect(
+      admin.stats.rejectsByReason.some((r) => r.deviceId === 'tl-cam-02' && r.reason === 'bad-password'),
+    ).toBe(true);
+    expect(admin.rejects.some((r) => r.topic === topic('tl-cam-03', 'telemetry'))).toBe(true);
+    expect(admin.rejects.some((r) => r.reason === 'unknown-client')).toBe(true);
+
+    const police = (
+      await call('get', '/api/ingest/rejects?limit=500', cookies.get('police'))
+    ).json() as Array<{
+      reason: string;
+      deviceId: string | null;
+    }>;
+    expect(police.some((r) => r.deviceId === 'tl-cam-01' && r.reason === 'malformed-json')).toBe(true);
+    expect(police.some((r) => r.reason === 'unknown-client' || r.deviceId === 'tl-loa-01')).toBe(false);
   });
 });
 

@@ -1,4 +1,8 @@
-/** Ingest health for admins and technicians: counters, rejects by reason, latest rejects, broker and store. */
+/**
+ * Ingest health for admins and technicians. Two scopes, each labelled: the whole server (since its
+ * start: totals, broker, store), and the user's commune (the devices their role may see: their
+ * totals, refusals by reason with the card equal to the table's sum, the latest refusals).
+ */
 import { api } from '../api.ts';
 import { h } from '../components/dom.ts';
 import { errorBox } from '../components/errors.ts';
@@ -6,7 +10,7 @@ import { icon } from '../components/icons.ts';
 import { relTime } from '../components/time.ts';
 import { formatDateTime, formatNumber, t, tCode } from '../i18n.ts';
 import { href } from '../router.ts';
-import { app } from '../store.ts';
+import { app, communeName } from '../store.ts';
 import type { IngestStats, RejectEntry } from '../types.ts';
 import { definePage } from './page.ts';
 
@@ -48,6 +52,11 @@ function table(head: string[], rows: Node[], cls = ''): HTMLElement {
   );
 }
 
+/** The refusals the by-reason table lists, summed: the commune's "refused" card shows the same. */
+export function refusedTotal(s: IngestStats): number {
+  return s.visible?.refused ?? s.rejectsByReason.reduce((n, r) => n + r.count, 0);
+}
+
 function byReason(s: IngestStats): HTMLElement {
   if (!s.rejectsByReason.length) return h('p', { class: 'muted' }, t('ingest.noRejects'));
   const rows = [...s.rejectsByReason]
@@ -63,9 +72,40 @@ function byReason(s: IngestStats): HTMLElement {
         h('td', {}, relTime(r.lastTs, { withAbsolute: true })),
       ),
     );
+  rows.push(
+    h(
+      'tr',
+      { class: 'total-row' },
+      h('th', { colspan: '3' }, t('ingest.total')),
+      h('td', { class: 'num' }, formatNumber(refusedTotal(s))),
+      h('td', {}, ''),
+    ),
+  );
   return table(
     [t('ingest.reason'), t('ingest.source'), t('ingest.device'), t('ingest.count'), t('ingest.last')],
     rows,
+  );
+}
+
+/**
+ * A refusal's reason in the reader's language, its code beside it, and the server's raw detail
+ * (English, e.g. "Unexpected end of JSON input") only on demand.
+ */
+export function rejectReasonCell(r: Pick<RejectEntry, 'reason' | 'source'>): HTMLElement {
+  return h(
+    'td',
+    { class: 'reason', 'data-reason': r.reason },
+    tCode('reject', r.reason),
+    h('div', { class: 'meta' }, h('code', {}, r.reason), ' · ', r.source),
+  );
+}
+
+export function rawDetailCell(detail: string | null): HTMLElement {
+  if (!detail) return h('td', { class: 'detail' }, '–');
+  return h(
+    'td',
+    { class: 'detail' },
+    h('details', { class: 'raw-detail' }, h('summary', {}, t('ingest.rawDetail')), h('code', {}, detail)),
   );
 }
 
@@ -84,8 +124,8 @@ function latestRejects(list: RejectEntry[]): HTMLElement {
           ? h('div', { class: 'meta' }, t('ingest.clientId'), ': ', r.clientId)
           : null,
       ),
-      h('td', {}, tCode('reject', r.reason), h('div', { class: 'meta' }, r.source)),
-      h('td', { class: 'detail' }, r.detail ?? '–'),
+      rejectReasonCell(r),
+      rawDetailCell(r.detail),
       h('td', { class: 'topic' }, r.topic ? h('code', {}, r.topic) : '–'),
     ),
   );
@@ -167,6 +207,61 @@ function store(s: IngestStats): HTMLElement {
   );
 }
 
+/** The page's body: the user's commune first (what they came for), then the whole server. */
+export function render(s: IngestStats, rejects: RejectEntry[]): HTMLElement[] {
+  const communeId = s.visible?.communeId ?? app.user?.communeId ?? null;
+  const refused = refusedTotal(s);
+  const since = s.sinceTs ? formatDateTime(s.sinceTs, true) : '–';
+  return [
+    h(
+      'section',
+      { class: 'scope scope-commune', 'data-scope': 'commune' },
+      h(
+        'h2',
+        { class: 'scope-title' },
+        t('ingest.scopeCommune', { commune: communeId ? communeName(communeId) : t('ingest.scopeAll') }),
+      ),
+      h(
+        'div',
+        { class: 'stats' },
+        stat(
+          t('ingest.acceptedSinceStart'),
+          s.visible?.accepted ?? Object.values(s.acceptedByDevice ?? {}).reduce((a, n) => a + n, 0),
+          'stat-ok',
+        ),
+        stat(t('ingest.refusedAllTime'), refused, refused ? 'stat-bad stat-refused' : 'stat-refused'),
+      ),
+      h(
+        'section',
+        { class: 'panel' },
+        h('h2', {}, t('ingest.byReasonAllTime')),
+        h('p', { class: 'muted' }, t('ingest.scopeCommuneNote')),
+        byReason(s),
+      ),
+      h('section', { class: 'panel' }, h('h2', {}, t('ingest.latest')), latestRejects(rejects)),
+    ),
+    h(
+      'section',
+      { class: 'scope scope-server', 'data-scope': 'server' },
+      h('h2', { class: 'scope-title' }, t('ingest.scopeServer', { time: since })),
+      h('p', { class: 'muted' }, t('ingest.scopeServerNote')),
+      h(
+        'div',
+        { class: 'stats' },
+        stat(t('ingest.acceptedSinceStart'), s.accepted, 'stat-ok'),
+        stat(t('ingest.rejectedAtIngest'), s.rejected, s.rejected ? 'stat-bad' : ''),
+        stat(t('ingest.batches'), s.batches),
+      ),
+      h(
+        'div',
+        { class: 'device-grid' },
+        h('section', { class: 'panel' }, h('h2', {}, t('ingest.broker')), broker(s)),
+        h('section', { class: 'panel' }, h('h2', {}, t('ingest.store')), store(s)),
+      ),
+    ),
+  ];
+}
+
 export function ingestPage(root: HTMLElement): () => void {
   const body = h('div', {}, h('p', { class: 'muted' }, t('app.loading')));
   const updated = h('span', { class: 'muted' });
@@ -178,23 +273,7 @@ export function ingestPage(root: HTMLElement): () => void {
     try {
       const [s, rejects] = await Promise.all([api.ingestStats(), api.ingestRejects(50)]);
       if (!alive) return;
-      body.replaceChildren(
-        h(
-          'div',
-          { class: 'stats' },
-          stat(t('ingest.accepted'), s.accepted, 'stat-ok'),
-          stat(t('ingest.rejected'), s.rejected, s.rejected ? 'stat-bad' : ''),
-          stat(t('ingest.batches'), s.batches),
-        ),
-        h(
-          'div',
-          { class: 'device-grid' },
-          h('section', { class: 'panel' }, h('h2', {}, t('ingest.broker')), broker(s)),
-          h('section', { class: 'panel' }, h('h2', {}, t('ingest.store')), store(s)),
-        ),
-        h('section', { class: 'panel' }, h('h2', {}, t('ingest.byReason')), byReason(s)),
-        h('section', { class: 'panel' }, h('h2', {}, t('ingest.latest')), latestRejects(rejects)),
-      );
+      body.replaceChildren(...render(s, rejects));
       updated.textContent = t('ingest.updated', { time: formatDateTime(Date.now(), true) });
     } catch (err) {
       if (alive) body.replaceChildren(errorBox(err));

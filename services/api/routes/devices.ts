@@ -160,7 +160,7 @@ export const deviceRoutes = [
     body: z.strictObject({ on: z.boolean() }),
     handle({ deps, user, params, body }) {
       const d = deviceFor(deps, user!, params.id!);
-      deps.availability.setMaintenance(d.id, body.on);
+      deps.availability.setMaintenance(d.id, body.on, user!.username);
       deps.audit.record(user!, body.on ? 'maintenance-on' : 'maintenance-off', d.id, deps.clock());
       return deviceView(deps, d);
     },

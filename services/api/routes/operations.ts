@@ -1,6 +1,7 @@
 import { z } from 'zod';
+import { TOPIC_ROOT } from '../../protocol/topics.ts';
 import { route } from '../route.ts';
-import { inScope, visibleDevices } from '../visibility.ts';
+import { inScope, seesIngestOf } from '../visibility.ts';
 
 export const operationsRoutes = [
   route({
@@ -12,20 +13,31 @@ export const operationsRoutes = [
       'Messages accepted and rejected (by reason and device), redeliveries skipped as already stored, store health and held acknowledgements, spool depth and fill, replay progress, broker refusals.',
     handle({ deps, user }) {
       const s = deps.ingest.stats();
-      // Totals, store, spool and broker are the server's; per-device figures only for the user's commune.
-      const mine = (deviceId: string) => {
-        const d = deps.directory.get(deviceId);
-        return d === undefined || inScope(user!, d.communeId);
-      };
+      // Totals, store, spool and broker are the server's; per-device figures only for the devices
+      // of the user's commune their role may see (seesIngestOf), and `visible` sums those.
+      const mine = (deviceId: string) => seesIngestOf(deps, user!, deviceId);
+      const rejectsByReason = deps.rejects.counts().filter((r) => mine(r.deviceId));
+      const acceptedByDevice = Object.fromEntries(
+        [...deps.ingest.acceptedByDevice].filter(([id]) => mine(id)),
+      );
       return {
+        // Since this process started (sinceTs), for the whole server.
+        sinceTs: deps.startedTs,
         accepted: s.accepted,
         rejected: s.rejected,
         // QoS 1 messages delivered again (DUP), and those of them skipped as already durable.
         redelivered: s.redelivered,
         duplicatesSkipped: s.duplicatesSkipped,
         batches: s.store.batches,
-        rejectsByReason: deps.rejects.counts().filter((r) => mine(r.deviceId)),
-        acceptedByDevice: Object.fromEntries([...deps.ingest.acceptedByDevice].filter(([id]) => mine(id))),
+        rejectsByReason,
+        acceptedByDevice,
+        // The user's share: accepted since the start, and every refusal ever counted in
+        // rejectsByReason (its rows summed, so a total and its list always agree).
+        visible: {
+          communeId: user!.communeId,
+          accepted: Object.values(acceptedByDevice).reduce((a, n) => a + n, 0),
+          refused: rejectsByReason.reduce((a, r) => a + r.count, 0),
+        },
         store: s.store,
         spool: s.spool,
         broker: deps.brokerStats(),
@@ -41,17 +53,19 @@ export const operationsRoutes = [
     summary: 'The latest refused messages with their reason (payloads are not returned).',
     query: z.strictObject({ limit: z.coerce.number().int().min(1).max(500).default(50) }),
     handle({ deps, user, query }) {
-      const ids = new Set(visibleDevices(deps, user!).map((d) => d.id));
       // Refusals that name no device of ours (unknown clients, bad topics) go to those who run the
-      // broker; a known device's refusals only to those who may see that device.
-      const operator = user!.role !== 'police';
-      return deps.rejects.latest(query.limit, (r) =>
-        r.communeId !== null && !inScope(user!, r.communeId)
-          ? false
-          : r.deviceId !== null && deps.directory.get(r.deviceId)
-            ? ids.has(r.deviceId)
-            : operator,
-      );
+      // broker; a known device's refusals only to those who may see that device. A row may name
+      // up to three (publisher, client id, the topic's device: a device writing on a camera's
+      // topic): the user must see every one, or the row would leak an id.
+      return deps.rejects.latest(query.limit, (r) => {
+        if (r.communeId !== null && !inScope(user!, r.communeId)) return false;
+        const named = [r.deviceId, r.clientId, topicDevice(r.topic)].filter(
+          (id): id is string => typeof id === 'string' && deps.directory.get(id) !== undefined,
+        );
+        return named.length > 0
+          ? named.every((id) => seesIngestOf(deps, user!, id))
+          : seesIngestOf(deps, user!, null);
+      });
     },
   }),
   route({
@@ -64,3 +78,8 @@ export const operationsRoutes = [
     handle: ({ deps, user, query }) => deps.audit.latest(query.limit, user!.communeId ?? undefined),
   }),
 ];
+
+/** The device segment of one of our topics, also of a refused one (cmd/…, wildcards). */
+function topicDevice(topic: string | null): string | null {
+  return topic?.startsWith(`${TOPIC_ROOT}/`) ? (topic.split('/')[3] ?? null) : null;
+}

@@ -4,6 +4,7 @@ import { AvailabilityEngine } from '../../../services/availability/engine.ts';
 import { IntervalLog } from '../../../services/availability/interval-log.ts';
 import { ServiceRuns } from '../../../services/availability/service-runs.ts';
 import type { StateChange } from '../../../services/availability/states.ts';
+import { FencedIntervalLog, FencedServiceRuns } from '../../../services/ingest/external/fencing.ts';
 import { DeviceDirectory } from '../../../services/inventory/device-directory.ts';
 import { createLogger } from '../../../services/shared/logger.ts';
 import { type Db, openDb } from '../../../services/store/db.ts';
@@ -265,5 +266,79 @@ describe('availability engine', () => {
     }
     expect(s.engine.get('wifi-2')?.state).toBe('down');
     s.engine.stop();
+  });
+
+  it('keeps a device in maintenance across a crash: unknown for the gap, then maintenance, never late', () => {
+    const db = openDb(':memory:');
+    const first = setup(db);
+    first.engine.heard('wifi-1', T0);
+    first.engine.heard('net-1', T0);
+    first.engine.setMaintenance('wifi-1', true, 'kythuat.thu');
+    expect(first.engine.get('wifi-1')?.state).toBe('maintenance');
+    // Crash: no stop(). The restart comes an hour later, far past the Wi-Fi's heartbeat window.
+    const restartTs = T0 + 3_600_000;
+    const second = setup(db, restartTs);
+    second.engine.heard('net-1', restartTs);
+    expect(second.engine.get('wifi-1')).toMatchObject({ state: 'maintenance', reason: 'maintenance' });
+    for (let i = 0; i < 10; i++) second.advance(60_000);
+    expect(second.engine.get('wifi-1')?.state).toBe('maintenance');
+    const history = second.intervals.history('wifi-1', 0, second.now() + 1);
+    expect(history.slice(0, 3).map((h) => [h.state, h.reason, h.startTs])).toEqual([
+      ['maintenance', 'maintenance', restartTs],
+      ['unknown', 'service-restart', T0],
+      ['maintenance', 'maintenance', T0],
+    ]);
+    expect(history.some((h) => h.state === 'down')).toBe(false);
+    expect([...second.intervals.maintenances().values()]).toEqual([
+      { deviceId: 'wifi-1', setBy: 'kythuat.thu', setTs: T0 },
+    ]);
+    // Taken out of maintenance: forgotten, so the next restart leaves it to the evidence.
+    second.engine.setMaintenance('wifi-1', false);
+    expect(second.intervals.maintenances().size).toBe(0);
+    second.engine.stop();
+    const third = setup(db, second.now() + 60_000);
+    expect(third.engine.get('wifi-1')?.state).toBe('unknown');
+    third.advance(200_000);
+    // Watched again: silent past its window, it is judged (behind its silent uplink: unreachable).
+    expect(third.engine.get('wifi-1')?.state).toMatch(/^(down|unreachable)$/);
+    third.engine.stop();
+  });
+
+  it('hands maintenance over with a commune: the new holder of the lease restores it', () => {
+    const db = openDb(':memory:');
+    let owner = 'worker-a';
+    const shard = (startTs: number) => {
+      let now = startTs;
+      const fence = { db, holds: () => owner === me, onFenced: () => {} };
+      const me = owner;
+      const engine = new AvailabilityEngine({
+        directory: new DeviceDirectory({ communes: [miniCommune()] }),
+        intervals: new FencedIntervalLog(fence),
+        runs: new FencedServiceRuns(fence, 'xa-thu'),
+        clock: () => now,
+        checkIntervalMs: 60_000,
+        aliveIntervalMs: 60_000,
+        onChange: () => {},
+        log,
+      });
+      engine.start();
+      const advance = (ms: number) => {
+        now += ms;
+        engine.check();
+      };
+      return { engine, advance };
+    };
+    const a = shard(T0);
+    a.engine.heard('net-1', T0);
+    a.engine.setMaintenance('wifi-1', true, 'kythuat.thu');
+    // Worker A stalls; its lease lapses and worker B takes the commune five minutes later.
+    owner = 'worker-b';
+    const b = shard(T0 + 300_000);
+    b.advance(600_000);
+    expect(b.engine.get('wifi-1')?.state).toBe('maintenance');
+    // The stalled holder wakes up: its writes are fenced off and change nothing.
+    a.engine.setMaintenance('wifi-1', false);
+    expect(new IntervalLog(db).maintenances().has('wifi-1')).toBe(true);
+    b.engine.stop();
   });
 });

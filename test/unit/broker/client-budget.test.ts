@@ -101,6 +101,43 @@ describe('ClientBudget: CONNECTs', () => {
     expect(b.admitConnect(attempt({ address: '10.0.0.8' }))).toBeNull();
   });
 
+  it('lets a known device not proven yet past its address cool-down to a cheap password check, within its guess budget', () => {
+    const { b } = budget();
+    for (let i = 0; i <= 60; i++) b.connectRefused('10.0.0.7');
+    const cheap = () => 'cheap' as const;
+    // Never connected since the start (not proven): its CONNECT goes on to the password check.
+    expect(b.admitConnect(attempt({ clientId: 'tl-loa-04', hashCost: cheap }))).toBeNull();
+    // Nothing to check (user name is not the client id), or an unknown id: the address refuses.
+    expect(b.admitConnect(attempt({ clientId: 'tl-loa-05', hashCost: () => null }))).toMatchObject({
+      key: 'addr:10.0.0.7',
+    });
+    expect(b.admitConnect(attempt({ clientId: 'x', knownDevice: false, hashCost: cheap }))).toMatchObject({
+      key: 'addr:10.0.0.7',
+    });
+    // Guesses naming one device still spend its own budget: 10 in 10 s, then its guess cool-down.
+    for (let i = 0; i < 9; i++)
+      expect(b.admitConnect(attempt({ clientId: 'tl-loa-04', hashCost: cheap }))).toBeNull();
+    expect(b.admitConnect(attempt({ clientId: 'tl-loa-04', hashCost: cheap }))).toMatchObject({
+      key: 'guess:tl-loa-04',
+    });
+  });
+
+  it('shares one budget of scrypt checks among all devices let past an address cool-down', () => {
+    const { b, clock } = budget();
+    for (let i = 0; i <= 60; i++) b.connectRefused('10.0.0.7');
+    const slow = () => 'slow' as const;
+    // A flood naming many hand-set-password devices buys 10 scrypt runs per 10 s, not 10 per device.
+    const admitted = Array.from({ length: 50 }, (_, i) =>
+      b.admitConnect(attempt({ clientId: `hand-${i}`, hashCost: slow })),
+    ).filter((c) => c === null).length;
+    expect(admitted).toBe(LIMITS.connectsPer10s);
+    expect(b.admitConnect(attempt({ clientId: 'hand-x', hashCost: slow }))).toMatchObject({
+      key: 'addr:10.0.0.7',
+    });
+    clock.now += 1000;
+    expect(b.admitConnect(attempt({ clientId: 'hand-x', hashCost: slow }))).toBeNull();
+  });
+
   it('keeps no key for unknown client ids, and forgets idle buckets', () => {
     const { b, clock } = budget();
     for (let i = 0; i < 1000; i++) b.admitConnect(attempt({ clientId: `random-${i}`, knownDevice: false }));
