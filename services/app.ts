@@ -275,6 +275,8 @@ async function startEmbeddedIngest(d: {
     credentials,
     rejects,
     onPublish: (msg, done) => ingest.accept(msg, done),
+    // The receive clock (receivedTs) is the service's, as everywhere else.
+    clock,
     log,
   });
   const { port: mqttPort } = await broker.start();

@@ -8,6 +8,7 @@ import type { Reading, Store } from '../store/store.ts';
 import { BatchWriter } from './batch-writer.ts';
 import type { HandlerContext } from './handlers/handler.ts';
 import { CHANNEL_HANDLERS } from './handlers/registry.ts';
+import { ReceiveStamps } from './receive-stamps.ts';
 import type { RejectLog } from './reject-log.ts';
 import type { Spool, SpoolWork } from './spool.ts';
 import { parseTopic } from './topics.ts';
@@ -22,6 +23,7 @@ export const INGEST_REJECT_REASONS = [
   'malformed-json',
   'bad-version',
   'schema',
+  'too-fast-without-ts',
 ] as const;
 type IngestRejectReason = (typeof INGEST_REJECT_REASONS)[number];
 
@@ -79,12 +81,20 @@ class MessageContext implements HandlerContext {
   readonly readings: Reading[] = [];
   readonly events: Array<SpoolWork['events'][number]> = [];
   readonly effects: Array<() => void> = [];
+  /** This message's receive stamp, once a handler asked for it (see receiveStamp). */
+  stamp: { ts: number; tooFast: boolean } | undefined;
 
   constructor(
     readonly device: DeviceInfo,
     readonly receivedTs: number,
     readonly availability: AvailabilityEngine,
+    private readonly stamps: ReceiveStamps,
   ) {}
+
+  receiveStamp(): number {
+    this.stamp ??= this.stamps.peek(this.device.id, this.receivedTs);
+    return this.stamp.ts;
+  }
 
   addReadings(readings: Reading[]): void {
     for (const r of readings) this.readings.push(r);
@@ -118,6 +128,7 @@ export class Ingest {
   private rejected = 0;
   private redelivered = 0;
   private duplicatesSkipped = 0;
+  private readonly stamps = new ReceiveStamps();
   readonly acceptedByDevice = new Map<string, number>();
 
   constructor(deps: IngestDeps) {
@@ -132,6 +143,7 @@ export class Ingest {
 
   /** Replays whatever a previous run left in the spool. */
   start(): void {
+    this.stamps.startAbove(this.deps.spool.stampFloor());
     this.writer.start();
   }
 
@@ -154,7 +166,7 @@ export class Ingest {
     }
     const decoded = this.decode(msg);
     if (!decoded) return done();
-    const { device, work, effects } = decoded;
+    const { device, work, effects, stampTs } = decoded;
     this.accepted += 1;
     this.acceptedByDevice.set(device.id, (this.acceptedByDevice.get(device.id) ?? 0) + 1);
     const finish = (ack: () => void) => {
@@ -174,6 +186,7 @@ export class Ingest {
       payload: msg.payload,
       work,
       key,
+      stampTs,
     };
     this.deps.spool.appendGrouped(entry, (durable) => {
       if (durable) this.writer.notify();
@@ -184,7 +197,9 @@ export class Ingest {
 
   private decode(
     msg: InboundMessage,
-  ): { device: DeviceInfo; work: SpoolWork; effects: Array<() => void> } | undefined {
+  ):
+    | { device: DeviceInfo; work: SpoolWork; effects: Array<() => void>; stampTs: number | undefined }
+    | undefined {
     const topic = parseTopic(msg.topic);
     if (!topic)
       return this.reject(msg, 'bad-topic', undefined, 'expected cx/v1/{commune}/{device}/{channel}');
@@ -220,9 +235,23 @@ export class Ingest {
     const parsed = handler.schema.safeParse(doc);
     if (!parsed.success)
       return this.reject(msg, 'schema', device, `${topic.channel}: ${schemaDetail(parsed.error)}`);
-    const ctx = new MessageContext(device, msg.receivedTs, this.deps.availability);
+    const ctx = new MessageContext(device, msg.receivedTs, this.deps.availability, this.stamps);
     handler.handle(ctx, parsed.data);
-    return { device, work: { readings: ctx.readings, events: ctx.events }, effects: ctx.effects };
+    const stamp = ctx.stamp;
+    if (stamp?.tooFast)
+      return this.reject(
+        msg,
+        'too-fast-without-ts',
+        device,
+        `no "ts" and over 1 message per ms: its stamp would run ${stamp.ts - msg.receivedTs} ms ahead of the receive clock; send "ts" (epoch ms)`,
+      );
+    if (stamp) this.stamps.take(device.id, msg.receivedTs, stamp.ts);
+    return {
+      device,
+      work: { readings: ctx.readings, events: ctx.events },
+      effects: ctx.effects,
+      stampTs: stamp?.ts,
+    };
   }
 
   async flush(): Promise<void> {
@@ -243,6 +272,10 @@ export class Ingest {
       rejected: this.rejected,
       redelivered: this.redelivered,
       duplicatesSkipped: this.duplicatesSkipped,
+      // Messages without their own ts, stamped with our receive clock; moved: past their receive
+      // millisecond because an earlier message of the device already had it.
+      receiveStamped: this.stamps.stamped,
+      receiveStampsMoved: this.stamps.moved,
       store: this.writer.snapshot(),
       spool: this.deps.spool.stats(),
     };

@@ -10,6 +10,7 @@ import {
   INSERT_ROW,
   INSERT_ROW_WIDTH,
   openSpoolReader,
+  RAISE_STAMP_FLOOR,
   usedBytesOf,
   WRITER_PRAGMAS,
 } from './spool/spool-file.ts';
@@ -39,6 +40,11 @@ export interface SpoolEntry {
    * or a takeover a DUP redelivery of it is known for what it is (hasAccepted).
    */
   readonly key?: string | undefined;
+  /**
+   * The receive stamp its work was given (a message without its own ts; ReceiveStamps): committed
+   * with the row, so the next run or holder of this file stamps above it (stampFloor).
+   */
+  readonly stampTs?: number | undefined;
 }
 
 export interface SpoolStats {
@@ -80,6 +86,8 @@ export class Spool {
   private recent = new RecentWork<SpoolWork>();
   private readonly keys = new RedeliveryKeys();
   private readonly group: GroupCommit<SpoolEntry>;
+  /** The stamp floor as the file said at open. */
+  private floorTs = 0;
 
   constructor(
     private readonly file: string,
@@ -95,6 +103,7 @@ export class Spool {
       this.reader = openSpoolReader(this.file, (db) => {
         this.depthRows = (db.prepare('SELECT COUNT(*) FROM spool').pluck().get() as number) ?? 0;
         this.keys.load(db);
+        this.floorTs = (db.prepare('SELECT ts FROM stamp_floor').pluck().get() as number | undefined) ?? 0;
       });
       this.writer = THREADS.spool.open(this.file, WRITER_PRAGMAS);
       // What the file holds now is read from it; memory holds only what is committed from here.
@@ -117,6 +126,11 @@ export class Spool {
   appendGrouped(entry: SpoolEntry, done: (durable: boolean) => void): void {
     this.keys.remember(entry.key);
     this.group.add(entry, done);
+  }
+
+  /** The highest receive stamp committed to this file (by this run or an earlier one), 0 if none. */
+  stampFloor(): number {
+    return this.floorTs;
   }
 
   /** True if a message with this redelivery key was taken (here, or durably before a restart or takeover). */
@@ -161,6 +175,9 @@ export class Spool {
         { sql: INSERT_ROW, flat, width: INSERT_ROW_WIDTH, ids: true },
         ...this.keys.commitSteps(entries),
       ];
+      let stampTs = 0;
+      for (const e of entries) if (e.stampTs !== undefined && e.stampTs > stampTs) stampTs = e.stampTs;
+      if (stampTs > 0) steps.push({ sql: RAISE_STAMP_FLOOR, params: [stampTs] });
       const [ids] = (await this.writer!.run(steps, `spool append of ${entries.length}`)) as [number[]];
       for (let k = 0; k < entries.length; k++) this.recent.push(ids[k]!, entries[k]!.work);
       this.depthRows += entries.length;

@@ -95,6 +95,8 @@ export class ClusterIngest extends Ingest {
       rejected: sum((s) => s.rejected),
       redelivered: sum((s) => s.redelivered),
       duplicatesSkipped: sum((s) => s.duplicatesSkipped),
+      receiveStamped: sum((s) => s.receiveStamped),
+      receiveStampsMoved: sum((s) => s.receiveStampsMoved),
       store: {
         ...each[0]!.store,
         ok: each.every((s) => s.store.ok),

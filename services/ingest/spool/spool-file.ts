@@ -27,6 +27,13 @@ export const INSERT_ROW =
   'INSERT INTO spool (received_ts, topic, client_id, payload, work) VALUES (?, ?, ?, ?, ?)';
 export const INSERT_ROW_WIDTH = 5;
 
+/** One row: the highest receive stamp (ReceiveStamps) committed to this file. */
+const STAMP_FLOOR_TABLE =
+  'CREATE TABLE IF NOT EXISTS stamp_floor (id INTEGER PRIMARY KEY CHECK (id = 1), ts INTEGER NOT NULL)';
+/** Raises the stamp floor to ? (never lowers it). */
+export const RAISE_STAMP_FLOOR =
+  'INSERT INTO stamp_floor (id, ts) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET ts = max(ts, excluded.ts)';
+
 /** Creates the tables, or moves the rows of one made before ids were AUTOINCREMENT into a new one. */
 function createOrUpgrade(db: Database.Database): void {
   db.transaction(() => {
@@ -37,6 +44,7 @@ function createOrUpgrade(db: Database.Database): void {
     db.exec(
       'CREATE TABLE IF NOT EXISTS accepted_keys (id INTEGER PRIMARY KEY, key TEXT NOT NULL, received_ts INTEGER NOT NULL)',
     );
+    db.exec(STAMP_FLOOR_TABLE);
     if (sql === undefined) db.exec(CREATE_TABLE);
     else if (!/AUTOINCREMENT/i.test(sql))
       db.exec(`ALTER TABLE spool RENAME TO spool_before_autoincrement; ${CREATE_TABLE};
