@@ -106,6 +106,28 @@ describe('spool redelivery keys', () => {
   });
 });
 
+describe('spool receive-stamp floor', () => {
+  it('keeps the highest stamp committed, so the next run of the file stamps above it', async () => {
+    const file = join(tmp(), 'spool.sqlite');
+    const a = new Spool(file, { maxBytes: 64 * 1024 * 1024, alarmPct: 80, log });
+    a.open();
+    expect(a.stampFloor()).toBe(0);
+    a.appendGrouped({ ...entry(1), stampTs: 1_790_000_000_900 }, () => {});
+    a.appendGrouped({ ...entry(2), stampTs: 1_790_000_000_700 }, () => {});
+    await a.close();
+    const b = new Spool(file, { maxBytes: 64 * 1024 * 1024, alarmPct: 80, log });
+    b.open();
+    expect(b.stampFloor()).toBe(1_790_000_000_900);
+    // Never lowered by a later, smaller stamp.
+    expect(await appendNow(b, { ...entry(3), stampTs: 1_790_000_000_100 })).toBe(true);
+    await b.close();
+    const c = new Spool(file, { maxBytes: 64 * 1024 * 1024, alarmPct: 80, log });
+    c.open();
+    expect(c.stampFloor()).toBe(1_790_000_000_900);
+    await c.close();
+  });
+});
+
 describe('spool file from an earlier version', () => {
   it('keeps its rows and never reuses an id once the table has emptied', async () => {
     const file = join(tmp(), 'spool.sqlite');
