@@ -275,6 +275,7 @@ async function startEmbeddedIngest(d: {
     credentials,
     rejects,
     onPublish: (msg, done) => ingest.accept(msg, done),
+    onConnectionClosed: (connection, clean) => ingest.connectionClosed(connection, clean),
     // The receive clock (receivedTs) is the service's, as everywhere else.
     clock,
     log,

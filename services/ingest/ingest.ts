@@ -43,14 +43,36 @@ export interface InboundMessage {
   readonly qos?: number;
   /** The DUP flag: the sender (device or external broker) may have delivered it before. */
   readonly dup?: boolean;
+  /** The PUBLISH packet identifier (QoS 1): a resend keeps it [MQTT-4.4.0-1]. */
+  readonly packetId?: number;
+  /**
+   * The MQTT session that numbered packetId (packet ids are per session [MQTT-2.3.1-2]): the
+   * device's client id on the embedded broker (the default), our own shard session's client id
+   * on an external broker, which numbers what it delivers to us itself.
+   */
+  readonly session?: string;
+  /**
+   * The connection it arrived on, a number unique in this process (the embedded broker's client
+   * connection, or the shard session's connection): a resend comes on a later one. Undefined: only
+   * a DUP delivery is matched.
+   */
+  readonly connection?: number;
 }
 
 /**
- * What identifies a message among its redeliveries: its topic and bytes. A key, not the message:
- * a device may send the same bytes again on purpose, so only a DUP delivery is matched against it.
+ * What identifies a QoS 1 message among its resends: the session that numbered it, its packet
+ * identifier, topic and bytes. A resend keeps its packet identifier [MQTT-4.4.0-1]; a message sent
+ * again on purpose gets a new one (or comes on the same connection, or after a DISCONNECT: see
+ * spool/redelivery-keys.ts), so it is not taken for a resend.
  */
-function messageKey(topic: string, payload: Buffer): string {
-  return createHash('sha1').update(topic).update('\0').update(payload).digest('base64');
+function messageKey(session: string, packetId: number, topic: string, payload: Buffer): string {
+  return createHash('sha1')
+    .update(session)
+    .update(`\0${packetId}\0`)
+    .update(topic)
+    .update('\0')
+    .update(payload)
+    .digest('base64');
 }
 
 export interface IngestDeps {
@@ -153,16 +175,17 @@ export class Ingest {
    * availability effects. A refused message is recorded at once and `done` runs at once.
    */
   accept(msg: InboundMessage, done: () => void = NO_OP): void {
-    // A QoS 1 message comes again, marked DUP, when its PUBACK was lost: the service or a worker
-    // died between spooling it and acknowledging it. Stamped anew, one without its own ts would be
-    // stored twice; the spool says whether it already made this one durable.
-    const key = msg.qos ? messageKey(msg.topic, msg.payload) : undefined;
-    if (msg.dup) {
-      this.redelivered += 1;
-      if (key && this.deps.spool.hasAccepted(key)) {
-        this.duplicatesSkipped += 1;
-        return done();
-      }
+    // A QoS 1 message comes again when its PUBACK was lost: the connection broke, or the service
+    // or a worker died between spooling it and acknowledging it. Stamped anew, one without its own
+    // ts would be stored twice; the spool says whether it already took this one.
+    const key =
+      msg.qos && msg.packetId !== undefined
+        ? messageKey(msg.session ?? msg.clientId, msg.packetId, msg.topic, msg.payload)
+        : undefined;
+    if (msg.dup) this.redelivered += 1;
+    if (key && this.deps.spool.isResend(key, msg.connection, msg.dup === true)) {
+      this.duplicatesSkipped += 1;
+      return done();
     }
     const decoded = this.decode(msg);
     if (!decoded) return done();
@@ -186,6 +209,7 @@ export class Ingest {
       payload: msg.payload,
       work,
       key,
+      connection: msg.connection,
       stampTs,
     };
     this.deps.spool.appendGrouped(entry, (durable) => {
@@ -252,6 +276,20 @@ export class Ingest {
       effects: ctx.effects,
       stampTs: stamp?.ts,
     };
+  }
+
+  /**
+   * The client ended `connection` with DISCONNECT (`clean`), or it broke. After a DISCONNECT it
+   * had its PUBACKs, so the packet ids it used are free for new messages: one-shot clients
+   * (mosquitto_pub) start at 1 every run. A broken connection's keys stay: its resends are due.
+   */
+  connectionClosed(connection: number, clean: boolean): void {
+    if (clean) this.deps.spool.releaseKeys(connection);
+  }
+
+  /** The external broker has no session for us: nothing it delivered before can come again. */
+  sessionLost(): void {
+    this.deps.spool.releaseKeys('all');
   }
 
   async flush(): Promise<void> {

@@ -37,9 +37,11 @@ export interface SpoolEntry {
   readonly work: SpoolWork;
   /**
    * The message's redelivery key (a QoS 1 message): committed with the row, so that after a crash
-   * or a takeover a DUP redelivery of it is known for what it is (hasAccepted).
+   * or a takeover a resend of it is known for what it is (isResend).
    */
   readonly key?: string | undefined;
+  /** The connection it arrived on (InboundMessage.connection): a resend comes on a later one. */
+  readonly connection?: number | undefined;
   /**
    * The receive stamp its work was given (a message without its own ts; ReceiveStamps): committed
    * with the row, so the next run or holder of this file stamps above it (stampFloor).
@@ -124,7 +126,7 @@ export class Spool {
    * made durable (full, read-only, gone).
    */
   appendGrouped(entry: SpoolEntry, done: (durable: boolean) => void): void {
-    this.keys.remember(entry.key);
+    this.keys.remember(entry.key, entry.connection);
     this.group.add(entry, done);
   }
 
@@ -133,9 +135,36 @@ export class Spool {
     return this.floorTs;
   }
 
-  /** True if a message with this redelivery key was taken (here, or durably before a restart or takeover). */
-  hasAccepted(key: string): boolean {
-    return this.keys.has(key);
+  /**
+   * True if the QoS 1 message with this key, arriving on `connection` (DUP or not), is a resend of
+   * one taken here or made durable before a restart or takeover (spool/redelivery-keys.ts).
+   */
+  isResend(key: string, connection: number | undefined, dup: boolean): boolean {
+    return this.keys.isResend(key, connection, dup);
+  }
+
+  /**
+   * Forgets the keys of a connection the client ended with DISCONNECT, or with 'all' every key (the
+   * external broker lost the session: nothing of it can come again). In the file too, once the
+   * group commits sent so far (which may hold some of those keys) are in.
+   */
+  releaseKeys(connection: number | 'all'): void {
+    const gone = this.keys.release(connection);
+    if (gone.length === 0) return;
+    const step: WriteStep =
+      connection === 'all'
+        ? { sql: 'DELETE FROM accepted_keys' }
+        : // One pass over the table (no index on key: it would cost every QoS 1 insert).
+          {
+            sql: 'DELETE FROM accepted_keys WHERE key IN (SELECT value FROM json_each(?))',
+            params: [JSON.stringify(gone)],
+          };
+    void this.group.flush().then(() =>
+      this.writer
+        ?.run([step], 'spool key release')
+        // Kept in the file, a key only risks taking one later message for a resend after a restart.
+        .catch((err) => this.opts.log.warn({ err, file: this.file }, 'spool key release failed')),
+    );
   }
 
   /**
