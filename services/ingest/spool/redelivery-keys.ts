@@ -42,12 +42,15 @@ export class RedeliveryKeys {
 
   /**
    * True if the message with this key, arriving on `connection` (undefined: not known), is a
-   * resend of one already taken.
+   * resend of one already taken. A resend is acknowledged on its connection, which may then use
+   * the packet id again for a new message: the key now belongs to that connection.
    */
   isResend(key: string, connection: number | undefined, dup: boolean): boolean {
     const first = this.keys.get(key);
     if (first === undefined) return false;
-    return dup || (connection !== undefined && first !== connection);
+    const resend = dup || (connection !== undefined && first !== connection);
+    if (resend && connection !== undefined && first !== connection) this.remember(key, connection);
+    return resend;
   }
 
   /**
