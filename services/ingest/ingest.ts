@@ -52,7 +52,7 @@ export interface InboundMessage {
    */
   readonly session?: string;
   /**
-   * The connection it arrived on, a number unique in this process (the embedded broker's client
+   * The connection it arrived on, a number unique for this Ingest (the embedded broker's client
    * connection, or the shard session's connection): a resend comes on a later one. Undefined: only
    * a DUP delivery is matched.
    */
