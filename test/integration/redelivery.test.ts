@@ -57,5 +57,5 @@ describe('a QoS 1 message resent after a restart', () => {
     await c.publishAsync(topic, payload, { qos: 1 });
     await c.endAsync();
     expect(await stored(app)).toBe(3);
-  });
+  }, 120_000);
 });
