@@ -282,6 +282,9 @@ async function startEmbeddedIngest(d: {
     credentials,
     rejects,
     onPublish: (msg, done) => ingest.accept(msg, done),
+    onConnectionClosed: (connection, clean) => ingest.connectionClosed(connection, clean),
+    // The receive clock (receivedTs) is the service's, as everywhere else.
+    clock,
     log,
   });
   const { port: mqttPort } = await broker.start();

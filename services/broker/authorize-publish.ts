@@ -20,6 +20,10 @@ export interface BrokerMessage {
   readonly deviceId: string;
   /** Epoch ms UTC when the broker accepted it. */
   readonly receivedTs: number;
+  /** The PUBLISH packet identifier (QoS 1 and 2); a resend keeps it [MQTT-4.4.0-1]. */
+  readonly packetId?: number;
+  /** The client connection it came on (HookContext.connectionOf); undefined for a dead client's will. */
+  readonly connection?: number;
 }
 
 /**
@@ -74,6 +78,9 @@ export function makeAuthorizePublish(
           clientId,
           deviceId: device.id,
           receivedTs: ctx.clock(),
+          // A will is the broker's publish, not the client's: no packet id of the client's.
+          ...(!isWill && packet.qos > 0 ? { packetId: packet.messageId } : {}),
+          ...(client ? { connection: ctx.connectionOf(client) } : {}),
         },
         () => callback(null),
       );

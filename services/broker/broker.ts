@@ -28,6 +28,11 @@ export interface BrokerOptions {
   readonly rejects: RejectLog;
   /** Called synchronously for every accepted publish and will, before the broker acknowledges it. */
   readonly onPublish: OnPublish;
+  /**
+   * A client connection ended: `clean` when the client sent DISCONNECT (MQTT 3.1.1 §3.14), not
+   * when it broke or was closed. `connection` is BrokerMessage.connection.
+   */
+  readonly onConnectionClosed?: (connection: number, clean: boolean) => void;
   readonly log: Logger;
   readonly clock?: () => number;
 }
@@ -82,6 +87,8 @@ export class Broker {
   /** Clients being disconnected for their reject budget: what they still send is refused unread. */
   private readonly cut = new WeakSet<Client>();
   private unlisten: (() => void) | null = null;
+  private readonly connections = new WeakMap<object, number>();
+  private nextConnection = 1;
 
   constructor(opts: BrokerOptions) {
     this.opts = opts;
@@ -115,6 +122,13 @@ export class Broker {
     aedes.on('clientError', (client, err) =>
       this.log.debug({ deviceId: this.shownClientId(client.id), err }, 'client error'),
     );
+    aedes.on('clientDisconnect', (client) => {
+      const connection = this.connections.get(client);
+      // aedes marks a client that sent DISCONNECT (lib/handlers/index.js, [MQTT-3.14.4-3]) so as
+      // not to publish its will; the flag is not in its typings.
+      const clean = (client as unknown as { _disconnected?: boolean })._disconnected === true;
+      if (connection !== undefined) this.opts.onConnectionClosed?.(connection, clean);
+    });
     this.aedes = aedes;
     const server = createServer((socket) => {
       const client = aedes.handle(socket);
@@ -209,6 +223,13 @@ export class Broker {
       log: this.log,
       clock: this.opts.clock ?? Date.now,
       stopping: () => this.stopping,
+      connectionOf: (client) => {
+        const known = this.connections.get(client);
+        if (known !== undefined) return known;
+        const n = this.nextConnection++;
+        this.connections.set(client, n);
+        return n;
+      },
       budget: this.budget,
       refuse: (reason: RefusalReason, r: Refusal) => {
         this.count(reason, r, true);

@@ -52,6 +52,8 @@ export interface HookContext {
   rateLimited(c: CoolDown, r: Refusal): void;
   /** True while stop() runs: see authorize-publish.ts for why wills are then held back. */
   readonly stopping: () => boolean;
+  /** A number for this client connection, unique in the process: ingest tells resends by it. */
+  connectionOf(client: object): number;
 }
 
 /** MQTT 3.1.1 §3.2.2.3 CONNACK return codes (aedes declares them as a const enum, unusable here). */

@@ -9,6 +9,7 @@ import type { Reading, Store } from '../store/store.ts';
 import { BatchWriter } from './batch-writer.ts';
 import type { HandlerContext } from './handlers/handler.ts';
 import { CHANNEL_HANDLERS } from './handlers/registry.ts';
+import { ReceiveStamps } from './receive-stamps.ts';
 import type { RejectLog } from './reject-log.ts';
 import type { Spool, SpoolWork } from './spool.ts';
 
@@ -22,6 +23,7 @@ export const INGEST_REJECT_REASONS = [
   'malformed-json',
   'bad-version',
   'schema',
+  'too-fast-without-ts',
 ] as const;
 type IngestRejectReason = (typeof INGEST_REJECT_REASONS)[number];
 
@@ -41,14 +43,36 @@ export interface InboundMessage {
   readonly qos?: number;
   /** The DUP flag: the sender (device or external broker) may have delivered it before. */
   readonly dup?: boolean;
+  /** The PUBLISH packet identifier (QoS 1): a resend keeps it [MQTT-4.4.0-1]. */
+  readonly packetId?: number;
+  /**
+   * The MQTT session that numbered packetId (packet ids are per session [MQTT-2.3.1-2]): the
+   * device's client id on the embedded broker (the default), our own shard session's client id
+   * on an external broker, which numbers what it delivers to us itself.
+   */
+  readonly session?: string;
+  /**
+   * The connection it arrived on, a number unique for this Ingest (the embedded broker's client
+   * connection, or the shard session's connection): a resend comes on a later one. Undefined: only
+   * a DUP delivery is matched.
+   */
+  readonly connection?: number;
 }
 
 /**
- * What identifies a message among its redeliveries: its topic and bytes. A key, not the message:
- * a device may send the same bytes again on purpose, so only a DUP delivery is matched against it.
+ * What identifies a QoS 1 message among its resends: the session that numbered it, its packet
+ * identifier, topic and bytes. A resend keeps its packet identifier [MQTT-4.4.0-1]; a message sent
+ * again on purpose gets a new one (or comes on the same connection, or after a DISCONNECT: see
+ * spool/redelivery-keys.ts), so it is not taken for a resend.
  */
-function messageKey(topic: string, payload: Buffer): string {
-  return createHash('sha1').update(topic).update('\0').update(payload).digest('base64');
+function messageKey(session: string, packetId: number, topic: string, payload: Buffer): string {
+  return createHash('sha1')
+    .update(session)
+    .update(`\0${packetId}\0`)
+    .update(topic)
+    .update('\0')
+    .update(payload)
+    .digest('base64');
 }
 
 export interface IngestDeps {
@@ -79,13 +103,21 @@ class MessageContext implements HandlerContext {
   readonly readings: Reading[] = [];
   readonly events: Array<SpoolWork['events'][number]> = [];
   readonly effects: Array<() => void> = [];
+  /** This message's receive stamp, once a handler asked for it (see receiveStamp). */
+  stamp: { ts: number; tooFast: boolean } | undefined;
 
   constructor(
     readonly device: DeviceInfo,
     readonly publisherId: string,
     readonly receivedTs: number,
     readonly availability: AvailabilityEngine,
+    private readonly stamps: ReceiveStamps,
   ) {}
+
+  receiveStamp(): number {
+    this.stamp ??= this.stamps.peek(this.device.id, this.receivedTs);
+    return this.stamp.ts;
+  }
 
   addReadings(readings: Reading[]): void {
     for (const r of readings) this.readings.push(r);
@@ -119,6 +151,7 @@ export class Ingest {
   private rejected = 0;
   private redelivered = 0;
   private duplicatesSkipped = 0;
+  private readonly stamps = new ReceiveStamps();
   readonly acceptedByDevice = new Map<string, number>();
 
   constructor(deps: IngestDeps) {
@@ -133,6 +166,7 @@ export class Ingest {
 
   /** Replays whatever a previous run left in the spool. */
   start(): void {
+    this.stamps.startAbove(this.deps.spool.stampFloor());
     this.writer.start();
   }
 
@@ -142,20 +176,21 @@ export class Ingest {
    * availability effects. A refused message is recorded at once and `done` runs at once.
    */
   accept(msg: InboundMessage, done: () => void = NO_OP): void {
-    // A QoS 1 message comes again, marked DUP, when its PUBACK was lost: the service or a worker
-    // died between spooling it and acknowledging it. Stamped anew, one without its own ts would be
-    // stored twice; the spool says whether it already made this one durable.
-    const key = msg.qos ? messageKey(msg.topic, msg.payload) : undefined;
-    if (msg.dup) {
-      this.redelivered += 1;
-      if (key && this.deps.spool.hasAccepted(key)) {
-        this.duplicatesSkipped += 1;
-        return done();
-      }
+    // A QoS 1 message comes again when its PUBACK was lost: the connection broke, or the service
+    // or a worker died between spooling it and acknowledging it. Stamped anew, one without its own
+    // ts would be stored twice; the spool says whether it already took this one.
+    const key =
+      msg.qos && msg.packetId !== undefined
+        ? messageKey(msg.session ?? msg.clientId, msg.packetId, msg.topic, msg.payload)
+        : undefined;
+    if (msg.dup) this.redelivered += 1;
+    if (key && this.deps.spool.isResend(key, msg.connection, msg.dup === true)) {
+      this.duplicatesSkipped += 1;
+      return done();
     }
     const decoded = this.decode(msg);
     if (!decoded) return done();
-    const { device, work, effects } = decoded;
+    const { device, work, effects, stampTs } = decoded;
     this.accepted += 1;
     this.acceptedByDevice.set(device.id, (this.acceptedByDevice.get(device.id) ?? 0) + 1);
     const finish = (ack: () => void) => {
@@ -175,6 +210,8 @@ export class Ingest {
       payload: msg.payload,
       work,
       key,
+      connection: msg.connection,
+      stampTs,
     };
     this.deps.spool.appendGrouped(entry, (durable) => {
       if (durable) this.writer.notify();
@@ -185,7 +222,9 @@ export class Ingest {
 
   private decode(
     msg: InboundMessage,
-  ): { device: DeviceInfo; work: SpoolWork; effects: Array<() => void> } | undefined {
+  ):
+    | { device: DeviceInfo; work: SpoolWork; effects: Array<() => void>; stampTs: number | undefined }
+    | undefined {
     const topic = parseTopic(msg.topic);
     if (!topic)
       return this.reject(msg, 'bad-topic', undefined, 'expected cx/v1/{commune}/{device}/{channel}');
@@ -221,9 +260,43 @@ export class Ingest {
     const parsed = handler.schema.safeParse(doc);
     if (!parsed.success)
       return this.reject(msg, 'schema', device, `${topic.channel}: ${schemaDetail(parsed.error)}`);
-    const ctx = new MessageContext(device, msg.deviceId, msg.receivedTs, this.deps.availability);
+    const ctx = new MessageContext(
+      device,
+      msg.deviceId,
+      msg.receivedTs,
+      this.deps.availability,
+      this.stamps,
+    );
     handler.handle(ctx, parsed.data);
-    return { device, work: { readings: ctx.readings, events: ctx.events }, effects: ctx.effects };
+    const stamp = ctx.stamp;
+    if (stamp?.tooFast)
+      return this.reject(
+        msg,
+        'too-fast-without-ts',
+        device,
+        `no "ts" and over 1 message per ms: its stamp would run ${stamp.ts - msg.receivedTs} ms ahead of the receive clock; send "ts" (epoch ms)`,
+      );
+    if (stamp) this.stamps.take(device.id, msg.receivedTs, stamp.ts);
+    return {
+      device,
+      work: { readings: ctx.readings, events: ctx.events },
+      effects: ctx.effects,
+      stampTs: stamp?.ts,
+    };
+  }
+
+  /**
+   * The client ended `connection` with DISCONNECT (`clean`), or it broke. After a DISCONNECT it
+   * had its PUBACKs, so the packet ids it used are free for new messages: one-shot clients
+   * (mosquitto_pub) start at 1 every run. A broken connection's keys stay: its resends are due.
+   */
+  connectionClosed(connection: number, clean: boolean): void {
+    if (clean) this.deps.spool.releaseKeys(connection);
+  }
+
+  /** The external broker has no session for us: nothing it delivered before can come again. */
+  sessionLost(): void {
+    this.deps.spool.releaseKeys('all');
   }
 
   async flush(): Promise<void> {
@@ -244,6 +317,10 @@ export class Ingest {
       rejected: this.rejected,
       redelivered: this.redelivered,
       duplicatesSkipped: this.duplicatesSkipped,
+      // Messages without their own ts, stamped with our receive clock; moved: past their receive
+      // millisecond because an earlier message of the device already had it.
+      receiveStamped: this.stamps.stamped,
+      receiveStampsMoved: this.stamps.moved,
       store: this.writer.snapshot(),
       spool: this.deps.spool.stats(),
     };

@@ -1,10 +1,19 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { StoreError } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
 import { THREADS, type WriteFile, type WriteStep } from '../store/embedded/write-thread.ts';
 import type { Reading } from '../store/store.ts';
+import { GroupCommit } from './spool/group-commit.ts';
+import { RecentWork } from './spool/recent-work.ts';
+import { RedeliveryKeys } from './spool/redelivery-keys.ts';
+import {
+  INSERT_ROW,
+  INSERT_ROW_WIDTH,
+  openSpoolReader,
+  RAISE_STAMP_FLOOR,
+  usedBytesOf,
+  WRITER_PRAGMAS,
+} from './spool/spool-file.ts';
 
 /** What one accepted message must still do once the store answers. */
 export interface SpoolWork {
@@ -28,25 +37,17 @@ export interface SpoolEntry {
   readonly work: SpoolWork;
   /**
    * The message's redelivery key (a QoS 1 message): committed with the row, so that after a crash
-   * or a takeover a DUP redelivery of it is known for what it is (hasAccepted).
+   * or a takeover a resend of it is known for what it is (isResend).
    */
   readonly key?: string | undefined;
+  /** The connection it arrived on (InboundMessage.connection): a resend comes on a later one. */
+  readonly connection?: number | undefined;
+  /**
+   * The receive stamp its work was given (a message without its own ts; ReceiveStamps): committed
+   * with the row, so the next run or holder of this file stamps above it (stampFloor).
+   */
+  readonly stampTs?: number | undefined;
 }
-
-/** At most this many rows wait for one group commit. */
-const GROUP_MAX = 1000;
-/**
- * At most this many spooled rows are also kept in memory for the store pump (about 0.8 KB each):
- * twice what a healthy store may fall behind before acknowledgements wait for it (BatchWriter's
- * BACKLOG_HOLD_BATCHES × the default batch). A longer backlog (the store is down) is read back
- * from the file, as are rows a previous run left.
- */
-const RECENT_MAX = 32_000;
-/**
- * Redelivery keys kept, in the file and in memory: a device or broker redelivers what was not
- * acknowledged, which is at most its in-flight window, seconds after it reconnects.
- */
-const KEYS_KEPT = 4096;
 
 export interface SpoolStats {
   readonly ok: boolean;
@@ -59,42 +60,6 @@ export interface SpoolStats {
   readonly alarm: boolean;
   readonly lastError: string | null;
   readonly appendFailures: number;
-}
-
-const WRITER_PRAGMAS = [
-  'busy_timeout = 5000',
-  // WAL + NORMAL: a committed row survives kill -9 of the process; only an OS crash can lose the
-  // last commits, and the checkpoints' fsync runs on the writer thread, not the event loop.
-  'journal_mode = WAL',
-  'synchronous = NORMAL',
-];
-/**
- * AUTOINCREMENT: an id is never used twice, even once the table is empty (plain rowids are). Acked
- * rows are removed by the writer thread a little later, and until then head() skips them by id: a
- * reused id would be skipped. And two processes may drain one shard's file across a takeover (a
- * stalled old holder waking up): the old holder's "delete up to id N" must not remove a row the new
- * holder has just appended.
- */
-const CREATE_TABLE = `CREATE TABLE spool (
-  id INTEGER PRIMARY KEY AUTOINCREMENT, received_ts INTEGER NOT NULL, topic TEXT NOT NULL,
-  client_id TEXT NOT NULL, payload BLOB NOT NULL, work TEXT NOT NULL)`;
-const INSERT = 'INSERT INTO spool (received_ts, topic, client_id, payload, work) VALUES (?, ?, ?, ?, ?)';
-
-/** Creates the table, or moves the rows of one made before ids were AUTOINCREMENT into a new one. */
-function createOrUpgrade(db: Database.Database): void {
-  db.transaction(() => {
-    const sql = db
-      .prepare("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'spool'")
-      .pluck()
-      .get() as string | undefined;
-    db.exec(
-      'CREATE TABLE IF NOT EXISTS accepted_keys (id INTEGER PRIMARY KEY, key TEXT NOT NULL, received_ts INTEGER NOT NULL)',
-    );
-    if (sql === undefined) db.exec(CREATE_TABLE);
-    else if (!/AUTOINCREMENT/i.test(sql))
-      db.exec(`ALTER TABLE spool RENAME TO spool_before_autoincrement; ${CREATE_TABLE};
-        INSERT INTO spool SELECT * FROM spool_before_autoincrement; DROP TABLE spool_before_autoincrement;`);
-  }).immediate();
 }
 
 /**
@@ -118,54 +83,33 @@ export class Spool {
   private lastError: string | null = null;
   private appendFailures = 0;
   private lastAlarmLogTs = 0;
-  /** Rows waiting for the next group commit, with who to tell when it is done. */
-  private pending: Array<{ entry: SpoolEntry; done: (durable: boolean) => void }> = [];
-  private flushScheduled = false;
-  /** Settles once every group commit sent so far has been answered and its callers told. */
-  private commits: Promise<unknown> = Promise.resolve();
   /** The last removal sent to the writer thread, until it is answered. */
   private removing: Promise<unknown> | null = null;
-  /**
-   * The newest rows' work as committed, oldest first, so the pump need not read back and parse
-   * what was just written. It holds every unacknowledged row exactly when its length equals
-   * depthRows: rows join it in commit order and leave it only from the front, by ack().
-   */
-  private recent: Array<{ id: number; work: SpoolWork }> = [];
-  /** Keys of the last KEYS_KEPT QoS 1 messages made durable here or by an earlier run (oldest first). */
-  private keys = new Set<string>();
-  private keysSinceTrim = 0;
+  private recent = new RecentWork<SpoolWork>();
+  private readonly keys = new RedeliveryKeys();
+  private readonly group: GroupCommit<SpoolEntry>;
+  /** The stamp floor as the file said at open. */
+  private floorTs = 0;
 
   constructor(
     private readonly file: string,
     private readonly opts: { maxBytes: number; alarmPct: number; log: Logger },
-  ) {}
+  ) {
+    this.group = new GroupCommit((entries) => this.commit(entries), opts.log);
+  }
 
   /** Opens (or reopens) the file. A failure is recorded and reported by stats(), never thrown. */
   open(): boolean {
     if (this.writer && this.reader) return true;
     try {
-      mkdirSync(dirname(this.file), { recursive: true });
-      const db = new Database(this.file);
-      try {
-        db.pragma('busy_timeout = 5000');
-        db.pragma('journal_mode = WAL');
-        createOrUpgrade(db);
-        // From here on only the writer thread writes this file.
-        db.pragma('query_only = ON');
+      this.reader = openSpoolReader(this.file, (db) => {
         this.depthRows = (db.prepare('SELECT COUNT(*) FROM spool').pluck().get() as number) ?? 0;
-        const keys = db
-          .prepare('SELECT key FROM (SELECT id, key FROM accepted_keys ORDER BY id DESC LIMIT ?) ORDER BY id')
-          .pluck()
-          .all(KEYS_KEPT) as string[];
-        this.keys = new Set(keys);
-      } catch (err) {
-        db.close();
-        throw err;
-      }
-      this.reader = db;
+        this.keys.load(db);
+        this.floorTs = (db.prepare('SELECT ts FROM stamp_floor').pluck().get() as number | undefined) ?? 0;
+      });
       this.writer = THREADS.spool.open(this.file, WRITER_PRAGMAS);
       // What the file holds now is read from it; memory holds only what is committed from here.
-      this.recent = [];
+      this.recent.clear();
       this.ackedUpTo = 0;
       this.measure();
       this.lastError = null;
@@ -179,33 +123,48 @@ export class Spool {
   /**
    * Queues one message for the next group commit (one transaction per event-loop turn, or every
    * GROUP_MAX rows) and calls `done(true)` once it is durable, `done(false)` when it could not be
-   * made durable (full, read-only, gone). One commit for many messages is what makes acknowledging
-   * only durable messages affordable: per-message commits were a third of the service's time.
+   * made durable (full, read-only, gone).
    */
   appendGrouped(entry: SpoolEntry, done: (durable: boolean) => void): void {
-    this.remember(entry.key);
-    this.pending.push({ entry, done });
-    if (this.pending.length >= GROUP_MAX) void this.flushPending();
-    else if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      setImmediate(() => void this.flushPending());
-    }
+    this.keys.remember(entry.key, entry.connection);
+    this.group.add(entry, done);
   }
 
-  /** True if a message with this redelivery key was taken (here, or durably before a restart or takeover). */
-  hasAccepted(key: string): boolean {
-    return this.keys.has(key);
+  /** The highest receive stamp committed to this file (by this run or an earlier one), 0 if none. */
+  stampFloor(): number {
+    return this.floorTs;
   }
 
   /**
-   * Known from the moment it is taken, not from its commit: a DUP that arrives while the first copy
-   * is still on its way to the file is the same message, and one whose commit fails is still
-   * acknowledged (held in memory) and stored. Only the file's copy of the key waits for the commit.
+   * True if the QoS 1 message with this key, arriving on `connection` (DUP or not), is a resend of
+   * one taken here or made durable before a restart or takeover (spool/redelivery-keys.ts).
    */
-  private remember(key: string | undefined): void {
-    if (key === undefined) return;
-    this.keys.add(key);
-    if (this.keys.size > KEYS_KEPT) this.keys.delete(this.keys.values().next().value!);
+  isResend(key: string, connection: number | undefined, dup: boolean): boolean {
+    return this.keys.isResend(key, connection, dup);
+  }
+
+  /**
+   * Forgets the keys of a connection the client ended with DISCONNECT, or with 'all' every key (the
+   * external broker lost the session: nothing of it can come again). In the file too, once the
+   * group commits sent so far (which may hold some of those keys) are in.
+   */
+  releaseKeys(connection: number | 'all'): void {
+    const gone = this.keys.release(connection);
+    if (gone.length === 0) return;
+    const step: WriteStep =
+      connection === 'all'
+        ? { sql: 'DELETE FROM accepted_keys' }
+        : // One pass over the table (no index on key: it would cost every QoS 1 insert).
+          {
+            sql: 'DELETE FROM accepted_keys WHERE key IN (SELECT value FROM json_each(?))',
+            params: [JSON.stringify(gone)],
+          };
+    void this.group.flush().then(() =>
+      this.writer
+        ?.run([step], 'spool key release')
+        // Kept in the file, a key only risks taking one later message for a resend after a restart.
+        .catch((err) => this.opts.log.warn({ err, file: this.file }, 'spool key release failed')),
+    );
   }
 
   /**
@@ -214,24 +173,7 @@ export class Spool {
    * a flush or close.
    */
   flushPending(): Promise<unknown> {
-    this.flushScheduled = false;
-    if (this.pending.length > 0) {
-      const batch = this.pending;
-      this.pending = [];
-      const told = this.commit(batch.map((p) => p.entry)).then((ok) => {
-        // A throwing callback must neither crash the process nor keep the others in the group
-        // from being acknowledged.
-        for (const p of batch) {
-          try {
-            p.done(ok);
-          } catch (err) {
-            this.opts.log.error({ err }, 'spool commit callback failed');
-          }
-        }
-      });
-      this.commits = Promise.all([this.commits, told]);
-    }
-    return this.commits;
+    return this.group.flush();
   }
 
   private async commit(entries: readonly SpoolEntry[]): Promise<boolean> {
@@ -244,7 +186,7 @@ export class Spool {
       return false;
     }
     try {
-      const flat: unknown[] = new Array(entries.length * 5);
+      const flat: unknown[] = new Array(entries.length * INSERT_ROW_WIDTH);
       // A payload is a view into the socket's read buffer (up to 64 KiB); cloning it to the thread
       // would copy that whole buffer. One compact copy of the group's payloads is cloned instead.
       const payloads = Buffer.concat(entries.map((e) => e.payload));
@@ -258,27 +200,15 @@ export class Spool {
         at += e.payload.length;
         flat[i++] = JSON.stringify(e.work);
       }
-      const keyed = entries.filter((e) => e.key !== undefined);
-      const steps: WriteStep[] = [{ sql: INSERT, flat, width: 5, ids: true }];
-      if (keyed.length > 0) {
-        steps.push({
-          sql: 'INSERT INTO accepted_keys (key, received_ts) VALUES (?, ?)',
-          flat: keyed.flatMap((e) => [e.key, e.receivedTs]),
-          width: 2,
-        });
-        this.keysSinceTrim += keyed.length;
-        if (this.keysSinceTrim >= KEYS_KEPT) {
-          this.keysSinceTrim = 0;
-          steps.push({
-            sql: 'DELETE FROM accepted_keys WHERE id <= (SELECT MAX(id) FROM accepted_keys) - ?',
-            params: [KEYS_KEPT],
-          });
-        }
-      }
+      const steps: WriteStep[] = [
+        { sql: INSERT_ROW, flat, width: INSERT_ROW_WIDTH, ids: true },
+        ...this.keys.commitSteps(entries),
+      ];
+      let stampTs = 0;
+      for (const e of entries) if (e.stampTs !== undefined && e.stampTs > stampTs) stampTs = e.stampTs;
+      if (stampTs > 0) steps.push({ sql: RAISE_STAMP_FLOOR, params: [stampTs] });
       const [ids] = (await this.writer!.run(steps, `spool append of ${entries.length}`)) as [number[]];
-      entries.forEach((e, k) => {
-        if (this.recent.length < RECENT_MAX) this.recent.push({ id: ids[k]!, work: e.work });
-      });
+      for (let k = 0; k < entries.length; k++) this.recent.push(ids[k]!, entries[k]!.work);
       this.depthRows += entries.length;
       this.sinceMeasure += entries.length;
       if (this.sinceMeasure >= 200) this.measure();
@@ -294,17 +224,7 @@ export class Spool {
   /** The oldest unacknowledged rows after row `afterId` (0: from the start), in order, at most `limit`. */
   head(limit: number, afterId = 0): Array<{ id: number; work: SpoolWork }> {
     const from = Math.max(afterId, this.ackedUpTo);
-    if (this.recent.length === this.depthRows) {
-      // Ids ascend: binary search for the first row after `from`.
-      let lo = 0;
-      let hi = this.recent.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (this.recent[mid]!.id <= from) lo = mid + 1;
-        else hi = mid;
-      }
-      return this.recent.slice(lo, lo + limit);
-    }
+    if (this.recent.length === this.depthRows) return this.recent.after(from, limit);
     if (!this.reader) return [];
     const rows = this.reader
       .prepare('SELECT id, work FROM spool WHERE id > ? ORDER BY id LIMIT ?')
@@ -318,9 +238,7 @@ export class Spool {
     const previous = this.ackedUpTo;
     this.ackedUpTo = id;
     const allInMemory = this.recent.length === this.depthRows;
-    let k = 0;
-    while (k < this.recent.length && this.recent[k]!.id <= id) k++;
-    if (k > 0) this.recent.splice(0, k);
+    const k = this.recent.dropUpTo(id);
     // All in memory: the k rows just dropped are exactly the rows the DELETE removes. Otherwise
     // (a replay) the file says how many there are.
     const gone = allInMemory
@@ -375,13 +293,11 @@ export class Spool {
     this.reader = null;
   }
 
-  /** Pages in use (not free-listed) × page size: what the rows occupy, since SQLite reuses freed pages. */
+  /** Measures what the rows occupy; raises the alarm from alarmPct on. */
   private measure(): void {
     this.sinceMeasure = 0;
     if (!this.reader) return;
-    const pages = this.reader.pragma('page_count', { simple: true }) as number;
-    const free = this.reader.pragma('freelist_count', { simple: true }) as number;
-    this.usedBytes = (pages - free) * (this.reader.pragma('page_size', { simple: true }) as number);
+    this.usedBytes = usedBytesOf(this.reader);
     const pct = (this.usedBytes / this.opts.maxBytes) * 100;
     if (pct >= this.opts.alarmPct) this.alarmLog('spool nearly full', null);
   }

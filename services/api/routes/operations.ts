@@ -28,6 +28,10 @@ export const operationsRoutes = [
         // QoS 1 messages delivered again (DUP), and those of them skipped as already durable.
         redelivered: s.redelivered,
         duplicatesSkipped: s.duplicatesSkipped,
+        // Messages without their own ts, stamped at receipt; moved: stamped past their receive ms so
+        // that no two messages of a device share a key (refused ones: reject too-fast-without-ts).
+        receiveStamped: s.receiveStamped,
+        receiveStampsMoved: s.receiveStampsMoved,
         batches: s.store.batches,
         rejectsByReason,
         acceptedByDevice,

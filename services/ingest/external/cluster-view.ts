@@ -67,6 +67,8 @@ export class ClusterIngestStats implements IngestStats {
       rejected: 0,
       redelivered: 0,
       duplicatesSkipped: 0,
+      receiveStamped: 0,
+      receiveStampsMoved: 0,
       store: {
         kind: opts.storeKind,
         ok: true,
@@ -115,6 +117,8 @@ export class ClusterIngestStats implements IngestStats {
       rejected: sum((s) => s.rejected),
       redelivered: sum((s) => s.redelivered),
       duplicatesSkipped: sum((s) => s.duplicatesSkipped),
+      receiveStamped: sum((s) => s.receiveStamped),
+      receiveStampsMoved: sum((s) => s.receiveStampsMoved),
       store: {
         ...each[0]!.store,
         ok: each.every((s) => s.store.ok),

@@ -15,15 +15,25 @@ export interface ShardClientOptions {
    * made durable is durable before the broker forgets the message. Throwing withholds the PUBACK.
    */
   /** Calls `durable` once the message is in the spool: only then is the PUBACK sent. */
-  readonly onMessage: (
-    topic: string,
-    payload: Buffer,
-    delivery: { readonly qos: number; readonly dup: boolean },
-    durable: () => void,
-  ) => void;
+  readonly onMessage: (topic: string, payload: Buffer, delivery: Delivery, durable: () => void) => void;
+  /**
+   * Connected without a session (CONNACK Session Present 0: a first start, or a broker that lost
+   * it): nothing it delivered before can be delivered again.
+   */
+  readonly onSessionLost?: () => void;
   /** Asked before every reconnect: a worker that lost its lease must not take the session back. */
   readonly stillHolds: () => boolean;
   readonly log: Logger;
+}
+
+/** How the broker delivered a message to our session. */
+export interface Delivery {
+  readonly qos: number;
+  readonly dup: boolean;
+  /** The broker's packet identifier in our session: a redelivery keeps it (MQTT 5 §4.4). */
+  readonly packetId: number | undefined;
+  /** Which of this client's connections it came on (1, 2, …): a redelivery comes on a later one. */
+  readonly connection: number;
 }
 
 const RECONNECT_MIN_MS = 500;
@@ -44,6 +54,7 @@ export class ShardClient {
   private failures = 0;
   private retry: NodeJS.Timeout | null = null;
   private subscribedOnce = false;
+  private connection = 0;
 
   constructor(opts: ShardClientOptions) {
     this.o = opts;
@@ -68,13 +79,23 @@ export class ShardClient {
     client.handleMessage = (packet: IPublishPacket, done) => {
       try {
         const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
-        o.onMessage(packet.topic, payload, { qos: packet.qos, dup: packet.dup }, () => done());
+        const delivery = {
+          qos: packet.qos,
+          dup: packet.dup,
+          packetId: packet.qos > 0 ? packet.messageId : undefined,
+          connection: this.connection,
+        };
+        o.onMessage(packet.topic, payload, delivery, () => done());
       } catch (err) {
         o.log.error({ err, topic: packet.topic }, 'message not acknowledged: ingest failed');
         done(err as Error);
       }
     };
     client.on('connect', (connack) => this.onConnect(connack.sessionPresent));
+    // Numbered before CONNACK is handled: a present session's redeliveries follow it at once.
+    client.on('packetreceive', (packet) => {
+      if (packet.cmd === 'connack') this.connection += 1;
+    });
     client.on('close', () => this.onClose());
     client.on('error', (err) => o.log.warn({ err, clientId: o.clientId }, 'shard connection error'));
     this.client = client;
@@ -104,6 +125,7 @@ export class ShardClient {
     const { o, client } = this;
     this.failures = 0;
     o.log.info({ clientId: o.clientId, sessionPresent }, 'shard connected');
+    if (!sessionPresent) o.onSessionLost?.();
     // Retain Handling 2: no retained messages at subscribe time. They are last-known states, not
     // news, and would be taken as fresh evidence stamped with our receive clock (§3.8.3.1).
     client!.subscribe(o.topicFilter, { qos: 1, rh: 2 }, (err, granted) => {

@@ -7,7 +7,7 @@ import { Ingest } from '../ingest.ts';
 import { Spool } from '../spool.ts';
 import type { ExternalSourceDeps } from './external-source.ts';
 import { type Fence, FencedIntervalLog, FencedServiceRuns } from './fencing.ts';
-import { ShardClient } from './shard-client.ts';
+import { type Delivery, ShardClient } from './shard-client.ts';
 
 export interface ShardDeps extends ExternalSourceDeps {
   readonly communeId: string;
@@ -30,6 +30,8 @@ export class Shard {
   readonly ingest: Ingest;
   private readonly d: ShardDeps;
   private readonly spool: Spool;
+  /** Our MQTT session's client id with the external broker (one per commune). */
+  private readonly session: string;
   private readonly client: ShardClient;
   private readonly log: Logger;
 
@@ -69,14 +71,16 @@ export class Shard {
       log: log.child({ mod: 'ingest' }),
     });
     const ext = config.service.ingest.external!;
+    this.session = `${ext.clientIdPrefix}-${d.communeId}`;
     this.client = new ShardClient({
       url: ext.url,
       username: ext.username,
       password: ext.password,
-      clientId: `${ext.clientIdPrefix}-${d.communeId}`,
+      clientId: this.session,
       topicFilter: `${TOPIC_ROOT}/${d.communeId}/#`,
       sessionExpirySec: ext.sessionExpirySec,
       onMessage: (topic, payload, delivery, durable) => this.onMessage(topic, payload, delivery, durable),
+      onSessionLost: () => this.ingest.sessionLost(),
       stillHolds: d.holds,
       log: log.child({ mod: 'shard-client' }),
     });
@@ -113,23 +117,24 @@ export class Shard {
     };
   }
 
-  private onMessage(
-    topic: string,
-    payload: Buffer,
-    delivery: { readonly qos: number; readonly dup: boolean },
-    durable: () => void,
-  ): void {
+  private onMessage(topic: string, payload: Buffer, delivery: Delivery, durable: () => void): void {
     const device = parseTopic(topic)?.deviceId ?? '';
     // The external broker authenticated the publisher and enforced its ACL (npm run
     // mosquitto-config); what reaches us is the device the topic names. MQTT does not tell a
-    // subscriber who published, so the publisher is taken to be that device (HandlerContext). A DUP redelivery that this
-    // commune's spool already made durable (here or at the previous holder) is skipped by ingest.
+    // subscriber who published, so the publisher is taken to be that device (HandlerContext). A
+    // redelivery that this commune's spool already made durable (here or at the previous holder)
+    // is skipped by ingest: the broker numbers what it delivers in our session (fixed client id per
+    // commune), and a redelivery keeps that packet id, so the key is (session, the broker's packet
+    // id, topic, bytes).
     this.ingest.accept(
       {
         topic,
         payload,
         qos: delivery.qos,
         dup: delivery.dup,
+        packetId: delivery.packetId,
+        session: this.session,
+        connection: delivery.connection,
         clientId: device,
         deviceId: device,
         receivedTs: this.d.clock(),

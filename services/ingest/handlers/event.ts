@@ -6,7 +6,7 @@ export const event: ChannelHandler<typeof EventV1> = {
   schema: EventV1,
   handle(ctx, doc) {
     ctx.addEvent({
-      ts: doc.ts ?? ctx.receivedTs,
+      ts: doc.ts ?? ctx.receiveStamp(),
       type: doc.type,
       severity: doc.severity,
       detail: doc.detail,

@@ -15,6 +15,12 @@ export interface HandlerContext {
   /** Our clock when the broker accepted the message, epoch ms. */
   readonly receivedTs: number;
   readonly availability: AvailabilityEngine;
+  /**
+   * The ts for a message without its own: our receive time, moved on by whole ms past any stamp
+   * the device's earlier messages had, so two messages never share a key (receive-stamps.ts).
+   * Decided once per message; call it only when the document has no ts.
+   */
+  receiveStamp(): number;
   readonly addReadings: (readings: Reading[]) => void;
   readonly addEvent: (event: { ts: number; type: string; severity: string; detail?: unknown }) => void;
   /** Runs after the message is durable in the spool: state changes must not outrun the data. */

@@ -9,7 +9,7 @@ import { type ChannelHandler, reading } from './handler.ts';
 export const heartbeat: ChannelHandler<typeof HeartbeatV1> = {
   schema: HeartbeatV1,
   handle(ctx, doc) {
-    const ts = doc.ts ?? ctx.receivedTs;
+    const ts = doc.ts ?? ctx.receiveStamp();
     const readings = [reading(ctx, 'heartbeat', ts, 1)];
     if (doc.rssiDbm !== undefined) readings.push(reading(ctx, 'rssiDbm', ts, doc.rssiDbm));
     if (doc.uptimeSec !== undefined) readings.push(reading(ctx, 'uptimeSec', ts, doc.uptimeSec));

@@ -93,16 +93,69 @@ describe('spool redelivery keys', () => {
     const file = join(tmp(), 'spool.sqlite');
     const a = new Spool(file, { maxBytes: 64 * 1024 * 1024, alarmPct: 80, log });
     a.open();
-    a.appendGrouped({ ...entry(1), key: 'k-1' }, () => {});
-    // Before its group commit: a DUP arriving now is the same message.
-    expect(a.hasAccepted('k-1')).toBe(true);
-    expect(a.hasAccepted('k-2')).toBe(false);
+    a.appendGrouped({ ...entry(1), key: 'k-1', connection: 1 }, () => {});
+    // Before its group commit: a resend arriving now on a new connection is the same message.
+    expect(a.isResend('k-1', 2, false)).toBe(true);
+    expect(a.isResend('k-2', 2, true)).toBe(false);
     await a.close();
     const b = new Spool(file, { maxBytes: 64 * 1024 * 1024, alarmPct: 80, log });
     b.open();
-    expect(b.hasAccepted('k-1')).toBe(true);
-    expect(b.hasAccepted('k-2')).toBe(false);
+    expect(b.isResend('k-1', 1, false)).toBe(true);
+    expect(b.isResend('k-2', 1, false)).toBe(false);
     await b.close();
+  });
+
+  it('takes a repeat on the same connection for a new message, unless it is marked DUP', async () => {
+    const a = new Spool(join(tmp(), 'spool.sqlite'), { maxBytes: 64 * 1024 * 1024, alarmPct: 80, log });
+    a.open();
+    a.appendGrouped({ ...entry(1), key: 'k-1', connection: 7 }, () => {});
+    expect(a.isResend('k-1', 7, false)).toBe(false);
+    expect(a.isResend('k-1', 7, true)).toBe(true);
+    // Connection unknown: only DUP says it is a resend.
+    expect(a.isResend('k-1', undefined, false)).toBe(false);
+    await a.close();
+  });
+
+  it('forgets the keys of a connection ended with DISCONNECT, in memory and in the file', async () => {
+    const file = join(tmp(), 'spool.sqlite');
+    const a = new Spool(file, { maxBytes: 64 * 1024 * 1024, alarmPct: 80, log });
+    a.open();
+    a.appendGrouped({ ...entry(1), key: 'k-1', connection: 1 }, () => {});
+    a.appendGrouped({ ...entry(2), key: 'k-2', connection: 2 }, () => {});
+    a.releaseKeys(1);
+    expect(a.isResend('k-1', 3, false)).toBe(false);
+    expect(a.isResend('k-2', 3, false)).toBe(true);
+    await a.flushPending();
+    await a.close();
+    const b = new Spool(file, { maxBytes: 64 * 1024 * 1024, alarmPct: 80, log });
+    b.open();
+    expect(b.isResend('k-1', 3, false)).toBe(false);
+    expect(b.isResend('k-2', 3, false)).toBe(true);
+    b.releaseKeys('all');
+    expect(b.isResend('k-2', 3, true)).toBe(false);
+    await b.close();
+  });
+});
+
+describe('spool receive-stamp floor', () => {
+  it('keeps the highest stamp committed, so the next run of the file stamps above it', async () => {
+    const file = join(tmp(), 'spool.sqlite');
+    const a = new Spool(file, { maxBytes: 64 * 1024 * 1024, alarmPct: 80, log });
+    a.open();
+    expect(a.stampFloor()).toBe(0);
+    a.appendGrouped({ ...entry(1), stampTs: 1_790_000_000_900 }, () => {});
+    a.appendGrouped({ ...entry(2), stampTs: 1_790_000_000_700 }, () => {});
+    await a.close();
+    const b = new Spool(file, { maxBytes: 64 * 1024 * 1024, alarmPct: 80, log });
+    b.open();
+    expect(b.stampFloor()).toBe(1_790_000_000_900);
+    // Never lowered by a later, smaller stamp.
+    expect(await appendNow(b, { ...entry(3), stampTs: 1_790_000_000_100 })).toBe(true);
+    await b.close();
+    const c = new Spool(file, { maxBytes: 64 * 1024 * 1024, alarmPct: 80, log });
+    c.open();
+    expect(c.stampFloor()).toBe(1_790_000_000_900);
+    await c.close();
   });
 });
 
