@@ -260,13 +260,7 @@ export class Ingest {
     const parsed = handler.schema.safeParse(doc);
     if (!parsed.success)
       return this.reject(msg, 'schema', device, `${topic.channel}: ${schemaDetail(parsed.error)}`);
-    const ctx = new MessageContext(
-      device,
-      msg.deviceId,
-      msg.receivedTs,
-      this.deps.availability,
-      this.stamps,
-    );
+    const ctx = new MessageContext(device, msg.deviceId, msg.receivedTs, this.deps.availability, this.stamps);
     handler.handle(ctx, parsed.data);
     const stamp = ctx.stamp;
     if (stamp?.tooFast)
