@@ -4,6 +4,7 @@ import { LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { deviceTypes } from '../services/device-types/registry.ts';
 import { dependencyProblems } from './dependencies.ts';
+import { devEuiClashes, lorawanProblems } from './lorawan.ts';
 import { type CommuneFile, CommuneFileSchema } from './schema/commune.ts';
 import { type ServiceConfig, ServiceConfigSchema } from './schema/service.ts';
 
@@ -215,6 +216,7 @@ export function communeProblems(file: string, c: CommuneFile): string[] {
       );
   });
   out.push(...dependencyProblems(file, c));
+  out.push(...lorawanProblems(file, c));
   c.kpiTargets.forEach((k, i) => {
     if (!deviceTypes.has(k.deviceType))
       out.push(
@@ -313,6 +315,7 @@ export function loadConfig(serviceFile: string, env: NodeJS.ProcessEnv = process
   const service = parsed.data;
   const communesDir = resolve(base, service.communesDir);
   const communes: CommuneFile[] = [];
+  const devEuis = new Map<string, string>();
   let files: string[] = [];
   try {
     files = readdirSync(communesDir)
@@ -337,6 +340,7 @@ export function loadConfig(serviceFile: string, env: NodeJS.ProcessEnv = process
       problems.push(...schema, ...referenceProblemsOfRaw(shownAs(path), rawCommune, schema));
     } else {
       problems.push(...communeProblems(shownAs(path), c.data));
+      problems.push(...devEuiClashes(shownAs(path), c.data, devEuis));
       communes.push(c.data);
     }
   }

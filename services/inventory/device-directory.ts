@@ -1,4 +1,5 @@
 import { reportersOf, upstreamsOf } from '../../config/dependencies.ts';
+import { lorawanLiveness } from '../../config/lorawan.ts';
 import type { Config } from '../../config/load.ts';
 import type { CommuneFile, DeviceConfig } from '../../config/schema/commune.ts';
 import type { DeviceType } from '../device-types/device-type.ts';
@@ -49,6 +50,8 @@ export class DeviceDirectory {
         const site = sites.get(d.site)!;
         const type = deviceType(d.type);
         const upstreamIds = upstreamsOf(d, site.uplink);
+        // A LoRaWAN sensor's window comes from its model: N missed uplink intervals.
+        const liveness = d.liveness ?? lorawanLiveness(d) ?? type.liveness;
         byId.set(d.id, {
           id: d.id,
           communeId: c.commune.id,
@@ -60,8 +63,8 @@ export class DeviceDirectory {
           upstreamId: upstreamIds[0] ?? null,
           reportedBy: reportersOf(d),
           reportsFor: c.devices.filter((o) => reportersOf(o).includes(d.id)).map((o) => o.id),
-          heartbeatIntervalSec: d.liveness?.heartbeatIntervalSec ?? type.liveness.heartbeatIntervalSec,
-          graceSec: d.liveness?.graceSec ?? type.liveness.graceSec,
+          heartbeatIntervalSec: liveness.heartbeatIntervalSec,
+          graceSec: liveness.graceSec,
           commissionedTs: vnMidnightTs(d.commissionedAt ?? d.installedAt),
           config: d,
         });
