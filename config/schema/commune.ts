@@ -81,7 +81,10 @@ export const DeviceSchema = z.strictObject({
   liveness: LivenessSchema.optional(),
   /** LoRaWAN DevEUI (16 hex digits), unique in the deployment: how uplinks find this device. */
   devEui: z
-    .string()
+    .string({
+      // YAML reads 24e1241000000103 as a number (24 × 10^1241…): a DevEUI must be quoted.
+      error: (iss) => (iss.input === undefined ? undefined : 'a DevEUI is text: put it in quotes, e.g. "24e1241000000103"'),
+    })
     .regex(/^[0-9a-fA-F]{16}$/, 'a DevEUI is 16 hex digits (the label on the sensor)')
     .transform((s) => s.toLowerCase())
     .optional(),
