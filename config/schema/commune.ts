@@ -83,7 +83,8 @@ export const DeviceSchema = z.strictObject({
   devEui: z
     .string({
       // YAML reads 24e1241000000103 as a number (24 × 10^1241…): a DevEUI must be quoted.
-      error: (iss) => (iss.input === undefined ? undefined : 'a DevEUI is text: put it in quotes, e.g. "24e1241000000103"'),
+      error: (iss) =>
+        iss.input === undefined ? undefined : 'a DevEUI is text: put it in quotes, e.g. "24e1241000000103"',
     })
     .regex(/^[0-9a-fA-F]{16}$/, 'a DevEUI is 16 hex digits (the label on the sensor)')
     .transform((s) => s.toLowerCase())
@@ -101,7 +102,9 @@ export const DeviceSchema = z.strictObject({
    * application ids it may publish events for, under application/{id}/# in the embedded broker.
    */
   applicationIds: z
-    .array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'an application id (a UUID in ChirpStack v4)'))
+    .array(
+      z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'an application id (a UUID in ChirpStack v4)'),
+    )
     .min(1)
     .optional(),
   /** Extra text shown to technicians (pole number, access notes). */

@@ -1,7 +1,11 @@
 import { readFileSync } from 'node:fs';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { z } from 'zod';
-import { CHIRPSTACK_EVENTS, CHIRPSTACK_TOPIC_TEMPLATE, chirpStackTopic } from '../../services/protocol/chirpstack-topics.ts';
+import {
+  CHIRPSTACK_EVENTS,
+  CHIRPSTACK_TOPIC_TEMPLATE,
+  chirpStackTopic,
+} from '../../services/protocol/chirpstack-topics.ts';
 import { topicFor } from '../../services/protocol/topics.ts';
 import type { Logger } from '../runtime/logger.ts';
 
@@ -18,7 +22,10 @@ export const BridgeConfigSchema = z.strictObject({
   /** Never logged. */
   password: z.string().optional(),
   /** Persistent session on ChirpStack's broker: what it publishes while we are away is kept for us. */
-  clientId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).default('canhxa-lorawan-bridge'),
+  clientId: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/)
+    .default('canhxa-lorawan-bridge'),
   tls: z
     .strictObject({
       /** PEM files: the CA that signed ChirpStack's broker certificate, and our client certificate if it asks for one. */
@@ -121,7 +128,10 @@ export class ChirpStackBridge {
     this.log.info({ applications: c.applicationIds.length }, 'ChirpStack bridge subscribed');
     // The account's own sign of life on our side: a quiet farm at night is not a dead bridge.
     const beat = () =>
-      this.sink.forward(topicFor(this.account.communeId, this.account.deviceId, 'heartbeat'), JSON.stringify({ v: 1, ts: Date.now() }));
+      this.sink.forward(
+        topicFor(this.account.communeId, this.account.deviceId, 'heartbeat'),
+        JSON.stringify({ v: 1, ts: Date.now() }),
+      );
     beat();
     this.heartbeat = setInterval(beat, this.heartbeatSec * 1000);
     this.heartbeat.unref();
@@ -144,7 +154,13 @@ export class ChirpStackBridge {
     const app = m?.application_id;
     const eui = m?.dev_eui;
     const event = m?.event;
-    if (!app || !eui || !event || !this.config.applicationIds.includes(app) || !(CHIRPSTACK_EVENTS as readonly string[]).includes(event)) {
+    if (
+      !app ||
+      !eui ||
+      !event ||
+      !this.config.applicationIds.includes(app) ||
+      !(CHIRPSTACK_EVENTS as readonly string[]).includes(event)
+    ) {
       this.skipped++;
       this.log.debug({ topic }, 'ChirpStack message not relayed');
       return;

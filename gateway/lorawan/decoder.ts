@@ -86,13 +86,29 @@ export class LorawanDecoder {
       rejects: [{ reason, detail }],
     });
     const t = parseChirpStackTopic(topic);
-    if (!t) return refuse('lorawan-envelope', 'expected application/{application_id}/device/{dev_eui}/event/{event}');
+    if (!t)
+      return refuse(
+        'lorawan-envelope',
+        'expected application/{application_id}/device/{dev_eui}/event/{event}',
+      );
     const schema = EVENT_SCHEMAS[t.event as keyof typeof EVENT_SCHEMAS];
-    if (!schema) return refuse('lorawan-envelope', `event "${t.event}" is not one of ${Object.keys(EVENT_SCHEMAS).join(', ')}`);
+    if (!schema)
+      return refuse(
+        'lorawan-envelope',
+        `event "${t.event}" is not one of ${Object.keys(EVENT_SCHEMAS).join(', ')}`,
+      );
     const sensor = this.byEui.get(t.devEui);
-    if (!sensor) return refuse('lorawan-unknown-dev-eui', `DevEUI ${t.devEui} is no device's devEui in any commune file`);
+    if (!sensor)
+      return refuse(
+        'lorawan-unknown-dev-eui',
+        `DevEUI ${t.devEui} is no device's devEui in any commune file`,
+      );
     if (!sensor.reportedBy.includes(publisherId))
-      return refuse('lorawan-forbidden-application', `"${publisherId}" is not in ${sensor.deviceId}'s reportedBy`, sensor);
+      return refuse(
+        'lorawan-forbidden-application',
+        `"${publisherId}" is not in ${sensor.deviceId}'s reportedBy`,
+        sensor,
+      );
     let json: unknown;
     try {
       json = JSON.parse(typeof payload === 'string' ? payload : payload.toString('utf8'));
@@ -103,7 +119,11 @@ export class LorawanDecoder {
     if (!parsed.success) return refuse('lorawan-envelope', `${t.event}: ${issues(parsed.error)}`, sensor);
     const doc = parsed.data;
     if (doc.deviceInfo.devEui.toLowerCase() !== t.devEui)
-      return refuse('lorawan-envelope', `deviceInfo.devEui ${doc.deviceInfo.devEui} is not the topic's ${t.devEui}`, sensor);
+      return refuse(
+        'lorawan-envelope',
+        `deviceInfo.devEui ${doc.deviceInfo.devEui} is not the topic's ${t.devEui}`,
+        sensor,
+      );
     if (doc.deviceInfo.applicationId !== t.applicationId)
       return refuse(
         'lorawan-forbidden-application',
@@ -112,10 +132,13 @@ export class LorawanDecoder {
       );
     // The uplink's own time keys its readings, so a resent frame lands on the same key.
     const ts = doc.time === undefined ? receivedTs : Date.parse(doc.time);
-    let link = this.links.get(sensor.devEui);
-    if (!link) this.links.set(sensor.devEui, (link = newLinkState()));
+    const link = this.links.get(sensor.devEui) ?? newLinkState();
+    this.links.set(sensor.devEui, link);
     const ctx: EventContext = { sensor, link, ts, messages: [], rejects: [] };
-    (EVENT_HANDLERS[t.event as keyof typeof EVENT_HANDLERS] as (c: EventContext, d: unknown) => void)(ctx, doc);
+    (EVENT_HANDLERS[t.event as keyof typeof EVENT_HANDLERS] as (c: EventContext, d: unknown) => void)(
+      ctx,
+      doc,
+    );
     return { sensor, messages: ctx.messages, rejects: ctx.rejects };
   }
 }

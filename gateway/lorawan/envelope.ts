@@ -44,7 +44,11 @@ export const StatusEvent = z.looseObject({
   batteryLevel: z.number().min(0).max(100).default(0),
 });
 
-export const JoinEvent = z.looseObject({ time: Time, deviceInfo: DeviceInfo, devAddr: z.string().optional() });
+export const JoinEvent = z.looseObject({
+  time: Time,
+  deviceInfo: DeviceInfo,
+  devAddr: z.string().optional(),
+});
 
 export const AckEvent = z.looseObject({
   time: Time,

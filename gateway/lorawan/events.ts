@@ -1,9 +1,9 @@
+import type { z } from 'zod';
 import type { Channel } from '../../services/protocol/topics.ts';
 import type { Metrics } from './codecs/codec.ts';
-import type { LorawanSensor, LorawanReject, WireMessage } from './decoder.ts';
+import type { LorawanReject, LorawanSensor, WireMessage } from './decoder.ts';
 import type { EVENT_SCHEMAS, LogEventDoc, StatusEventDoc, UpEventDoc } from './envelope.ts';
 import { joinStorm, type LinkState, lostUplinksPct, placeFrame, watchFrozen } from './link-health.ts';
-import type { z } from 'zod';
 
 /** What an event handler works on, and what it adds to. */
 export interface EventContext {
@@ -26,13 +26,21 @@ function emit(ctx: EventContext, channel: Channel, body: Record<string, unknown>
   });
 }
 
-function event(ctx: EventContext, type: string, severity: 'info' | 'warning' | 'critical', detail: Record<string, string | number | boolean>): void {
+function event(
+  ctx: EventContext,
+  type: string,
+  severity: 'info' | 'warning' | 'critical',
+  detail: Record<string, string | number | boolean>,
+): void {
   emit(ctx, 'event', { type, severity, detail });
 }
 
 /** The best gateway (strongest RSSI) and how many heard the frame. */
 function radio(up: UpEventDoc): Record<string, number> {
-  const best = up.rxInfo.reduce<UpEventDoc['rxInfo'][number] | undefined>((b, r) => (!b || r.rssi > b.rssi ? r : b), undefined);
+  const best = up.rxInfo.reduce<UpEventDoc['rxInfo'][number] | undefined>(
+    (b, r) => (!b || r.rssi > b.rssi ? r : b),
+    undefined,
+  );
   if (!best) return {};
   return { rssiDbm: best.rssi, snrDb: best.snr, gatewayCount: up.rxInfo.length };
 }
@@ -45,14 +53,20 @@ function readings(ctx: EventContext, up: UpEventDoc): Metrics | undefined {
   const r = codec.decode(up.fPort, Buffer.from(up.data, 'base64'));
   if ('metrics' in r) return r.metrics;
   const reason = r.error.code === 'payload-wrong-fport' ? 'lorawan-wrong-fport' : 'lorawan-undecodable';
-  ctx.rejects.push({ reason, detail: `fCnt ${up.fCnt} fPort ${up.fPort}: ${r.error.code} ${JSON.stringify(r.error.params)}` });
+  ctx.rejects.push({
+    reason,
+    detail: `fCnt ${up.fCnt} fPort ${up.fPort}: ${r.error.code} ${JSON.stringify(r.error.params)}`,
+  });
   return undefined;
 }
 
 const up = (ctx: EventContext, doc: Doc<'up'>): void => {
   const frame = placeFrame(ctx.link, doc.fCnt);
   if (frame.kind === 'duplicate') {
-    ctx.rejects.push({ reason: 'lorawan-duplicate-frame', detail: `fCnt ${doc.fCnt} again (deduplicationId ${doc.deduplicationId ?? '-'})` });
+    ctx.rejects.push({
+      reason: 'lorawan-duplicate-frame',
+      detail: `fCnt ${doc.fCnt} again (deduplicationId ${doc.deduplicationId ?? '-'})`,
+    });
     return;
   }
   if (frame.kind === 'reset') event(ctx, 'lorawan-fcnt-reset', 'warning', { from: frame.from, to: doc.fCnt });
@@ -65,7 +79,10 @@ const up = (ctx: EventContext, doc: Doc<'up'>): void => {
     const hours = Math.round((ctx.sensor.frozenAfterMs / 3_600_000) * 10) / 10;
     // Before the heartbeat: the verdict is in place when the uplink is heard, so no blink of `up`.
     if (change === 'froze')
-      emit(ctx, 'status', { state: 'degraded', reason: { code: 'frozen-value', params: { metric: 'soilMoisturePct', hours } } });
+      emit(ctx, 'status', {
+        state: 'degraded',
+        reason: { code: 'frozen-value', params: { metric: 'soilMoisturePct', hours } },
+      });
     else if (change === 'thawed') emit(ctx, 'status', { state: 'up' });
   }
   // The network server relays the sensor's own uplink: its heartbeat is the sensor's sign of life.
@@ -81,11 +98,15 @@ const status = (ctx: EventContext, doc: StatusEventDoc): void => {
 
 const join = (ctx: EventContext, doc: Doc<'join'>): void => {
   event(ctx, 'lorawan-join', 'info', { devAddr: doc.devAddr ?? '' });
-  if (joinStorm(ctx.link, ctx.ts)) event(ctx, 'lorawan-join-storm', 'warning', { joins: ctx.link.joins.length, windowMin: 60 });
+  if (joinStorm(ctx.link, ctx.ts))
+    event(ctx, 'lorawan-join-storm', 'warning', { joins: ctx.link.joins.length, windowMin: 60 });
 };
 
 const ack = (ctx: EventContext, doc: Doc<'ack'>): void =>
-  event(ctx, 'lorawan-ack', doc.acknowledged ? 'info' : 'warning', { acknowledged: doc.acknowledged, fCntDown: doc.fCntDown });
+  event(ctx, 'lorawan-ack', doc.acknowledged ? 'info' : 'warning', {
+    acknowledged: doc.acknowledged,
+    fCntDown: doc.fCntDown,
+  });
 
 const txack = (ctx: EventContext, doc: Doc<'txack'>): void =>
   event(ctx, 'lorawan-txack', 'info', { gatewayId: doc.gatewayId, fCntDown: doc.fCntDown });
@@ -99,7 +120,10 @@ const LOG_TYPES: Readonly<Record<string, string>> = {
 const log = (ctx: EventContext, doc: LogEventDoc): void => {
   const severity = doc.level === 'ERROR' ? 'critical' : doc.level === 'WARNING' ? 'warning' : 'info';
   if (doc.code === 'UPLINK_F_CNT_RESET') ctx.link.lastFCnt = null;
-  event(ctx, LOG_TYPES[doc.code] ?? 'lorawan-log', severity, { code: doc.code, description: doc.description.slice(0, 500) });
+  event(ctx, LOG_TYPES[doc.code] ?? 'lorawan-log', severity, {
+    code: doc.code,
+    description: doc.description.slice(0, 500),
+  });
 };
 
 /** One small handler per ChirpStack event. */

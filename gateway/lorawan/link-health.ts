@@ -61,7 +61,12 @@ export function lostUplinksPct(s: LinkState): number | undefined {
  * A reading compared with the last: `froze` once it has not moved for `afterMs` (its uplink
  * times), `thawed` when a flagged one moves again, else null.
  */
-export function watchFrozen(s: LinkState, value: number, ts: number, afterMs: number): 'froze' | 'thawed' | null {
+export function watchFrozen(
+  s: LinkState,
+  value: number,
+  ts: number,
+  afterMs: number,
+): 'froze' | 'thawed' | null {
   const f = s.frozen;
   if (f && f.value === value) {
     if (!f.flagged && ts - f.sinceTs >= afterMs) {

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { payloadCodecs } from '../lorawan/codecs/registry.ts';
 import { chirpStackTopic } from '../../services/protocol/chirpstack-topics.ts';
+import { payloadCodecs } from '../lorawan/codecs/registry.ts';
 
 /**
  * A simulated LoRaWAN sensor's uplink as ChirpStack v4 publishes it (JSON encoding of
@@ -40,7 +40,8 @@ export function chirpStackUplink(
   const codec = payloadCodecs.get(d.sensorModel);
   if (!codec) return null;
   state.moisture ??= metrics.soilMoisturePct ?? 30;
-  state.battery = opts.fault === 'dying-battery' ? Math.max(0, (state.battery ?? 30) - 3) : (metrics.batteryPct ?? 90);
+  state.battery =
+    opts.fault === 'dying-battery' ? Math.max(0, (state.battery ?? 30) - 3) : (metrics.batteryPct ?? 90);
   if (state.battery <= 0) return null;
   const moisture = opts.fault === 'frozen' ? state.moisture : (metrics.soilMoisturePct ?? 30);
   const frame = codec.encode({
@@ -79,7 +80,10 @@ export function chirpStackUplink(
         crcStatus: 'CRC_OK',
       },
     ],
-    txInfo: { frequency: 923_200_000, modulation: { lora: { bandwidth: 125_000, spreadingFactor: 7, codeRate: 'CR_4_5' } } },
+    txInfo: {
+      frequency: 923_200_000,
+      modulation: { lora: { bandwidth: 125_000, spreadingFactor: 7, codeRate: 'CR_4_5' } },
+    },
   };
   return { topic: chirpStackTopic(opts.applicationId, d.devEui, 'up'), payload: JSON.stringify(event) };
 }

@@ -269,10 +269,13 @@ export class Simulator {
   /** A LoRaWAN sensor's uplink, as its network server account publishes it into the broker. */
   private async reportLora(s: Sim): Promise<void> {
     const { devEui, sensorModel } = s.device.config ?? {};
-    const server = s.device.reportedBy.map((id) => this.sims.get(id)).find((g) => g?.device.config?.applicationIds);
+    const server = s.device.reportedBy
+      .map((id) => this.sims.get(id))
+      .find((g) => g?.device.config?.applicationIds);
     const applicationId = server?.device.config?.applicationIds?.[0];
     if (!server || !applicationId || !devEui || !sensorModel) return;
-    if (!server.client?.connected) return this.log.debug({ deviceId: s.device.id }, 'uplink lost: network server offline');
+    if (!server.client?.connected)
+      return this.log.debug({ deviceId: s.device.id }, 'uplink lost: network server offline');
     const nowTs = this.clock();
     const generate = TELEMETRY[s.device.type.kind]!;
     const metrics = generate({ nowTs, state: s.telemetry, random: this.random });

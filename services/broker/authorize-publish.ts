@@ -142,13 +142,22 @@ function check(
  * application/{one of its applicationIds}/device/{dev_eui}/event/{event}. Ingest then hands them
  * to the LoRaWAN decoder (services/ingest/lorawan.ts), which checks the DevEUI's reportedBy.
  */
-function checkNetworkServer(device: DeviceInfo, packet: PublishPacket): { reason: RefusalReason; detail: string } | null {
+function checkNetworkServer(
+  device: DeviceInfo,
+  packet: PublishPacket,
+): { reason: RefusalReason; detail: string } | null {
   const apps = device.config.applicationIds;
   if (!apps)
-    return { reason: 'forbidden-topic', detail: `"${device.id}" is no network server account (it has no applicationIds)` };
+    return {
+      reason: 'forbidden-topic',
+      detail: `"${device.id}" is no network server account (it has no applicationIds)`,
+    };
   const t = parseChirpStackTopic(packet.topic);
   if (!t)
-    return { reason: 'forbidden-topic', detail: 'topic is outside application/{application_id}/device/{dev_eui}/event/{event}' };
+    return {
+      reason: 'forbidden-topic',
+      detail: 'topic is outside application/{application_id}/device/{dev_eui}/event/{event}',
+    };
   if (!apps.includes(t.applicationId))
     return {
       reason: 'forbidden-topic',

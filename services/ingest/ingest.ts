@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { ZodError } from 'zod';
+import type { LorawanDecoder, LorawanRejectReason } from '../../gateway/lorawan/decoder.ts';
 import type { AvailabilityEngine } from '../availability/engine.ts';
 import type { DeviceDirectory, DeviceInfo } from '../inventory/device-directory.ts';
-import type { LorawanDecoder, LorawanRejectReason } from '../../gateway/lorawan/decoder.ts';
 import { isChirpStackTopic } from '../protocol/chirpstack-topics.ts';
 import { parseTopic } from '../protocol/topics.ts';
 import type { Logger } from '../shared/logger.ts';

@@ -1,6 +1,6 @@
 import { reportersOf, upstreamsOf } from '../../config/dependencies.ts';
-import { lorawanLiveness } from '../../config/lorawan.ts';
 import type { Config } from '../../config/load.ts';
+import { lorawanLiveness } from '../../config/lorawan.ts';
 import type { CommuneFile, DeviceConfig } from '../../config/schema/commune.ts';
 import type { DeviceType } from '../device-types/device-type.ts';
 import { deviceType } from '../device-types/registry.ts';

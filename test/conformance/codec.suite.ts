@@ -27,16 +27,22 @@ function expectWellFormed(codec: PayloadCodec, r: DecodeResult, what: string): v
   }
   const spec = REASONS[r.error.code];
   expect(spec, `${what}: ${r.error.code} is in the catalogue`).toBeDefined();
-  expect(Object.keys(r.error.params).sort(), `${what}: params of ${r.error.code}`).toEqual([...spec.params].sort());
+  expect(Object.keys(r.error.params).sort(), `${what}: params of ${r.error.code}`).toEqual(
+    [...spec.params].sort(),
+  );
   for (const locale of ['vi', 'en'] as const)
-    expect(t(locale, `reason.${r.error.code}`, r.error.params), `${what} (${locale})`).not.toMatch(/[{}]|^reason\./);
+    expect(t(locale, `reason.${r.error.code}`, r.error.params), `${what} (${locale})`).not.toMatch(
+      /[{}]|^reason\./,
+    );
 }
 
 function safeDecode(codec: PayloadCodec, fPort: number, bytes: Uint8Array): DecodeResult {
   try {
     return codec.decode(fPort, bytes);
   } catch (err) {
-    throw new Error(`${codec.kind} threw on fPort ${fPort} ${Buffer.from(bytes).toString('hex')}: ${String(err)}`);
+    throw new Error(
+      `${codec.kind} threw on fPort ${fPort} ${Buffer.from(bytes).toString('hex')}: ${String(err)}`,
+    );
   }
 }
 
@@ -69,7 +75,8 @@ export function codecConformance(codec: PayloadCodec): void {
       for (let n = 0; n < good.bytes.length; n++) {
         const r = safeDecode(codec, good.fPort, good.bytes.subarray(0, n));
         expectWellFormed(codec, r, `first ${n} bytes`);
-        if (n === 0) expect(r).toMatchObject({ error: { code: expect.stringMatching(/^payload-(empty|truncated)$/) } });
+        if (n === 0)
+          expect(r).toMatchObject({ error: { code: expect.stringMatching(/^payload-(empty|truncated)$/) } });
       }
     });
 
@@ -93,15 +100,22 @@ export function codecConformance(codec: PayloadCodec): void {
       for (let i = 0; i < 2000; i++) {
         const len = Math.floor(rand() * (codec.maxBytes + 8));
         const bytes = Uint8Array.from({ length: len }, () => Math.floor(rand() * 256));
-        const port = rand() < 0.8 ? codec.fPorts[Math.floor(rand() * codec.fPorts.length)]! : Math.floor(rand() * 256);
-        expectWellFormed(codec, safeDecode(codec, port, bytes), `random #${i} fPort ${port} ${Buffer.from(bytes).toString('hex')}`);
+        const port =
+          rand() < 0.8 ? codec.fPorts[Math.floor(rand() * codec.fPorts.length)]! : Math.floor(rand() * 256);
+        expectWellFormed(
+          codec,
+          safeDecode(codec, port, bytes),
+          `random #${i} fPort ${port} ${Buffer.from(bytes).toString('hex')}`,
+        );
       }
     });
 
     it('reads only known fields of a decoded object, and null for none', () => {
       expect(codec.fromObject({})).toBeNull();
       expect(codec.fromObject({ somethingElse: 1, nested: { a: 1 } })).toBeNull();
-      expect(() => codec.fromObject({ messages: 'x', battery: 'abc', water_SOIL: null } as Record<string, unknown>)).not.toThrow();
+      expect(() =>
+        codec.fromObject({ messages: 'x', battery: 'abc', water_SOIL: null } as Record<string, unknown>),
+      ).not.toThrow();
     });
   });
 }

@@ -63,10 +63,12 @@ export function frameProblem(
   bytes: Uint8Array,
   minBytes: number,
 ): { error: DecodeError } | null {
-  if (!codec.fPorts.includes(fPort)) return fail('payload-wrong-fport', { fPort, expected: codec.fPorts.join(', ') });
+  if (!codec.fPorts.includes(fPort))
+    return fail('payload-wrong-fport', { fPort, expected: codec.fPorts.join(', ') });
   if (bytes.length === 0) return fail('payload-empty');
   if (bytes.length < minBytes) return fail('payload-truncated', { bytes: bytes.length, expected: minBytes });
-  if (bytes.length > codec.maxBytes) return fail('payload-oversized', { bytes: bytes.length, max: codec.maxBytes });
+  if (bytes.length > codec.maxBytes)
+    return fail('payload-oversized', { bytes: bytes.length, max: codec.maxBytes });
   return null;
 }
 

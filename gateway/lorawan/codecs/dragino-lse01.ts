@@ -1,4 +1,12 @@
-import { type DecodeResult, fail, frameProblem, mapObject, outOfRange, type PayloadCodec, SOIL_RANGES } from './codec.ts';
+import {
+  type DecodeResult,
+  fail,
+  frameProblem,
+  mapObject,
+  outOfRange,
+  type PayloadCodec,
+  SOIL_RANGES,
+} from './codec.ts';
 
 /**
  * Dragino LSE01 soil moisture & EC sensor. From the LSE01 user manual v1.5 §2.3 (uplink payload)
@@ -17,7 +25,10 @@ const STATUS_BYTES = 7;
 
 export const draginoLse01: PayloadCodec = {
   kind: 'dragino-lse01',
-  label: { vi: 'Dragino LSE01 (độ ẩm, nhiệt độ, độ dẫn điện đất)', en: 'Dragino LSE01 (soil moisture, temperature, EC)' },
+  label: {
+    vi: 'Dragino LSE01 (độ ẩm, nhiệt độ, độ dẫn điện đất)',
+    en: 'Dragino LSE01 (soil moisture, temperature, EC)',
+  },
   metrics: ['soilMoisturePct', 'soilTempC', 'soilEcUsCm', 'batteryV'],
   fPorts: [2, 5],
   maxBytes: READINGS_BYTES,
@@ -28,7 +39,8 @@ export const draginoLse01: PayloadCodec = {
     if (bad) return bad;
     const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     if (fPort === 5) {
-      if (bytes.length !== STATUS_BYTES) return fail('payload-oversized', { bytes: bytes.length, max: STATUS_BYTES });
+      if (bytes.length !== STATUS_BYTES)
+        return fail('payload-oversized', { bytes: bytes.length, max: STATUS_BYTES });
       const metrics = { batteryV: v.getUint16(5) / 1000 };
       return outOfRange(metrics, SOIL_RANGES) ?? { metrics };
     }

@@ -2,8 +2,8 @@ import {
   type DecodeResult,
   fail,
   frameProblem,
-  mapObject,
   type Metrics,
+  mapObject,
   outOfRange,
   type PayloadCodec,
   SOIL_RANGES,
@@ -23,16 +23,16 @@ import {
  * A 2-byte value of 0xFFFF means "collection failed", 0xFFFD "out of range": a sensor fault.
  */
 const FF_LENGTHS: Readonly<Record<number, number>> = {
-  0x01: 1, // IPSO version
-  0x09: 2, // hardware version
-  0x0a: 2, // firmware version
-  0x0b: 1, // device status (power on)
-  0x0f: 1, // LoRaWAN class
-  0x16: 8, // serial number
-  0xfe: 1, // reset event
-  0xff: 2, // TSL version
-  0x02: 2, // collection interval (downlink answer)
-  0x03: 2, // report interval (downlink answer)
+  1: 1, // IPSO version
+  9: 2, // hardware version
+  10: 2, // firmware version
+  11: 1, // device status (power on)
+  15: 1, // LoRaWAN class
+  22: 8, // serial number
+  254: 1, // reset event
+  255: 2, // TSL version
+  2: 2, // collection interval (downlink answer)
+  3: 2, // report interval (downlink answer)
 };
 const FAULT = new Set([0xffff, 0xfffd]);
 const hex = (n: number) => n.toString(16).padStart(2, '0');
@@ -41,7 +41,8 @@ function channels(bytes: Uint8Array): DecodeResult {
   const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const out: Record<string, number> = {};
   let i = 0;
-  const need = (n: number) => (i + 2 + n > bytes.length ? fail('payload-truncated', { bytes: bytes.length, expected: i + 2 + n }) : null);
+  const need = (n: number) =>
+    i + 2 + n > bytes.length ? fail('payload-truncated', { bytes: bytes.length, expected: i + 2 + n }) : null;
   const u16 = (metric: string, at: number): number | { error: ReturnType<typeof fail>['error'] } => {
     const raw = v.getUint16(at, true);
     return FAULT.has(raw) ? fail('payload-sensor-fault', { metric }) : raw;
@@ -52,7 +53,8 @@ function channels(bytes: Uint8Array): DecodeResult {
     const type = bytes[i + 1]!;
     const at = i + 2;
     const len = channelLength(id, type);
-    if (len === undefined) return fail('payload-unknown-channel', { channel: `${hex(id)} ${hex(type)}`, offset: i });
+    if (len === undefined)
+      return fail('payload-unknown-channel', { channel: `${hex(id)} ${hex(type)}`, offset: i });
     const short = need(len);
     if (short) return short;
     if (id === 0x01) out.batteryPct = bytes[at]!;
@@ -89,7 +91,10 @@ function channelLength(id: number, type: number): number | undefined {
 
 export const milesightEm500Smtc: PayloadCodec = {
   kind: 'milesight-em500-smtc',
-  label: { vi: 'Milesight EM500-SMTC (độ ẩm, nhiệt độ, độ dẫn điện đất)', en: 'Milesight EM500-SMTC (soil moisture, temperature, EC)' },
+  label: {
+    vi: 'Milesight EM500-SMTC (độ ẩm, nhiệt độ, độ dẫn điện đất)',
+    en: 'Milesight EM500-SMTC (soil moisture, temperature, EC)',
+  },
   metrics: ['soilMoisturePct', 'soilTempC', 'soilEcUsCm', 'batteryPct'],
   fPorts: [85],
   maxBytes: 128,

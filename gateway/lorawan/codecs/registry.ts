@@ -9,7 +9,8 @@ export const PAYLOAD_CODECS: readonly PayloadCodec[] = [draginoLse01, milesightE
 function toMap(list: readonly PayloadCodec[]): ReadonlyMap<string, PayloadCodec> {
   const map = new Map<string, PayloadCodec>();
   for (const c of list) {
-    if (!/^[a-z][a-z0-9-]*$/.test(c.kind)) throw new Error(`payload codec kind "${c.kind}" is not kebab-case`);
+    if (!/^[a-z][a-z0-9-]*$/.test(c.kind))
+      throw new Error(`payload codec kind "${c.kind}" is not kebab-case`);
     if (map.has(c.kind)) throw new Error(`payload codec kind "${c.kind}" is registered twice`);
     map.set(c.kind, c);
   }

@@ -1,4 +1,12 @@
-import { type DecodeResult, fail, frameProblem, type Metrics, outOfRange, type PayloadCodec, SOIL_RANGES } from './codec.ts';
+import {
+  type DecodeResult,
+  fail,
+  frameProblem,
+  type Metrics,
+  outOfRange,
+  type PayloadCodec,
+  SOIL_RANGES,
+} from './codec.ts';
 
 /**
  * SenseCAP S2105 soil moisture, temperature and EC sensor (Seeed). From the SenseCAP S210X user
@@ -16,9 +24,9 @@ import { type DecodeResult, fail, frameProblem, type Metrics, outOfRange, type P
  */
 const RECORD = 7;
 const MEASUREMENTS: Readonly<Record<number, readonly [metric: string, scale: number]>> = {
-  0x1006: ['soilTempC', 1 / 1000],
-  0x1007: ['soilMoisturePct', 1 / 1000],
-  0x100c: ['soilEcUsCm', 1], // dS/m ×1000 = µS/cm
+  4102: ['soilTempC', 1 / 1000],
+  4103: ['soilMoisturePct', 1 / 1000],
+  4108: ['soilEcUsCm', 1], // dS/m ×1000 = µS/cm
 };
 const SPECIAL = new Set([0x0000, 0x0001, 0x0002, 0x0003, 0x0004, 0x0005, 0x0006, 0x0120]);
 
@@ -36,7 +44,10 @@ const hex4 = (n: number) => n.toString(16).padStart(4, '0');
 
 export const sensecapS2105: PayloadCodec = {
   kind: 'sensecap-s2105',
-  label: { vi: 'SenseCAP S2105 (độ ẩm, nhiệt độ, độ dẫn điện đất)', en: 'SenseCAP S2105 (soil moisture, temperature, EC)' },
+  label: {
+    vi: 'SenseCAP S2105 (độ ẩm, nhiệt độ, độ dẫn điện đất)',
+    en: 'SenseCAP S2105 (soil moisture, temperature, EC)',
+  },
   metrics: ['soilMoisturePct', 'soilTempC', 'soilEcUsCm', 'batteryPct'],
   // Seeed's decoder ignores the port; its published examples use 1, the sensors send on 2–3.
   fPorts: [1, 2, 3],
@@ -47,7 +58,10 @@ export const sensecapS2105: PayloadCodec = {
     const bad = frameProblem(this, fPort, bytes, RECORD + 2);
     if (bad) return bad;
     if ((bytes.length - 2) % RECORD !== 0)
-      return fail('payload-truncated', { bytes: bytes.length, expected: Math.ceil((bytes.length - 2) / RECORD) * RECORD + 2 });
+      return fail('payload-truncated', {
+        bytes: bytes.length,
+        expected: Math.ceil((bytes.length - 2) / RECORD) * RECORD + 2,
+      });
     const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const body = bytes.subarray(0, bytes.length - 2);
     const got = v.getUint16(bytes.length - 2, true);

@@ -12,13 +12,19 @@ interface Fixture {
   metrics?: Record<string, number>;
   error?: string;
 }
-const { frames } = JSON.parse(readFileSync(join(ROOT, 'test/fixtures/lorawan/vendor-frames.json'), 'utf8')) as {
+const { frames } = JSON.parse(
+  readFileSync(join(ROOT, 'test/fixtures/lorawan/vendor-frames.json'), 'utf8'),
+) as {
   frames: Fixture[];
 };
 
 describe('payload codecs on the vendors’ documented frames', () => {
   it('has a fixture for every codec', () => {
-    for (const c of PAYLOAD_CODECS) expect(frames.some((f) => f.codec === c.kind), c.kind).toBe(true);
+    for (const c of PAYLOAD_CODECS)
+      expect(
+        frames.some((f) => f.codec === c.kind),
+        c.kind,
+      ).toBe(true);
   });
 
   for (const f of frames)
@@ -36,9 +42,19 @@ describe('payload codecs on the vendors’ documented frames', () => {
 
   it('reads each vendor decoder’s own output (ChirpStack’s `object`)', () => {
     expect(
-      payloadCodecs.get('dragino-lse01')!.fromObject({ Bat: 3.625, TempC_DS18B20: '24.1', conduct_SOIL: 28200, temp_SOIL: '24.59', water_SOIL: '19.57' }),
+      payloadCodecs.get('dragino-lse01')!.fromObject({
+        Bat: 3.625,
+        TempC_DS18B20: '24.1',
+        conduct_SOIL: 28200,
+        temp_SOIL: '24.59',
+        water_SOIL: '19.57',
+      }),
     ).toEqual({ batteryV: 3.625, soilEcUsCm: 28200, soilTempC: 24.59, soilMoisturePct: 19.57 });
-    expect(payloadCodecs.get('milesight-em500-smtc')!.fromObject({ battery: 100, temperature: 28.1, moisture: 57.5, ec: 240 })).toEqual({
+    expect(
+      payloadCodecs
+        .get('milesight-em500-smtc')!
+        .fromObject({ battery: 100, temperature: 28.1, moisture: 57.5, ec: 240 }),
+    ).toEqual({
       batteryPct: 100,
       soilTempC: 28.1,
       soilMoisturePct: 57.5,
