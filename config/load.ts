@@ -3,6 +3,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import type { z } from 'zod';
 import { deviceTypes } from '../services/device-types/registry.ts';
 import { dependencyProblems } from './dependencies.ts';
+import { devEuiClashes, lorawanProblems } from './lorawan.ts';
 import { type CommuneFile, CommuneFileSchema } from './schema/commune.ts';
 import { type ServiceConfig, ServiceConfigSchema } from './schema/service.ts';
 import { parseYamlSource, withPositions, type YamlSource } from './yaml-source.ts';
@@ -213,6 +214,7 @@ export function communeProblems(file: string, c: CommuneFile): string[] {
       );
   });
   out.push(...dependencyProblems(file, c));
+  out.push(...lorawanProblems(file, c));
   c.kpiTargets.forEach((k, i) => {
     if (!deviceTypes.has(k.deviceType))
       out.push(
@@ -366,6 +368,7 @@ export function loadConfig(serviceFile: string, env: NodeJS.ProcessEnv = process
   const service = parsed.data;
   const communesDir = resolve(base, service.communesDir);
   const communes: CommuneFile[] = [];
+  const devEuis = new Map<string, string>();
   let files: string[] = [];
   try {
     files = readdirSync(communesDir)
@@ -393,6 +396,7 @@ export function loadConfig(serviceFile: string, env: NodeJS.ProcessEnv = process
       found.push(...schema, ...referenceProblemsOfRaw(shownAs(path), rawCommune, schema));
     } else {
       found.push(...communeProblems(shownAs(path), c.data));
+      found.push(...devEuiClashes(shownAs(path), c.data, devEuis));
       communes.push(c.data);
       sources.set(c.data, { file: shownAs(path), src });
     }

@@ -79,6 +79,34 @@ export const DeviceSchema = z.strictObject({
   behind: Id.optional(),
   /** Overrides the device type's heartbeat interval and grace. */
   liveness: LivenessSchema.optional(),
+  /** LoRaWAN DevEUI (16 hex digits), unique in the deployment: how uplinks find this device. */
+  devEui: z
+    .string({
+      // YAML reads 24e1241000000103 as a number (24 × 10^1241…): a DevEUI must be quoted.
+      error: (iss) =>
+        iss.input === undefined ? undefined : 'a DevEUI is text: put it in quotes, e.g. "24e1241000000103"',
+    })
+    .regex(/^[0-9a-fA-F]{16}$/, 'a DevEUI is 16 hex digits (the label on the sensor)')
+    .transform((s) => s.toLowerCase())
+    .optional(),
+  /** Payload codec of a LoRaWAN sensor (gateway/lorawan/codecs/registry.ts), checked after parsing. */
+  sensorModel: z.string().optional(),
+  /** Overrides the sensor model's uplink interval (seconds), when the sensor was configured otherwise. */
+  uplinkIntervalSec: z.number().int().min(60).max(86_400).optional(),
+  /** Down after this many missed uplink intervals (default: the model's). */
+  missedUplinks: z.number().int().min(1).max(100).optional(),
+  /** The same moisture reading for this long means a broken sensor (default 12 h). */
+  frozenAfterHours: z.number().min(0.1).max(720).optional(),
+  /**
+   * A network server account (a LoRa gateway with a built-in one, or ChirpStack): the ChirpStack
+   * application ids it may publish events for, under application/{id}/# in the embedded broker.
+   */
+  applicationIds: z
+    .array(
+      z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'an application id (a UUID in ChirpStack v4)'),
+    )
+    .min(1)
+    .optional(),
   /** Extra text shown to technicians (pole number, access notes). */
   notes: Text.optional(),
   /** Settings of the device's type, checked against that type's `configSchema` at load. */

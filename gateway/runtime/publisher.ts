@@ -106,6 +106,14 @@ export class Publisher implements ResultSink {
     this.enqueue(t, 'event', doc);
   }
 
+  /**
+   * Sends a message as it came, on its own topic (the ChirpStack bridge relaying an integration
+   * event): on disk first and kept until its PUBACK, in order with the rest.
+   */
+  forward(topic: string, payload: string): void {
+    if (this.buffer.append(topic, payload, this.clock())) this.pump();
+  }
+
   stats(): PublisherStats {
     return {
       connected: this.client?.connected ?? false,

@@ -2,6 +2,7 @@ import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import { type Channel, topicFor } from '../../services/protocol/topics.ts';
 import { FlakySchedule } from './flaky.ts';
+import { chirpStackUplink, type LoraFault, type LoraSimState } from './lorawan.ts';
 import { TELEMETRY, type TelemetryState } from './telemetry.ts';
 
 /**
@@ -15,6 +16,15 @@ export interface SimDevice {
   readonly heartbeatIntervalSec: number;
   /** Adapters or gateways that may publish for it: a sleepy one reports through such a gateway. */
   readonly reportedBy: readonly string[];
+  /**
+   * A LoRaWAN sensor (devEui, sensorModel) reports as ChirpStack `up` events through the reporter
+   * that has applicationIds (a network server account), in its first application.
+   */
+  readonly config?: {
+    readonly devEui?: string | undefined;
+    readonly sensorModel?: string | undefined;
+    readonly applicationIds?: readonly string[] | undefined;
+  };
 }
 
 export interface SimulatorOptions {
@@ -30,6 +40,11 @@ export interface SimulatorOptions {
   /** Epoch ms for payload timestamps and time-of-day; defaults to Date.now. */
   readonly clock?: () => number;
   readonly random?: () => number;
+  /**
+   * LoRaWAN sensors to misbehave, by device id. By default the demo has one of each: of the
+   * LoRaWAN sensors sorted by id, the second has a frozen probe and the last a dying battery.
+   */
+  readonly loraFaults?: Readonly<Record<string, LoraFault>>;
 }
 
 interface Sim {
@@ -40,6 +55,7 @@ interface Sim {
   seq: number;
   bootTs: number;
   readonly telemetry: TelemetryState;
+  readonly lora: LoraSimState;
   /** Report timers; cleared whenever the device goes quiet. */
   readonly timers: Set<NodeJS.Timeout>;
 }
@@ -52,6 +68,7 @@ function newSim(device: SimDevice, bootTs: number): Sim {
     seq: 0,
     bootTs,
     telemetry: {},
+    lora: { fCnt: 0 },
     timers: new Set(),
   };
 }
@@ -74,6 +91,7 @@ export class Simulator {
   private readonly random: () => number;
   private readonly sims = new Map<string, Sim>();
   private readonly flaky: FlakySchedule;
+  private readonly loraFaults: Readonly<Record<string, LoraFault>>;
   private stopped = false;
 
   constructor(opts: SimulatorOptions) {
@@ -82,6 +100,7 @@ export class Simulator {
     this.clock = opts.clock ?? Date.now;
     this.random = opts.random ?? Math.random;
     this.flaky = new FlakySchedule(this, { speed: opts.speed, random: this.random, log: this.log });
+    this.loraFaults = opts.loraFaults ?? demoFaults(opts.devices);
   }
 
   /** Connects every always-on device (resolves when each has connected or failed once). */
@@ -223,6 +242,7 @@ export class Simulator {
   }
 
   private async report(s: Sim): Promise<void> {
+    if (s.device.config?.devEui) return this.reportLora(s);
     const gateway = s.device.reportedBy
       .map((id) => this.sims.get(id))
       .find((g) => g?.device.type.kind === 'gateway');
@@ -244,6 +264,29 @@ export class Simulator {
     } finally {
       await client.endAsync();
     }
+  }
+
+  /** A LoRaWAN sensor's uplink, as its network server account publishes it into the broker. */
+  private async reportLora(s: Sim): Promise<void> {
+    const { devEui, sensorModel } = s.device.config ?? {};
+    const server = s.device.reportedBy
+      .map((id) => this.sims.get(id))
+      .find((g) => g?.device.config?.applicationIds);
+    const applicationId = server?.device.config?.applicationIds?.[0];
+    if (!server || !applicationId || !devEui || !sensorModel) return;
+    if (!server.client?.connected)
+      return this.log.debug({ deviceId: s.device.id }, 'uplink lost: network server offline');
+    const nowTs = this.clock();
+    const generate = TELEMETRY[s.device.type.kind]!;
+    const metrics = generate({ nowTs, state: s.telemetry, random: this.random });
+    const up = chirpStackUplink({ id: s.device.id, devEui, sensorModel }, s.lora, metrics, {
+      applicationId,
+      accountId: server.device.id,
+      nowTs,
+      fault: this.loraFaults[s.device.id],
+    });
+    if (!up) return this.log.debug({ deviceId: s.device.id }, 'sensor silent: battery dead');
+    await server.client.publishAsync(up.topic, up.payload, { qos: 1 });
   }
 
   /** Publishes at QoS 1 on `s`'s topic (through `client`, which may be its gateway's). */
@@ -289,4 +332,16 @@ export class Simulator {
   private lost(s: Sim, err: unknown): void {
     if (!this.stopped) this.log.debug({ err, deviceId: s.device.id }, 'simulated publish not delivered');
   }
+}
+
+/** The demo's faults: of the LoRaWAN sensors sorted by id, the second is frozen, the last dying. */
+function demoFaults(devices: readonly SimDevice[]): Record<string, LoraFault> {
+  const lora = devices
+    .filter((d) => d.config?.devEui)
+    .map((d) => d.id)
+    .sort();
+  const out: Record<string, LoraFault> = {};
+  if (lora.length >= 2) out[lora[1]!] = 'frozen';
+  if (lora.length >= 3) out[lora.at(-1)!] = 'dying-battery';
+  return out;
 }

@@ -1,5 +1,6 @@
 import type { AedesOptions, PublishPacket } from 'aedes';
 import type { DeviceInfo } from '../inventory/device-directory.ts';
+import { isChirpStackTopic, parseChirpStackTopic } from '../protocol/chirpstack-topics.ts';
 import { parseTopic } from '../protocol/topics.ts';
 import type { HookContext, RefusalReason } from './hook-context.ts';
 
@@ -110,6 +111,7 @@ function check(
       reason: 'oversized',
       detail: `payload is ${size} bytes, over the limit of ${ctx.maxPayloadBytes}`,
     };
+  if (isChirpStackTopic(packet.topic)) return checkNetworkServer(device, packet);
   // parseTopic accepts only cx/v1/{commune}/{device}/{channel} with plain segments, so a topic name
   // with a wildcard [MQTT-3.3.2-2] (aedes refuses those first) or under $SYS is refused, and nobody
   // can publish on a device's cmd/ tree, which only the service writes to.
@@ -138,5 +140,36 @@ function check(
       reason: 'retain-not-allowed',
       detail: `retained publishes are allowed only on status, not ${t.channel}`,
     };
+  return null;
+}
+
+/**
+ * A network server account (a device with `applicationIds`: a LoRa gateway's built-in one, or
+ * ChirpStack) publishes ChirpStack integration events, and only for its own applications:
+ * application/{one of its applicationIds}/device/{dev_eui}/event/{event}. Ingest then hands them
+ * to the LoRaWAN decoder (services/ingest/lorawan.ts), which checks the DevEUI's reportedBy.
+ */
+function checkNetworkServer(
+  device: DeviceInfo,
+  packet: PublishPacket,
+): { reason: RefusalReason; detail: string } | null {
+  const apps = device.config.applicationIds;
+  if (!apps)
+    return {
+      reason: 'forbidden-topic',
+      detail: `"${device.id}" is no network server account (it has no applicationIds)`,
+    };
+  const t = parseChirpStackTopic(packet.topic);
+  if (!t)
+    return {
+      reason: 'forbidden-topic',
+      detail: 'topic is outside application/{application_id}/device/{dev_eui}/event/{event}',
+    };
+  if (!apps.includes(t.applicationId))
+    return {
+      reason: 'forbidden-topic',
+      detail: `application "${t.applicationId}" is not one of ${device.id}'s applicationIds`,
+    };
+  if (packet.retain) return { reason: 'retain-not-allowed', detail: 'a ChirpStack event is never retained' };
   return null;
 }

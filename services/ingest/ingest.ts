@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { ZodError } from 'zod';
+import type { LorawanDecoder, LorawanRejectReason } from '../../gateway/lorawan/decoder.ts';
 import type { AvailabilityEngine } from '../availability/engine.ts';
 import type { DeviceDirectory, DeviceInfo } from '../inventory/device-directory.ts';
+import { isChirpStackTopic } from '../protocol/chirpstack-topics.ts';
 import { parseTopic } from '../protocol/topics.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { Db } from '../store/db.ts';
@@ -9,6 +11,7 @@ import type { Reading, Store } from '../store/store.ts';
 import { BatchWriter } from './batch-writer.ts';
 import type { HandlerContext } from './handlers/handler.ts';
 import { CHANNEL_HANDLERS } from './handlers/registry.ts';
+import { lorawanDecoderFor } from './lorawan.ts';
 import { ReceiveStamps } from './receive-stamps.ts';
 import type { RejectLog } from './reject-log.ts';
 import type { Spool, SpoolWork } from './spool.ts';
@@ -140,6 +143,14 @@ class MessageContext implements HandlerContext {
   }
 }
 
+/** A message that passed every check: what it stores, what it changes, the receive stamp it took. */
+interface Decoded {
+  readonly device: DeviceInfo;
+  readonly work: SpoolWork;
+  readonly effects: Array<() => void>;
+  readonly stampTs: number | undefined;
+}
+
 /**
  * The one way in for device data: topic → device → JSON → versioned schema → channel handler.
  * A bad message is refused with its reason and counted; it never stops the good ones beside it.
@@ -153,9 +164,12 @@ export class Ingest {
   private duplicatesSkipped = 0;
   private readonly stamps = new ReceiveStamps();
   readonly acceptedByDevice = new Map<string, number>();
+  /** ChirpStack events (topics under `application/`) become the sensors' cx/v1 documents here. */
+  private readonly lorawan: LorawanDecoder;
 
   constructor(deps: IngestDeps) {
     this.deps = deps;
+    this.lorawan = lorawanDecoderFor(deps.directory);
     this.writer = new BatchWriter(deps.store, deps.spool, deps.db, deps.rejects, {
       maxSize: deps.batchMaxSize,
       maxDelayMs: deps.batchMaxDelayMs,
@@ -220,11 +234,8 @@ export class Ingest {
     });
   }
 
-  private decode(
-    msg: InboundMessage,
-  ):
-    | { device: DeviceInfo; work: SpoolWork; effects: Array<() => void>; stampTs: number | undefined }
-    | undefined {
+  private decode(msg: InboundMessage): Decoded | undefined {
+    if (isChirpStackTopic(msg.topic)) return this.decodeLorawan(msg);
     const topic = parseTopic(msg.topic);
     if (!topic)
       return this.reject(msg, 'bad-topic', undefined, 'expected cx/v1/{commune}/{device}/{channel}');
@@ -293,6 +304,45 @@ export class Ingest {
     this.deps.spool.releaseKeys('all');
   }
 
+  /**
+   * A ChirpStack event from a network server account (the broker let it publish only under its
+   * own applications). The LoRaWAN decoder turns it into the sensor's cx/v1 documents, which go
+   * through the same schemas and channel handlers as any device's, published by that account;
+   * its refusals (unknown DevEUI, undecodable, duplicate frame…) are kept in the reject log with
+   * source `lorawan`, which does not charge the account's budget: one bad sensor must not cut off
+   * every sensor of the network server. The raw event is what the spool keeps.
+   */
+  private decodeLorawan(msg: InboundMessage): Decoded | undefined {
+    const t = this.lorawan.translate(msg.topic, msg.payload, msg.deviceId, msg.receivedTs);
+    const sensor = t.sensor ? this.deps.directory.get(t.sensor.deviceId) : undefined;
+    for (const r of t.rejects) this.reject(msg, r.reason, sensor, r.detail, 'lorawan');
+    const publisher = this.deps.directory.get(msg.deviceId);
+    // The network server's own message is its sign of life, whatever became of the sensor's part.
+    const heardPublisher = () => publisher && this.deps.availability.heard(publisher.id, msg.receivedTs);
+    if (!sensor || t.messages.length === 0) {
+      heardPublisher();
+      return undefined;
+    }
+    // Readings are keyed by the uplink's own time: no receive stamp is taken.
+    const ctx = new MessageContext(sensor, msg.deviceId, msg.receivedTs, this.deps.availability, this.stamps);
+    for (const m of t.messages) {
+      const handler = CHANNEL_HANDLERS[m.channel];
+      const parsed = handler.schema.safeParse(m.doc);
+      if (!parsed.success) {
+        this.reject(msg, 'schema', sensor, `${m.channel}: ${schemaDetail(parsed.error)}`, 'lorawan');
+        continue;
+      }
+      handler.handle(ctx, parsed.data);
+    }
+    ctx.defer(heardPublisher);
+    return {
+      device: sensor,
+      work: { readings: ctx.readings, events: ctx.events },
+      effects: ctx.effects,
+      stampTs: undefined,
+    };
+  }
+
   async flush(): Promise<void> {
     await this.deps.spool.flushPending();
     await this.writer.flush();
@@ -322,13 +372,14 @@ export class Ingest {
 
   private reject(
     msg: InboundMessage,
-    reason: IngestRejectReason,
+    reason: IngestRejectReason | LorawanRejectReason,
     device: DeviceInfo | undefined,
     detail: string,
+    source: 'ingest' | 'lorawan' = 'ingest',
   ): undefined {
     this.rejected += 1;
     this.deps.rejects.record({
-      source: 'ingest',
+      source,
       reason,
       communeId: device?.communeId,
       deviceId: device?.id ?? msg.deviceId,

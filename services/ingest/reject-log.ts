@@ -1,8 +1,12 @@
 import { type Logger, rootLogger } from '../shared/logger.ts';
 import type { Db } from '../store/db.ts';
 
-/** Where a message was refused: at the broker (auth, ACL, size) or at ingest (topic, schema). */
-export type RejectSource = 'broker' | 'ingest' | 'store';
+/**
+ * Where a message was refused: at the broker (auth, ACL, size), at ingest (topic, schema), by the
+ * LoRaWAN decoder (a network server's event: unknown DevEUI, undecodable, duplicate frame), or by
+ * the store.
+ */
+export type RejectSource = 'broker' | 'ingest' | 'lorawan' | 'store';
 
 export interface Reject {
   readonly source: RejectSource;

@@ -1,5 +1,6 @@
 import { reportersOf, upstreamsOf } from '../../config/dependencies.ts';
 import type { Config } from '../../config/load.ts';
+import { lorawanLiveness } from '../../config/lorawan.ts';
 import type { CommuneFile, DeviceConfig } from '../../config/schema/commune.ts';
 import type { DeviceSettings, DeviceType } from '../device-types/device-type.ts';
 import { deviceType } from '../device-types/registry.ts';
@@ -51,6 +52,8 @@ export class DeviceDirectory {
         const site = sites.get(d.site)!;
         const type = deviceType(d.type);
         const upstreamIds = upstreamsOf(d, site.uplink);
+        // A LoRaWAN sensor's window comes from its model: N missed uplink intervals.
+        const liveness = d.liveness ?? lorawanLiveness(d) ?? type.liveness;
         byId.set(d.id, {
           id: d.id,
           communeId: c.commune.id,
@@ -62,8 +65,8 @@ export class DeviceDirectory {
           upstreamId: upstreamIds[0] ?? null,
           reportedBy: reportersOf(d),
           reportsFor: c.devices.filter((o) => reportersOf(o).includes(d.id)).map((o) => o.id),
-          heartbeatIntervalSec: d.liveness?.heartbeatIntervalSec ?? type.liveness.heartbeatIntervalSec,
-          graceSec: d.liveness?.graceSec ?? type.liveness.graceSec,
+          heartbeatIntervalSec: liveness.heartbeatIntervalSec,
+          graceSec: liveness.graceSec,
           commissionedTs: vnMidnightTs(d.commissionedAt ?? d.installedAt),
           // Already validated at load (config/load.ts), so parse cannot throw on a loaded config.
           settings: type.configSchema.parse(d.settings ?? {}),

@@ -77,6 +77,17 @@ export const REASONS = {
   'snmp-no-such': { params: ['oid'], wire: true },
   'snmp-error': { params: ['message'], wire: true },
   'if-down': { params: ['ifIndex', 'status'], wire: true },
+  // LoRaWAN (gateway/lorawan/): a sensor that keeps sending one reading is broken, not dry.
+  'frozen-value': { params: ['metric', 'hours'], wire: true },
+  // Why a payload codec (gateway/lorawan/codecs/) could not read a frame; kept in the reject log.
+  'payload-truncated': { params: ['bytes', 'expected'], wire: false },
+  'payload-oversized': { params: ['bytes', 'max'], wire: false },
+  'payload-wrong-fport': { params: ['fPort', 'expected'], wire: false },
+  'payload-bad-crc': { params: ['got', 'expected'], wire: false },
+  'payload-unknown-channel': { params: ['channel', 'offset'], wire: false },
+  'payload-out-of-range': { params: ['metric', 'value'], wire: false },
+  'payload-sensor-fault': { params: ['metric'], wire: false },
+  'payload-empty': { params: [], wire: false },
 } as const satisfies Readonly<Record<string, ReasonSpec>>;
 
 export type ReasonCode = keyof typeof REASONS;

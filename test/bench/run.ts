@@ -12,6 +12,7 @@
  *   noisy     good devices' latency beside malformed and wrong-password floods (noisy.ts)
  *   profile   CPU profile of the service under the QoS 1 load (profile.ts)
  *   probes    the probe runtime against loopback targets, 5 % hanging (probes.ts)
+ *   lorawan   codec decode rate per model, ChirpStack uplinks/s stored end to end (lorawan.ts)
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
@@ -19,6 +20,7 @@ import { parseArgs } from 'node:util';
 import { benchE2e, E2E_DEFAULTS } from './e2e.ts';
 import { type Figure, fmtInt, killChildren, shellLimit, table } from './harness.ts';
 import { benchIdle } from './idle.ts';
+import { benchLorawan } from './lorawan.ts';
 import { benchNoisy } from './noisy.ts';
 import { benchProbes } from './probes.ts';
 import { benchProfile } from './profile.ts';
@@ -26,10 +28,29 @@ import { benchMosquitto } from './reference-mosquitto.ts';
 import { benchSpool } from './spool-bench.ts';
 import { benchStores } from './store-bench.ts';
 
-const SCENARIOS = ['store', 'spool', 'e2e', 'mosquitto', 'idle', 'noisy', 'profile', 'probes'] as const;
+const SCENARIOS = [
+  'store',
+  'spool',
+  'e2e',
+  'mosquitto',
+  'idle',
+  'noisy',
+  'profile',
+  'probes',
+  'lorawan',
+] as const;
 type Scenario = (typeof SCENARIOS)[number];
 /** What runs without --only: `mosquitto` is already part of e2e. */
-const DEFAULT: readonly Scenario[] = ['store', 'spool', 'e2e', 'idle', 'noisy', 'profile', 'probes'];
+const DEFAULT: readonly Scenario[] = [
+  'store',
+  'spool',
+  'e2e',
+  'idle',
+  'noisy',
+  'profile',
+  'probes',
+  'lorawan',
+];
 /** Upper bounds per scenario; a scenario past its bound is stopped and reported as failed. */
 const TIMEOUT_MS: Record<Scenario, number> = {
   store: 180_000,
@@ -40,6 +61,7 @@ const TIMEOUT_MS: Record<Scenario, number> = {
   noisy: 180_000,
   profile: 180_000,
   probes: 180_000,
+  lorawan: 180_000,
 };
 
 const mosquittoOptions = {
@@ -89,6 +111,7 @@ const RUNNERS: Record<Scenario, () => Promise<Figure[]>> = {
   noisy: async () => (await benchNoisy()).figures,
   profile: async () => (await benchProfile()).figures,
   probes: async () => (await benchProbes()).figures,
+  lorawan: async () => (await benchLorawan()).figures,
 };
 
 function selected(): Scenario[] {

@@ -1,3 +1,4 @@
+import { PAYLOAD_CODECS } from '../../gateway/lorawan/codecs/registry.ts';
 import { PROBES } from '../../gateway/probes/registry.ts';
 import { DEVICE_TYPES } from '../../services/device-types/registry.ts';
 import type { Configurable, Registered } from '../../services/shared/registry.ts';
@@ -13,7 +14,8 @@ export interface ConformanceEntry {
   readonly registry: string;
   /** The registry folder (relative to the repository), whose files or folders are its entries. */
   readonly folder: string;
-  readonly entries: ReadonlyArray<Registered & Configurable>;
+  /** Entries; those that take settings carry their schema and example (Configurable). */
+  readonly entries: ReadonlyArray<Registered | (Registered & Configurable)>;
   /** Suite file in test/conformance, and the function it exports that runs it for one kind. */
   readonly suite: string;
   readonly call: string;
@@ -50,5 +52,13 @@ export const CONFORMANCE_INDEX: readonly ConformanceEntry[] = [
     suite: 'probe.suite.ts',
     call: 'probeConformance',
     layout: { exclude: ['registry.ts', 'probe.ts', 'wire.ts'], fileOf: (kind) => kind },
+  },
+  {
+    registry: 'payload codec',
+    folder: 'gateway/lorawan/codecs',
+    entries: PAYLOAD_CODECS,
+    suite: 'codec.suite.ts',
+    call: 'codecConformance',
+    layout: { exclude: ['registry.ts', 'codec.ts'] },
   },
 ];

@@ -7,6 +7,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROLES } from '../../../config/schema/commune.ts';
+import { LORAWAN_REJECT_REASONS } from '../../../gateway/lorawan/decoder.ts';
 import { REFUSAL_REASONS } from '../../../services/broker/hook-context.ts';
 import { DEVICE_TYPES } from '../../../services/device-types/registry.ts';
 import { INGEST_REJECT_REASONS } from '../../../services/ingest/ingest.ts';
@@ -115,7 +116,12 @@ describe('i18n catalogue (services/shared/i18n)', () => {
   });
 
   it('has text for every refusal reason of the broker, ingest and the store (reject.<reason>)', () => {
-    const reasons = [...REFUSAL_REASONS, ...INGEST_REJECT_REASONS, 'store-refused'];
+    const reasons = [
+      ...REFUSAL_REASONS,
+      ...INGEST_REJECT_REASONS,
+      ...LORAWAN_REJECT_REASONS,
+      'store-refused',
+    ];
     expect(missingIn(reasons.map((r) => `reject.${r}`))).toEqual([]);
   });
 });
