@@ -4,13 +4,20 @@ import { LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { deviceTypes } from '../services/device-types/registry.ts';
 import { dependencyProblems } from './dependencies.ts';
+import { type InventoryProbeTarget, inventoryProbes, ProbeSecrets } from './probe-targets.ts';
 import { type CommuneFile, CommuneFileSchema } from './schema/commune.ts';
 import { type ServiceConfig, ServiceConfigSchema } from './schema/service.ts';
 
 /** The whole validated configuration: deep-frozen, passed in explicitly, never re-read from env. */
 export interface Config {
   readonly service: ServiceConfig;
+  /** With the embedded probe runtime, each commune with probed devices has its `<commune>-probe` gateway added. */
   readonly communes: readonly CommuneFile[];
+  /**
+   * Devices the service's probe runtime watches (none when `gateway.embedded` is false), their
+   * secrets resolved: never logged or served (the commune files keep only the secrets' names).
+   */
+  readonly probeTargets: readonly InventoryProbeTarget[];
   /** Absolute paths, resolved against the service file's folder. */
   readonly paths: { readonly serviceFile: string; readonly dataDir: string; readonly communesDir: string };
 }
@@ -313,6 +320,8 @@ export function loadConfig(serviceFile: string, env: NodeJS.ProcessEnv = process
   const service = parsed.data;
   const communesDir = resolve(base, service.communesDir);
   const communes: CommuneFile[] = [];
+  const probeTargets: InventoryProbeTarget[] = [];
+  const secrets = new ProbeSecrets(resolve(base, service.dataDir), env);
   let files: string[] = [];
   try {
     files = readdirSync(communesDir)
@@ -337,7 +346,10 @@ export function loadConfig(serviceFile: string, env: NodeJS.ProcessEnv = process
       problems.push(...schema, ...referenceProblemsOfRaw(shownAs(path), rawCommune, schema));
     } else {
       problems.push(...communeProblems(shownAs(path), c.data));
-      communes.push(c.data);
+      const probed = inventoryProbes(shownAs(path), c.data, { embedded: service.gateway.embedded, secrets });
+      problems.push(...probed.problems);
+      probeTargets.push(...probed.targets);
+      communes.push(probed.commune);
     }
   }
   // Device ids are MQTT user names and user names are logins: both unique across the deployment.
@@ -363,6 +375,7 @@ export function loadConfig(serviceFile: string, env: NodeJS.ProcessEnv = process
   return deepFreeze({
     service,
     communes,
+    probeTargets,
     paths: { serviceFile: abs, dataDir: resolve(base, service.dataDir), communesDir },
   });
 }
