@@ -346,7 +346,11 @@ export function loadConfig(serviceFile: string, env: NodeJS.ProcessEnv = process
       problems.push(...schema, ...referenceProblemsOfRaw(shownAs(path), rawCommune, schema));
     } else {
       problems.push(...communeProblems(shownAs(path), c.data));
-      const probed = inventoryProbes(shownAs(path), c.data, { embedded: service.gateway.embedded, secrets });
+      const probed = inventoryProbes(shownAs(path), c.data, {
+        embedded: service.gateway.embedded,
+        secrets,
+        statusRefreshSec: service.gateway.statusRefreshSec,
+      });
       problems.push(...probed.problems);
       probeTargets.push(...probed.targets);
       communes.push(probed.commune);

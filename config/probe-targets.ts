@@ -3,6 +3,7 @@ import { join, relative } from 'node:path';
 import type { z } from 'zod';
 import type { AnyProbe } from '../gateway/probes/probe.ts';
 import { probes } from '../gateway/probes/registry.ts';
+import { deviceTypes } from '../services/device-types/registry.ts';
 import type { CommuneFile, DeviceConfig } from './schema/commune.ts';
 
 /** Probe secrets kept beside device-secrets.json, mode 0600: `{ "snmp-ta-lai": "…" }`. */
@@ -193,6 +194,23 @@ function deviceTarget(
   };
 }
 
+/**
+ * A probed device's only sign of life is its gateway's `up` verdict, re-sent every
+ * statusRefreshSec or on the first run after it: its window must outlast that gap (refresh, an
+ * interval with 10 % jitter, every attempt timing out) and the wait for the first confirmed
+ * verdict, or a healthy device would turn late.
+ */
+function probedLiveness(d: DeviceConfig, statusRefreshSec: number): DeviceConfig['liveness'] {
+  const type = deviceTypes.get(d.type)?.liveness ?? { heartbeatIntervalSec: 60, graceSec: 60 };
+  const p = d.probe!;
+  // The first verdict takes `confirmations` runs; later ones come at least every refresh.
+  const run = Math.ceil(1.1 * p.intervalSec * p.confirmations + (p.timeoutMs * (p.retries + 1)) / 1000) + 5;
+  return {
+    heartbeatIntervalSec: Math.max(type.heartbeatIntervalSec, statusRefreshSec),
+    graceSec: Math.max(type.graceSec, run),
+  };
+}
+
 /** Stands in for the store when secrets are not resolved: every ref "resolves" to nothing. */
 const NO_SECRETS = { get: () => ({ value: '' }), shownPath: PROBE_SECRETS_FILE } as unknown as ProbeSecrets;
 
@@ -207,7 +225,7 @@ const NO_SECRETS = { get: () => ({ value: '' }), shownPath: PROBE_SECRETS_FILE }
 export function inventoryProbes(
   file: string,
   c: CommuneFile,
-  opts: { embedded: boolean; secrets: ProbeSecrets },
+  opts: { embedded: boolean; secrets: ProbeSecrets; statusRefreshSec: number },
 ): { commune: CommuneFile; targets: InventoryProbeTarget[]; problems: string[] } {
   const problems: string[] = [];
   const targets: InventoryProbeTarget[] = [];
@@ -246,6 +264,7 @@ export function inventoryProbes(
   };
   const devices = c.devices.map((d): DeviceConfig => {
     if (d.probe === undefined) return d;
+    d = { ...d, liveness: d.liveness ?? probedLiveness(d, opts.statusRefreshSec) };
     // `behind` means reportedBy + dependsOn of one device; spelt out, the gateway can join the first.
     const { behind, ...rest } = d;
     const reporters = behind === undefined ? (d.reportedBy ?? []) : [behind];

@@ -156,8 +156,12 @@ export const ServiceConfigSchema = z.strictObject({
       /** Probe runs at once per commune. */
       concurrency: z.number().int().min(1).max(1024).default(32),
       jitterPct: z.number().min(0).max(50).default(10),
-      /** A verdict is re-sent this often even when unchanged. */
-      statusRefreshSec: z.number().int().min(10).max(86_400).default(300),
+      /**
+       * A verdict is re-sent this often even when unchanged: it is a probed device's sign of life,
+       * so a probed device's liveness window is made to outlast it (config/probe-targets.ts). A
+       * gateway box (`npm run gateway`) must not use a longer one.
+       */
+      statusRefreshSec: z.number().int().min(10).max(3600).default(60),
     })
     .prefault({}),
   /** Province users (Sở / IOC tỉnh): they see every commune's rollup, never a camera. Commune users live in commune files. */
