@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import { deviceTypes } from '../services/device-types/registry.ts';
 import { dependencyProblems } from './dependencies.ts';
 import { devEuiClashes, lorawanProblems } from './lorawan.ts';
+import { type InventoryProbeTarget, inventoryProbes, ProbeSecrets } from './probe-targets.ts';
 import { type CommuneFile, CommuneFileSchema } from './schema/commune.ts';
 import { type ServiceConfig, ServiceConfigSchema } from './schema/service.ts';
 import { parseYamlSource, withPositions, type YamlSource } from './yaml-source.ts';
@@ -11,7 +12,13 @@ import { parseYamlSource, withPositions, type YamlSource } from './yaml-source.t
 /** The whole validated configuration: deep-frozen, passed in explicitly, never re-read from env. */
 export interface Config {
   readonly service: ServiceConfig;
+  /** With the embedded probe runtime, each commune with probed devices has its `<commune>-probe` gateway added. */
   readonly communes: readonly CommuneFile[];
+  /**
+   * Devices the service's probe runtime watches (none when `gateway.embedded` is false), their
+   * secrets resolved: never logged or served (the commune files keep only the secrets' names).
+   */
+  readonly probeTargets: readonly InventoryProbeTarget[];
   /** Absolute paths, resolved against the service file's folder. */
   readonly paths: { readonly serviceFile: string; readonly dataDir: string; readonly communesDir: string };
 }
@@ -369,6 +376,8 @@ export function loadConfig(serviceFile: string, env: NodeJS.ProcessEnv = process
   const communesDir = resolve(base, service.communesDir);
   const communes: CommuneFile[] = [];
   const devEuis = new Map<string, string>();
+  const probeTargets: InventoryProbeTarget[] = [];
+  const secrets = new ProbeSecrets(resolve(base, service.dataDir), env);
   let files: string[] = [];
   try {
     files = readdirSync(communesDir)
@@ -397,8 +406,15 @@ export function loadConfig(serviceFile: string, env: NodeJS.ProcessEnv = process
     } else {
       found.push(...communeProblems(shownAs(path), c.data));
       found.push(...devEuiClashes(shownAs(path), c.data, devEuis));
-      communes.push(c.data);
-      sources.set(c.data, { file: shownAs(path), src });
+      const probed = inventoryProbes(shownAs(path), c.data, {
+        embedded: service.gateway.embedded,
+        secrets,
+        statusRefreshSec: service.gateway.statusRefreshSec,
+      });
+      found.push(...probed.problems);
+      probeTargets.push(...probed.targets);
+      communes.push(probed.commune);
+      sources.set(probed.commune, { file: shownAs(path), src });
     }
     problems.push(...withPositions(found, shownAs(path), src));
   }
@@ -409,6 +425,7 @@ export function loadConfig(serviceFile: string, env: NodeJS.ProcessEnv = process
   return deepFreeze({
     service,
     communes,
+    probeTargets,
     paths: { serviceFile: abs, dataDir: resolve(base, service.dataDir), communesDir },
   });
 }

@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Config } from '../config/load.ts';
+import { ProbeStandIns } from '../gateway/simulator/probe-standins.ts';
 import { Simulator } from '../gateway/simulator/simulator.ts';
 import { createApiApp } from './api/app.ts';
 import { AuditLog } from './api/audit.ts';
@@ -23,6 +24,7 @@ import { RejectLog } from './ingest/reject-log.ts';
 import { Spool } from './ingest/spool.ts';
 import { DeviceDirectory } from './inventory/device-directory.ts';
 import { IocFeed } from './ioc/feed.ts';
+import { EmbeddedGateways } from './probing/embedded-gateway.ts';
 import { SqliteReadModel } from './read-model/sqlite-read-model.ts';
 import { EventBus } from './shared/bus.ts';
 import { type Logger, rootLogger } from './shared/logger.ts';
@@ -58,6 +60,8 @@ export interface RunningApp {
   /** Device MQTT passwords from the data folder's device-secrets.json (the installer's copy). */
   readonly devicePasswords: ReadonlyMap<string, string>;
   readonly simulator: Simulator | undefined;
+  /** The probe runtime inside the service (`gateway.embedded`), one gateway per commune with probed devices. */
+  readonly gateways: EmbeddedGateways | undefined;
   stop(): Promise<void>;
 }
 
@@ -154,11 +158,31 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   const apiHost = config.service.api.host === '0.0.0.0' ? '127.0.0.1' : config.service.api.host;
   const apiUrl = server ? `http://${apiHost}:${(server.address() as AddressInfo).port}` : '';
 
+  // The demo's probe targets answer before the probes first look (npm start with the simulator on).
+  const probed = new Set(config.probeTargets.flatMap((t) => [t.deviceId, t.gatewayId]));
+  let standIns: ProbeStandIns | undefined;
+  if (config.service.simulator.enabled && probed.size > 0) {
+    standIns = new ProbeStandIns({
+      targets: config.probeTargets,
+      speed: config.service.simulator.speed,
+      flakyShare: config.service.simulator.flakyShare,
+      log,
+    });
+    await standIns.start();
+  }
+  // Embedded ingest only: with an external broker, a gateway box (npm run gateway) connects to it.
+  let gateways: EmbeddedGateways | undefined;
+  if (!external && config.probeTargets.length > 0) {
+    gateways = new EmbeddedGateways({ config, mqttUrl, passwords: devicePasswords, log });
+    gateways.start();
+  }
   let simulator: Simulator | undefined;
   if (config.service.simulator.enabled) {
     simulator = new Simulator({
       mqttUrl,
-      devices: [...directory.all()],
+      // Probed devices (lines, Wi-Fi APs, loudspeakers in the samples) speak no MQTT of their own:
+      // the probe runtime reports for them, the stand-ins above play them.
+      devices: [...directory.all()].filter((d) => !probed.has(d.id)),
       passwords: devicePasswords,
       speed: config.service.simulator.speed,
       flakyShare: config.service.simulator.flakyShare,
@@ -193,10 +217,13 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     generatedUserPasswords,
     devicePasswords,
     simulator,
+    gateways,
     async stop() {
       if (stopped) return;
       stopped = true;
       await simulator?.stop();
+      await gateways?.stop();
+      await standIns?.stop();
       if (server) {
         server.closeAllConnections();
         await new Promise<void>((r) => server.close(() => r()));

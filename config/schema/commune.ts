@@ -48,6 +48,26 @@ export const LivenessSchema = z.strictObject({
   graceSec: z.number().int().min(0).max(86_400),
 });
 
+/**
+ * How the service's probe runtime watches a device that speaks no MQTT (gateway/probes/). `config`
+ * is checked against the probe kind's own configSchema at load (config/probe-targets.ts); a
+ * secret in it is never written in clear but named: `communityRef: snmp-ta-lai`, resolved from the
+ * data folder's probe-secrets.json or CANHXA_SECRET_SNMP_TA_LAI.
+ */
+export const DeviceProbeSchema = z.strictObject({
+  /** A probe kind of gateway/probes/registry.ts: icmp, tcp, http, dns, snmp. */
+  kind: z.string(),
+  /** Between runs. Short intervals (down to 1 s) are for tests and a demo. */
+  intervalSec: z.number().int().min(1).max(86_400).default(60),
+  /** Longest a run may take; must be shorter than the interval. */
+  timeoutMs: z.number().int().min(100).max(120_000).default(5000),
+  /** Further attempts, at once, when a run's result is down or unknown. */
+  retries: z.number().int().min(0).max(5).default(1),
+  /** Results in a row that must agree before the device's verdict changes: one lost packet is no outage. */
+  confirmations: z.number().int().min(1).max(10).default(3),
+  config: z.record(z.string(), z.unknown()),
+});
+
 export const DeviceSchema = z.strictObject({
   id: Id,
   /** A device type kind from services/device-types/registry.ts (checked after parsing). */
@@ -111,6 +131,8 @@ export const DeviceSchema = z.strictObject({
   notes: Text.optional(),
   /** Settings of the device's type, checked against that type's `configSchema` at load. */
   settings: z.record(z.string(), z.unknown()).optional(),
+  /** Watched from outside by the probe runtime (for devices that speak no MQTT). */
+  probe: DeviceProbeSchema.optional(),
 });
 
 const Username = z

@@ -142,6 +142,26 @@ export const ServiceConfigSchema = z.strictObject({
       flakyShare: z.number().min(0).max(1).default(0.15),
     })
     .prefault({}),
+  /**
+   * The probe runtime (gateway/runtime/) for the devices with a `probe` in their commune file: by
+   * default inside the service, one MQTT client of the embedded broker per commune with its own
+   * gateway identity (`<commune>-probe`). `embedded: false` when a box at a hamlet runs
+   * `npm run gateway` instead.
+   */
+  gateway: z
+    .strictObject({
+      embedded: z.boolean().default(true),
+      /** Probe runs at once per commune. */
+      concurrency: z.number().int().min(1).max(1024).default(32),
+      jitterPct: z.number().min(0).max(50).default(10),
+      /**
+       * A verdict is re-sent this often even when unchanged: it is a probed device's sign of life,
+       * so a probed device's liveness window is made to outlast it (config/probe-targets.ts). A
+       * gateway box (`npm run gateway`) must not use a longer one.
+       */
+      statusRefreshSec: z.number().int().min(10).max(3600).default(60),
+    })
+    .prefault({}),
   /** Province users (Sở / IOC tỉnh): they see every commune's rollup, never a camera. Commune users live in commune files. */
   users: z.array(ProvinceUserSchema).default([]),
   /** The provincial monitoring centre feed (API keys, signed webhooks): docs/ioc.md. */

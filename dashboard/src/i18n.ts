@@ -2,6 +2,8 @@
  * One catalogue for server and dashboard: services/shared/i18n/vi.json is the source, en.json the translation.
  * Keys are dotted, placeholders named (`{minutes}`); test/unit/i18n/catalogue.test.ts keeps the two in step.
  */
+
+import { reasonKey } from '../../services/protocol/reasons.ts';
 import en from '../../services/shared/i18n/en.json' with { type: 'json' };
 import vi from '../../services/shared/i18n/vi.json' with { type: 'json' };
 import type { Params } from './types.ts';
@@ -88,7 +90,8 @@ export function tCode(prefix: string, code: string, params: Params = {}): string
 
 /** A state-change reason from the API: `reason` code + `params`. */
 export function reasonText(reason: string, params: Params = {}): string {
-  return tCode('reason', reason, params);
+  const key = reasonKey(reason, params as Readonly<Record<string, string | number>>, hasKey);
+  return hasKey(key) ? t(key, params) : reason;
 }
 
 export function intlLocale(): string {

@@ -29,6 +29,10 @@ const HttpConfig = z.strictObject({
   /** Accept a certificate no CA vouches for (devices' self-signed ones); its expiry is still read. */
   insecure: z.boolean().default(false),
   latencyDegradedMs: z.number().int().positive().optional(),
+  /** HTTP Basic credentials for a status page behind a login (a loudspeaker controller's). */
+  basicAuth: z
+    .strictObject({ user: z.string().min(1).max(128), password: z.string().min(1).max(256) })
+    .optional(),
 });
 export type HttpConfig = z.output<typeof HttpConfig>;
 
@@ -47,6 +51,7 @@ export const http: DeviceProbe<HttpConfig> = {
   kind: 'http',
   label: { vi: 'Trang web (HTTP/HTTPS)', en: 'Web page (HTTP/HTTPS)' },
   configSchema: HttpConfig,
+  secretKeys: ['password'],
   exampleConfig: {
     url: 'http://192.168.20.1/login',
     method: 'GET',
@@ -74,7 +79,11 @@ export const http: DeviceProbe<HttpConfig> = {
         method: target.method,
         agent: false,
         rejectUnauthorized: !target.insecure,
-        headers: { 'user-agent': 'canhxa-probe/1', connection: 'close' },
+        headers: {
+          'user-agent': 'canhxa-probe/1',
+          connection: 'close',
+          ...(target.basicAuth ? { authorization: basic(target.basicAuth) } : {}),
+        },
       });
       signal.addEventListener('abort', onAbort, { once: true });
       req.once('error', (err: NodeJS.ErrnoException) => finish(requestError(err, url.host)));
@@ -90,6 +99,11 @@ export const http: DeviceProbe<HttpConfig> = {
     });
   },
 };
+
+/** RFC 7617: user-id ":" password, UTF-8, base64. */
+function basic(auth: { user: string; password: string }): string {
+  return `Basic ${Buffer.from(`${auth.user}:${auth.password}`, 'utf8').toString('base64')}`;
+}
 
 function certificate(res: IncomingMessage): { daysLeft: number } | undefined {
   const socket = res.socket as TLSSocket;

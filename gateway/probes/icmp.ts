@@ -4,8 +4,12 @@ import { CannotJudgeError, type DeviceProbe, down, OK, type ProbeResult, timedOu
 import { round } from './tcp.ts';
 
 const IcmpConfig = z.strictObject({
-  /** IPv4/IPv6 address or DNS name. */
-  host: z.string().min(1).max(253),
+  /** IPv4/IPv6 address or DNS name; never starting with "-", which ping would take as an option. */
+  host: z
+    .string()
+    .min(1)
+    .max(253)
+    .regex(/^[^-]/, 'must not start with "-" (ping would read it as an option)'),
   /** Echo requests per run, 0.2 s apart (the shortest interval iputils allows without root). */
   count: z.number().int().min(1).max(20).default(5),
   /** Seconds to wait for the last reply (ping -W). */
@@ -47,7 +51,9 @@ export const icmp: DeviceProbe<IcmpConfig> = {
         resolve(timedOut(signal));
       };
       signal.addEventListener('abort', onAbort, { once: true });
+      let failed = false;
       child.once('error', (e: NodeJS.ErrnoException) => {
+        failed = true;
         signal.removeEventListener('abort', onAbort);
         if (e.code === 'ENOENT')
           reject(
@@ -60,7 +66,14 @@ export const icmp: DeviceProbe<IcmpConfig> = {
       });
       child.once('close', (code) => {
         signal.removeEventListener('abort', onAbort);
-        if (!signal.aborted) resolve(judge(target, code, out, err));
+        // A spawn that failed (ENOENT) also emits close, with a negative code: judged above.
+        if (failed || signal.aborted) return;
+        // judge throws when it cannot read ping's output; in this listener that would be uncaught.
+        try {
+          resolve(judge(target, code, out, err));
+        } catch (e) {
+          reject(e);
+        }
       });
     });
   },

@@ -54,6 +54,11 @@ export interface DeviceProbe<C> {
   readonly configSchema: z.ZodType<C>;
   /** A working config, shown in docs and checked against configSchema by the conformance suite. */
   readonly exampleConfig: C;
+  /**
+   * Config keys, at any depth, that hold secrets (an SNMP community, a password). A commune file
+   * never writes them in clear but as `<key>Ref: <secret name>` (config/probe-targets.ts).
+   */
+  readonly secretKeys?: readonly string[];
   probe(target: C, signal: AbortSignal): Promise<ProbeResult>;
 }
 

@@ -93,6 +93,7 @@ export const snmpProbe: DeviceProbe<SnmpConfig> = {
   kind: 'snmp',
   label: { vi: 'SNMP (thiết bị mạng)', en: 'SNMP (network equipment)' },
   configSchema: SnmpConfig,
+  secretKeys: ['community', 'authKey', 'privKey'],
   exampleConfig: {
     version: '2c',
     community: 'canhxa-ro',

@@ -12,11 +12,26 @@ export class GatewayRuntime {
   private readonly publisher: Publisher;
   private readonly scheduler: Scheduler;
   private readonly log: Logger;
+  private readonly config: GatewayConfig;
+  private readonly clock: () => number;
+  private readonly heartbeatSec: number;
+  private beat: NodeJS.Timeout | undefined;
+  private startedMs = 0;
 
   constructor(
     config: GatewayConfig,
-    opts: { log: Logger; clock?: () => number; timers?: Timers; random?: () => number },
+    opts: {
+      log: Logger;
+      clock?: () => number;
+      timers?: Timers;
+      random?: () => number;
+      /** The gateway's own heartbeat period; its device type allows 60 s + 60 s grace. */
+      heartbeatSec?: number;
+    },
   ) {
+    this.config = config;
+    this.clock = opts.clock ?? Date.now;
+    this.heartbeatSec = opts.heartbeatSec ?? 30;
     this.log = opts.log.child({ mod: 'gateway', gatewayId: config.gatewayId });
     this.publisher = new Publisher({
       url: config.broker.url,
@@ -25,6 +40,7 @@ export class GatewayRuntime {
       bufferFile: config.bufferFile,
       bufferMaxRows: config.bufferMaxRows,
       log: this.log,
+      onConnect: () => this.sendBeat(),
       ...(opts.clock ? { clock: opts.clock } : {}),
     });
     this.scheduler = new Scheduler({
@@ -52,9 +68,27 @@ export class GatewayRuntime {
   start(): void {
     this.publisher.start();
     this.scheduler.start();
+    this.startedMs = this.clock();
+    this.beat = setInterval(() => this.sendBeat(), this.heartbeatSec * 1000).unref();
+  }
+
+  /**
+   * A gateway is a device too: it says it is alive, under its targets' commune (a reporter is
+   * always in the commune of the devices it reports for).
+   */
+  private sendBeat(): void {
+    const communeId = this.config.targets[0]?.commune;
+    if (!communeId) return;
+    const now = this.clock();
+    this.publisher.heartbeat(communeId, {
+      v: 1,
+      ts: now,
+      uptimeSec: Math.round((now - this.startedMs) / 1000),
+    });
   }
 
   async stop(): Promise<void> {
+    clearInterval(this.beat);
     await this.scheduler.stop();
     await this.publisher.stop();
     this.log.info('gateway stopped');

@@ -23,6 +23,8 @@ export interface PublisherOptions {
   readonly reconnectPeriodMs?: number;
   readonly log: Logger;
   readonly clock?: () => number;
+  /** Called on each (re)connection, e.g. to send the gateway's own heartbeat at once. */
+  readonly onConnect?: () => void;
 }
 
 export interface PublisherStats {
@@ -76,6 +78,7 @@ export class Publisher implements ResultSink {
     client.on('connect', () => {
       this.log.info({ buffered: this.buffer.size }, 'gateway connected to the broker');
       this.pump();
+      this.opts.onConnect?.();
     });
     client.on('close', () => this.log.debug('gateway connection closed'));
     client.on('error', (err) => this.log.warn({ err }, 'gateway MQTT error'));
@@ -112,6 +115,16 @@ export class Publisher implements ResultSink {
    */
   forward(topic: string, payload: string): void {
     if (this.buffer.append(topic, payload, this.clock())) this.pump();
+  }
+
+  /**
+   * The gateway's own sign of life on its own heartbeat topic, sent only while connected and not
+   * buffered: a heartbeat replayed after an outage would say nothing about now.
+   */
+  heartbeat(communeId: string, doc: { v: 1; ts: number; uptimeSec: number }): void {
+    const client = this.client;
+    if (!client?.connected) return;
+    client.publish(topicFor(communeId, this.opts.gatewayId, 'heartbeat'), JSON.stringify(doc), { qos: 0 });
   }
 
   stats(): PublisherStats {

@@ -22,6 +22,11 @@ interface Live {
   verdict: { readonly state: 'down' | 'degraded' | 'unknown'; readonly reason: Reason } | null;
   /** False until the commissioning date: no interval is written before it. */
   tracked: boolean;
+  /**
+   * Why it is up by its own evidence (`heartbeat`, `message`), kept while an upstream's
+   * degradation shows it `degraded`, so it returns to that when the upstream recovers.
+   */
+  upReason: ReasonCode;
 }
 
 export interface AvailabilityDeps {
@@ -81,6 +86,7 @@ export class AvailabilityEngine {
         watchFromTs: now,
         verdict: null,
         tracked: row !== undefined,
+        upReason: 'message',
       };
       this.live.set(info.id, live);
       for (const up of info.upstreamIds)
@@ -243,8 +249,34 @@ export class AvailabilityEngine {
 
   private unreachable(live: Live, ts: number): void {
     const ups = live.info.upstreamIds;
-    if (ups.length === 1) this.transition(live, 'unreachable', 'uplink-down', { deviceId: ups[0]! }, ts);
+    if (ups.length === 1) this.transition(live, 'unreachable', 'upstream-down', this.rootOf(ups[0]!), ts);
     else this.transition(live, 'unreachable', 'upstreams-down', { deviceIds: ups.join(', ') }, ts);
+  }
+
+  /**
+   * The device an outage or degradation really comes from, named with its type so the text reads
+   * as that device ("Gateway LoRa …", not "internet line …"): an upstream that is itself only
+   * suffering its own upstream passes that root on, so a chain of devices shows one cause.
+   */
+  private rootOf(upstreamId: string): ReasonParams {
+    const up = this.live.get(upstreamId);
+    if (!up) return { deviceId: upstreamId, name: upstreamId, type: 'uplink' };
+    if (up.reason === 'upstream-down' || up.reason === 'upstream-degraded') return up.params;
+    return { deviceId: up.info.id, name: up.info.name, type: up.info.type.kind };
+  }
+
+  /**
+   * `upstream-degraded` when every upstream is impaired (degraded, down or unreachable) and at
+   * least one is degraded: the device answers, but only through a poor line. With one upstream
+   * still fine its path is fine, as for unreachable.
+   */
+  private upstreamDegraded(live: Live): ReasonParams | null {
+    const ups = live.info.upstreamIds.map((id) => this.live.get(id));
+    if (ups.length === 0 || ups.some((u) => u === undefined)) return null;
+    const impaired = (s: DeviceState) => s === 'degraded' || s === 'down' || s === 'unreachable';
+    if (!ups.every((u) => impaired(u!.state))) return null;
+    const degraded = ups.find((u) => u!.state === 'degraded');
+    return degraded ? this.rootOf(degraded.info.id) : null;
   }
 
   private transition(
@@ -255,6 +287,12 @@ export class AvailabilityEngine {
     ts: number,
     maintenance?: MaintenanceChange,
   ): void {
+    if (state === 'up') {
+      // Its own evidence says up; a degraded upstream makes what users get of it degraded.
+      live.upReason = reason;
+      const root = this.upstreamDegraded(live);
+      if (root) [state, reason, params] = ['degraded', 'upstream-degraded', root];
+    }
     if (live.state === state && live.reason === reason && sameParams(live.params, params)) return;
     const from = live.state;
     // An interval may not start before the one it closes; late evidence is clamped to the last change.
@@ -286,7 +324,8 @@ export class AvailabilityEngine {
 
   /**
    * An upstream's change moves the devices depending on it: down → unreachable once all their
-   * upstreams are down, and back to watching when one recovers.
+   * upstreams are down, and back to watching when one recovers; degraded → those that are up show
+   * `upstream-degraded`, and return to their own evidence when it passes.
    */
   private propagate(upstream: Live, state: DeviceState, ts: number): void {
     for (const id of this.dependents.get(upstream.info.id) ?? []) {
@@ -295,6 +334,10 @@ export class AvailabilityEngine {
       if ((state === 'down' || state === 'unreachable') && dep.state === 'down' && this.upstreamDown(dep))
         this.unreachable(dep, ts);
       else if (state === 'up' && dep.state === 'unreachable') dep.watchFromTs = ts;
+      else if (dep.state === 'unreachable' && dep.reason === 'upstream-down' && this.upstreamDown(dep))
+        this.unreachable(dep, ts); // the root behind its upstream may have changed
+      if (dep.state === 'up' || (dep.state === 'degraded' && dep.reason === 'upstream-degraded'))
+        this.transition(dep, 'up', dep.upReason, {}, ts);
     }
   }
 }

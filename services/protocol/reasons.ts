@@ -19,7 +19,16 @@ export const REASONS = {
   heartbeat: { params: [], wire: false },
   message: { params: [], wire: false },
   'heartbeat-late': { params: ['seconds'], wire: false },
+  /** Kept for intervals recorded before upstream-down named the upstream's name and type. */
   'uplink-down': { params: ['deviceId'], wire: false },
+  /**
+   * The one upstream this device depends on (or the root of its chain) is down. `type` is the
+   * upstream's device type: the text is `reason.upstream-down.<type>` when the catalogue has one
+   * (an internet line, a LoRa gateway, a Wi-Fi AP read differently), else `reason.upstream-down`.
+   */
+  'upstream-down': { params: ['deviceId', 'name', 'type'], wire: false },
+  /** Every upstream is impaired and one is degraded (loss, latency): the device answers, poorly. Text by `type` too. */
+  'upstream-degraded': { params: ['deviceId', 'name', 'type'], wire: false },
   /** Every one of several upstreams is down (`deviceIds`: their ids, comma-separated). */
   'upstreams-down': { params: ['deviceIds'], wire: false },
   'service-restart': { params: [], wire: false },
@@ -100,6 +109,17 @@ export interface Reason {
 export const REASON_CODES = Object.keys(REASONS) as ReasonCode[];
 /** The codes a status document may carry. */
 export const WIRE_REASON_CODES = REASON_CODES.filter((c) => REASONS[c].wire) as [ReasonCode, ...ReasonCode[]];
+
+/**
+ * The catalogue key of a reason's text: `reason.<code>.<type>` when the params name a device
+ * `type` and `hasKey` knows that variant, else `reason.<code>`. The service and the dashboard
+ * both render through this, so a reason reads the same everywhere.
+ */
+export function reasonKey(code: string, params: ReasonParams, hasKey: (key: string) => boolean): string {
+  const type = params.type;
+  if (typeof type === 'string' && hasKey(`reason.${code}.${type}`)) return `reason.${code}.${type}`;
+  return `reason.${code}`;
+}
 
 export function isReasonCode(s: string): s is ReasonCode {
   return Object.hasOwn(REASONS, s);

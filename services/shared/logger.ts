@@ -15,6 +15,13 @@ export const REDACT_PATHS = [
   '*.secret',
   'phone',
   '*.phone',
+  // Probe secrets (SNMP community and v3 keys) held by the embedded probe runtime.
+  'community',
+  '*.community',
+  'authKey',
+  '*.authKey',
+  'privKey',
+  '*.privKey',
   'headers.cookie',
   'req.headers.cookie',
   'req.headers.authorization',

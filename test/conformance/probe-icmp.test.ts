@@ -6,6 +6,6 @@ probeConformance('icmp', async () => ({
   reachable: { host: '127.0.0.1', count: 2 },
   unreachable: { host: '240.0.0.1', count: 2, waitSec: 1 },
   hanging: { host: '127.0.0.1', count: 20 },
-  invalid: [{ host: '' }, { host: '127.0.0.1', count: 0 }, { host: '127.0.0.1', ttl: 3 }],
+  invalid: [{ host: '' }, { host: '-V' }, { host: '127.0.0.1', count: 0 }, { host: '127.0.0.1', ttl: 3 }],
   close: async () => {},
 }));

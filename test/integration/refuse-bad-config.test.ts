@@ -38,6 +38,29 @@ describe('npm start with a broken commune file', () => {
       /communes\/ta-lai\.yaml:\d+:5: devices\[\d+\]\.site — "khong-co-diem-nay" is not a site of this commune\. Fix: /,
     );
   }, 30_000);
+
+  it('refuses a probe target whose config its probe refuses, naming the path', async () => {
+    const bad = join(dir, 'probe-bad');
+    mkdirSync(join(bad, 'communes'), { recursive: true });
+    const sample = readFileSync(join(ROOT, 'config/communes/ta-lai.yaml'), 'utf8');
+    writeFileSync(join(bad, 'communes/ta-lai.yaml'), sample.replace('port: 8443', 'port: 70000'));
+    writeFileSync(
+      join(bad, 'canhxa.yaml'),
+      `communesDir: ./communes\ndataDir: ./data\nmqtt: { port: 0 }\napi: { port: 0 }\n`,
+    );
+    const err = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', 'services/main.ts', '--config', join(bad, 'canhxa.yaml')],
+      { cwd: ROOT, env: { ...process.env, VITEST: '' } },
+    ).then(
+      () => null,
+      (e: { code: number; stderr: string }) => e,
+    );
+    expect(err?.code).toBe(1);
+    expect(err?.stderr).toMatch(
+      /communes\/ta-lai\.yaml: devices\[\d+\]\.probe\.config\.port — .*\(found 70000\)\. Fix: /,
+    );
+  }, 30_000);
 });
 
 describe('npm run worker with a broker user but no password (docker compose without the variable)', () => {

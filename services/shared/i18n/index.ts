@@ -1,3 +1,4 @@
+import { reasonKey } from '../../protocol/reasons.ts';
 import en from './en.json' with { type: 'json' };
 import vi from './vi.json' with { type: 'json' };
 
@@ -20,4 +21,17 @@ export function t(
 export function localeFrom(acceptLanguage: string | undefined, explicit?: string): Locale {
   if (explicit === 'en' || explicit === 'vi') return explicit;
   return acceptLanguage?.trim().toLowerCase().startsWith('en') ? 'en' : 'vi';
+}
+
+/** A reason's text: by the upstream's type where the catalogue has a variant (services/protocol/reasons.ts). */
+export function reasonText(
+  locale: Locale,
+  code: string,
+  params: Readonly<Record<string, string | number>> = {},
+): string {
+  return t(
+    locale,
+    reasonKey(code, params, (k) => CATALOGUES.vi[k] !== undefined),
+    params,
+  );
 }

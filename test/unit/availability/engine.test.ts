@@ -104,7 +104,10 @@ describe('availability engine', () => {
     expect(s.engine.get('net-1')?.state).toBe('down');
     s.advance(3 * 60_000);
     expect(s.engine.get('cam-1')?.state).toBe('unreachable');
-    expect(s.engine.get('cam-1')?.params).toEqual({ deviceId: 'net-1' });
+    expect(s.engine.get('cam-1')).toMatchObject({
+      reason: 'upstream-down',
+      params: { deviceId: 'net-1', name: 'Đường truyền NVH', type: 'uplink' },
+    });
     expect(s.engine.get('wifi-1')?.state).toBe('unreachable');
     const downs = s.changes.filter((c) => c.state === 'down' && c.deviceId !== 'gw-1');
     expect(downs.map((c) => c.deviceId)).toEqual(['net-1']);
@@ -340,5 +343,69 @@ describe('availability engine', () => {
     a.engine.setMaintenance('wifi-1', false);
     expect(new IntervalLog(db).maintenances().has('wifi-1')).toBe(true);
     b.engine.stop();
+  });
+
+  it('shows the devices that are up behind a degraded uplink as degraded with its cause, and back on recovery', () => {
+    const s = setup();
+    for (const id of ['net-1', 'cam-1', 'wifi-1']) s.engine.heard(id, T0);
+    s.engine.status('wifi-1', 'degraded', T0 + 10, { code: 'clock-drift', params: { seconds: 90 } });
+    s.engine.status('net-1', 'degraded', T0 + 100, {
+      code: 'latency-high',
+      params: { latencyMs: 900, thresholdMs: 300 },
+    });
+    expect(s.engine.get('cam-1')).toMatchObject({
+      state: 'degraded',
+      reason: 'upstream-degraded',
+      params: { deviceId: 'net-1', name: 'Đường truyền NVH', type: 'uplink' },
+      sinceTs: T0 + 100,
+    });
+    // Its own trouble outranks its upstream's: a device already degraded keeps its own reason.
+    expect(s.engine.get('wifi-1')).toMatchObject({ state: 'degraded', reason: 'clock-drift' });
+    // Heartbeats meanwhile do not clear the cause, nor does a fresh latency figure re-open it.
+    s.engine.heard('cam-1', T0 + 200, { v: 1 });
+    s.engine.status('net-1', 'degraded', T0 + 300, {
+      code: 'latency-high',
+      params: { latencyMs: 950, thresholdMs: 300 },
+    });
+    expect(s.changes.filter((c) => c.deviceId === 'cam-1' && c.state === 'degraded')).toHaveLength(1);
+    s.engine.status('net-1', 'up', T0 + 400);
+    expect(s.engine.get('cam-1')).toMatchObject({ state: 'up', reason: 'heartbeat', sinceTs: T0 + 400 });
+    expect(s.engine.get('wifi-1')).toMatchObject({ state: 'degraded', reason: 'clock-drift' });
+    s.engine.stop();
+  });
+
+  it('names the root of a chain, read by its type: sensors behind a LoRa gateway behind a line', () => {
+    const base = miniCommune();
+    const commune = CommuneFileSchema.parse({
+      ...base,
+      devices: base.devices.map((d) => (d.id === 'gw-1' ? { ...d, dependsOn: ['net-1'] } : d)),
+    });
+    const s = setup(openDb(':memory:'), T0, commune);
+    for (const id of ['net-1', 'gw-1', 'soil-1']) s.engine.heard(id, T0);
+    s.engine.status('net-1', 'degraded', T0 + 10, {
+      code: 'icmp-loss',
+      params: { lossPct: 40, sent: 5, received: 3 },
+    });
+    const viaLine = { deviceId: 'net-1', name: 'Đường truyền NVH', type: 'uplink' };
+    expect(s.engine.get('gw-1')).toMatchObject({ state: 'degraded', params: viaLine });
+    expect(s.engine.get('soil-1')).toMatchObject({
+      state: 'degraded',
+      reason: 'upstream-degraded',
+      params: viaLine,
+    });
+    s.engine.status('net-1', 'up', T0 + 20);
+    expect(s.engine.get('soil-1')?.state).toBe('up');
+    // The gateway itself fails: its sensor's cause reads as the gateway, not as an internet line.
+    s.engine.status('gw-1', 'offline', T0 + 30, LAST_WILL);
+    for (let i = 0; i < 360; i++) {
+      s.engine.heard('net-1', s.now());
+      s.advance(30_000);
+    }
+    expect(s.engine.get('soil-1')).toMatchObject({
+      state: 'unreachable',
+      reason: 'upstream-down',
+      params: { deviceId: 'gw-1', name: 'Gateway LoRa', type: 'gateway' },
+    });
+    s.engine.stop();
   });
 });

@@ -27,6 +27,15 @@ describe('http probe', () => {
   beforeAll(async () => {
     const site = await httpServer((req, res) => {
       if (req.url === '/down') res.writeHead(503).end('bảo trì');
+      else if (req.url === '/status')
+        // A loudspeaker controller's status page behind HTTP Basic (RFC 7617), UTF-8 password.
+        res
+          .writeHead(
+            req.headers.authorization === `Basic ${Buffer.from('loa:mật-khẩu').toString('base64')}`
+              ? 200
+              : 401,
+          )
+          .end('PLAYING');
       else if (req.url === '/login') res.writeHead(302, { location: '/portal' }).end();
       else res.end('<h1>Ủy ban nhân dân xã Tà Lài</h1>');
     });
@@ -78,6 +87,13 @@ describe('http probe', () => {
       verdict: 'down',
       reason: { code: 'http-status', params: { status: 503, expected: '200' } },
     });
+  });
+
+  it('sends HTTP Basic credentials when given: without them the status page is down / http-status 401', async () => {
+    const r = await run(http, { url: `${base}/status`, basicAuth: { user: 'loa', password: 'mật-khẩu' } });
+    expect(r).toMatchObject({ verdict: 'up' });
+    const anon = await run(http, { url: `${base}/status` });
+    expect(anon).toMatchObject({ verdict: 'down', reason: { code: 'http-status', params: { status: 401 } } });
   });
 
   it('an endpoint answering garbage is down / http-garbage, not an exception', async () => {

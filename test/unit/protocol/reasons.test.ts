@@ -3,8 +3,9 @@
  * whose placeholders are exactly its params, as the service renders it and as the dashboard does.
  */
 import { describe, expect, it } from 'vitest';
+import { DEVICE_TYPES } from '../../../services/device-types/registry.ts';
 import { REASON_CODES, REASONS, WIRE_REASON_CODES } from '../../../services/protocol/reasons.ts';
-import { CATALOGUES, t } from '../../../services/shared/i18n/index.ts';
+import { CATALOGUES, reasonText, t } from '../../../services/shared/i18n/index.ts';
 
 // The dashboard's i18n touches document and localStorage; plain objects stand in for both.
 Object.assign(globalThis, {
@@ -49,6 +50,45 @@ describe('reason catalogue', () => {
     }
     dashboard.setLocale('vi');
     expect(bad).toEqual([]);
+  });
+
+  it('has text variants by upstream type only for codes with a type param, using only their params', () => {
+    const kinds = new Set(DEVICE_TYPES.map((d) => d.kind));
+    const bad: string[] = [];
+    for (const locale of ['vi', 'en'] as const)
+      for (const [key, text] of Object.entries(CATALOGUES[locale])) {
+        const m = /^reason\.([^.]+)\.(.+)$/.exec(key);
+        if (!m) continue;
+        const [, code, type] = m as unknown as [string, keyof typeof REASONS, string];
+        const params: readonly string[] = REASONS[code]?.params ?? [];
+        if (!params.includes('type')) bad.push(`${locale}: ${key} but ${code} has no type param`);
+        if (!kinds.has(type)) bad.push(`${locale}: ${key} names no device type`);
+        for (const p of placeholders(text)) if (!params.includes(p)) bad.push(`${locale}: ${key} has {${p}}`);
+        if (CATALOGUES[locale === 'vi' ? 'en' : 'vi'][key] === undefined)
+          bad.push(`${key} only in ${locale}`);
+      }
+    expect(bad).toEqual([]);
+  });
+
+  it('names a LoRa gateway as a gateway and an internet line as a line, the same in service and dashboard', () => {
+    for (const locale of ['vi', 'en'] as const) {
+      dashboard.setLocale(locale);
+      for (const [type, vi, en] of [
+        ['gateway', 'Gateway LoRa ấp 10 mất kết nối', 'Gateway LoRa ấp 10 is down'],
+        ['uplink', 'Đường truyền internet LoRa ấp 10 mất kết nối', 'Internet line LoRa ấp 10 is down'],
+      ] as const) {
+        const params = { deviceId: 'tl-gw-lora-01', name: 'LoRa ấp 10', type };
+        expect(reasonText(locale, 'upstream-down', params)).toBe(locale === 'vi' ? vi : en);
+        expect(dashboard.reasonText('upstream-down', params)).toBe(locale === 'vi' ? vi : en);
+      }
+      // A type without a variant falls back to the generic text, which names the type.
+      const cam = { deviceId: 'c1', name: 'Camera', type: 'camera' };
+      expect(dashboard.reasonText('upstream-degraded', cam)).toBe(
+        reasonText(locale, 'upstream-degraded', cam),
+      );
+      expect(reasonText(locale, 'upstream-degraded', cam)).toContain('camera');
+    }
+    dashboard.setLocale('vi');
   });
 
   it('keeps codes kebab-case and lets the wire carry only some of them', () => {

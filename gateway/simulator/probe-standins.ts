@@ -1,0 +1,146 @@
+import { createServer as createHttp } from 'node:http';
+import { createServer as createTcp, type Server, type Socket } from 'node:net';
+import type { Logger } from 'pino';
+import { FlakySchedule, type OfflineControls } from './flaky.ts';
+
+/** A probed device of the demo, as the simulator needs it: where its probe looks. */
+export interface StandInTarget {
+  readonly deviceId: string;
+  /** Probe kind: `http` (url) and `tcp` (host, port) get a stand-in; others are left alone. */
+  readonly kind: string;
+  readonly config: unknown;
+  readonly timeoutMs: number;
+}
+
+/** What a status page, a captive portal and an ONT page all show in the demo, for bodyMatch. */
+const PAGE =
+  '<!doctype html><html><head><meta charset="utf-8"><title>Canh Xã demo</title></head>' +
+  '<body><h1>Wi-Fi miễn phí — đăng nhập</h1><p>Loa: PLAYING</p><p>ONT: OK</p></body></html>';
+
+interface StandIn {
+  readonly target: StandInTarget;
+  readonly host: string;
+  readonly port: number;
+  server: Server | null;
+  readonly sockets: Set<Socket>;
+  /** Answers this late (ms) instead of at once: a line over its latency threshold. */
+  slowMs: number;
+}
+
+/**
+ * Loopback stand-ins for the demo's probe targets (`npm start` with the simulator on): a tiny HTTP
+ * server per loudspeaker status page, Wi-Fi captive portal and line status page, a TCP listener
+ * per firewall/switch management port, each on the address its commune file names (127.x.y.z).
+ * A share of them fail now and then on the simulator's flaky schedule: the listener closes (the
+ * probe sees refused → down) or, for a target with a latency threshold, answers slowly (→
+ * degraded, and the devices behind it show `upstream-degraded`).
+ */
+export class ProbeStandIns implements OfflineControls {
+  private readonly standIns = new Map<string, StandIn>();
+  private readonly flaky: FlakySchedule;
+  private readonly random: () => number;
+  private readonly log: Logger;
+  private readonly flakyShare: number;
+
+  constructor(opts: {
+    targets: readonly StandInTarget[];
+    speed: number;
+    flakyShare: number;
+    log: Logger;
+    random?: () => number;
+  }) {
+    this.log = opts.log.child({ mod: 'gateway.simulator.standins' });
+    this.random = opts.random ?? Math.random;
+    this.flakyShare = opts.flakyShare;
+    this.flaky = new FlakySchedule(this, { speed: opts.speed, random: this.random, log: this.log });
+    for (const target of opts.targets) {
+      const at = address(target);
+      if (at)
+        this.standIns.set(target.deviceId, { target, ...at, server: null, sockets: new Set(), slowMs: 0 });
+    }
+  }
+
+  async start(): Promise<void> {
+    await Promise.all([...this.standIns.values()].map((s) => this.open(s)));
+    this.flaky.start([...this.standIns.keys()], this.flakyShare);
+    this.log.info({ standIns: this.standIns.size }, 'probe stand-ins started');
+  }
+
+  async stop(): Promise<void> {
+    this.flaky.stop();
+    await Promise.all([...this.standIns.values()].map((s) => this.close(s)));
+  }
+
+  /** Closes the target's listener, or makes it slow when it has a latency threshold (half the time). */
+  async goOffline(deviceId: string): Promise<void> {
+    const s = this.standIns.get(deviceId);
+    if (!s) return;
+    const threshold = (s.target.config as { latencyDegradedMs?: number }).latencyDegradedMs;
+    if (threshold !== undefined && this.random() < 0.5) {
+      s.slowMs = Math.min(threshold * 2, s.target.timeoutMs / 2);
+      this.log.debug({ deviceId, slowMs: s.slowMs }, 'stand-in answers slowly');
+    } else await this.close(s);
+  }
+
+  async comeBack(deviceId: string): Promise<void> {
+    const s = this.standIns.get(deviceId);
+    if (!s) return;
+    s.slowMs = 0;
+    if (!s.server) await this.open(s);
+  }
+
+  private open(s: StandIn): Promise<void> {
+    const server =
+      s.target.kind === 'http'
+        ? createHttp((_req, res) => {
+            const answer = () => res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(PAGE);
+            if (s.slowMs > 0) setTimeout(answer, s.slowMs).unref();
+            else answer();
+          })
+        : createTcp((socket) => socket.end());
+    server.on('connection', (c: Socket) => {
+      s.sockets.add(c);
+      c.on('close', () => s.sockets.delete(c));
+    });
+    return new Promise((resolve) => {
+      server.once('error', (err: NodeJS.ErrnoException) => {
+        // Another demo on this machine holds the address: its stand-in answers for ours.
+        this.log.warn(
+          { err, deviceId: s.target.deviceId, host: s.host, port: s.port },
+          'stand-in cannot listen',
+        );
+        resolve();
+      });
+      server.listen(s.port, s.host, () => {
+        s.server = server;
+        resolve();
+      });
+    });
+  }
+
+  private close(s: StandIn): Promise<void> {
+    const server = s.server;
+    s.server = null;
+    if (!server) return Promise.resolve();
+    for (const c of s.sockets) c.destroy();
+    return new Promise((resolve) => server.close(() => resolve()));
+  }
+}
+
+/** Where the probe looks, if it is a loopback address this process may serve. */
+function address(t: StandInTarget): { host: string; port: number } | undefined {
+  const c = t.config as { url?: string; host?: string; port?: number };
+  let host: string | undefined;
+  let port: number | undefined;
+  if (t.kind === 'http' && c.url) {
+    const u = new URL(c.url);
+    if (u.protocol !== 'http:') return undefined;
+    host = u.hostname;
+    port = Number(u.port || 80);
+  } else if (t.kind === 'tcp') {
+    host = c.host;
+    port = c.port;
+  }
+  if (!host || !port || !/^127\.\d+\.\d+\.\d+$/.test(host)) return undefined;
+  return { host, port };
+}

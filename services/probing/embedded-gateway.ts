@@ -1,0 +1,76 @@
+import { join } from 'node:path';
+import type { Config } from '../../config/load.ts';
+import type { InventoryProbeTarget } from '../../config/probe-targets.ts';
+import { probes } from '../../gateway/probes/registry.ts';
+import type { GatewayConfig, GatewayTarget } from '../../gateway/runtime/config.ts';
+import { GatewayRuntime } from '../../gateway/runtime/gateway.ts';
+import type { Logger } from '../shared/logger.ts';
+
+/** Rows kept per commune while the (embedded) broker does not acknowledge; as the gateway's default. */
+const BUFFER_MAX_ROWS = 200_000;
+
+/**
+ * The probe runtime inside the service (`gateway.embedded`, the default): one GatewayRuntime per
+ * commune, an MQTT client of the embedded broker with the commune's built-in gateway identity
+ * (`<commune>-probe`) and its generated password, exactly as a box at a hamlet would be. Its
+ * verdicts and metrics therefore take the one ingest path (ACL, schema, spool, availability,
+ * store) like any adapter's.
+ */
+export class EmbeddedGateways {
+  private readonly runtimes: GatewayRuntime[] = [];
+
+  constructor(opts: {
+    config: Config;
+    mqttUrl: string;
+    /** Device MQTT passwords (device-secrets.json): the gateways' own are among them. */
+    passwords: ReadonlyMap<string, string>;
+    log: Logger;
+  }) {
+    const { config } = opts;
+    const byGateway = new Map<string, InventoryProbeTarget[]>();
+    for (const t of config.probeTargets)
+      byGateway.set(t.gatewayId, [...(byGateway.get(t.gatewayId) ?? []), t]);
+    for (const [gatewayId, targets] of byGateway) {
+      const password = opts.passwords.get(gatewayId);
+      if (!password) throw new Error(`embedded probe gateway ${gatewayId} has no MQTT password`);
+      const g: GatewayConfig = {
+        gatewayId,
+        broker: { url: opts.mqttUrl, password },
+        bufferFile: join(config.paths.dataDir, 'spool', `probe-${gatewayId}.sqlite`),
+        bufferMaxRows: BUFFER_MAX_ROWS,
+        concurrency: config.service.gateway.concurrency,
+        jitterPct: config.service.gateway.jitterPct,
+        statusRefreshSec: config.service.gateway.statusRefreshSec,
+        targets: targets.map(
+          (t): GatewayTarget => ({
+            device: t.deviceId,
+            commune: t.communeId,
+            probe: probes.get(t.kind)!,
+            config: t.config as GatewayTarget['config'],
+            intervalSec: t.intervalSec,
+            timeoutMs: t.timeoutMs,
+            retries: t.retries,
+            confirmations: t.confirmations,
+          }),
+        ),
+      };
+      this.runtimes.push(new GatewayRuntime(g, { log: opts.log }));
+    }
+  }
+
+  get size(): number {
+    return this.runtimes.length;
+  }
+
+  start(): void {
+    for (const r of this.runtimes) r.start();
+  }
+
+  async stop(): Promise<void> {
+    await Promise.allSettled(this.runtimes.map((r) => r.stop()));
+  }
+
+  stats() {
+    return this.runtimes.map((r) => r.stats());
+  }
+}
