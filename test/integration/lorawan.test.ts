@@ -535,7 +535,11 @@ describe('liveness: N missed uplinks, and a silent LoRa gateway as one root caus
     embeddedEngine().check();
     expect(app.availability.get('gw-a')?.state).toBe('down');
     expect(app.availability.get('gw-b')?.state).toBe('up');
-    expect(app.availability.get('s2')).toMatchObject({ state: 'unreachable', reason: 'uplink-down' });
+    expect(app.availability.get('s2')).toMatchObject({
+      state: 'unreachable',
+      reason: 'upstream-down',
+      params: { deviceId: 'gw-a' },
+    });
     expect(app.availability.get('s1')?.state).toBe('up');
     // Past s1's window (3 × 1,200 s + 120 s).
     offsetMs += 2_500_000;

@@ -58,7 +58,7 @@ describe('npm start with a broken commune file', () => {
     );
     expect(err?.code).toBe(1);
     expect(err?.stderr).toMatch(
-      /communes\/ta-lai\.yaml: devices\[\d+\]\.probe\.config\.port — .*\(found 70000\)\. Fix: /,
+      /communes\/ta-lai\.yaml(?::\d+:\d+)?: devices\[\d+\]\.probe\.config\.port — .*\(found 70000\)\. Fix: /,
     );
   }, 30_000);
 });

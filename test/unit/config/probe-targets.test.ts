@@ -86,7 +86,7 @@ describe('probe targets in the commune file', () => {
     const p = problems(file);
     expect(p).toHaveLength(1);
     expect(p[0]).toMatch(
-      /communes\/thu\.yaml: devices\[1\]\.probe\.config\.port — .*\(found 70000\)\. Fix: /,
+      /communes\/thu\.yaml(?::\d+:\d+)?: devices\[1\]\.probe\.config\.port — .*\(found 70000\)\. Fix: /,
     );
   });
 
