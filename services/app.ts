@@ -275,6 +275,7 @@ async function startEmbeddedIngest(d: {
     credentials,
     rejects,
     onPublish: (msg, done) => ingest.accept(msg, done),
+    clock,
     log,
   });
   const { port: mqttPort } = await broker.start();
