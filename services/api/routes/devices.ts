@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { DeviceInfo } from '../../inventory/device-directory.ts';
 import type { ApiDeps } from '../deps.ts';
+import { exampleDevice } from '../examples.ts';
 import { route } from '../route.ts';
 import { deviceFor, visibleDevices } from '../visibility.ts';
 
@@ -66,6 +67,7 @@ export const deviceRoutes = [
     method: 'get',
     path: '/api/devices/:id',
     access: 'signed-in',
+    examples: { params: exampleDevice },
     tag: 'devices',
     summary: 'One device: inventory, live state, last heartbeat and latest telemetry.',
     async handle({ deps, user, params }) {
@@ -88,6 +90,7 @@ export const deviceRoutes = [
     method: 'get',
     path: '/api/devices/:id/history',
     access: 'signed-in',
+    examples: { params: exampleDevice },
     tag: 'devices',
     summary: 'State intervals (the evidence behind uptime), newest first; default the last 7 days.',
     query: Range,
@@ -101,6 +104,7 @@ export const deviceRoutes = [
     method: 'get',
     path: '/api/devices/:id/telemetry',
     access: 'signed-in',
+    examples: { params: exampleDevice },
     tag: 'devices',
     summary: 'Telemetry readings of one device; default the last 24 hours.',
     query: Range.extend({ metric: z.string().max(48).optional() }),
@@ -124,6 +128,7 @@ export const deviceRoutes = [
     tag: 'devices',
     summary: 'Puts a device in or out of maintenance (its downtime then does not count as an outage).',
     body: z.strictObject({ on: z.boolean() }),
+    examples: { params: exampleDevice, body: { on: false } },
     handle({ deps, user, params, body }) {
       const d = deviceFor(deps, user!, params.id!);
       deps.availability.setMaintenance(d.id, body.on);
