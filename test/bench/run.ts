@@ -11,11 +11,13 @@
  *   idle      10,000 idle connections to the service and to mosquitto (idle.ts)
  *   noisy     good devices' latency beside malformed and wrong-password floods (noisy.ts)
  *   profile   CPU profile of the service under the QoS 1 load (profile.ts)
+ *   fuzz      seeded malformed MQTT packets against the embedded broker, then a liveness check (fuzz.ts)
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { benchE2e, E2E_DEFAULTS } from './e2e.ts';
+import { benchFuzz } from './fuzz.ts';
 import { type Figure, fmtInt, killChildren, shellLimit, table } from './harness.ts';
 import { benchIdle } from './idle.ts';
 import { benchNoisy } from './noisy.ts';
@@ -24,7 +26,7 @@ import { benchMosquitto } from './reference-mosquitto.ts';
 import { benchSpool } from './spool-bench.ts';
 import { benchStores } from './store-bench.ts';
 
-const SCENARIOS = ['store', 'spool', 'e2e', 'mosquitto', 'idle', 'noisy', 'profile'] as const;
+const SCENARIOS = ['store', 'spool', 'e2e', 'mosquitto', 'idle', 'noisy', 'profile', 'fuzz'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 /** What runs without --only: `mosquitto` is already part of e2e. */
 const DEFAULT: readonly Scenario[] = ['store', 'spool', 'e2e', 'idle', 'noisy', 'profile'];
@@ -37,6 +39,7 @@ const TIMEOUT_MS: Record<Scenario, number> = {
   idle: 360_000,
   noisy: 180_000,
   profile: 180_000,
+  fuzz: 180_000,
 };
 
 const mosquittoOptions = {
@@ -85,6 +88,7 @@ const RUNNERS: Record<Scenario, () => Promise<Figure[]>> = {
   idle: async () => (await benchIdle()).figures,
   noisy: async () => (await benchNoisy()).figures,
   profile: async () => (await benchProfile()).figures,
+  fuzz: async () => (await benchFuzz()).figures,
 };
 
 function selected(): Scenario[] {
