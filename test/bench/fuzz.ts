@@ -25,7 +25,7 @@ export async function benchFuzz(): Promise<{ figures: Figure[] }> {
         devices: FUZZ_DEVICES.map((id) => [id, app.devicePasswords.get(id)!] as const),
         topicOf: (id) => `cx/v1/ta-lai/${id}/telemetry`,
       },
-      { seed, maxCases, maxMs: 120_000, parallel: 64, waitMs: 500 },
+      { seed, maxCases, maxMs: 120_000, parallel: 32, waitMs: 10_000 },
     );
     const rss1 = process.memoryUsage().rss;
     const ts = Date.now();

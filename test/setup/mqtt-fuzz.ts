@@ -139,9 +139,13 @@ export function makeCase(seed: number, n: number, target: FuzzTarget): FuzzCase 
   };
 }
 
-export type Outcome = 'closed-by-broker' | 'reset' | 'left-open';
+export type Outcome = 'closed' | 'reset' | 'still-open';
 
-/** Sends one case and waits (at most waitMs) for the broker to close the connection. */
+/**
+ * Sends one case, then our FIN: TCP delivers every byte before it, so the broker has parsed the
+ * whole case when it sees the end (a socket destroyed early could drop unread bytes with the RST).
+ * Waits at most waitMs for the broker to close its side.
+ */
 export function runCase(target: FuzzTarget, c: FuzzCase, waitMs: number): Promise<Outcome> {
   return new Promise((resolve) => {
     const socket = tcpConnect({ host: target.host, port: target.port });
@@ -153,12 +157,12 @@ export function runCase(target: FuzzTarget, c: FuzzCase, waitMs: number): Promis
       socket.destroy();
       resolve(o);
     };
-    const timer = setTimeout(() => done('left-open'), waitMs);
+    const timer = setTimeout(() => done('still-open'), waitMs);
     socket.on('error', () => done('reset'));
-    socket.on('close', () => done('closed-by-broker'));
+    socket.on('close', () => done('closed'));
     // Whatever the broker answers (CONNACK, SUBACK, PINGRESP) is read and dropped.
     socket.on('data', () => {});
-    socket.on('connect', () => socket.write(c.bytes));
+    socket.on('connect', () => socket.end(c.bytes));
   });
 }
 
