@@ -94,10 +94,34 @@ function mount(app: express.Express, deps: ApiDeps, spec: RouteSpec): void {
   });
 }
 
+/**
+ * True for any spelling of a path under /api (/API/…, //api/…, /./api/…, %61pi/…): those answer
+ * 404 as JSON, never the dashboard's index.html with a 200.
+ */
+function apiLike(path: string): boolean {
+  let p = path;
+  try {
+    p = decodeURIComponent(path);
+  } catch (err) {
+    // A malformed escape (%zz) is judged as spelt.
+    if (!(err instanceof URIError)) throw err;
+  }
+  p = p
+    .toLowerCase()
+    .replace(/\/\.(?=\/|$)/g, '')
+    .replace(/\/{2,}/g, '/');
+  return /^\/api(?:[/;]|$)/.test(p);
+}
+
 /** The Express app: every route from the registry, the OpenAPI document, the dashboard. */
 export function createApiApp(deps: ApiDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  // One spelling per route, the one in the route table and the OpenAPI document: Express would
+  // also serve /API/AUDIT and /api/audit/, and any rule keyed on the path outside this app (a
+  // reverse proxy's deny or allow list, log alerts on /api/audit) would miss those spellings.
+  app.set('case sensitive routing', true);
+  app.set('strict routing', true);
   app.use(
     helmet({
       // The dashboard loads only its own bundle; map tiles, when configured, come from one origin.
@@ -122,8 +146,9 @@ export function createApiApp(deps: ApiDeps): express.Express {
     res.json(openapi);
   });
   for (const spec of ROUTES) mount(app, deps, spec);
-  app.use('/api', () => {
-    throw new CxError('CX_NOT_FOUND', 'no such API route');
+  app.use((req, _res, next) => {
+    if (apiLike(req.path)) throw new CxError('CX_NOT_FOUND', 'no such API route');
+    next();
   });
   // Looked up per request, not once at start: a dashboard built after the API started (by the
   // service itself, or `npm run build:dashboard`) is served without a restart.

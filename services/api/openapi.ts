@@ -1,5 +1,6 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
+import { pathParams } from './examples.ts';
 import { isApiKeyAccess, type RouteSpec } from './route.ts';
 
 const ErrorBody = z.object({
@@ -42,7 +43,7 @@ export function openApiDocument(
   });
   for (const r of routes) {
     const path = r.path.replace(/:(\w+)/g, '{$1}');
-    const pathParams = [...r.path.matchAll(/:(\w+)/g)].map((m) => m[1]!);
+    const params = pathParams(r.path);
     const byKey = isApiKeyAccess(r.access);
     registry.registerPath({
       method: r.method,
@@ -52,11 +53,22 @@ export function openApiDocument(
       description: describeAccess(r),
       ...(r.access === 'public' ? {} : { security: [byKey ? { iocKey: [] } : { session: [] }] }),
       request: {
-        ...(pathParams.length
-          ? { params: z.object(Object.fromEntries(pathParams.map((p) => [p, z.string()]))) }
+        ...(params.length
+          ? { params: z.object(Object.fromEntries(params.map((p) => [p, z.string()]))) }
           : {}),
         ...(r.query ? { query: r.query as z.ZodObject } : {}),
-        ...(r.body ? { body: { content: { 'application/json': { schema: r.body } } } } : {}),
+        ...(r.body
+          ? {
+              body: {
+                content: {
+                  'application/json': {
+                    schema: r.body,
+                    ...(r.examples?.body !== undefined ? { example: r.examples.body } : {}),
+                  },
+                },
+              },
+            }
+          : {}),
       },
       responses: {
         200: {

@@ -28,6 +28,27 @@ export interface RouteContext<Q, B> {
   readonly res: Response;
 }
 
+/** What a route's examples may look at to name something real: who calls, and the service. */
+export interface ExampleContext {
+  /** The caller's role; null for a call without a session (anonymous, or an API key). */
+  readonly role: Role | null;
+  /** The caller's commune; null for every commune (province) or no session. */
+  readonly communeId: string | null;
+  readonly deps: Pick<ApiDeps, 'directory' | 'db' | 'clock'>;
+}
+
+/**
+ * A working request for the route, for the role walk (test/integration/api-roles.test.ts) and
+ * the OpenAPI document. `params` names something the caller may reach (its own commune, a type
+ * its role sees), so the walk tests the route's access rule, not a 404 or another rule's 403.
+ * A route with a path param must give `params`, and every route that takes a body (any
+ * POST, PUT or DELETE) must give `body`; the walk fails, naming the route, otherwise.
+ */
+export interface RouteExamples<B = unknown> {
+  readonly params?: (ctx: ExampleContext) => Record<string, string>;
+  readonly body?: B;
+}
+
 /**
  * One route, declared once: the app mounts it with its access check and validation, the OpenAPI
  * description is generated from it, and the role test walks it. A route without `access` cannot
@@ -43,7 +64,8 @@ export interface RouteSpec<Q extends z.ZodType = z.ZodType, B extends z.ZodType 
   readonly query?: Q;
   readonly body?: B;
   readonly response?: z.ZodType;
-  /** Example path params for the role-walk test, e.g. { id: 'tl-wifi-01' }. */
+  /** A working request: path params and body (see RouteExamples). */
+  readonly examples?: RouteExamples<z.input<B>>;
   readonly handle: (ctx: RouteContext<z.output<Q>, z.output<B>>) => unknown | Promise<unknown>;
 }
 

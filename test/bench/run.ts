@@ -13,11 +13,13 @@
  *   profile   CPU profile of the service under the QoS 1 load (profile.ts)
  *   probes    the probe runtime against loopback targets, 5 % hanging (probes.ts)
  *   lorawan   codec decode rate per model, ChirpStack uplinks/s stored end to end (lorawan.ts)
+ *   fuzz      seeded malformed MQTT packets against the embedded broker, then a liveness check (fuzz.ts)
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { benchE2e, E2E_DEFAULTS } from './e2e.ts';
+import { benchFuzz } from './fuzz.ts';
 import { type Figure, fmtInt, killChildren, shellLimit, table } from './harness.ts';
 import { benchIdle } from './idle.ts';
 import { benchLorawan } from './lorawan.ts';
@@ -38,6 +40,7 @@ const SCENARIOS = [
   'profile',
   'probes',
   'lorawan',
+  'fuzz',
 ] as const;
 type Scenario = (typeof SCENARIOS)[number];
 /** What runs without --only: `mosquitto` is already part of e2e. */
@@ -62,6 +65,7 @@ const TIMEOUT_MS: Record<Scenario, number> = {
   profile: 180_000,
   probes: 180_000,
   lorawan: 180_000,
+  fuzz: 180_000,
 };
 
 const mosquittoOptions = {
@@ -112,6 +116,7 @@ const RUNNERS: Record<Scenario, () => Promise<Figure[]>> = {
   profile: async () => (await benchProfile()).figures,
   probes: async () => (await benchProbes()).figures,
   lorawan: async () => (await benchLorawan()).figures,
+  fuzz: async () => (await benchFuzz()).figures,
 };
 
 function selected(): Scenario[] {

@@ -1,6 +1,16 @@
+import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { ROLES, type Role } from '../../config/schema/commune.ts';
-import { allows, isApiKeyAccess, keyAllows } from '../../services/api/route.ts';
+import { examplePath, exampleProblems } from '../../services/api/examples.ts';
+import {
+  allows,
+  type ExampleContext,
+  isApiKeyAccess,
+  keyAllows,
+  type RouteSpec,
+  route,
+} from '../../services/api/route.ts';
 import { ROUTES } from '../../services/api/routes/registry.ts';
 import type { ApiKey } from '../../services/auth/api-keys.ts';
 import { canSee, DEVICE_TYPES } from '../../services/device-types/registry.ts';
@@ -38,19 +48,24 @@ async function call(method: string, path: string, cookie?: string, body?: unknow
   return { status: res.status, text, json: () => JSON.parse(text) };
 }
 
-/** A Tà Lài device the role may see, so route-level access is what is tested. */
-function sampleDevice(role: Role): string {
-  const d = [...app.directory.all()].find((x) => x.communeId === 'ta-lai' && canSee(role, x.type.kind));
-  return d!.id;
+/** Whom a route's examples are for: a role of the walk, or (null) a call without a session. */
+function exampleCtx(role: Role | null): ExampleContext {
+  return {
+    role,
+    communeId: role === null ? null : communeOf(role),
+    deps: { directory: app.directory, db: app.db, clock: Date.now },
+  };
+}
+
+/** The route's example request for this caller; fails naming the route when it has none. */
+function exampleOf(spec: RouteSpec, role: Role | null): { path: string; body: unknown } {
+  const problems = exampleProblems(spec);
+  if (problems.length > 0) throw new Error(problems.join('\n'));
+  return { path: examplePath(spec, exampleCtx(role)), body: spec.examples?.body };
 }
 
 /** IOC feed keys: one per scope, one with both, and a revoked one. */
 const keys: Array<{ label: string; key: string; apiKey: ApiKey | undefined }> = [];
-
-const BODIES: Record<string, unknown> = {
-  'post /api/devices/:id/maintenance': { on: false },
-  'post /api/auth/login': { username: 'nobody', password: 'x' },
-};
 
 beforeAll(async () => {
   app = await startTestApp();
@@ -74,18 +89,57 @@ describe('every route with every role', () => {
     expect(walk.length).toBeGreaterThanOrEqual(12);
   });
 
+  it('has a working example request for every route: path params for each role, a body its schema takes', () => {
+    expect(ROUTES.flatMap(exampleProblems)).toEqual([]);
+    for (const spec of ROUTES)
+      for (const role of [null, ...ROLES]) expect(examplePath(spec, exampleCtx(role))).not.toMatch(/:\w/);
+  });
+
+  it('names a route with a path param or a body and no example, and the fix', () => {
+    const bare = route({
+      method: 'put',
+      path: '/api/cameras/:cameraId/presets/:presetId',
+      access: ['police'],
+      tag: 'test',
+      summary: 'test',
+      body: z.strictObject({ name: z.string() }),
+      handle: () => undefined,
+    });
+    expect(exampleProblems(bare)).toEqual([
+      expect.stringMatching(
+        /^PUT \/api\/cameras\/:cameraId\/presets\/:presetId: path param :cameraId, :presetId but no examples\.params\. Fix: add examples: \{ params: \(ctx\) => \(\{ cameraId: …, presetId: … \}\) \}/,
+      ),
+      expect.stringMatching(/: takes a body but has no examples\.body\. Fix: /),
+    ]);
+    expect(() => exampleOf(bare, 'police')).toThrow(/no examples\.params/);
+    const wrongBody = {
+      ...bare,
+      examples: { params: () => ({ cameraId: 'c', presetId: 'p' }), body: { name: 1 } },
+    };
+    expect(exampleProblems(wrongBody)).toEqual([
+      expect.stringMatching(/examples\.body is refused by its own body schema \(name: /),
+    ]);
+    const logoutLike = route({
+      method: 'post',
+      path: '/api/x',
+      access: 'signed-in',
+      tag: 't',
+      summary: 's',
+      handle: () => undefined,
+    });
+    expect(exampleProblems(logoutLike)).toEqual([
+      expect.stringMatching(/^POST \/api\/x: takes a body but has no examples\.body/),
+    ]);
+  });
+
   for (const spec of walk) {
     it(`${spec.method.toUpperCase()} ${spec.path}: refuses the roles it must, serves the others`, async () => {
-      const anon = await call(
-        spec.method,
-        spec.path.replace(':id', sampleDevice('admin')),
-        undefined,
-        BODIES[`${spec.method} ${spec.path}`],
-      );
+      const anonymous = exampleOf(spec, null);
+      const anon = await call(spec.method, anonymous.path, undefined, anonymous.body);
       expect(anon.status, 'anonymous').toBe(spec.access === 'public' ? 200 : 401);
       for (const role of ROLES) {
-        const path = spec.path.replace(':id', sampleDevice(role));
-        const res = await call(spec.method, path, cookies.get(role), BODIES[`${spec.method} ${spec.path}`]);
+        const { path, body } = exampleOf(spec, role);
+        const res = await call(spec.method, path, cookies.get(role), body);
         const user = { username: USER_OF[role], role, name: '', communeId: communeOf(role) };
         expect(res.status, `${role} ${path}: ${res.text.slice(0, 200)}`).toBe(
           allows(spec.access, user) ? 200 : 403,
@@ -94,13 +148,7 @@ describe('every route with every role', () => {
       }
       // API keys open API-key routes with their scope and nothing else; a revoked key opens nothing.
       for (const { label, key, apiKey } of keys) {
-        const res = await call(
-          spec.method,
-          spec.path.replace(':id', sampleDevice('admin')),
-          undefined,
-          BODIES[`${spec.method} ${spec.path}`],
-          key,
-        );
+        const res = await call(spec.method, anonymous.path, undefined, anonymous.body, key);
         const expected =
           spec.access === 'public'
             ? 200
@@ -227,6 +275,105 @@ describe('ingest counters and refusals by role', () => {
   });
 });
 
+/**
+ * One request sent exactly as spelt (fetch would normalise `/./` and the like away), with a
+ * session cookie or an API key. An event stream is cut after its status.
+ */
+function rawCall(method: string, path: string, cookie?: string, body?: unknown, bearer?: string) {
+  const url = new URL(app.apiUrl);
+  const payload = body === undefined ? undefined : JSON.stringify(body);
+  return new Promise<{ status: number; text: string }>((resolve, reject) => {
+    const req = request(
+      {
+        host: url.hostname,
+        port: url.port,
+        method: method.toUpperCase(),
+        path,
+        headers: {
+          ...(cookie ? { cookie } : {}),
+          ...(bearer ? { authorization: `Bearer ${bearer}` } : {}),
+          ...(payload !== undefined
+            ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }
+            : {}),
+        },
+      },
+      (res) => {
+        if (res.headers['content-type']?.includes('event-stream')) {
+          res.destroy();
+          return resolve({ status: res.statusCode!, text: '' });
+        }
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          bodies.push(text);
+          resolve({ status: res.statusCode!, text });
+        });
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+/**
+ * Other spellings of a route's example path. `same`: the same resource, which must get the
+ * canonical answer (%2D is `-`, and Express decodes params). `strict`: not the route's spelling;
+ * the app routes strictly (case, trailing slash) and answers 404. A matrix param is neither: after
+ * a path param it becomes part of the param's value (no such device: 404, or the route's refusal).
+ */
+function spellings(
+  spec: RouteSpec,
+  path: string,
+): Array<{ name: string; path: string; same?: boolean; strict?: boolean }> {
+  const upper = path
+    .split('/')
+    .map((seg, i) => (spec.path.split('/')[i]?.startsWith(':') ? seg : seg.toUpperCase()))
+    .join('/');
+  const dashed = path
+    .split('/')
+    .map((seg, i) => (spec.path.split('/')[i]?.startsWith(':') ? seg.replaceAll('-', '%2D') : seg))
+    .join('/');
+  return [
+    { name: 'upper case', path: upper, strict: true },
+    { name: 'trailing slash', path: `${path}/`, strict: true },
+    { name: 'doubled slash', path: path.replace('/api/', '/api//'), strict: true },
+    { name: 'leading doubled slash', path: `/${path}`, strict: true },
+    { name: 'dot segment', path: path.replace('/api/', '/api/./'), strict: true },
+    { name: 'matrix param', path: `${path};x=1` },
+    ...(dashed !== path ? [{ name: '%2D for -', path: dashed, same: true }] : []),
+  ];
+}
+
+describe('path spellings never open more than the route', () => {
+  const walk = ROUTES.filter((r) => r.path !== '/api/auth/login' && r.path !== '/api/auth/logout');
+  for (const spec of walk) {
+    it(`${spec.method.toUpperCase()} ${spec.path}: every spelling, every role, every key`, async () => {
+      const callers = [
+        { who: 'anonymous', role: null, cookie: undefined, key: undefined },
+        ...ROLES.map((role) => ({ who: role, role, cookie: cookies.get(role), key: undefined })),
+        ...keys.map((k) => ({ who: `key ${k.label}`, role: null, cookie: undefined, key: k.key })),
+      ];
+      for (const c of callers) {
+        const { path, body } = exampleOf(spec, c.role);
+        const canonical = await rawCall(spec.method, path, c.cookie, body, c.key);
+        for (const v of spellings(spec, path)) {
+          const res = await rawCall(spec.method, v.path, c.cookie, body, c.key);
+          const what = `${c.who} ${spec.method.toUpperCase()} ${v.path} (${v.name}; canonical ${canonical.status}): ${res.text.slice(0, 200)}`;
+          if (v.same) expect(res.status, what).toBe(canonical.status);
+          else expect([401, 403, 404], what).toContain(res.status);
+          if (v.strict) {
+            expect(res.status, what).toBe(404);
+            expect(JSON.parse(res.text).code, what).toBe('CX_NOT_FOUND');
+          }
+          expect(res.text, what).not.toMatch(/scrypt\$|sha256\$/);
+        }
+      }
+    });
+  }
+});
+
 describe('sign-in and secrets', () => {
   it('sets an HttpOnly, SameSite=Strict session cookie and never returns a hash', async () => {
     const res = await fetch(`${app.apiUrl}/api/auth/login`, {
@@ -272,10 +419,11 @@ describe('sign-in and secrets', () => {
       ...app.userPasswords.values(),
       ...keys.map((k) => k.key),
     ];
-    for (const text of bodies) {
-      expect(text).not.toMatch(/scrypt\$|sha256\$/);
-      for (const s of secrets) expect(text.includes(s)).toBe(false);
-    }
+    // One text, searched once per secret: a check per response and secret (thousands of each
+    // since the path spellings) held the event loop for seconds.
+    const all = bodies.join('\n');
+    expect(all).not.toMatch(/scrypt\$|sha256\$/);
+    for (const s of secrets) expect(all.includes(s), 'a secret in a response').toBe(false);
   });
 
   it('describes every route in the OpenAPI document', async () => {
@@ -284,5 +432,10 @@ describe('sign-in and secrets', () => {
     };
     for (const r of ROUTES)
       expect(doc.paths[r.path.replace(/:(\w+)/g, '{$1}')]?.[r.method], `${r.method} ${r.path}`).toBeDefined();
+    // Body examples come from the route table.
+    const maintenance = doc.paths['/api/devices/{id}/maintenance']?.post as {
+      requestBody: { content: Record<string, { example?: unknown }> };
+    };
+    expect(maintenance.requestBody.content['application/json']?.example).toEqual({ on: false });
   });
 });

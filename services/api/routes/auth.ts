@@ -21,6 +21,7 @@ export const authRoutes = [
     tag: 'auth',
     summary: 'Sign in with user name and password; sets an HttpOnly session cookie.',
     body: z.strictObject({ username: z.string().min(1).max(64), password: z.string().min(1).max(256) }),
+    examples: { body: { username: 'kythuat.talai', password: 'mật khẩu' } },
     response: z.object({ user: UserView }),
     async handle({ deps, body, req, res }) {
       const ip = req.ip ?? 'unknown';
@@ -56,6 +57,7 @@ export const authRoutes = [
     access: 'signed-in',
     tag: 'auth',
     summary: 'Ends the session.',
+    examples: { body: {} },
     handle({ deps, req, res }) {
       const token = req.cookies?.[SESSION_COOKIE];
       if (token) deps.sessions.destroy(token);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { DeviceInfo } from '../../inventory/device-directory.ts';
 import type { ApiDeps } from '../deps.ts';
+import { exampleDevice } from '../examples.ts';
 import { route } from '../route.ts';
 import { readSeries, SeriesRangeSchema, SeriesResponseSchema } from '../series.ts';
 import { deviceFor, visibleDevices } from '../visibility.ts';
@@ -67,6 +68,7 @@ export const deviceRoutes = [
     method: 'get',
     path: '/api/devices/:id',
     access: 'signed-in',
+    examples: { params: exampleDevice },
     tag: 'devices',
     summary: 'One device: inventory, live state, last heartbeat and latest telemetry.',
     async handle({ deps, user, params }) {
@@ -89,6 +91,7 @@ export const deviceRoutes = [
     method: 'get',
     path: '/api/devices/:id/history',
     access: 'signed-in',
+    examples: { params: exampleDevice },
     tag: 'devices',
     summary: 'State intervals (the evidence behind uptime), newest first; default the last 7 days.',
     query: Range,
@@ -102,6 +105,7 @@ export const deviceRoutes = [
     method: 'get',
     path: '/api/devices/:id/telemetry',
     access: 'signed-in',
+    examples: { params: exampleDevice },
     tag: 'devices',
     summary: 'Telemetry readings of one device; default the last 24 hours.',
     query: Range.extend({ metric: z.string().max(48).optional() }),
@@ -158,6 +162,7 @@ export const deviceRoutes = [
     tag: 'devices',
     summary: 'Puts a device in or out of maintenance (its downtime then does not count as an outage).',
     body: z.strictObject({ on: z.boolean() }),
+    examples: { params: exampleDevice, body: { on: false } },
     handle({ deps, user, params, body }) {
       const d = deviceFor(deps, user!, params.id!);
       deps.availability.setMaintenance(d.id, body.on, user!.username);
