@@ -125,6 +125,7 @@ export const deviceRoutes = [
   route({
     method: 'get',
     path: '/api/devices/:id/series',
+    examples: { params: exampleDevice },
     access: 'signed-in',
     tag: 'devices',
     summary:

@@ -6,6 +6,7 @@ import type { Period, Span } from '../../read-model/read-model.ts';
 import { devicesInScope, SCOPES } from '../../read-model/scope.ts';
 import { CxError } from '../../shared/errors.ts';
 import type { ApiDeps } from '../deps.ts';
+import { exampleDevice } from '../examples.ts';
 import { route } from '../route.ts';
 import { deviceFor, inScope, visibleDevices } from '../visibility.ts';
 
@@ -85,6 +86,7 @@ export const readModelRoutes = [
   route({
     method: 'get',
     path: '/api/devices/:id/intervals',
+    examples: { params: exampleDevice },
     access: 'signed-in',
     tag: 'devices',
     summary:
@@ -98,6 +100,7 @@ export const readModelRoutes = [
   route({
     method: 'get',
     path: '/api/devices/:id/events',
+    examples: { params: exampleDevice },
     access: 'signed-in',
     tag: 'devices',
     summary:
