@@ -19,7 +19,7 @@ export interface ConformanceEntry {
   /** Suite file in test/conformance, and the function it exports that runs it for one kind. */
   readonly suite: string;
   readonly call: string;
-  /** How the folder's entries map to kinds (see unlistedFiles in services/shared/registry.ts). */
+  /** How the folder's entries map to kinds (see unlistedFiles in registry-files.ts). */
   readonly layout: {
     readonly exclude?: readonly string[];
     readonly folders?: boolean;

@@ -5,8 +5,9 @@ import { ROLES } from '../../config/schema/commune.ts';
 import { DEVICE_TYPES } from '../../services/device-types/registry.ts';
 import { CHANNEL_HANDLERS } from '../../services/ingest/handlers/registry.ts';
 import { CHANNELS } from '../../services/protocol/topics.ts';
-import { defineRegistry, unlistedFiles } from '../../services/shared/registry.ts';
+import { defineRegistry } from '../../services/shared/registry.ts';
 import { CONFORMANCE_INDEX } from './index.ts';
+import { unlistedFiles } from './registry-files.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const filesIn = (dir: string, exclude: string[]) =>
