@@ -18,6 +18,7 @@ const BUFFER_MAX_ROWS = 200_000;
  */
 export class EmbeddedGateways {
   private readonly runtimes: GatewayRuntime[] = [];
+  private readonly log: Logger;
 
   constructor(opts: {
     config: Config;
@@ -27,6 +28,7 @@ export class EmbeddedGateways {
     log: Logger;
   }) {
     const { config } = opts;
+    this.log = opts.log;
     const byGateway = new Map<string, InventoryProbeTarget[]>();
     for (const t of config.probeTargets)
       byGateway.set(t.gatewayId, [...(byGateway.get(t.gatewayId) ?? []), t]);
@@ -36,7 +38,8 @@ export class EmbeddedGateways {
       const g: GatewayConfig = {
         gatewayId,
         broker: { url: opts.mqttUrl, password },
-        bufferFile: join(config.paths.dataDir, 'spool', `probe-${gatewayId}.sqlite`),
+        // Its own folder: the ingest spool's may be unusable (a full or read-only disk) without this.
+        bufferFile: join(config.paths.dataDir, 'gateway', `probe-${gatewayId}.sqlite`),
         bufferMaxRows: BUFFER_MAX_ROWS,
         concurrency: config.service.gateway.concurrency,
         jitterPct: config.service.gateway.jitterPct,
@@ -62,8 +65,18 @@ export class EmbeddedGateways {
     return this.runtimes.length;
   }
 
+  /**
+   * Starts every commune's runtime. One that cannot start (its disk buffer cannot be opened) is
+   * logged for a person to act on and left out: the service, and the other communes' probes, run.
+   */
   start(): void {
-    for (const r of this.runtimes) r.start();
+    for (const r of this.runtimes) {
+      try {
+        r.start();
+      } catch (err) {
+        this.log.error({ err }, 'embedded probe gateway cannot start');
+      }
+    }
   }
 
   async stop(): Promise<void> {

@@ -6,7 +6,21 @@ import { deviceTypes } from '../../services/device-types/registry.ts';
  * Unit suffixes a metric name may end in (STYLE.md §7: units go in names). Dimensionless counts end
  * in Count or Depth; 0/1 flags in Ok.
  */
-const UNIT_SUFFIXES = ['Pct', 'Ms', 'Sec', 'C', 'Dbm', 'Db', 'Mbps', 'Kbps', 'Count', 'Depth', 'Ok'];
+const UNIT_SUFFIXES = [
+  'Pct',
+  'Ms',
+  'Sec',
+  'C',
+  'V',
+  'UsCm',
+  'Dbm',
+  'Db',
+  'Mbps',
+  'Kbps',
+  'Count',
+  'Depth',
+  'Ok',
+];
 /** Flags named before the rule; kept because metric names are stored (never rename a stored name). */
 const LEGACY_FLAGS = new Set(['playing']);
 
