@@ -41,7 +41,8 @@ async function until(ok: () => boolean | Promise<boolean>, ms: number): Promise<
 
 describe('store outage', () => {
   it('keeps every acknowledged message through SIGSTOP and kill -9 of InfluxDB', async () => {
-    const devices = [...app.directory.all()].slice(0, 50);
+    // Not the built-in probe gateways (<commune>-probe): the service itself is connected as them.
+    const devices = [...app.directory.all()].filter((d) => !d.id.endsWith('-probe')).slice(0, 50);
     expect(devices).toHaveLength(50);
     for (const d of devices) {
       const c = mqtt.connect(app.mqttUrl, {
