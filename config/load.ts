@@ -174,6 +174,7 @@ export function communeProblems(file: string, c: CommuneFile): string[] {
   dupes(c.devices, 'devices');
   dupes(c.users, 'users');
   dupes(c.kpiTargets, 'kpiTargets');
+  dupes(c.broadcasts ?? [], 'broadcasts');
   const hamlets = new Set(c.hamlets.map((h) => h.id));
   const sites = new Set(c.sites.map((s) => s.id));
   const devices = new Map(c.devices.map((d) => [d.id, d]));

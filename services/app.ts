@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Config } from '../config/load.ts';
+import { BulletinPlayer } from '../gateway/simulator/bulletins.ts';
 import { ProbeStandIns } from '../gateway/simulator/probe-standins.ts';
 import { Simulator } from '../gateway/simulator/simulator.ts';
 import { createApiApp } from './api/app.ts';
@@ -190,6 +191,20 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     });
     await simulator.start();
   }
+  // The demo's loudspeaker controllers confirm the bulletins through the probe gateway that reports for them.
+  let bulletins: BulletinPlayer | undefined;
+  if (config.service.simulator.enabled && gateways) {
+    const g = gateways;
+    bulletins = new BulletinPlayer({
+      broadcasts: config.communes.flatMap((c) =>
+        c.broadcasts.map((b) => ({ ...b, communeId: c.commune.id })),
+      ),
+      speakers: [...directory.all()].filter((d) => d.type.kind === 'loudspeaker' && probed.has(d.id)),
+      send: (deviceId, doc) => g.event(deviceId, doc),
+      log,
+    });
+    bulletins.start();
+  }
   log.info(
     {
       api: apiUrl || null,
@@ -222,6 +237,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
       if (stopped) return;
       stopped = true;
       await simulator?.stop();
+      bulletins?.stop();
       await gateways?.stop();
       await standIns?.stop();
       if (server) {

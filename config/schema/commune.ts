@@ -185,6 +185,40 @@ export const RetentionOverrideSchema = z.strictObject({
   hourDays: RetentionDays.optional(),
 });
 
+export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+export type Weekday = (typeof WEEKDAYS)[number];
+
+/**
+ * A scheduled broadcast (bản tin) of the commune's loudspeakers, e.g. the 06:00 morning bulletin.
+ * Times are Asia/Ho_Chi_Minh wall clock (UTC+7, no DST). Each hamlet with loudspeakers is judged
+ * per occurrence (services/broadcasts/): played, or missed and why.
+ */
+export const BroadcastSchema = z.strictObject({
+  id: Id,
+  name: Text,
+  at: z
+    .string()
+    .regex(
+      /^([01]\d|2[0-3]):[0-5]\d$/,
+      'must be a 24-hour time HH:MM in Vietnam time (e.g. "06:00"); quote it',
+    ),
+  /** `daily`, or the weekdays it airs on. */
+  days: z
+    .preprocess(
+      // `daily` reads as every weekday, so what follows sees one shape.
+      (v) => (v === 'daily' || v === undefined ? [...WEEKDAYS] : v),
+      z
+        .array(z.enum(WEEKDAYS), { error: 'must be daily or a list of days, e.g. [mon, wed, fri]' })
+        .min(1, 'name at least one day, or write daily'),
+    )
+    .optional()
+    .transform((d) => d ?? [...WEEKDAYS]),
+  /** How long it plays. */
+  durationMin: z.number().int().min(1).max(600).default(30),
+  /** A speaker's confirmation counts when it comes within this many minutes of the start. */
+  confirmWithinMin: z.number().int().min(1).max(600).default(15),
+});
+
 export const CommuneFileSchema = z.strictObject({
   commune: z.strictObject({
     id: Id,
@@ -199,6 +233,8 @@ export const CommuneFileSchema = z.strictObject({
   users: z.array(UserSchema).default([]),
   kpiTargets: z.array(KpiTargetSchema).default([]),
   retention: RetentionOverrideSchema.optional(),
+  /** Scheduled bulletins of the loudspeakers; none by default. */
+  broadcasts: z.array(BroadcastSchema).default([]),
 });
 
 export type CommuneFile = z.output<typeof CommuneFileSchema>;
@@ -206,3 +242,4 @@ export type DeviceConfig = CommuneFile['devices'][number];
 export type SiteConfig = CommuneFile['sites'][number];
 export type HamletConfig = CommuneFile['hamlets'][number];
 export type UserConfig = CommuneFile['users'][number];
+export type BroadcastConfig = CommuneFile['broadcasts'][number];

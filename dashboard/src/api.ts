@@ -120,4 +120,5 @@ export const api = {
     request<Device>('POST', `/api/devices/${enc(id)}/maintenance`, { on }),
   ingestStats: () => request<IngestStats>('GET', '/api/ingest/stats'),
   ingestRejects: (limit = 50) => request<RejectEntry[]>('GET', `/api/ingest/rejects${qs({ limit })}`),
+  broadcasts: (from?: number, to?: number) => request<unknown[]>('GET', `/api/broadcasts${qs({ from, to })}`),
 };

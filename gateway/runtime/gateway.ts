@@ -1,3 +1,4 @@
+import type { EventDoc } from '../probes/wire.ts';
 import type { GatewayConfig } from './config.ts';
 import type { Logger } from './logger.ts';
 import { Publisher, type PublisherStats } from './publisher.ts';
@@ -85,6 +86,18 @@ export class GatewayRuntime {
       ts: now,
       uptimeSec: Math.round((now - this.startedMs) / 1000),
     });
+  }
+
+  /**
+   * Relays an event about one of this gateway's targets (e.g. a loudspeaker controller's
+   * `broadcast-played`), buffered and sent in order like a probe's result. False, and nothing sent,
+   * for a device this gateway does not watch: the broker would refuse it anyway.
+   */
+  event(deviceId: string, doc: EventDoc): boolean {
+    const t = this.config.targets.find((x) => x.device === deviceId);
+    if (!t) return false;
+    this.publisher.event({ deviceId, communeId: t.commune }, doc);
+    return true;
   }
 
   async stop(): Promise<void> {

@@ -105,7 +105,7 @@ export class Publisher implements ResultSink {
     this.enqueue(t, 'telemetry', doc);
   }
 
-  event(t: ProbeTarget, doc: EventDoc): void {
+  event(t: Pick<ProbeTarget, 'deviceId' | 'communeId'>, doc: EventDoc): void {
     this.enqueue(t, 'event', doc);
   }
 
@@ -136,7 +136,7 @@ export class Publisher implements ResultSink {
     };
   }
 
-  private enqueue(t: ProbeTarget, channel: WireChannel, doc: object): void {
+  private enqueue(t: Pick<ProbeTarget, 'deviceId' | 'communeId'>, channel: WireChannel, doc: object): void {
     const topic = topicFor(t.communeId, t.deviceId, channel);
     if (this.buffer.append(topic, JSON.stringify(doc), this.clock())) this.pump();
   }

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { Config } from '../../config/load.ts';
 import type { InventoryProbeTarget } from '../../config/probe-targets.ts';
 import { probes } from '../../gateway/probes/registry.ts';
+import type { EventDoc } from '../../gateway/probes/wire.ts';
 import type { GatewayConfig, GatewayTarget } from '../../gateway/runtime/config.ts';
 import { GatewayRuntime } from '../../gateway/runtime/gateway.ts';
 import type { Logger } from '../shared/logger.ts';
@@ -81,6 +82,11 @@ export class EmbeddedGateways {
 
   async stop(): Promise<void> {
     await Promise.allSettled(this.runtimes.map((r) => r.stop()));
+  }
+
+  /** Sends an event for a probed device through the gateway that reports for it; false if none does. */
+  event(deviceId: string, doc: EventDoc): boolean {
+    return this.runtimes.some((r) => r.event(deviceId, doc));
   }
 
   stats() {

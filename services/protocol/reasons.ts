@@ -97,6 +97,14 @@ export const REASONS = {
   'payload-out-of-range': { params: ['metric', 'value'], wire: false },
   'payload-sensor-fault': { params: ['metric'], wire: false },
   'payload-empty': { params: [], wire: false },
+  // Verdicts on a scheduled bulletin in one hamlet (services/broadcasts/); `names`: its speakers'.
+  'broadcast-played': { params: ['names'], wire: false },
+  'broadcast-pending': { params: [], wire: false },
+  'broadcast-speaker-down': { params: ['names'], wire: false },
+  'broadcast-uplink-down': { params: ['names'], wire: false },
+  'broadcast-no-confirmation': { params: ['names'], wire: false },
+  'broadcast-maintenance': { params: ['names'], wire: false },
+  'broadcast-unknown': { params: [], wire: false },
 } as const satisfies Readonly<Record<string, ReasonSpec>>;
 
 export type ReasonCode = keyof typeof REASONS;

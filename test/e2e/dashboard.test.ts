@@ -161,7 +161,7 @@ describe('dashboard in the browser', () => {
 
   it('gives technicians everything but cameras, plus the ingest page', async () => {
     const page = await signIn('kythuat.talai');
-    expect(await navPages(page)).toEqual(['overview', 'map', 'ingest']);
+    expect(await navPages(page)).toEqual(['overview', 'map', 'ingest', 'broadcasts']);
     const chips = await typeChips(page);
     expect(chips).not.toContain('camera');
     expect(chips).toEqual(expect.arrayContaining(['loudspeaker', 'wifi-ap', 'uplink', 'soil-sensor']));
@@ -219,7 +219,7 @@ describe('dashboard in the browser', () => {
 
   it('gives leaders the overview with commune-wide counts (cameras counted, not listed)', async () => {
     const page = await signIn('lanhdao.talai');
-    expect(await navPages(page)).toEqual(['overview']);
+    expect(await navPages(page)).toEqual(['overview', 'broadcasts']);
     await page.waitForSelector('.summary-table tr[data-type="camera"]');
     expect(await page.locator('.device-row[data-device-id^="tl-cam-"]').count()).toBe(0);
     await done(page);
@@ -227,7 +227,7 @@ describe('dashboard in the browser', () => {
 
   it('gives the province both communes: a row per commune, a commune selector, never a camera', async () => {
     const page = await signIn(PROVINCE_USER);
-    expect(await navPages(page)).toEqual(['overview']);
+    expect(await navPages(page)).toEqual(['overview', 'broadcasts']);
     expect(await page.locator('.user-role').textContent()).toBe('Sở / Trung tâm IOC tỉnh');
     expect(await page.locator('.brand-sub').textContent()).toBe('Tỉnh Đồng Nai');
     await page.waitForSelector('.communes-table tr[data-commune="loc-tan"]');
@@ -256,9 +256,47 @@ describe('dashboard in the browser', () => {
     await done(page);
   });
 
+  it('shows a technician on a phone the latest bulletin: hamlets that played it and one that did not, and why', async () => {
+    const page = await signIn('kythuat.loctan', 390);
+    expect(await page.locator('.nav [data-nav="broadcasts"]').count()).toBe(1);
+    await page.evaluate(() => {
+      location.hash = '#/broadcasts';
+    });
+    await page.waitForSelector('.page-broadcasts h1');
+    expect(await page.locator('.page-broadcasts h1').textContent()).toBe('Bản tin loa truyền thanh');
+    // The demo's controllers confirm through the probe gateway: the page refreshes each minute, so reload until stored.
+    // The newest bulletin whose window has closed (one aired minutes ago is still pending).
+    const first = page.locator('.bulletin:not(:has([data-outcome="pending"]))').first();
+    await expect
+      .poll(
+        async () => {
+          await page.reload();
+          await page.waitForSelector('.bulletin, .page-broadcasts p.muted');
+          return first.locator('[data-outcome="missed"]').count();
+        },
+        { timeout: 45_000, interval: 500 },
+      )
+      .toBe(1);
+    expect(await first.locator('[data-outcome="played"]').count()).toBeGreaterThan(0);
+    // Vietnamese date and time of the bulletin: "Bản tin sáng · 02/12/2026 06:00".
+    expect(await first.locator('h2').textContent()).toMatch(
+      /^Bản tin (sáng|chiều) · \d{2}\/\d{2}\/\d{4} (06|17):00$/,
+    );
+    expect(await first.locator('[data-outcome="missed"] .bulletin-badge').textContent()).toBe('Không phát');
+    expect(await first.locator('[data-outcome="missed"] .meta').first().textContent()).toMatch(/\S/);
+    expect(await first.locator('[data-outcome="played"] .meta').first().textContent()).toMatch(
+      /^Đã phát \(xác nhận từ Cụm loa/,
+    );
+    // Phone-friendly: nothing wider than the screen.
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await page.screenshot({ path: join(tmpdir(), 'canhxa-bulletins.png'), fullPage: true });
+    await page.screenshot({ path: join(tmpdir(), 'canhxa-bulletins-top.png') });
+    await done(page);
+  });
+
   it('gives admins the overview and the ingest page', async () => {
     const page = await signIn('quantri.talai');
-    expect(await navPages(page)).toEqual(['overview', 'ingest']);
+    expect(await navPages(page)).toEqual(['overview', 'ingest', 'broadcasts']);
     await done(page);
   });
 

@@ -4,12 +4,13 @@
  * that ids and paths are unique, titles exist in vi and en, and roles are real roles.
  */
 import type { Role } from '../types.ts';
+import { broadcasts } from './broadcasts.ts';
 import { device } from './device.ts';
 import { ingest } from './ingest.ts';
 import { map } from './map.ts';
 import { overview } from './overview.ts';
 
-export const PAGES = [overview, map, ingest, device] as const;
+export const PAGES = [overview, map, ingest, device, broadcasts] as const;
 
 export type PageId = (typeof PAGES)[number]['id'];
 

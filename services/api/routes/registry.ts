@@ -1,5 +1,6 @@
 import type { RouteSpec } from '../route.ts';
 import { authRoutes } from './auth.ts';
+import { broadcastRoutes } from './broadcasts.ts';
 import { deviceRoutes } from './devices.ts';
 import { iocRoutes } from './ioc.ts';
 import { operationsRoutes } from './operations.ts';
@@ -16,4 +17,5 @@ export const ROUTES: readonly RouteSpec[] = [
   ...streamRoutes,
   ...iocRoutes,
   ...readModelRoutes,
+  ...broadcastRoutes,
 ];

@@ -1,0 +1,59 @@
+/**
+ * The bulletin question end to end: the demo's loudspeaker controllers confirm through the
+ * commune's probe gateway (a real MQTT client of the real broker), ingest stores the events, and
+ * the API judges every hamlet of the latest bulletin.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { OccurrenceResult } from '../../services/broadcasts/results.ts';
+import { login, startTestApp, type TestApp } from '../setup/app.ts';
+import { waitFor } from '../setup/helpers.ts';
+
+let app: TestApp;
+beforeAll(async () => {
+  app = await startTestApp({ simulator: true, speed: 20 });
+}, 60_000);
+afterAll(async () => {
+  await app?.stop();
+});
+
+async function get(cookie: string, path: string): Promise<{ status: number; body: unknown }> {
+  const res = await fetch(`${app.apiUrl}${path}`, { headers: { cookie } });
+  return { status: res.status, body: await res.json() };
+}
+
+describe('bulletins through the real service', () => {
+  it('shows the latest bulletin played in some hamlets and missed in one, per hamlet too', async () => {
+    const cookie = await login(app, 'kythuat.loctan', app.userPasswords.get('kythuat.loctan')!);
+    const latest = await waitFor(
+      async () => {
+        const { body } = await get(cookie, '/api/broadcasts');
+        // The newest bulletin whose window has closed (one aired minutes ago is still pending).
+        const occ = (body as OccurrenceResult[]).find((o) => o.hamlets.every((h) => h.outcome !== 'pending'));
+        // Every speaker but one confirms: wait until all of those are stored.
+        return occ && occ.played > 0 && occ.played + occ.missed === occ.hamlets.length && occ.missed === 1
+          ? occ
+          : undefined;
+      },
+      'the latest bulletin judged with one miss',
+      45_000,
+      200,
+    );
+    expect(latest.communeId).toBe('loc-tan');
+    expect(['sang', 'chieu']).toContain(latest.broadcastId);
+    const miss = latest.hamlets.find((h) => h.outcome === 'missed')!;
+    expect(miss.cause).toBeDefined();
+    expect(miss.reason.code).toMatch(/^broadcast-/);
+    const played = latest.hamlets.find((h) => h.outcome === 'played')!;
+    expect(played.confirmedBy?.deviceId).toMatch(/^lt-loa-/);
+
+    const history = await get(cookie, `/api/hamlets/${miss.hamletId}/broadcasts`);
+    expect(history.status).toBe(200);
+    const mine = (history.body as OccurrenceResult[]).find((o) => o.startTs === latest.startTs)!;
+    expect(mine.hamlets).toEqual([expect.objectContaining({ hamletId: miss.hamletId, outcome: 'missed' })]);
+
+    // Another commune's hamlet is refused; a police user has no bulletins at all.
+    expect((await get(cookie, '/api/hamlets/tl-ap-01/broadcasts')).status).toBe(403);
+    const police = await login(app, 'congan.loctan', app.userPasswords.get('congan.loctan')!);
+    expect((await get(police, '/api/broadcasts')).status).toBe(403);
+  }, 90_000);
+});
