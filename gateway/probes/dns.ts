@@ -1,7 +1,7 @@
 import { Resolver } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { type DeviceProbe, down, OK, type ProbeResult, timedOut } from './probe.ts';
+import { answered, type DeviceProbe, down, type ProbeResult, timedOut } from './probe.ts';
 import { round } from './tcp.ts';
 
 const DnsConfig = z.strictObject({
@@ -61,13 +61,7 @@ function judge(target: DnsConfig, answer: string[], latencyMs: number): ProbeRes
       }),
       metrics,
     };
-  if (target.latencyDegradedMs !== undefined && latencyMs > target.latencyDegradedMs)
-    return {
-      verdict: 'degraded',
-      reason: { code: 'latency-high', params: { latencyMs, thresholdMs: target.latencyDegradedMs } },
-      metrics,
-    };
-  return { verdict: 'up', reason: OK, metrics };
+  return answered(target, latencyMs, metrics);
 }
 
 function failure(target: DnsConfig, code: string): ProbeResult {

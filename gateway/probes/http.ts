@@ -2,7 +2,7 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import { z } from 'zod';
-import { type DeviceProbe, down, OK, type ProbeResult, socketDown, timedOut } from './probe.ts';
+import { answered, type DeviceProbe, down, type ProbeResult, socketDown, timedOut } from './probe.ts';
 import { round } from './tcp.ts';
 
 const Pattern = z.string().refine(
@@ -164,11 +164,5 @@ function judge(
       },
       metrics,
     };
-  if (target.latencyDegradedMs !== undefined && latencyMs > target.latencyDegradedMs)
-    return {
-      verdict: 'degraded',
-      reason: { code: 'latency-high', params: { latencyMs, thresholdMs: target.latencyDegradedMs } },
-      metrics,
-    };
-  return { verdict: 'up', reason: OK, metrics };
+  return answered(target, latencyMs, metrics);
 }

@@ -108,3 +108,21 @@ export function socketDown(err: NodeJS.ErrnoException, host: string, refused: st
 export function down(code: string, params: Record<string, string | number> = {}): ProbeResult {
   return { verdict: 'down', reason: { code, params }, metrics: {} };
 }
+
+/**
+ * The verdict of a run that got its answer: `degraded / latency-high` when it came later than the
+ * target's `latencyDegradedMs` (a line that answers slowly), else `up / ok`.
+ */
+export function answered(
+  target: { readonly latencyDegradedMs?: number },
+  latencyMs: number,
+  metrics: Record<string, number>,
+): ProbeResult {
+  if (target.latencyDegradedMs !== undefined && latencyMs > target.latencyDegradedMs)
+    return {
+      verdict: 'degraded',
+      reason: { code: 'latency-high', params: { latencyMs, thresholdMs: target.latencyDegradedMs } },
+      metrics,
+    };
+  return { verdict: 'up', reason: OK, metrics };
+}

@@ -5,7 +5,7 @@
  * and its reading is stored. Prints cases/s, outcomes and RSS.
  */
 import { connectDevice, startTestApp } from '../setup/app.ts';
-import { fuzz } from '../setup/mqtt-fuzz.ts';
+import { deviceStillStored, fuzz } from '../setup/mqtt-fuzz.ts';
 import { type Figure, fmtInt, fmtMB } from './harness.ts';
 
 const LIVE = 'tl-wifi-ubnd';
@@ -28,20 +28,11 @@ export async function benchFuzz(): Promise<{ figures: Figure[] }> {
       { seed, maxCases, maxMs: 120_000, parallel: 32, waitMs: 10_000 },
     );
     const rss1 = process.memoryUsage().rss;
-    const ts = Date.now();
-    const device = await connectDevice(app, LIVE, { connectTimeout: 10_000 });
-    await device.publishAsync(
+    const stored = await deviceStillStored(
+      app,
+      () => connectDevice(app, LIVE, { connectTimeout: 10_000 }),
       `cx/v1/ta-lai/${LIVE}/telemetry`,
-      JSON.stringify({ v: 1, ts, metrics: { clientCount: 7 } }),
-      { qos: 1 },
     );
-    await device.endAsync();
-    let stored = false;
-    for (const deadline = Date.now() + 20_000; !stored && Date.now() < deadline; ) {
-      const rows = await app.store.query({ deviceId: LIVE, metric: 'clientCount', fromTs: ts, toTs: ts + 1 });
-      stored = rows.length > 0;
-      if (!stored) await new Promise((r) => setTimeout(r, 50));
-    }
     const perSec = (report.cases * 1000) / report.ms;
     console.log(
       `  seed ${seed}: ${fmtInt(report.cases)} cases in ${(report.ms / 1000).toFixed(1)} s (${fmtInt(perSec)}/s); outcomes ${JSON.stringify(report.outcomes)}; kinds ${JSON.stringify(report.kinds)}`,

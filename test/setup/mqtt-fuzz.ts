@@ -199,3 +199,41 @@ export async function fuzz(
   );
   return { seed: opts.seed, cases: next, ms: Date.now() - start, outcomes, kinds };
 }
+
+/**
+ * The liveness check that ends a fuzz run: a real device connects, publishes a reading at QoS 1
+ * (PUBACK = spooled) and the reading reaches the store within 20 s. True when it did.
+ */
+export async function deviceStillStored(
+  app: {
+    readonly store: {
+      query(q: {
+        deviceId: string;
+        metric: string;
+        fromTs: number;
+        toTs: number;
+      }): Promise<Array<{ value: number }>>;
+    };
+  },
+  connect: () => Promise<{
+    publishAsync(topic: string, payload: string, opts: { qos: 1 }): Promise<unknown>;
+    endAsync(): Promise<unknown>;
+  }>,
+  topic: string,
+): Promise<boolean> {
+  const ts = Date.now();
+  const device = await connect();
+  await device.publishAsync(topic, JSON.stringify({ v: 1, ts, metrics: { clientCount: 7 } }), { qos: 1 });
+  await device.endAsync();
+  for (const deadline = Date.now() + 20_000; Date.now() < deadline; ) {
+    const rows = await app.store.query({
+      deviceId: topic.split('/')[3]!,
+      metric: 'clientCount',
+      fromTs: ts,
+      toTs: ts + 1,
+    });
+    if (rows.some((r) => r.value === 7)) return true;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return false;
+}
