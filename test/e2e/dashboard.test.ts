@@ -161,7 +161,7 @@ describe('dashboard in the browser', () => {
 
   it('gives technicians everything but cameras, plus the ingest page', async () => {
     const page = await signIn('kythuat.talai');
-    expect(await navPages(page)).toEqual(['overview', 'map', 'ingest']);
+    expect(await navPages(page)).toEqual(['overview', 'map', 'outages', 'ingest']);
     const chips = await typeChips(page);
     expect(chips).not.toContain('camera');
     expect(chips).toEqual(expect.arrayContaining(['loudspeaker', 'wifi-ap', 'uplink', 'soil-sensor']));
@@ -256,9 +256,9 @@ describe('dashboard in the browser', () => {
     await done(page);
   });
 
-  it('gives admins the overview and the ingest page', async () => {
+  it('gives admins the overview, the outages and the ingest page', async () => {
     const page = await signIn('quantri.talai');
-    expect(await navPages(page)).toEqual(['overview', 'ingest']);
+    expect(await navPages(page)).toEqual(['overview', 'outages', 'ingest']);
     await done(page);
   });
 

@@ -7,9 +7,10 @@ import type { Role } from '../types.ts';
 import { device } from './device.ts';
 import { ingest } from './ingest.ts';
 import { map } from './map.ts';
+import { outages } from './outages.ts';
 import { overview } from './overview.ts';
 
-export const PAGES = [overview, map, ingest, device] as const;
+export const PAGES = [overview, map, outages, ingest, device] as const;
 
 export type PageId = (typeof PAGES)[number]['id'];
 

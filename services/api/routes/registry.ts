@@ -3,6 +3,7 @@ import { authRoutes } from './auth.ts';
 import { deviceRoutes } from './devices.ts';
 import { iocRoutes } from './ioc.ts';
 import { operationsRoutes } from './operations.ts';
+import { outagesRoutes } from './outages.ts';
 import { overviewRoutes } from './overview.ts';
 import { readModelRoutes } from './read-model.ts';
 import { streamRoutes } from './stream.ts';
@@ -16,4 +17,5 @@ export const ROUTES: readonly RouteSpec[] = [
   ...streamRoutes,
   ...iocRoutes,
   ...readModelRoutes,
+  ...outagesRoutes,
 ];

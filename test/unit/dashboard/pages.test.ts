@@ -50,8 +50,8 @@ describe('dashboard page registry', () => {
 
   it('keeps cameras and operations pages off the navigation of roles without them', () => {
     expect(navPages('police').map((p) => p.id)).toEqual(['overview', 'map']);
-    expect(navPages('technician').map((p) => p.id)).toEqual(['overview', 'map', 'ingest']);
-    expect(navPages('admin').map((p) => p.id)).toEqual(['overview', 'ingest']);
+    expect(navPages('technician').map((p) => p.id)).toEqual(['overview', 'map', 'outages', 'ingest']);
+    expect(navPages('admin').map((p) => p.id)).toEqual(['overview', 'outages', 'ingest']);
     expect(navPages('province').map((p) => p.id)).toEqual(['overview']);
   });
 
