@@ -78,6 +78,19 @@ function outageCard(o: OutageGroup): HTMLElement {
   );
 }
 
+/** The state badge in a panel's summary; `refreshBadges` swaps it when the state changes. */
+function badgeSlot(d: Brief): HTMLElement {
+  return h('span', { class: 'badge-slot', 'data-device-id': d.id }, stateBadge(d.state, 'compact'));
+}
+
+function refreshBadges(root: HTMLElement, devices: readonly Brief[]): void {
+  const byId = new Map(devices.map((d) => [d.id, d]));
+  for (const slot of root.querySelectorAll<HTMLElement>('.badge-slot[data-device-id]')) {
+    const d = byId.get(slot.dataset.deviceId ?? '');
+    if (d) slot.replaceChildren(stateBadge(d.state, 'compact'));
+  }
+}
+
 /** A line's latency and loss over 24 h, drawn when its panel is opened. */
 function uplinkPanel(d: Brief, charts: Chart[]): HTMLElement {
   const body = h('div', { class: 'charts-grid' });
@@ -85,14 +98,7 @@ function uplinkPanel(d: Brief, charts: Chart[]): HTMLElement {
   const el = h(
     'details',
     { class: 'panel uplink', 'data-device-id': d.id },
-    h(
-      'summary',
-      {},
-      stateBadge(d.state, 'compact'),
-      ' ',
-      d.name,
-      h('span', { class: 'meta' }, ' · ', d.hamletName),
-    ),
+    h('summary', {}, badgeSlot(d), ' ', d.name, h('span', { class: 'meta' }, ' · ', d.hamletName)),
     body,
   );
   el.addEventListener('toggle', async () => {
@@ -158,14 +164,7 @@ function wifiPanel(d: Brief): HTMLElement {
   const el = h(
     'details',
     { class: 'panel wifi', 'data-device-id': d.id },
-    h(
-      'summary',
-      {},
-      stateBadge(d.state, 'compact'),
-      ' ',
-      d.siteName,
-      h('span', { class: 'meta' }, ' · ', d.hamletName),
-    ),
+    h('summary', {}, badgeSlot(d), ' ', d.siteName, h('span', { class: 'meta' }, ' · ', d.hamletName)),
     body,
   );
   el.addEventListener('toggle', async () => {
@@ -225,6 +224,7 @@ export function outagesPage(root: HTMLElement): () => void {
     ),
   );
   let first = true;
+  const speakers = h('div', {});
   let generation = 0;
   const load = async () => {
     const mine = ++generation;
@@ -237,9 +237,14 @@ export function outagesPage(root: HTMLElement): () => void {
           : [h('li', { class: 'muted no-outages' }, t('outages.none'))]),
       );
       list.dataset.loaded = 'true';
-      // The sections below keep their open panels and charts: only the first answer draws them.
-      if (!first) return;
+      // Lines and APs keep their open panels and charts: later answers only swap their badges.
+      if (!first) {
+        refreshBadges(rest, [...r.uplinks, ...r.wifiAps]);
+        speakers.replaceChildren(speakersByHamlet(r.loudspeakers));
+        return;
+      }
       first = false;
+      speakers.replaceChildren(speakersByHamlet(r.loudspeakers));
       rest.replaceChildren(
         section(
           t('outages.uplinks'),
@@ -253,7 +258,7 @@ export function outagesPage(root: HTMLElement): () => void {
             ? r.wifiAps.map(wifiPanel)
             : [h('p', { class: 'muted' }, t('outages.wifiNone'))]),
         ),
-        section(t('outages.speakers'), null, speakersByHamlet(r.loudspeakers)),
+        section(t('outages.speakers'), null, speakers),
       );
     } catch (err) {
       if (mine === generation) list.replaceChildren(h('li', {}, errorBox(err)));
