@@ -74,7 +74,9 @@ export function groupOutages<D extends OutageDeviceInput>(devices: Iterable<D>):
   const out: Outage<D>[] = [];
   for (const id of roots) {
     const cause = byId.get(id) ?? null;
-    const list = [...(behind.get(id) ?? [])].sort((a, b) => a.name.localeCompare(b.name, 'vi'));
+    const list = [...(behind.get(id) ?? [])].sort((a, b) =>
+      a.name.localeCompare(b.name, 'vi', { numeric: true }),
+    );
     const all = cause ? [cause, ...list] : list;
     const state = all.reduce<DeviceState>((w, d) => (RANK[d.state] < RANK[w] ? d.state : w), 'up');
     const since = all.map((d) => d.sinceTs).filter((t): t is number => t !== null);

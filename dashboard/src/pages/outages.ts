@@ -186,10 +186,12 @@ function wifiPanel(d: Brief): HTMLElement {
 function speakersByHamlet(list: readonly Brief[]): HTMLElement {
   const byHamlet = new Map<string, Brief[]>();
   for (const d of list) byHamlet.set(d.hamletName, [...(byHamlet.get(d.hamletName) ?? []), d]);
+  // Ấp 2 before Ấp 10: hamlets are numbered, so compare numbers as numbers.
+  const hamlets = [...byHamlet].sort(([a], [b]) => a.localeCompare(b, 'vi', { numeric: true }));
   return h(
     'ul',
     { class: 'plain-list speakers' },
-    [...byHamlet].map(([hamlet, ds]) =>
+    hamlets.map(([hamlet, ds]) =>
       h('li', { class: 'hamlet' }, h('h3', {}, hamlet), h('ul', { class: 'plain-list' }, ds.map(deviceLine))),
     ),
   );
