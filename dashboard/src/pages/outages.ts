@@ -19,6 +19,7 @@ import type { OutageBrief as Brief, OutageGroup } from '../types.ts';
 import { definePage } from './page.ts';
 
 const DAY_MS = 86_400_000;
+const REFRESH_MS = 15_000;
 /** Metric names an AP's client count arrives under: the simulator's and the SNMP probe's. */
 const CLIENT_METRICS = ['clientCount', 'wifiClients'];
 
@@ -276,8 +277,12 @@ export function outagesPage(root: HTMLElement): () => void {
       void load();
     }, 1000);
   });
+  // And every 15 s whatever the stream says: a state the stream missed (a transition the server
+  // publishes no event for, a gap before its resync) still reaches the page.
+  const every = window.setInterval(() => void load(), REFRESH_MS);
   return () => {
     unsubscribe();
+    clearInterval(every);
     clearTimeout(pending);
     generation++;
     for (const c of charts) c.destroy();
