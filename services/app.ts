@@ -63,6 +63,8 @@ export interface RunningApp {
   readonly simulator: Simulator | undefined;
   /** The probe runtime inside the service (`gateway.embedded`), one gateway per commune with probed devices. */
   readonly gateways: EmbeddedGateways | undefined;
+  /** The demo's probe targets on loopback (with the simulator on): tests take a line down through them. */
+  readonly probeStandIns: ProbeStandIns | undefined;
   stop(): Promise<void>;
 }
 
@@ -233,6 +235,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     devicePasswords,
     simulator,
     gateways,
+    probeStandIns: standIns,
     async stop() {
       if (stopped) return;
       stopped = true;

@@ -5,6 +5,7 @@ import type {
   DeviceDetail,
   HistoryInterval,
   IngestStats,
+  OutagesResponse,
   Params,
   PublicConfig,
   Reading,
@@ -119,6 +120,7 @@ export const api = {
   setMaintenance: (id: string, on: boolean) =>
     request<Device>('POST', `/api/devices/${enc(id)}/maintenance`, { on }),
   ingestStats: () => request<IngestStats>('GET', '/api/ingest/stats'),
+  outages: () => request<OutagesResponse>('GET', '/api/outages'),
   ingestRejects: (limit = 50) => request<RejectEntry[]>('GET', `/api/ingest/rejects${qs({ limit })}`),
   broadcasts: (from?: number, to?: number) => request<unknown[]>('GET', `/api/broadcasts${qs({ from, to })}`),
 };

@@ -188,3 +188,34 @@ export interface StatusSummary {
   /** All the communes above together. */
   rollup?: { counts: StateCounts; byType: Record<string, StateCounts> };
 }
+
+/** A device as GET /api/outages lists it. */
+export type OutageBrief = Pick<
+  Device,
+  | 'id'
+  | 'name'
+  | 'type'
+  | 'typeLabel'
+  | 'state'
+  | 'reason'
+  | 'params'
+  | 'sinceTs'
+  | 'hamletName'
+  | 'siteName'
+  | 'siteId'
+>;
+/** One root cause and the devices behind it (services/outages/group.ts). */
+export interface OutageGroup {
+  causeId: string;
+  cause: OutageBrief | null;
+  state: Device['state'];
+  sinceTs: number | null;
+  behind: OutageBrief[];
+}
+/** GET /api/outages (technician, admin). */
+export interface OutagesResponse {
+  outages: OutageGroup[];
+  uplinks: OutageBrief[];
+  wifiAps: OutageBrief[];
+  loudspeakers: OutageBrief[];
+}

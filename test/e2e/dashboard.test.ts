@@ -161,7 +161,7 @@ describe('dashboard in the browser', () => {
 
   it('gives technicians everything but cameras, plus the ingest page', async () => {
     const page = await signIn('kythuat.talai');
-    expect(await navPages(page)).toEqual(['overview', 'map', 'ingest', 'broadcasts']);
+    expect(await navPages(page)).toEqual(['overview', 'map', 'outages', 'ingest', 'broadcasts']);
     const chips = await typeChips(page);
     expect(chips).not.toContain('camera');
     expect(chips).toEqual(expect.arrayContaining(['loudspeaker', 'wifi-ap', 'uplink', 'soil-sensor']));
@@ -294,9 +294,9 @@ describe('dashboard in the browser', () => {
     await done(page);
   });
 
-  it('gives admins the overview and the ingest page', async () => {
+  it('gives admins the overview, the outages and the ingest page', async () => {
     const page = await signIn('quantri.talai');
-    expect(await navPages(page)).toEqual(['overview', 'ingest', 'broadcasts']);
+    expect(await navPages(page)).toEqual(['overview', 'outages', 'ingest', 'broadcasts']);
     await done(page);
   });
 

@@ -8,9 +8,10 @@ import { broadcasts } from './broadcasts.ts';
 import { device } from './device.ts';
 import { ingest } from './ingest.ts';
 import { map } from './map.ts';
+import { outages } from './outages.ts';
 import { overview } from './overview.ts';
 
-export const PAGES = [overview, map, ingest, device, broadcasts] as const;
+export const PAGES = [overview, map, outages, ingest, device, broadcasts] as const;
 
 export type PageId = (typeof PAGES)[number]['id'];
 

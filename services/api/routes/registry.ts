@@ -4,6 +4,7 @@ import { broadcastRoutes } from './broadcasts.ts';
 import { deviceRoutes } from './devices.ts';
 import { iocRoutes } from './ioc.ts';
 import { operationsRoutes } from './operations.ts';
+import { outagesRoutes } from './outages.ts';
 import { overviewRoutes } from './overview.ts';
 import { readModelRoutes } from './read-model.ts';
 import { streamRoutes } from './stream.ts';
@@ -18,4 +19,5 @@ export const ROUTES: readonly RouteSpec[] = [
   ...iocRoutes,
   ...readModelRoutes,
   ...broadcastRoutes,
+  ...outagesRoutes,
 ];

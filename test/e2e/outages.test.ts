@@ -1,0 +1,140 @@
+/**
+ * The technicians' page in a real browser (Debian's chromium) against the real service with the
+ * demo's probe stand-ins: an internet line stops answering, and the page shows one cause with the
+ * devices behind it. Screenshots (desktop and 390 px) go to the system temp folder for a person.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from '../setup/app.ts';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const CHROMIUM = '/usr/bin/chromium';
+const SHOTS = join(tmpdir(), 'canhxa-outages-shots');
+/** Tà Lài's fibre line at the ấp 4 community house; its Wi-Fi AP and loudspeakers sit behind it. */
+const LINE = 'tl-net-nvh-ap04';
+const BEHIND = ['tl-loa-04', 'tl-wifi-nvh-ap04'];
+
+let app: TestApp;
+let browser: Browser;
+
+function newestMtime(dir: string): number {
+  return Math.max(
+    ...readdirSync(dir).map((n) => {
+      const p = join(dir, n);
+      const s = statSync(p);
+      return s.isDirectory() ? newestMtime(p) : s.mtimeMs;
+    }),
+  );
+}
+
+/** Rebuilds the bundle when the sources are newer (as test/e2e/dashboard.test.ts does). */
+function ensureBuilt(): void {
+  const bundle = join(ROOT, 'dashboard/dist/app.js');
+  const sources = Math.max(
+    newestMtime(join(ROOT, 'dashboard/src')),
+    newestMtime(join(ROOT, 'services/shared/i18n')),
+  );
+  if (!existsSync(bundle) || statSync(bundle).mtimeMs < sources)
+    execFileSync(process.execPath, [join(ROOT, 'dashboard/build.mjs')]);
+}
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing. Fix: apt-get install -y chromium`);
+  ensureBuilt();
+  mkdirSync(SHOTS, { recursive: true });
+  app = await startTestApp({ simulator: true, speed: 20 });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await app?.stop();
+});
+
+async function signIn(username: string, width: number): Promise<{ page: Page; errors: string[] }> {
+  const context = await browser.newContext({
+    viewport: { width, height: width < 500 ? 812 : 900 },
+    locale: 'vi-VN',
+    timezoneId: 'Asia/Ho_Chi_Minh',
+  });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (err) => errors.push(err.message));
+  await page.goto(`${app.apiUrl}/`);
+  await page.fill('#username', username);
+  await page.fill('#password', app.userPasswords.get(username)!);
+  await page.click('.login-form button[type=submit]');
+  await page.waitForSelector('.topbar .nav');
+  return { page, errors };
+}
+
+describe('technicians’ page (Sự cố)', () => {
+  it('shows a line that stops answering as one cause with the devices behind it, live', async () => {
+    const { page, errors } = await signIn('kythuat.talai', 1280);
+    await page.click('.nav [data-nav="outages"]');
+    await page.waitForSelector('.outage-list[data-loaded="true"]');
+    expect(await page.locator('h1').textContent()).toBe('Sự cố');
+    // The line answers first, so what follows is this test's doing.
+    await expect
+      .poll(() => page.locator(`.uplink[data-device-id="${LINE}"] .state-badge`).getAttribute('class'), {
+        timeout: 60_000,
+      })
+      .toContain('state-up');
+
+    // Closes the stand-in's listener, or makes it answer slowly (degraded): either way one cause.
+    await app.probeStandIns!.goOffline(LINE);
+    const card = page.locator(`.outage[data-cause-id="${LINE}"]`);
+    await card.waitFor({ timeout: 90_000 });
+    await expect
+      .poll(() => card.getAttribute('data-behind'), { timeout: 90_000 })
+      .toBe(String(BEHIND.length));
+    expect(['down', 'degraded']).toContain(await card.getAttribute('data-state'));
+    expect(
+      await card
+        .locator('.outage-device')
+        .evaluateAll((els) => els.map((e) => e.getAttribute('data-device-id')).sort()),
+    ).toEqual(BEHIND);
+    // Not N outages: the devices behind the line head no card of their own.
+    for (const id of BEHIND) expect(await page.locator(`.outage[data-cause-id="${id}"]`).count()).toBe(0);
+    const text = (await card.textContent()) ?? '';
+    expect(text).toContain('Đường truyền cáp quang Nhà văn hóa ấp 4');
+    expect(text).toContain('Ấp 4');
+    expect(text).toMatch(/Từ \d{2}\/\d{2}\/\d{4} \d{2}:\d{2}/);
+    expect(text).toMatch(/Đường truyền internet .* (mất kết nối|chập chờn)/);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(1280);
+    await page.screenshot({ path: join(SHOTS, 'outages-desktop.png'), fullPage: true });
+
+    // The line's charts open in place.
+    await page.click(`.uplink[data-device-id="${LINE}"] summary`);
+    await page.waitForSelector(`.uplink[data-device-id="${LINE}"] .charts-grid > *`);
+    await page.context().close();
+    expect(errors).toEqual([]);
+
+    const phone = await signIn('kythuat.talai', 390);
+    await phone.page.goto(`${app.apiUrl}/#/outages`);
+    await phone.page.locator(`.outage[data-cause-id="${LINE}"]`).waitFor();
+    expect(await phone.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await phone.page.screenshot({ path: join(SHOTS, 'outages-390.png'), fullPage: true });
+    await phone.page.context().close();
+    expect(phone.errors).toEqual([]);
+    await app.probeStandIns!.comeBack(LINE);
+  }, 240_000);
+
+  it('refuses the page to the police: no link, a refusal on the page, 403 from the API', async () => {
+    const { page, errors } = await signIn('congan.talai', 1280);
+    expect(await page.locator('.nav [data-nav="outages"]').count()).toBe(0);
+    await page.goto(`${app.apiUrl}/#/outages`);
+    await page.waitForSelector('.content .empty');
+    expect(await page.locator('.outage-list').count()).toBe(0);
+    expect(await page.evaluate(async () => (await fetch('/api/outages')).status)).toBe(403);
+    await page.context().close();
+    expect(errors).toEqual([]);
+  });
+});
