@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadConfig } from '../../config/load.ts';
@@ -9,6 +10,41 @@ import type { Logger } from '../../services/shared/logger.ts';
 export const SAMPLE_COMMUNES_DIR = resolve(import.meta.dirname, '../../config/communes');
 /** The province user every test app has (service file `users:`), as in config/canhxa.yaml. */
 export const PROVINCE_USER = 'tinh.dongnai';
+
+let appsStarted = 0;
+
+/** Whether nothing listens on host:port yet (a listener of another test app would be there). */
+function freeAt(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, host, () => server.close(() => resolve(true)));
+  });
+}
+
+/**
+ * The sample communes, copied into `dir` with their probe targets moved off 127.20.x.y (Tà Lài)
+ * and 127.21.x.y (Lộc Tấn) onto a pair of loopback /16s no other test app of this run is using:
+ * every app probes its targets, and with the simulator on, listens there as their stand-ins, so two
+ * apps in parallel test files would otherwise answer (or refuse) each other's probes.
+ */
+async function sampleCommunesApart(dir: string): Promise<string> {
+  let a = 0;
+  for (let tries = 0; tries < 50; tries++) {
+    a = 30 + 2 * ((process.pid * 7 + appsStarted++ * 2 + tries) % 110);
+    if ((await freeAt(`127.${a}.0.1`, 8080)) && (await freeAt(`127.${a + 1}.0.1`, 8080))) break;
+  }
+  const out = join(dir, 'communes');
+  mkdirSync(out, { recursive: true });
+  for (const f of readdirSync(SAMPLE_COMMUNES_DIR).filter((n) => n.endsWith('.yaml')))
+    writeFileSync(
+      join(out, f),
+      readFileSync(join(SAMPLE_COMMUNES_DIR, f), 'utf8')
+        .replaceAll('127.20.', `127.${a}.`)
+        .replaceAll('127.21.', `127.${a + 1}.`),
+    );
+  return out;
+}
 
 export interface TestApp extends RunningApp {
   /** Plain passwords of every sample user (fresh data folder, so all are generated). */
@@ -37,11 +73,12 @@ export async function startTestApp(
 ): Promise<TestApp> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'cx-test-'));
   const file = join(dataDir, 'canhxa.yaml');
+  const communesDir = opts.communesDir ?? (await sampleCommunesApart(dataDir));
   writeFileSync(
     file,
     [
       `dataDir: ${JSON.stringify(dataDir)}`,
-      `communesDir: ${JSON.stringify(opts.communesDir ?? SAMPLE_COMMUNES_DIR)}`,
+      `communesDir: ${JSON.stringify(communesDir)}`,
       `mqtt: { port: 0, limits: ${JSON.stringify(opts.limits ?? {})} }`,
       'api: { port: 0 }',
       'availability: { checkIntervalMs: 100, aliveIntervalMs: 500 }',
