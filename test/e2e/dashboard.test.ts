@@ -1,22 +1,17 @@
-/**
- * The dashboard in a real browser (Debian's chromium through playwright-core) against the real
- * service with simulated devices. Screenshots go to test-results/ (git-ignored) for a human to look at.
- */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import mqtt from 'mqtt';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { normalizeText } from '../../dashboard/src/search.ts';
 import type { Reading } from '../../services/store/store.ts';
 import { PROVINCE_USER, startTestApp, type TestApp } from '../setup/app.ts';
+import { launchBrowser } from '../setup/browser.ts';
 import { tryConnect, waitFor } from '../setup/helpers.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const SHOTS = join(ROOT, 'test-results');
-const CHROMIUM = '/usr/bin/chromium';
 /** The chart's screenshots, for a person to look at; outside the repository. */
 const CHART_SHOTS = join(tmpdir(), 'canhxa-chart-shots');
 
@@ -30,37 +25,11 @@ async function done(page: Page): Promise<void> {
   expect(pageErrors.get(page) ?? [], 'uncaught errors in the page').toEqual([]);
 }
 
-function newestMtime(dir: string): number {
-  return Math.max(
-    ...readdirSync(dir).map((n) => {
-      const p = join(dir, n);
-      const s = statSync(p);
-      return s.isDirectory() ? newestMtime(p) : s.mtimeMs;
-    }),
-  );
-}
-
-/** `npm test` builds in pretest; a direct `vitest run` rebuilds only when the sources are newer. */
-function ensureBuilt(): void {
-  const bundle = join(ROOT, 'dashboard/dist/app.js');
-  const sources = Math.max(
-    newestMtime(join(ROOT, 'dashboard/src')),
-    newestMtime(join(ROOT, 'services/shared/i18n')),
-  );
-  if (!existsSync(bundle) || statSync(bundle).mtimeMs < sources)
-    execFileSync(process.execPath, [join(ROOT, 'dashboard/build.mjs')]);
-}
-
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing. Fix: apt-get install -y chromium`);
-  ensureBuilt();
   mkdirSync(SHOTS, { recursive: true });
   mkdirSync(CHART_SHOTS, { recursive: true });
   app = await startTestApp({ simulator: true, speed: 20 });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
+  browser = await launchBrowser();
 }, 60_000);
 
 afterAll(async () => {

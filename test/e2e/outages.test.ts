@@ -1,18 +1,11 @@
-/**
- * The technicians' page in a real browser (Debian's chromium) against the real service with the
- * demo's probe stand-ins: an internet line stops answering, and the page shows one cause with the
- * devices behind it. Screenshots (desktop and 390 px) go to the system temp folder for a person.
- */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../setup/app.ts';
+import { launchBrowser } from '../setup/browser.ts';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = join(tmpdir(), 'canhxa-outages-shots');
 /** Tà Lài's fibre line at the ấp 4 community house; its Wi-Fi AP and loudspeakers sit behind it. */
 const LINE = 'tl-net-nvh-ap04';
@@ -21,36 +14,10 @@ const BEHIND = ['tl-loa-04', 'tl-wifi-nvh-ap04'];
 let app: TestApp;
 let browser: Browser;
 
-function newestMtime(dir: string): number {
-  return Math.max(
-    ...readdirSync(dir).map((n) => {
-      const p = join(dir, n);
-      const s = statSync(p);
-      return s.isDirectory() ? newestMtime(p) : s.mtimeMs;
-    }),
-  );
-}
-
-/** Rebuilds the bundle when the sources are newer (as test/e2e/dashboard.test.ts does). */
-function ensureBuilt(): void {
-  const bundle = join(ROOT, 'dashboard/dist/app.js');
-  const sources = Math.max(
-    newestMtime(join(ROOT, 'dashboard/src')),
-    newestMtime(join(ROOT, 'services/shared/i18n')),
-  );
-  if (!existsSync(bundle) || statSync(bundle).mtimeMs < sources)
-    execFileSync(process.execPath, [join(ROOT, 'dashboard/build.mjs')]);
-}
-
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing. Fix: apt-get install -y chromium`);
-  ensureBuilt();
   mkdirSync(SHOTS, { recursive: true });
   app = await startTestApp({ simulator: true, speed: 20 });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
+  browser = await launchBrowser();
 }, 60_000);
 
 afterAll(async () => {
