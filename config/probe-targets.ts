@@ -26,6 +26,10 @@ export interface InventoryProbeTarget {
 
 export const embeddedGatewayId = (communeId: string): string => `${communeId}-probe`;
 
+/** Whether a device is a commune's built-in probe gateway: the service's own client, not a purchase. */
+export const isEmbeddedGateway = (d: { readonly id: string; readonly communeId: string }): boolean =>
+  d.id === embeddedGatewayId(d.communeId);
+
 /** `snmp-ta-lai` → `CANHXA_SECRET_SNMP_TA_LAI`. */
 export function secretEnvName(name: string): string {
   return `CANHXA_SECRET_${name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;

@@ -12,6 +12,7 @@ import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isEmbeddedGateway } from '../../config/probe-targets.ts';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifySignature } from '../../services/ioc/signature.ts';
 import { createLogger } from '../../services/shared/logger.ts';
 import { startTestApp, type TestApp } from '../setup/app.ts';
@@ -258,12 +259,12 @@ describe('IOC read API v1', () => {
     // After the last page, only what happens next.
     app.availability.setMaintenance('tl-wifi-ubnd', true);
     const next = (await ioc(`/changes?cursor=${cursor}`, key)).json() as {
-      changes: Array<{ deviceId: string }>;
+      changes: Array<{ deviceId: string; communeId: string }>;
     };
     // The built-in probe gateways (<commune>-probe) come up on their own schedule; they are not what this waits for.
-    expect(next.changes.filter((c) => !c.deviceId.endsWith('-probe'))).toEqual([
-      expect.objectContaining({ deviceId: 'tl-wifi-ubnd', state: 'maintenance' }),
-    ]);
+    expect(
+      next.changes.filter((c) => !isEmbeddedGateway({ id: c.deviceId, communeId: c.communeId })),
+    ).toEqual([expect.objectContaining({ deviceId: 'tl-wifi-ubnd', state: 'maintenance' })]);
     app.availability.setMaintenance('tl-wifi-ubnd', false);
   });
 

@@ -4,6 +4,7 @@
  */
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { embeddedGatewayId } from '../../config/probe-targets.ts';
 import type { COMMUNE_ROLES, Role } from '../../config/schema/commune.ts';
 import { allows } from '../../services/api/route.ts';
 import { ROUTES } from '../../services/api/routes/registry.ts';
@@ -120,8 +121,12 @@ describe('two communes, one deployment', () => {
     expect([...app.directory.communes.keys()].sort()).toEqual(['loc-tan', 'ta-lai']);
     expect(ltIds.length).toBeGreaterThanOrEqual(20);
     // Each commune's built-in probe gateway (<commune>-probe) is the service's, not the commune's purchase.
-    expect(ltIds.filter((id) => id !== 'loc-tan-probe').every((id) => id.startsWith('lt-'))).toBe(true);
-    expect(tlIds.filter((id) => id !== 'ta-lai-probe').every((id) => id.startsWith('tl-'))).toBe(true);
+    expect(
+      ltIds.filter((id) => id !== embeddedGatewayId('loc-tan')).every((id) => id.startsWith('lt-')),
+    ).toBe(true);
+    expect(tlIds.filter((id) => id !== embeddedGatewayId('ta-lai')).every((id) => id.startsWith('tl-'))).toBe(
+      true,
+    );
   });
 
   it('refuses a Tà Lài user (403) on every device route of every Lộc Tấn device', async () => {

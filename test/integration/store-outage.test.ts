@@ -1,5 +1,6 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isEmbeddedGateway } from '../../config/probe-targets.ts';
 import { connectDevice, login, startTestApp, type TestApp } from '../setup/app.ts';
 import { type RunningInfluxd, startInfluxd } from '../setup/influxd.ts';
 
@@ -42,7 +43,7 @@ async function until(ok: () => boolean | Promise<boolean>, ms: number): Promise<
 describe('store outage', () => {
   it('keeps every acknowledged message through SIGSTOP and kill -9 of InfluxDB', async () => {
     // Not the built-in probe gateways (<commune>-probe): the service itself is connected as them.
-    const devices = [...app.directory.all()].filter((d) => !d.id.endsWith('-probe')).slice(0, 50);
+    const devices = [...app.directory.all()].filter((d) => !isEmbeddedGateway(d)).slice(0, 50);
     expect(devices).toHaveLength(50);
     for (const d of devices) {
       const c = mqtt.connect(app.mqttUrl, {

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { type Config, ConfigError, loadConfig } from '../../../config/load.ts';
+import { embeddedGatewayId } from '../../../config/probe-targets.ts';
 import { COMMUNE_ROLES } from '../../../config/schema/commune.ts';
 import { DEFAULT_CLIENT_LIMITS } from '../../../services/broker/client-budget.ts';
 import { DEVICE_TYPES, deviceTypes } from '../../../services/device-types/registry.ts';
@@ -133,7 +134,7 @@ describe('shipped configuration', () => {
 
   it('has at least 40 devices, every device type, all prefixed "tl-" and traced to the plan', () => {
     // Its built-in probe gateway (ta-lai-probe) is the service's, not the commune's purchase.
-    const devices = taLai!.devices.filter((d) => d.id !== 'ta-lai-probe');
+    const devices = taLai!.devices.filter((d) => d.id !== embeddedGatewayId('ta-lai'));
     expect(devices.length).toBeGreaterThanOrEqual(40);
     const kinds = new Set(devices.map((d) => d.type));
     for (const t of DEVICE_TYPES) expect(kinds, `no device of type ${t.kind}`).toContain(t.kind);

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { ConfigError, loadConfig } from '../../../config/load.ts';
+import { embeddedGatewayId } from '../../../config/probe-targets.ts';
 import { COMMUNE_ROLES } from '../../../config/schema/commune.ts';
 import { DEVICE_TYPES } from '../../../services/device-types/registry.ts';
 
@@ -86,7 +87,7 @@ describe('shipped deployment: two communes and a province user', () => {
     const kinds = new Set(locTan.devices.map((d) => d.type));
     for (const t of DEVICE_TYPES) expect(kinds, `no ${t.kind}`).toContain(t.kind);
     // Its built-in probe gateway (loc-tan-probe) is the service's, not the commune's purchase.
-    for (const d of locTan.devices.filter((d) => d.id !== 'loc-tan-probe')) {
+    for (const d of locTan.devices.filter((d) => d.id !== embeddedGatewayId('loc-tan'))) {
       expect(d.id).toMatch(/^lt-/);
       expect(d.budgetLine, d.id).toMatch(/^Mục /);
     }
