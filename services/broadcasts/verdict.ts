@@ -1,5 +1,5 @@
 import type { DeviceState } from '../availability/states.ts';
-import type { ReasonParams } from '../protocol/reasons.ts';
+import type { ReasonCode, ReasonParams } from '../protocol/reasons.ts';
 import type { DeviceEvent, Span } from '../read-model/read-model.ts';
 import type { Occurrence } from './schedule.ts';
 
@@ -77,40 +77,36 @@ function evidenceOf(
 
 const names = (ev: readonly SpeakerEvidence[]) => ev.map((e) => e.name).join(', ');
 
-/** A missed hamlet's cause: a speaker up means no confirmation; else down, unreachable, maintenance. */
+/**
+ * A missed hamlet's cause, in order of precedence: a speaker up means it heard nothing to confirm;
+ * else a speaker down, then one unreachable (its upstream's reason kept), then maintenance.
+ */
+const MISS_ORDER: ReadonlyArray<{
+  readonly state: DeviceState;
+  readonly cause: Exclude<MissCause, 'unknown'>;
+  readonly code: ReasonCode;
+  /** Keep the first such speaker's own reason (what took its line or power down). */
+  readonly upstream: boolean;
+}> = [
+  { state: 'up', cause: 'no-confirmation', code: 'broadcast-no-confirmation', upstream: false },
+  { state: 'down', cause: 'speaker-down', code: 'broadcast-speaker-down', upstream: true },
+  { state: 'unreachable', cause: 'uplink-down', code: 'broadcast-uplink-down', upstream: true },
+  { state: 'maintenance', cause: 'maintenance', code: 'broadcast-maintenance', upstream: false },
+];
+
 function missed(h: HamletSpeakers, ev: readonly SpeakerEvidence[]): HamletResult {
   const base = { hamletId: h.hamletId, hamletName: h.hamletName, outcome: 'missed' as const, speakers: ev };
-  const inState = (...states: DeviceState[]) => ev.filter((e) => states.includes(e.state));
-  const up = inState('up');
-  if (up.length > 0)
+  for (const m of MISS_ORDER) {
+    const hit = ev.filter((e) => e.state === m.state);
+    if (hit.length === 0) continue;
+    const upstream = m.upstream ? hit[0]!.reason : undefined;
     return {
       ...base,
-      cause: 'no-confirmation',
-      reason: { code: 'broadcast-no-confirmation', params: { names: names(up) } },
+      cause: m.cause,
+      reason: { code: m.code, params: { names: names(hit) } },
+      ...(upstream ? { upstream } : {}),
     };
-  const down = inState('down');
-  if (down.length > 0)
-    return {
-      ...base,
-      cause: 'speaker-down',
-      reason: { code: 'broadcast-speaker-down', params: { names: names(down) } },
-      ...(down[0]!.reason ? { upstream: down[0]!.reason } : {}),
-    };
-  const unreachable = inState('unreachable');
-  if (unreachable.length > 0)
-    return {
-      ...base,
-      cause: 'uplink-down',
-      reason: { code: 'broadcast-uplink-down', params: { names: names(unreachable) } },
-      ...(unreachable[0]!.reason ? { upstream: unreachable[0]!.reason } : {}),
-    };
-  const maintenance = inState('maintenance');
-  if (maintenance.length > 0)
-    return {
-      ...base,
-      cause: 'maintenance',
-      reason: { code: 'broadcast-maintenance', params: { names: names(maintenance) } },
-    };
+  }
   return { ...base, cause: 'unknown', reason: { code: 'broadcast-unknown', params: {} } };
 }
 
