@@ -72,7 +72,8 @@ describe('device → broker → ingest → store → availability → API', () =
     await publish(cam, 'cx/v1/ta-lai/tl-cam-01/heartbeat', JSON.stringify({ v: 1, seq: 7, uptimeSec: 3600 }));
     const device = await until(
       () => api('/api/devices/tl-cam-01', police),
-      (d) => d.state === 'up' && d.lastHeartbeat !== null,
+      // The state follows the spool write; the reading reaches the store a batch later: wait for both.
+      (d) => d.state === 'up' && d.lastHeartbeat !== null && d.latest.length >= 2,
     );
     expect(device).toMatchObject({
       state: 'up',
