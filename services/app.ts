@@ -166,7 +166,10 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   let standIns: ProbeStandIns | undefined;
   if (config.service.simulator.enabled && probed.size > 0) {
     standIns = new ProbeStandIns({
-      targets: config.probeTargets,
+      targets: config.probeTargets.map((t) => ({
+        ...t,
+        upstreamIds: directory.get(t.deviceId)?.upstreamIds ?? [],
+      })),
       speed: config.service.simulator.speed,
       flakyShare: config.service.simulator.flakyShare,
       log,

@@ -10,6 +10,11 @@ export interface StandInTarget {
   readonly kind: string;
   readonly config: unknown;
   readonly timeoutMs: number;
+  /**
+   * The devices its traffic goes through (its site's line, say): when all of them are cut off it
+   * is cut off too, and it answers as late as the quickest of them, as on a real network.
+   */
+  readonly upstreamIds?: readonly string[];
 }
 
 /** What a status page, a captive portal and an ONT page all show in the demo, for bodyMatch. */
@@ -25,6 +30,8 @@ interface StandIn {
   readonly sockets: Set<Socket>;
   /** Answers this late (ms) instead of at once: a line over its latency threshold. */
   slowMs: number;
+  /** Taken offline itself (as opposed to cut off by an upstream that is). */
+  offline: boolean;
 }
 
 /**
@@ -33,7 +40,9 @@ interface StandIn {
  * per firewall/switch management port, each on the address its commune file names (127.x.y.z).
  * A share of them fail now and then on the simulator's flaky schedule: the listener closes (the
  * probe sees refused → down) or, for a target with a latency threshold, answers slowly (→
- * degraded, and the devices behind it show `upstream-degraded`).
+ * degraded, and the devices behind it show `upstream-degraded`). A target behind a line that goes
+ * offline goes with it, so the demo shows what a dead line really looks like: one cause, its
+ * devices unreachable behind it.
  */
 export class ProbeStandIns implements OfflineControls {
   private readonly standIns = new Map<string, StandIn>();
@@ -41,6 +50,7 @@ export class ProbeStandIns implements OfflineControls {
   private readonly random: () => number;
   private readonly log: Logger;
   private readonly flakyShare: number;
+  private reconciling: Promise<void> = Promise.resolve();
 
   constructor(opts: {
     targets: readonly StandInTarget[];
@@ -56,7 +66,14 @@ export class ProbeStandIns implements OfflineControls {
     for (const target of opts.targets) {
       const at = address(target);
       if (at)
-        this.standIns.set(target.deviceId, { target, ...at, server: null, sockets: new Set(), slowMs: 0 });
+        this.standIns.set(target.deviceId, {
+          target,
+          ...at,
+          server: null,
+          sockets: new Set(),
+          slowMs: 0,
+          offline: false,
+        });
     }
   }
 
@@ -71,22 +88,69 @@ export class ProbeStandIns implements OfflineControls {
     await Promise.all([...this.standIns.values()].map((s) => this.close(s)));
   }
 
-  /** Closes the target's listener, or makes it slow when it has a latency threshold (half the time). */
-  async goOffline(deviceId: string): Promise<void> {
+  /**
+   * Closes the target's listener, or makes it slow when it has a latency threshold (half the time,
+   * or always with `{ slow: true }`; `{ slow: false }` always closes it).
+   */
+  async goOffline(deviceId: string, opts: { slow?: boolean } = {}): Promise<void> {
     const s = this.standIns.get(deviceId);
     if (!s) return;
     const threshold = (s.target.config as { latencyDegradedMs?: number }).latencyDegradedMs;
-    if (threshold !== undefined && this.random() < 0.5) {
+    const slow = threshold !== undefined && (opts.slow ?? this.random() < 0.5);
+    if (slow) {
       s.slowMs = Math.min(threshold * 2, s.target.timeoutMs / 2);
       this.log.debug({ deviceId, slowMs: s.slowMs }, 'stand-in answers slowly');
-    } else await this.close(s);
+    } else s.offline = true;
+    await this.reconcile();
   }
 
   async comeBack(deviceId: string): Promise<void> {
     const s = this.standIns.get(deviceId);
     if (!s) return;
     s.slowMs = 0;
-    if (!s.server) await this.open(s);
+    s.offline = false;
+    await this.reconcile();
+  }
+
+  /**
+   * Opens what is reachable and closes what is not, after a target went offline or came back. One
+   * pass at a time: two overlapping passes would listen twice on one address.
+   */
+  private reconcile(): Promise<void> {
+    this.reconciling = this.reconciling
+      .then(() => this.reconcileNow())
+      .catch((err) => this.log.warn({ err }, 'stand-ins could not follow a change'));
+    return this.reconciling;
+  }
+
+  private async reconcileNow(): Promise<void> {
+    await Promise.all(
+      [...this.standIns.values()].map((s) =>
+        this.reachable(s, new Set()) ? (s.server ? undefined : this.open(s)) : this.close(s),
+      ),
+    );
+  }
+
+  /** Not offline itself, and through at least one upstream that is reachable (or not played here). */
+  private reachable(s: StandIn, seen: Set<string>): boolean {
+    if (s.offline) return false;
+    const ups = (s.target.upstreamIds ?? []).filter((id) => !seen.has(id));
+    if (ups.length === 0) return true;
+    seen.add(s.target.deviceId);
+    return ups.some((id) => {
+      const up = this.standIns.get(id);
+      return up === undefined || this.reachable(up, seen);
+    });
+  }
+
+  /** Its own slowness plus the quickest way through its upstreams. */
+  private delayMs(s: StandIn, seen: Set<string>): number {
+    const ups = (s.target.upstreamIds ?? [])
+      .filter((id) => !seen.has(id))
+      .map((id) => this.standIns.get(id))
+      .filter((u): u is StandIn => u !== undefined && this.reachable(u, new Set()));
+    seen.add(s.target.deviceId);
+    return s.slowMs + (ups.length ? Math.min(...ups.map((u) => this.delayMs(u, seen))) : 0);
   }
 
   private open(s: StandIn): Promise<void> {
@@ -94,7 +158,8 @@ export class ProbeStandIns implements OfflineControls {
       s.target.kind === 'http'
         ? createHttp((_req, res) => {
             const answer = () => res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(PAGE);
-            if (s.slowMs > 0) setTimeout(answer, s.slowMs).unref();
+            const late = this.delayMs(s, new Set());
+            if (late > 0) setTimeout(answer, late).unref();
             else answer();
           })
         : createTcp((socket) => socket.end());

@@ -14,7 +14,7 @@ export const PROVINCE_USER = 'tinh.dongnai';
 let appsStarted = 0;
 
 /** Whether nothing listens on host:port yet (a listener of another test app would be there). */
-function freeAt(host: string, port: number): Promise<boolean> {
+export function freeAt(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const server = createServer();
     server.once('error', () => resolve(false));
