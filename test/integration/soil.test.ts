@@ -11,96 +11,12 @@ import ExcelJS from 'exceljs';
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { communeDoc } from '../fixtures/mini-commune.ts';
+import { APP_ID, COMMUNE, EUI, em500, LSE01, topic, upEvent } from '../fixtures/soil-farm.ts';
 import { connectDevice, login, startTestApp, type TestApp } from '../setup/app.ts';
 
-const APP_ID = '6f1d3c2a-5b7e-4a19-9c3d-2e8f0a4b7c61';
-const EUI = { a: 'a840410000000301', b: '24e1241000000302' };
 const DAY = 86_400_000;
 /** ChirpStack's times: whole seconds, so keys are exact. The newest uplink is a minute ago. */
 const NOW = Math.floor(Date.now() / 1000) * 1000 - 60_000;
-
-const sensor = (id: string, site: string, devEui: string, sensorModel: string) => ({
-  id,
-  type: 'soil-sensor',
-  name: `Cảm biến ${id}`,
-  site,
-  reportedBy: ['gw'],
-  dependsOn: ['gw'],
-  devEui,
-  sensorModel,
-});
-const COMMUNE = communeDoc({
-  id: 'xa-vuon',
-  sites: [
-    { id: 'vuon-tieu', name: 'Vườn tiêu ấp 1', kind: 'farm' },
-    { id: 'vuon-dieu', name: 'Vườn điều ấp 1', kind: 'farm' },
-  ],
-  devices: [
-    { id: 'gw', type: 'gateway', site: 'vuon-tieu', applicationIds: [APP_ID] },
-    sensor('s-tieu', 'vuon-tieu', EUI.a, 'dragino-lse01'),
-    sensor('s-dieu', 'vuon-dieu', EUI.b, 'milesight-em500-smtc'),
-  ],
-  users: [
-    { username: 'kinhte.vuon', name: 'Kinh tế', role: 'economics' },
-    { username: 'congan.vuon', name: 'Công an', role: 'police' },
-    { username: 'kythuat.vuon', name: 'Kỹ thuật', role: 'technician' },
-  ],
-  extra: {
-    crops: [
-      { id: 'ho-tieu', name: 'Hồ tiêu', dryBelowPct: 22, wetAbovePct: 45 },
-      { id: 'dieu', name: 'Điều', dryBelowPct: 15, wetAbovePct: 40 },
-    ],
-    plots: [
-      { site: 'vuon-tieu', crop: 'ho-tieu' },
-      { site: 'vuon-dieu', crop: 'dieu' },
-    ],
-  },
-});
-
-function upEvent(
-  devEui: string,
-  o: { fCnt: number; fPort: number; bytes: Buffer; ts: number; rssi?: number },
-) {
-  // As ChirpStack v4 publishes it (integration.proto UplinkEvent, protobuf JSON mapping).
-  return {
-    deduplicationId: `dd-${devEui}-${o.fCnt}`,
-    time: new Date(o.ts).toISOString(),
-    deviceInfo: {
-      tenantId: '52f14cd4-c6f1-4fbd-8f87-4025e1d49242',
-      tenantName: 'ChirpStack',
-      applicationId: APP_ID,
-      applicationName: 'soil',
-      deviceProfileId: 'b9a6a0f9-cc52-4a2b-9c3c-3f8b5b6c7d8e',
-      deviceProfileName: 'soil',
-      deviceName: devEui,
-      devEui,
-      tags: {},
-    },
-    devAddr: '01b2c3d4',
-    adr: true,
-    dr: 5,
-    fCnt: o.fCnt,
-    fPort: o.fPort,
-    confirmed: false,
-    data: o.bytes.toString('base64'),
-    rxInfo: [
-      { gatewayId: '0016c001ff10a235', uplinkId: 1, rssi: o.rssi ?? -97, snr: 7.5, crcStatus: 'CRC_OK' },
-    ],
-    txInfo: { frequency: 923200000 },
-  };
-}
-
-/** Dragino LSE01's documented frame, moisture 19.57 %, 24.59 °C, 28200 µS/cm, battery 3.625 V. */
-const LSE01 = Buffer.from('CE2900F107A5099B6E2890', 'hex');
-/** A Milesight EM500-SMTC frame: battery %, temperature 28.1 °C, moisture as given (×100). */
-function em500(moistureX100: number, batteryPct: number): Buffer {
-  const b = Buffer.from('0175640367190104CA0000057FF000', 'hex');
-  b.writeUInt8(batteryPct, 2);
-  b.writeUInt16LE(moistureX100, 9);
-  return b;
-}
-const topic = (eui: string) => `application/${APP_ID}/device/${eui}/event/up`;
 
 /** Polls `fn` until `ok` holds for its value (a state, never a fixed sleep). */
 async function until<T>(fn: () => T | Promise<T>, ok: (v: T) => boolean, ms = 20_000): Promise<T> {
