@@ -104,6 +104,9 @@ describe('economics office page (Vườn thí điểm)', () => {
     const chart = dieu.locator('.chart[data-metric="soilMoisturePct"]');
     await expect.poll(() => chart.getAttribute('data-y-ticks'), { timeout: 20_000 }).toMatch(/\d,\d/);
     expect(Number(await chart.getAttribute('data-points'))).toBeGreaterThan(1);
+    expect(await page.locator('.farm-export-period').textContent()).toMatch(
+      /^Số liệu từ \d{2}\/\d{2}\/\d{4} đến \d{2}\/\d{2}\/\d{4}, giờ Việt Nam\.$/,
+    );
     // The export link downloads a real CSV of the chosen plot.
     await page.selectOption('#export-plot', 'vuon-tieu');
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-format="csv"]')]);

@@ -191,6 +191,13 @@ function exportPanel(plots: readonly SoilPlot[]): HTMLElement {
     value: localDay(Date.now() - 6 * DAY_MS),
   }) as HTMLInputElement;
   const to = h('input', { id: 'export-to', type: 'date', value: localDay(Date.now()) }) as HTMLInputElement;
+  // A date input shows the browser's own date layout; the period is also written dd/mm/yyyy.
+  const period = h('p', { class: 'muted farm-export-period' });
+  const showPeriod = () => {
+    period.textContent = t('farms.export.period', { from: formatDate(from.value), to: formatDate(to.value) });
+  };
+  for (const el of [from, to]) el.addEventListener('change', showPeriod);
+  showPeriod();
   const link = (format: 'csv' | 'xlsx') => {
     const a = h('a', { class: 'btn', 'data-format': format, download: '' }, t(`farms.export.${format}`));
     const update = () => {
@@ -214,6 +221,7 @@ function exportPanel(plots: readonly SoilPlot[]): HTMLElement {
       h('label', {}, t('farms.export.to'), to),
       h('div', { class: 'farm-export-links' }, link('csv'), link('xlsx')),
     ),
+    period,
   );
 }
 
