@@ -11,7 +11,7 @@ import ExcelJS from 'exceljs';
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { APP_ID, COMMUNE, EUI, em500, LSE01, topic, upEvent } from '../fixtures/soil-farm.ts';
+import { COMMUNE, EUI, em500, LSE01, topic, upEvent } from '../fixtures/soil-farm.ts';
 import { connectDevice, login, startTestApp, type TestApp } from '../setup/app.ts';
 
 const DAY = 86_400_000;
