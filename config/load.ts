@@ -7,6 +7,7 @@ import { devEuiClashes, lorawanProblems } from './lorawan.ts';
 import { type InventoryProbeTarget, inventoryProbes, ProbeSecrets } from './probe-targets.ts';
 import { type CommuneFile, CommuneFileSchema } from './schema/commune.ts';
 import { type ServiceConfig, ServiceConfigSchema } from './schema/service.ts';
+import { soilPlotProblems } from './soil-plots.ts';
 import { parseYamlSource, withPositions, type YamlSource } from './yaml-source.ts';
 
 /** The whole validated configuration: deep-frozen, passed in explicitly, never re-read from env. */
@@ -223,6 +224,7 @@ export function communeProblems(file: string, c: CommuneFile): string[] {
   });
   out.push(...dependencyProblems(file, c));
   out.push(...lorawanProblems(file, c));
+  out.push(...soilPlotProblems(file, c));
   c.kpiTargets.forEach((k, i) => {
     if (!deviceTypes.has(k.deviceType))
       out.push(
@@ -245,6 +247,8 @@ function referenceProblemsOfRaw(file: string, raw: unknown, already: readonly st
       ...r,
       users: Array.isArray(r.users) ? r.users : [],
       kpiTargets: Array.isArray(r.kpiTargets) ? r.kpiTargets : [],
+      crops: Array.isArray(r.crops) ? r.crops : [],
+      plots: Array.isArray(r.plots) ? r.plots : [],
     };
     const seen = new Set(already.map((p) => p.split(' — ')[0]));
     return communeProblems(file, lenient as CommuneFile).filter((p) => !seen.has(p.split(' — ')[0]));

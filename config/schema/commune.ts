@@ -219,6 +219,30 @@ export const BroadcastSchema = z.strictObject({
   confirmWithinMin: z.number().int().min(1).max(600).default(15),
 });
 
+const MoisturePct = z.number().min(0).max(100);
+
+/**
+ * A crop of the farm pilot and the soil moisture (volumetric, %) it wants: below `dryBelowPct` a
+ * plot of it is too dry (irrigate), above `wetAbovePct` too wet (root rot). Set by the economics
+ * office with the agricultural extension officer; a plot may override either bound.
+ */
+export const CropSchema = z.strictObject({
+  id: Id,
+  name: Text,
+  dryBelowPct: MoisturePct,
+  wetAbovePct: MoisturePct.optional(),
+});
+
+/** A pilot plot: a farm site, its crop, and bounds of its own where its soil differs (checked at load). */
+export const PlotSchema = z.strictObject({
+  /** A site of kind farm; its soil sensors are the plot's. */
+  site: Id,
+  /** A crop id of `crops`. */
+  crop: Id,
+  dryBelowPct: MoisturePct.optional(),
+  wetAbovePct: MoisturePct.optional(),
+});
+
 export const CommuneFileSchema = z.strictObject({
   commune: z.strictObject({
     id: Id,
@@ -235,6 +259,10 @@ export const CommuneFileSchema = z.strictObject({
   retention: RetentionOverrideSchema.optional(),
   /** Scheduled bulletins of the loudspeakers; none by default. */
   broadcasts: z.array(BroadcastSchema).default([]),
+  /** Crops of the farm pilot and their soil-moisture bounds; none by default. */
+  crops: z.array(CropSchema).default([]),
+  /** Farm sites with their crop: the economics office's plots. */
+  plots: z.array(PlotSchema).default([]),
 });
 
 export type CommuneFile = z.output<typeof CommuneFileSchema>;
@@ -243,3 +271,5 @@ export type SiteConfig = CommuneFile['sites'][number];
 export type HamletConfig = CommuneFile['hamlets'][number];
 export type UserConfig = CommuneFile['users'][number];
 export type BroadcastConfig = CommuneFile['broadcasts'][number];
+export type CropConfig = CommuneFile['crops'][number];
+export type PlotConfig = CommuneFile['plots'][number];

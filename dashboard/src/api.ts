@@ -123,4 +123,5 @@ export const api = {
   outages: () => request<OutagesResponse>('GET', '/api/outages'),
   ingestRejects: (limit = 50) => request<RejectEntry[]>('GET', `/api/ingest/rejects${qs({ limit })}`),
   broadcasts: (from?: number, to?: number) => request<unknown[]>('GET', `/api/broadcasts${qs({ from, to })}`),
+  soilPlots: () => request<{ plots: unknown[] }>('GET', '/api/soil/plots'),
 };

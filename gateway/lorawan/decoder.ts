@@ -6,6 +6,16 @@ import { EVENT_SCHEMAS } from './envelope.ts';
 import { EVENT_HANDLERS, type EventContext } from './events.ts';
 import { type LinkState, newLinkState } from './link-health.ts';
 
+/**
+ * Where sensors' link states outlive the process. `load` runs once per sensor, at its first event
+ * after start; `save` after every event that reached the sensor's handler. Both synchronous: the
+ * decoder is on the broker's hot path and a LoRa sensor sends a frame every few minutes.
+ */
+export interface LinkStatePersistence {
+  load(devEui: string): LinkState | undefined;
+  save(sensor: LorawanSensor, state: LinkState): void;
+}
+
 /** A LoRaWAN sensor of the inventory, as the decoder needs it (the service's config fits it). */
 export interface LorawanSensor {
   readonly deviceId: string;
@@ -70,8 +80,21 @@ export class LorawanDecoder {
   private readonly byEui: ReadonlyMap<string, LorawanSensor>;
   private readonly links = new Map<string, LinkState>();
 
-  constructor(sensors: Iterable<LorawanSensor>) {
+  private readonly persistence: LinkStatePersistence | undefined;
+
+  constructor(sensors: Iterable<LorawanSensor>, persistence?: LinkStatePersistence) {
     this.byEui = new Map([...sensors].map((s) => [s.devEui, s]));
+    this.persistence = persistence;
+  }
+
+  /** The sensor's link state: in memory, else as last saved, else new. */
+  private linkOf(devEui: string): LinkState {
+    let link = this.links.get(devEui);
+    if (!link) {
+      link = this.persistence?.load(devEui) ?? newLinkState();
+      this.links.set(devEui, link);
+    }
+    return link;
   }
 
   get size(): number {
@@ -132,13 +155,13 @@ export class LorawanDecoder {
       );
     // The uplink's own time keys its readings, so a resent frame lands on the same key.
     const ts = doc.time === undefined ? receivedTs : Date.parse(doc.time);
-    const link = this.links.get(sensor.devEui) ?? newLinkState();
-    this.links.set(sensor.devEui, link);
+    const link = this.linkOf(sensor.devEui);
     const ctx: EventContext = { sensor, link, ts, messages: [], rejects: [] };
     (EVENT_HANDLERS[t.event as keyof typeof EVENT_HANDLERS] as (c: EventContext, d: unknown) => void)(
       ctx,
       doc,
     );
+    this.persistence?.save(sensor, link);
     return { sensor, messages: ctx.messages, rejects: ctx.rejects };
   }
 }

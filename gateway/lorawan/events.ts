@@ -70,7 +70,15 @@ const up = (ctx: EventContext, doc: Doc<'up'>): void => {
     return;
   }
   if (frame.kind === 'reset') event(ctx, 'lorawan-fcnt-reset', 'warning', { from: frame.from, to: doc.fCnt });
-  const metrics: Record<string, number> = { ...readings(ctx, doc), ...radio(doc) };
+  const heard = radio(doc);
+  if (heard.rssiDbm !== undefined)
+    ctx.link.radio = {
+      ts: ctx.ts,
+      rssiDbm: heard.rssiDbm,
+      snrDb: heard.snrDb!,
+      gatewayCount: heard.gatewayCount!,
+    };
+  const metrics: Record<string, number> = { ...readings(ctx, doc), ...heard };
   const lost = lostUplinksPct(ctx.link);
   if (lost !== undefined) metrics.lostUplinksPct = lost;
   const moisture = metrics.soilMoisturePct;
@@ -119,7 +127,10 @@ const LOG_TYPES: Readonly<Record<string, string>> = {
 
 const log = (ctx: EventContext, doc: LogEventDoc): void => {
   const severity = doc.level === 'ERROR' ? 'critical' : doc.level === 'WARNING' ? 'warning' : 'info';
-  if (doc.code === 'UPLINK_F_CNT_RESET') ctx.link.lastFCnt = null;
+  if (doc.code === 'UPLINK_F_CNT_RESET') {
+    ctx.link.lastFCnt = null;
+    ctx.link.fCntResets += 1;
+  }
   event(ctx, LOG_TYPES[doc.code] ?? 'lorawan-log', severity, {
     code: doc.code,
     description: doc.description.slice(0, 500),

@@ -1,11 +1,16 @@
 /**
  * What a sensor's uplinks say about its link and its probe, beyond its readings: frame counter
- * gaps (lost uplinks), a reading that no longer moves (a broken probe), and join storms (a sensor
- * that keeps rejoining: power or coverage trouble). Kept per sensor in memory; after a restart it
- * starts again from the next uplink (a frozen value is then seen again after its hours).
+ * gaps (lost uplinks), a reading that no longer moves (a broken probe), join storms (a sensor
+ * that keeps rejoining: power or coverage trouble) and the last uplink's radio. Kept per sensor;
+ * the service saves it after each event (services/ingest/lorawan-links.ts), so a restart neither
+ * takes a resent frame for a new one nor forgets the gaps, the resets or a frozen probe.
  */
 export interface LinkState {
   lastFCnt: number | null;
+  /** The last uplink's own time (ms) and its best gateway; null before the first. */
+  radio: { ts: number; rssiDbm: number; snrDb: number; gatewayCount: number } | null;
+  /** Frame counter resets seen (a reboot, a rejoin, a replay), since the sensor was first heard. */
+  fCntResets: number;
   /** Frames missing before each of the last uplinks (most recent last). */
   readonly gaps: number[];
   frozen: { value: number; sinceTs: number; flagged: boolean } | null;
@@ -22,7 +27,15 @@ export const JOIN_STORM_WINDOW_MS = 3_600_000;
 export const JOIN_STORM_JOINS = 3;
 
 export function newLinkState(): LinkState {
-  return { lastFCnt: null, gaps: [], frozen: null, joins: [], stormFlagged: false };
+  return {
+    lastFCnt: null,
+    radio: null,
+    fCntResets: 0,
+    gaps: [],
+    frozen: null,
+    joins: [],
+    stormFlagged: false,
+  };
 }
 
 export type CounterVerdict =
@@ -43,6 +56,7 @@ export function placeFrame(s: LinkState, fCnt: number): CounterVerdict {
   const gap = fCnt - last - 1;
   if (gap < 0 || gap > MAX_GAP) {
     s.gaps.length = 0;
+    s.fCntResets += 1;
     return { kind: 'reset', from: last };
   }
   s.gaps.push(gap);
@@ -91,4 +105,27 @@ export function joinStorm(s: LinkState, ts: number): boolean {
   if (s.stormFlagged) return false;
   s.stormFlagged = true;
   return true;
+}
+
+/**
+ * A saved state read back, field by field: a row written by an older version (fewer fields) or
+ * damaged by hand gives the defaults for what is missing, never a state that throws later.
+ */
+export function reviveLinkState(doc: unknown): LinkState {
+  const s = newLinkState();
+  if (typeof doc !== 'object' || doc === null) return s;
+  const d = doc as Record<string, unknown>;
+  const num = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+  if (num(d.lastFCnt)) s.lastFCnt = d.lastFCnt;
+  if (num(d.fCntResets)) s.fCntResets = d.fCntResets;
+  const r = d.radio as Record<string, unknown> | null | undefined;
+  if (r && num(r.ts) && num(r.rssiDbm) && num(r.snrDb) && num(r.gatewayCount))
+    s.radio = { ts: r.ts, rssiDbm: r.rssiDbm, snrDb: r.snrDb, gatewayCount: r.gatewayCount };
+  if (Array.isArray(d.gaps)) s.gaps.push(...d.gaps.filter(num).slice(-GAP_WINDOW));
+  const f = d.frozen as Record<string, unknown> | null | undefined;
+  if (f && num(f.value) && num(f.sinceTs))
+    s.frozen = { value: f.value, sinceTs: f.sinceTs, flagged: f.flagged === true };
+  if (Array.isArray(d.joins)) s.joins.push(...d.joins.filter(num));
+  s.stormFlagged = d.stormFlagged === true;
+  return s;
 }

@@ -6,7 +6,9 @@ import type { AnyProbe } from '../probes/probe.ts';
 import { probes } from '../probes/registry.ts';
 
 /** Same rule as the topic segments (services/protocol/topics.ts). */
-const Id = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lower-case letters, digits and dashes');
+export const Id = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lower-case letters, digits and dashes');
 
 const TargetSchema = z.strictObject({
   device: Id,
@@ -20,19 +22,22 @@ const TargetSchema = z.strictObject({
   confirmations: z.number().int().min(1).max(10).default(3),
 });
 
+/** Our broker, as the gateway account sees it; shared with the LoRaWAN bridge's file (lorawan/cli-config.ts). */
+export const BrokerSchema = z.strictObject({
+  url: z.url({ protocol: /^mqtts?$/ }),
+  /** The environment variable holding the gateway's MQTT password… */
+  passwordEnv: z
+    .string()
+    .regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an environment variable name')
+    .optional(),
+  /** …or a JSON file { deviceId: password }, as the service's device-secrets.json. */
+  secretsFile: z.string().min(1).optional(),
+});
+
 const GatewayFileSchema = z.strictObject({
   /** The gateway's device id in the commune file (a device of type gateway). */
   gatewayId: Id,
-  broker: z.strictObject({
-    url: z.url({ protocol: /^mqtts?$/ }),
-    /** The environment variable holding the gateway's MQTT password… */
-    passwordEnv: z
-      .string()
-      .regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an environment variable name')
-      .optional(),
-    /** …or a JSON file { deviceId: password }, as the service's device-secrets.json. */
-    secretsFile: z.string().min(1).optional(),
-  }),
+  broker: BrokerSchema,
   bufferFile: z.string().min(1).default('data/gateway-buffer.sqlite'),
   bufferMaxRows: z.number().int().min(100).max(10_000_000).default(200_000),
   concurrency: z.number().int().min(1).max(1024).default(32),
@@ -68,7 +73,7 @@ function pathOf(path: ReadonlyArray<PropertyKey>): string {
 }
 
 /** Probe configs may hold SNMP communities and keys: their values are never echoed. */
-function zodProblems(file: string, error: z.ZodError, prefix: PropertyKey[], fix: string): string[] {
+export function zodProblems(file: string, error: z.ZodError, prefix: PropertyKey[], fix: string): string[] {
   return error.issues.map((i) => {
     const at = pathOf([...prefix, ...i.path, ...(i.code === 'unrecognized_keys' ? [i.keys[0] ?? ''] : [])]);
     const what = i.code === 'unrecognized_keys' ? 'unknown key' : i.message;
@@ -82,7 +87,7 @@ function zodProblems(file: string, error: z.ZodError, prefix: PropertyKey[], fix
   });
 }
 
-function readDoc(file: string, shown: string): unknown {
+export function readDoc(file: string, shown: string): unknown {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -104,10 +109,10 @@ function readDoc(file: string, shown: string): unknown {
   return doc.toJS();
 }
 
-function password(
+export function password(
   shown: string,
   base: string,
-  f: GatewayFile,
+  f: Pick<GatewayFile, 'gatewayId' | 'broker'>,
   env: NodeJS.ProcessEnv,
   problems: string[],
 ): string {

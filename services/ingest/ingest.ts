@@ -169,7 +169,7 @@ export class Ingest {
 
   constructor(deps: IngestDeps) {
     this.deps = deps;
-    this.lorawan = lorawanDecoderFor(deps.directory);
+    this.lorawan = lorawanDecoderFor(deps.directory, deps.db);
     this.writer = new BatchWriter(deps.store, deps.spool, deps.db, deps.rejects, {
       maxSize: deps.batchMaxSize,
       maxDelayMs: deps.batchMaxDelayMs,

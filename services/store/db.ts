@@ -77,6 +77,12 @@ const MIGRATIONS: readonly string[] = [
      device_id TEXT PRIMARY KEY, commune_id TEXT NOT NULL, set_by TEXT, set_ts INTEGER NOT NULL);
    INSERT INTO device_maintenance (device_id, commune_id, set_by, set_ts)
      SELECT device_id, commune_id, NULL, since_ts FROM device_status WHERE state = 'maintenance';`,
+  // LoRaWAN link state per sensor (gateway/lorawan/link-health.ts) as JSON: the last frame counter,
+  // its gaps and resets, the last uplink's radio, a frozen probe, recent joins. Saved after each
+  // event, read at a sensor's first event after a restart (services/ingest/lorawan-links.ts).
+  `CREATE TABLE lorawan_links (
+     dev_eui TEXT PRIMARY KEY, device_id TEXT NOT NULL, commune_id TEXT NOT NULL, doc TEXT NOT NULL,
+     updated_ts INTEGER NOT NULL);`,
 ];
 
 export function openDb(file: string): Db {

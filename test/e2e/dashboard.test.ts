@@ -119,7 +119,7 @@ describe('dashboard in the browser', () => {
 
   it('gives the economics office soil sensors and never a camera', async () => {
     const page = await signIn('kinhte.talai');
-    expect(await navPages(page)).toEqual(['overview', 'map']);
+    expect(await navPages(page)).toEqual(['overview', 'map', 'farms']);
     const chips = await typeChips(page);
     expect(chips).toContain('soil-sensor');
     expect(chips).not.toContain('camera');
@@ -265,7 +265,7 @@ describe('dashboard in the browser', () => {
 
   it('gives admins the overview, the outages and the ingest page', async () => {
     const page = await signIn('quantri.talai');
-    expect(await navPages(page)).toEqual(['overview', 'outages', 'ingest', 'broadcasts']);
+    expect(await navPages(page)).toEqual(['overview', 'outages', 'ingest', 'broadcasts', 'farms']);
     await done(page);
   });
 

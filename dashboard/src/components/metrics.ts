@@ -11,6 +11,7 @@ const UNITS: [RegExp, string][] = [
   [/Kbps$/, 'kbps'],
   [/Mbps$/, 'Mbps'],
   [/V$/, 'V'],
+  [/UsCm$/, 'µS/cm'],
 ];
 
 export function metricUnit(metric: string): string {

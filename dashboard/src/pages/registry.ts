@@ -6,12 +6,13 @@
 import type { Role } from '../types.ts';
 import { broadcasts } from './broadcasts.ts';
 import { device } from './device.ts';
+import { farms } from './farms.ts';
 import { ingest } from './ingest.ts';
 import { map } from './map.ts';
 import { outages } from './outages.ts';
 import { overview } from './overview.ts';
 
-export const PAGES = [overview, map, outages, ingest, device, broadcasts] as const;
+export const PAGES = [overview, map, outages, ingest, device, broadcasts, farms] as const;
 
 export type PageId = (typeof PAGES)[number]['id'];
 

@@ -57,7 +57,15 @@ describe('dashboard page registry', () => {
       'ingest',
       'broadcasts',
     ]);
-    expect(navPages('admin').map((p) => p.id)).toEqual(['overview', 'outages', 'ingest', 'broadcasts']);
+    expect(navPages('admin').map((p) => p.id)).toEqual([
+      'overview',
+      'outages',
+      'ingest',
+      'broadcasts',
+      'farms',
+    ]);
+    // The farm pilot is the economics office's (and the admin's).
+    expect(navPages('economics').map((p) => p.id)).toEqual(['overview', 'map', 'farms']);
     expect(navPages('province').map((p) => p.id)).toEqual(['overview', 'broadcasts']);
     // Bulletins go to the loudspeakers' audience only.
     expect(navPages('leader').map((p) => p.id)).toContain('broadcasts');
