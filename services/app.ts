@@ -182,6 +182,24 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     gateways = new EmbeddedGateways({ config, mqttUrl, passwords: devicePasswords, log });
     gateways.start();
   }
+  // The demo's loudspeaker controllers: each shows what it played on its status page (a stand-in
+  // the play-status probe reads); one without such a page confirms through the probe gateway that
+  // reports for it, as a controller speaking MQTT would. Started before any probe runs, so the
+  // first look at a page already finds the bulletin aired before the demo started.
+  let bulletins: BulletinPlayer | undefined;
+  if (config.service.simulator.enabled && (gateways || standIns)) {
+    const g = gateways;
+    const pages = standIns;
+    bulletins = new BulletinPlayer({
+      broadcasts: config.communes.flatMap((c) =>
+        c.broadcasts.map((b) => ({ ...b, communeId: c.commune.id })),
+      ),
+      speakers: [...directory.all()].filter((d) => d.type.kind === 'loudspeaker' && probed.has(d.id)),
+      send: (deviceId, doc) => (pages?.played(deviceId, doc) ?? false) || (g?.event(deviceId, doc) ?? false),
+      log,
+    });
+    bulletins.start();
+  }
   let simulator: Simulator | undefined;
   if (config.service.simulator.enabled) {
     simulator = new Simulator({
@@ -195,20 +213,6 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
       log,
     });
     await simulator.start();
-  }
-  // The demo's loudspeaker controllers confirm the bulletins through the probe gateway that reports for them.
-  let bulletins: BulletinPlayer | undefined;
-  if (config.service.simulator.enabled && gateways) {
-    const g = gateways;
-    bulletins = new BulletinPlayer({
-      broadcasts: config.communes.flatMap((c) =>
-        c.broadcasts.map((b) => ({ ...b, communeId: c.commune.id })),
-      ),
-      speakers: [...directory.all()].filter((d) => d.type.kind === 'loudspeaker' && probed.has(d.id)),
-      send: (deviceId, doc) => g.event(deviceId, doc),
-      log,
-    });
-    bulletins.start();
   }
   log.info(
     {

@@ -4,6 +4,7 @@
  * line's latency and loss over 24 h; Wi-Fi clients per day at community houses; loudspeakers per
  * hamlet. Phone first: one column, charts load only when a line is opened.
  */
+import { WIFI_CLIENTS_METRIC } from '../../../services/protocol/metrics.ts';
 import { api } from '../api.ts';
 import { type Chart, timeSeriesChart } from '../components/chart.ts';
 import { typeLabel } from '../components/device-row.ts';
@@ -20,8 +21,6 @@ import { definePage } from './page.ts';
 
 const DAY_MS = 86_400_000;
 const REFRESH_MS = 15_000;
-/** Metric names an AP's client count arrives under: the simulator's and the SNMP probe's. */
-const CLIENT_METRICS = ['clientCount', 'wifiClients'];
 
 function where(d: Brief): HTMLElement {
   return h(
@@ -172,11 +171,12 @@ function wifiPanel(d: Brief): HTMLElement {
     if (!el.open || loaded) return;
     loaded = true;
     try {
-      for (const m of CLIENT_METRICS) {
-        const s = await api.series(d.id, m, '7d');
-        if (s.points.length) return void body.replaceChildren(daysTable(dailyClients(s.points)));
-      }
-      body.replaceChildren(h('p', { class: 'muted' }, t('outages.wifiNoData')));
+      const s = await api.series(d.id, WIFI_CLIENTS_METRIC, '7d');
+      body.replaceChildren(
+        s.points.length
+          ? daysTable(dailyClients(s.points))
+          : h('p', { class: 'muted' }, t('outages.wifiNoData')),
+      );
     } catch (err) {
       body.replaceChildren(errorBox(err));
     }
