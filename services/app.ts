@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Config } from '../config/load.ts';
+import { ApClientsPlayer } from '../gateway/simulator/ap-clients.ts';
 import { BulletinPlayer } from '../gateway/simulator/bulletins.ts';
 import { ProbeStandIns } from '../gateway/simulator/probe-standins.ts';
 import { Simulator } from '../gateway/simulator/simulator.ts';
@@ -200,6 +201,19 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     });
     bulletins.start();
   }
+  // The demo's probed Wi-Fi APs report their clients through their probe gateway, as the snmp
+  // probe would read them from the AP (the demo has no SNMP agent), a week back at once.
+  let apClients: ApClientsPlayer | undefined;
+  if (config.service.simulator.enabled && gateways) {
+    const g = gateways;
+    apClients = new ApClientsPlayer({
+      apIds: [...directory.all()].filter((d) => d.type.kind === 'wifi-ap' && probed.has(d.id)).map((d) => d.id),
+      send: (deviceId, doc) => g.telemetry(deviceId, doc),
+      everyMs: Math.max(1000, 120_000 / config.service.simulator.speed),
+      log,
+    });
+    apClients.start();
+  }
   let simulator: Simulator | undefined;
   if (config.service.simulator.enabled) {
     simulator = new Simulator({
@@ -248,6 +262,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
       stopped = true;
       await simulator?.stop();
       bulletins?.stop();
+      apClients?.stop();
       await gateways?.stop();
       await standIns?.stop();
       if (server) {

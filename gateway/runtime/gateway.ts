@@ -131,6 +131,18 @@ export class GatewayRuntime {
     return true;
   }
 
+  /**
+   * Relays measurements about one of its targets that came from elsewhere than a probe run (an AP
+   * controller's client counts), buffered and in order like a probe's; false for a device it does
+   * not watch.
+   */
+  telemetry(deviceId: string, doc: TelemetryDoc): boolean {
+    const t = this.config.targets.find((x) => x.device === deviceId);
+    if (!t) return false;
+    this.publisher.telemetry({ deviceId, communeId: t.commune }, doc);
+    return true;
+  }
+
   async stop(): Promise<void> {
     clearInterval(this.beat);
     await this.scheduler.stop();

@@ -101,7 +101,7 @@ export class Publisher implements ResultSink {
     this.enqueue(t, 'status', doc);
   }
 
-  telemetry(t: ProbeTarget, doc: TelemetryDoc): void {
+  telemetry(t: Pick<ProbeTarget, 'deviceId' | 'communeId'>, doc: TelemetryDoc): void {
     this.enqueue(t, 'telemetry', doc);
   }
 

@@ -120,13 +120,15 @@ export class ProbeStandIns implements OfflineControls {
   }
 
   /**
-   * A loudspeaker controller played a bulletin: its status page says so from now on, and the
-   * `play-status` probe reads it there. False for a device without such a page.
+   * A loudspeaker controller played a bulletin: its status page says so (until a later play), and
+   * the `play-status` probe reads it there. False for a device without such a page.
    */
   played(deviceId: string, doc: PlayedEvent): boolean {
     const s = this.standIns.get(deviceId);
     if (s?.target.kind !== 'play-status') return false;
-    s.lastPlayed = doc.detail;
+    // The page shows the latest play in time, whatever order the plays were reported in (at start
+    // the player reports each schedule's last bulletin, not in time order).
+    if (!s.lastPlayed || doc.detail.startedTs >= s.lastPlayed.startedTs) s.lastPlayed = doc.detail;
     return true;
   }
 

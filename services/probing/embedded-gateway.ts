@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { Config } from '../../config/load.ts';
 import type { InventoryProbeTarget } from '../../config/probe-targets.ts';
 import { probes } from '../../gateway/probes/registry.ts';
-import type { EventDoc } from '../../gateway/probes/wire.ts';
+import type { EventDoc, TelemetryDoc } from '../../gateway/probes/wire.ts';
 import type { GatewayConfig, GatewayTarget } from '../../gateway/runtime/config.ts';
 import { GatewayRuntime } from '../../gateway/runtime/gateway.ts';
 import type { Logger } from '../shared/logger.ts';
@@ -87,6 +87,11 @@ export class EmbeddedGateways {
   /** Sends an event for a probed device through the gateway that reports for it; false if none does. */
   event(deviceId: string, doc: EventDoc): boolean {
     return this.runtimes.some((r) => r.event(deviceId, doc));
+  }
+
+  /** Sends measurements for a probed device through the gateway that reports for it; false if none does. */
+  telemetry(deviceId: string, doc: TelemetryDoc): boolean {
+    return this.runtimes.some((r) => r.telemetry(deviceId, doc));
   }
 
   stats() {

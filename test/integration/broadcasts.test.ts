@@ -1,7 +1,8 @@
 /**
- * The bulletin question end to end: the demo's loudspeaker controllers confirm through the
- * commune's probe gateway (a real MQTT client of the real broker), ingest stores the events, and
- * the API judges every hamlet of the latest bulletin.
+ * The bulletin question end to end: the demo's loudspeaker controllers show what they played on
+ * their status pages (real HTTP servers on loopback), the commune's probe gateway reads them with
+ * the play-status probe and publishes what it read (a real MQTT client of the real broker), ingest
+ * stores the events, and the API judges every hamlet of the latest bulletin.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OccurrenceResult } from '../../services/broadcasts/results.ts';
@@ -35,7 +36,8 @@ describe('bulletins through the real service', () => {
           : undefined;
       },
       'the latest bulletin judged with one miss',
-      45_000,
+      // The play-status probe reads each controller's page every 15 s, first at a random point.
+      75_000,
       200,
     );
     expect(latest.communeId).toBe('loc-tan');
@@ -45,6 +47,18 @@ describe('bulletins through the real service', () => {
     expect(miss.reason.code).toMatch(/^broadcast-/);
     const played = latest.hamlets.find((h) => h.outcome === 'played')!;
     expect(played.confirmedBy?.deviceId).toMatch(/^lt-loa-/);
+    // Read from the controller's page by the play-status probe (which names the item it read).
+    const events = await get(
+      cookie,
+      `/api/devices/${played.confirmedBy!.deviceId}/events?from=${latest.startTs - 60_000}&to=${latest.confirmByTs}`,
+    );
+    expect(events.body).toContainEqual(
+      expect.objectContaining({
+        type: 'broadcast-played',
+        ts: played.confirmedBy!.startedTs,
+        detail: expect.objectContaining({ item: latest.broadcastId, broadcastId: latest.broadcastId }),
+      }),
+    );
 
     const history = await get(cookie, `/api/hamlets/${miss.hamletId}/broadcasts`);
     expect(history.status).toBe(200);
@@ -55,5 +69,5 @@ describe('bulletins through the real service', () => {
     expect((await get(cookie, '/api/hamlets/tl-ap-01/broadcasts')).status).toBe(403);
     const police = await login(app, 'congan.loctan', app.userPasswords.get('congan.loctan')!);
     expect((await get(police, '/api/broadcasts')).status).toBe(403);
-  }, 90_000);
+  }, 120_000);
 });
