@@ -27,6 +27,7 @@ import { Spool } from './ingest/spool.ts';
 import { DeviceDirectory } from './inventory/device-directory.ts';
 import { IocFeed } from './ioc/feed.ts';
 import { EmbeddedGateways } from './probing/embedded-gateway.ts';
+import type { Reason } from './protocol/reasons.ts';
 import { SqliteReadModel } from './read-model/sqlite-read-model.ts';
 import { EventBus } from './shared/bus.ts';
 import { type Logger, rootLogger } from './shared/logger.ts';
@@ -177,11 +178,18 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     });
     await standIns.start();
   }
-  // Embedded ingest only: with an external broker, a gateway box (npm run gateway) connects to it.
+  // The built-in probe gateways are MQTT clients of whichever broker ingest reads: the embedded one,
+  // or the external one, where they log in with their own credentials like any gateway. With an
+  // external broker only the process serving the API runs them: a gateway's client id is its
+  // device id, and two workers holding it would throw each other off the broker in turn.
   let gateways: EmbeddedGateways | undefined;
-  if (!external && config.probeTargets.length > 0) {
+  if ((!external || withApi) && config.probeTargets.length > 0) {
     gateways = new EmbeddedGateways({ config, mqttUrl, passwords: devicePasswords, log });
-    gateways.start();
+    for (const f of gateways.start())
+      side.notWatched([...f.deviceIds, f.gatewayId], {
+        code: 'adapter-not-running',
+        params: { gatewayId: f.gatewayId },
+      });
   }
   // The demo's loudspeaker controllers: each shows what it played on its status page (a stand-in
   // the play-status probe reads); one without such a page confirms through the probe gateway that
@@ -291,6 +299,11 @@ interface IngestSide {
   readonly mqttUrl: string;
   readonly mqttPort: number;
   readonly brokerStats: () => object;
+  /**
+   * Marks devices `unknown` with the service's own reason (nobody watches them: their built-in probe
+   * gateway could not start). External broker: only the devices of communes held here now.
+   */
+  readonly notWatched: (deviceIds: readonly string[], reason: Reason) => void;
   /** Stops taking messages in (before the IOC feed stops). */
   readonly stopInput?: () => Promise<void>;
   /** Writes out everything accepted, then stops. */
@@ -363,6 +376,9 @@ async function startEmbeddedIngest(d: {
     mqttUrl,
     mqttPort,
     brokerStats: () => broker.stats(),
+    notWatched: (deviceIds: readonly string[], reason: Reason) => {
+      for (const id of deviceIds) availability.status(id, 'unknown', clock(), reason);
+    },
     stopInput: () => broker.stop(),
     stop: async () => {
       await ingest.stop();
