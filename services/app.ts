@@ -215,7 +215,9 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   if (config.service.simulator.enabled && gateways) {
     const g = gateways;
     apClients = new ApClientsPlayer({
-      apIds: [...directory.all()].filter((d) => d.type.kind === 'wifi-ap' && probed.has(d.id)).map((d) => d.id),
+      apIds: [...directory.all()]
+        .filter((d) => d.type.kind === 'wifi-ap' && probed.has(d.id))
+        .map((d) => d.id),
       send: (deviceId, doc) => g.telemetry(deviceId, doc),
       everyMs: Math.max(1000, 120_000 / config.service.simulator.speed),
       log,

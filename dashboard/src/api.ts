@@ -3,6 +3,7 @@ import type {
   Commune,
   Device,
   DeviceDetail,
+  GatewayHealth,
   HistoryInterval,
   IngestStats,
   OutagesResponse,
@@ -121,6 +122,7 @@ export const api = {
     request<Device>('POST', `/api/devices/${enc(id)}/maintenance`, { on }),
   ingestStats: () => request<IngestStats>('GET', '/api/ingest/stats'),
   outages: () => request<OutagesResponse>('GET', '/api/outages'),
+  gateways: () => request<GatewayHealth[]>('GET', '/api/gateways'),
   ingestRejects: (limit = 50) => request<RejectEntry[]>('GET', `/api/ingest/rejects${qs({ limit })}`),
   broadcasts: (from?: number, to?: number) => request<unknown[]>('GET', `/api/broadcasts${qs({ from, to })}`),
 };

@@ -77,7 +77,13 @@ export const playStatus: DeviceProbe<PlayStatusConfig> = {
   },
   async probe(target, signal) {
     const page = await getPage(
-      { url: target.url, method: 'GET', insecure: target.insecure, basicAuth: target.basicAuth, skipBody: false },
+      {
+        url: target.url,
+        method: 'GET',
+        insecure: target.insecure,
+        basicAuth: target.basicAuth,
+        skipBody: false,
+      },
       signal,
     );
     if (!isPage(page)) return page;
@@ -87,10 +93,15 @@ export const playStatus: DeviceProbe<PlayStatusConfig> = {
 
 function judge(target: PlayStatusConfig, page: Page): ProbeResult {
   const metrics: Record<string, number> = { latencyMs: page.latencyMs, httpStatus: page.status };
-  if (page.status !== 200) return { ...down('http-status', { status: page.status, expected: '200' }), metrics };
+  if (page.status !== 200)
+    return { ...down('http-status', { status: page.status, expected: '200' }), metrics };
   const read = target.textPattern ? fromText(target, page.body) : fromJson(target, page.body);
   if (typeof read === 'string')
-    return { verdict: 'degraded', reason: { code: 'play-status-unreadable', params: { detail: read } }, metrics };
+    return {
+      verdict: 'degraded',
+      reason: { code: 'play-status-unreadable', params: { detail: read } },
+      metrics,
+    };
   const result = answered(target, page.latencyMs, metrics);
   if (read === null) return result;
   metrics.lastPlayedAgoMin = Math.max(0, Math.round((Date.now() - read.startedTs) / 60_000));

@@ -1,9 +1,4 @@
-import {
-  type EventDoc,
-  GATEWAY_HEALTH,
-  probeErrorMetric,
-  type TelemetryDoc,
-} from '../probes/wire.ts';
+import { type EventDoc, GATEWAY_HEALTH, probeErrorMetric, type TelemetryDoc } from '../probes/wire.ts';
 import type { GatewayConfig } from './config.ts';
 import type { Logger } from './logger.ts';
 import { Publisher, type PublisherStats } from './publisher.ts';

@@ -3,7 +3,9 @@ import { probeConformance } from './probe.suite.ts';
 
 probeConformance('play-status', async () => {
   const [ok, hang, closed] = await Promise.all([
-    httpServer((_q, s) => s.end(JSON.stringify({ lastPlayed: { id: 'sang', startedAt: Date.now() - 60_000 } }))),
+    httpServer((_q, s) =>
+      s.end(JSON.stringify({ lastPlayed: { id: 'sang', startedAt: Date.now() - 60_000 } })),
+    ),
     silentServer(),
     closedPort(),
   ]);

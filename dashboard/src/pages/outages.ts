@@ -10,6 +10,7 @@ import { type Chart, timeSeriesChart } from '../components/chart.ts';
 import { typeLabel } from '../components/device-row.ts';
 import { h } from '../components/dom.ts';
 import { errorBox } from '../components/errors.ts';
+import { gatewayHealthList } from '../components/gateway-health.ts';
 import { stateBadge } from '../components/state.ts';
 import { since } from '../components/time.ts';
 import { type DayClients, dailyClients } from '../components/wifi-days.ts';
@@ -228,9 +229,15 @@ export function outagesPage(root: HTMLElement): () => void {
   );
   let first = true;
   const speakers = h('div', {});
+  const monitors = h('div', { class: 'gateways-box' });
   let generation = 0;
   const load = async () => {
     const mine = ++generation;
+    // The monitors' health apart: its failure must not hide the outages.
+    api.gateways().then(
+      (g) => mine === generation && monitors.replaceChildren(gatewayHealthList(g)),
+      (err) => mine === generation && monitors.replaceChildren(errorBox(err)),
+    );
     try {
       const r = await api.outages();
       if (mine !== generation) return;
@@ -262,6 +269,7 @@ export function outagesPage(root: HTMLElement): () => void {
             : [h('p', { class: 'muted' }, t('outages.wifiNone'))]),
         ),
         section(t('outages.speakers'), null, speakers),
+        section(t('gateways.title'), t('gateways.hint'), monitors),
       );
     } catch (err) {
       if (mine === generation) list.replaceChildren(h('li', {}, errorBox(err)));

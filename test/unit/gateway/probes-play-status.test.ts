@@ -28,7 +28,10 @@ describe('play-status probe', () => {
     const startedTs = Date.now() - 5 * 60_000;
     page = {
       status: 200,
-      body: JSON.stringify({ state: 'idle', lastPlayed: { id: 'Ban tin sang', startedAt: startedTs, dur: 900 } }),
+      body: JSON.stringify({
+        state: 'idle',
+        lastPlayed: { id: 'Ban tin sang', startedAt: startedTs, dur: 900 },
+      }),
     };
     const config = target({
       json: { item: 'lastPlayed.id', startedAt: 'lastPlayed.startedAt', durationSec: 'lastPlayed.dur' },
@@ -48,7 +51,10 @@ describe('play-status probe', () => {
     // The same play read again is not a second confirmation.
     expect((await run(config)).events).toBeUndefined();
     // The next bulletin is; an item not in `items` is confirmed without a broadcast id.
-    page = { status: 200, body: JSON.stringify({ lastPlayed: { id: 'Nhạc', startedAt: startedTs + 60_000 } }) };
+    page = {
+      status: 200,
+      body: JSON.stringify({ lastPlayed: { id: 'Nhạc', startedAt: startedTs + 60_000 } }),
+    };
     expect((await run(config)).events?.[0]?.detail).toEqual({ item: 'Nhạc', startedTs: startedTs + 60_000 });
   });
 
@@ -56,7 +62,10 @@ describe('play-status probe', () => {
     page = { status: 200, body: '<p>Đã phát: Bản tin chiều lúc 2026-12-01 17:00:04</p>' };
     const r = await run(target({ textPattern: 'Đã phát: (?<item>.+?) lúc (?<startedAt>[\\d-]+ [\\d:]+)' }));
     expect(r.verdict).toBe('up');
-    expect(r.events?.[0]).toMatchObject({ ts: Date.parse('2026-12-01T10:00:04Z'), detail: { item: 'Bản tin chiều' } });
+    expect(r.events?.[0]).toMatchObject({
+      ts: Date.parse('2026-12-01T10:00:04Z'),
+      detail: { item: 'Bản tin chiều' },
+    });
   });
 
   it('is up without an event while nothing has played yet', async () => {
@@ -68,8 +77,14 @@ describe('play-status probe', () => {
 
   it('is degraded / play-status-unreadable for garbage, a bad time or a page that does not match', async () => {
     page = { status: 200, body: '<html>not json</html>' };
-    expect((await run(target())).reason).toEqual({ code: 'play-status-unreadable', params: { detail: 'not JSON' } });
-    page = { status: 200, body: JSON.stringify({ lastPlayed: { id: 'sang', startedAt: '1970-01-01 00:00' } }) };
+    expect((await run(target())).reason).toEqual({
+      code: 'play-status-unreadable',
+      params: { detail: 'not JSON' },
+    });
+    page = {
+      status: 200,
+      body: JSON.stringify({ lastPlayed: { id: 'sang', startedAt: '1970-01-01 00:00' } }),
+    };
     expect(await run(target())).toMatchObject({
       verdict: 'degraded',
       reason: { params: { detail: 'lastPlayed.startedAt is not a time' } },
@@ -82,7 +97,10 @@ describe('play-status probe', () => {
 
   it('is down / http-status when the controller answers with an error', async () => {
     page = { status: 503, body: 'busy' };
-    expect((await run(target())).reason).toEqual({ code: 'http-status', params: { status: 503, expected: '200' } });
+    expect((await run(target())).reason).toEqual({
+      code: 'http-status',
+      params: { status: 503, expected: '200' },
+    });
   });
 
   it('reads epoch seconds, epoch ms, ISO with an offset and local times', () => {

@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { judge } from '../../../gateway/probes/icmp.ts';
 import { CannotJudgeError } from '../../../gateway/probes/probe.ts';
 import { snmpProbe } from '../../../gateway/probes/snmp.ts';
-import { WIFI_CLIENTS_METRIC } from '../../../services/protocol/metrics.ts';
 import { counterDelta, isReboot } from '../../../gateway/probes/support/snmp-io.ts';
+import { WIFI_CLIENTS_METRIC } from '../../../services/protocol/metrics.ts';
 import { type RunningSnmpd, SNMP_COMMUNITY, SNMP_V3_USER, startSnmpd } from '../../setup/snmpd.ts';
 
 const poll = (raw: unknown) => {
