@@ -2,10 +2,12 @@
  * The bulletin question end to end: the demo's loudspeaker controllers show what they played on
  * their status pages (real HTTP servers on loopback), the commune's probe gateway reads them with
  * the play-status probe and publishes what it read (a real MQTT client of the real broker), ingest
- * stores the events, and the API judges every hamlet of the latest bulletin.
+ * stores the events, and the API judges every hamlet of the latest bulletin. The same demo's
+ * community-house APs have a week of Wi-Fi clients (sent through the same gateway) to chart.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OccurrenceResult } from '../../services/broadcasts/results.ts';
+import { WIFI_CLIENTS_METRIC } from '../../services/protocol/metrics.ts';
 import { login, startTestApp, type TestApp } from '../setup/app.ts';
 import { waitFor } from '../setup/helpers.ts';
 
@@ -70,4 +72,29 @@ describe('bulletins through the real service', () => {
     const police = await login(app, 'congan.loctan', app.userPasswords.get('congan.loctan')!);
     expect((await get(police, '/api/broadcasts')).status).toBe(403);
   }, 120_000);
+
+  it("shows clients per day for a week at the demo's community-house APs", async () => {
+    const cookie = await login(app, 'kythuat.talai', app.userPasswords.get('kythuat.talai')!);
+    const { body } = await get(cookie, '/api/outages');
+    const aps = (body as { wifiAps: { id: string }[] }).wifiAps;
+    expect(aps.length).toBeGreaterThan(0);
+    // The series the Outages page draws the per-day table from: a week of hours, sent through the
+    // probe gateway at start.
+    const series = await waitFor(
+      async () => {
+        const r = await get(
+          cookie,
+          `/api/devices/${aps[0]!.id}/series?metric=${WIFI_CLIENTS_METRIC}&range=7d`,
+        );
+        const points = (r.body as { points: { ts: number; max: number }[] }).points;
+        return points.length >= 7 * 24 - 2 ? points : undefined;
+      },
+      'a week of hourly client counts',
+      45_000,
+      250,
+    );
+    const days = new Set(series.map((p) => Math.floor((p.ts + 7 * 3_600_000) / 86_400_000)));
+    expect(days.size).toBeGreaterThanOrEqual(7);
+    expect(Math.max(...series.map((p) => p.max))).toBeGreaterThan(0);
+  }, 60_000);
 });
