@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Config } from '../config/load.ts';
+import { ApClientsPlayer } from '../gateway/simulator/ap-clients.ts';
 import { BulletinPlayer } from '../gateway/simulator/bulletins.ts';
 import { ProbeStandIns } from '../gateway/simulator/probe-standins.ts';
 import { Simulator } from '../gateway/simulator/simulator.ts';
@@ -26,6 +27,7 @@ import { Spool } from './ingest/spool.ts';
 import { DeviceDirectory } from './inventory/device-directory.ts';
 import { IocFeed } from './ioc/feed.ts';
 import { EmbeddedGateways } from './probing/embedded-gateway.ts';
+import type { Reason } from './protocol/reasons.ts';
 import { SqliteReadModel } from './read-model/sqlite-read-model.ts';
 import { EventBus } from './shared/bus.ts';
 import { type Logger, rootLogger } from './shared/logger.ts';
@@ -176,11 +178,51 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     });
     await standIns.start();
   }
-  // Embedded ingest only: with an external broker, a gateway box (npm run gateway) connects to it.
+  // The built-in probe gateways are MQTT clients of whichever broker ingest reads: the embedded one,
+  // or the external one, where they log in with their own credentials like any gateway. With an
+  // external broker only the process serving the API runs them: a gateway's client id is its
+  // device id, and two workers holding it would throw each other off the broker in turn.
   let gateways: EmbeddedGateways | undefined;
-  if (!external && config.probeTargets.length > 0) {
+  if ((!external || withApi) && config.probeTargets.length > 0) {
     gateways = new EmbeddedGateways({ config, mqttUrl, passwords: devicePasswords, log });
-    gateways.start();
+    for (const f of gateways.start())
+      side.notWatched([...f.deviceIds, f.gatewayId], {
+        code: 'adapter-not-running',
+        params: { gatewayId: f.gatewayId },
+      });
+  }
+  // The demo's loudspeaker controllers: each shows what it played on its status page (a stand-in
+  // the play-status probe reads); one without such a page confirms through the probe gateway that
+  // reports for it, as a controller speaking MQTT would. Started before any probe runs, so the
+  // first look at a page already finds the bulletin aired before the demo started.
+  let bulletins: BulletinPlayer | undefined;
+  if (config.service.simulator.enabled && (gateways || standIns)) {
+    const g = gateways;
+    const pages = standIns;
+    bulletins = new BulletinPlayer({
+      broadcasts: config.communes.flatMap((c) =>
+        c.broadcasts.map((b) => ({ ...b, communeId: c.commune.id })),
+      ),
+      speakers: [...directory.all()].filter((d) => d.type.kind === 'loudspeaker' && probed.has(d.id)),
+      send: (deviceId, doc) => (pages?.played(deviceId, doc) ?? false) || (g?.event(deviceId, doc) ?? false),
+      log,
+    });
+    bulletins.start();
+  }
+  // The demo's probed Wi-Fi APs report their clients through their probe gateway, as the snmp
+  // probe would read them from the AP (the demo has no SNMP agent), a week back at once.
+  let apClients: ApClientsPlayer | undefined;
+  if (config.service.simulator.enabled && gateways) {
+    const g = gateways;
+    apClients = new ApClientsPlayer({
+      apIds: [...directory.all()]
+        .filter((d) => d.type.kind === 'wifi-ap' && probed.has(d.id))
+        .map((d) => d.id),
+      send: (deviceId, doc) => g.telemetry(deviceId, doc),
+      everyMs: Math.max(1000, 120_000 / config.service.simulator.speed),
+      log,
+    });
+    apClients.start();
   }
   let simulator: Simulator | undefined;
   if (config.service.simulator.enabled) {
@@ -195,20 +237,6 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
       log,
     });
     await simulator.start();
-  }
-  // The demo's loudspeaker controllers confirm the bulletins through the probe gateway that reports for them.
-  let bulletins: BulletinPlayer | undefined;
-  if (config.service.simulator.enabled && gateways) {
-    const g = gateways;
-    bulletins = new BulletinPlayer({
-      broadcasts: config.communes.flatMap((c) =>
-        c.broadcasts.map((b) => ({ ...b, communeId: c.commune.id })),
-      ),
-      speakers: [...directory.all()].filter((d) => d.type.kind === 'loudspeaker' && probed.has(d.id)),
-      send: (deviceId, doc) => g.event(deviceId, doc),
-      log,
-    });
-    bulletins.start();
   }
   log.info(
     {
@@ -244,6 +272,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
       stopped = true;
       await simulator?.stop();
       bulletins?.stop();
+      apClients?.stop();
       await gateways?.stop();
       await standIns?.stop();
       if (server) {
@@ -272,6 +301,11 @@ interface IngestSide {
   readonly mqttUrl: string;
   readonly mqttPort: number;
   readonly brokerStats: () => object;
+  /**
+   * Marks devices `unknown` with the service's own reason (nobody watches them: their built-in probe
+   * gateway could not start). External broker: only the devices of communes held here now.
+   */
+  readonly notWatched: (deviceIds: readonly string[], reason: Reason) => void;
   /** Stops taking messages in (before the IOC feed stops). */
   readonly stopInput?: () => Promise<void>;
   /** Writes out everything accepted, then stops. */
@@ -344,6 +378,9 @@ async function startEmbeddedIngest(d: {
     mqttUrl,
     mqttPort,
     brokerStats: () => broker.stats(),
+    notWatched: (deviceIds: readonly string[], reason: Reason) => {
+      for (const id of deviceIds) availability.status(id, 'unknown', clock(), reason);
+    },
     stopInput: () => broker.stop(),
     stop: async () => {
       await ingest.stop();

@@ -160,6 +160,11 @@ export const ServiceConfigSchema = z.strictObject({
        * gateway box (`npm run gateway`) must not use a longer one.
        */
       statusRefreshSec: z.number().int().min(10).max(3600).default(60),
+      /**
+       * The built-in gateway's own heartbeat, with its health figures (GET /api/gateways); its
+       * device type gives a heartbeat 60 s + 60 s grace.
+       */
+      heartbeatSec: z.number().int().min(5).max(60).default(30),
     })
     .prefault({}),
   /** Province users (Sở / IOC tỉnh): they see every commune's rollup, never a camera. Commune users live in commune files. */

@@ -212,6 +212,29 @@ export interface OutageGroup {
   sinceTs: number | null;
   behind: OutageBrief[];
 }
+/** One probe gateway as GET /api/gateways lists it (services/api/routes/gateways.ts). */
+export interface GatewayHealth {
+  id: string;
+  communeId: string;
+  name: string;
+  embedded: boolean;
+  state: Device['state'];
+  reason: string;
+  params: Record<string, string | number>;
+  sinceTs: number | null;
+  lastSeenTs: number | null;
+  probedDevices: number;
+  health: {
+    reportedTs: number;
+    targets: number;
+    runs: number | null;
+    lagP50Ms: number | null;
+    lagP99Ms: number | null;
+    buffered: number | null;
+    dropped: number | null;
+    errorsByReason: Record<string, number>;
+  } | null;
+}
 /** GET /api/outages (technician, admin). */
 export interface OutagesResponse {
   outages: OutageGroup[];

@@ -1,11 +1,8 @@
-import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
-import type { TLSSocket } from 'node:tls';
 import { z } from 'zod';
-import { answered, type DeviceProbe, down, type ProbeResult, socketDown, timedOut } from './probe.ts';
-import { round } from './tcp.ts';
+import { answered, type DeviceProbe, down, type ProbeResult } from './probe.ts';
+import { getPage, isPage, type Page } from './support/http-get.ts';
 
-const Pattern = z.string().refine(
+export const Pattern = z.string().refine(
   (s) => {
     try {
       new RegExp(s, 'u');
@@ -16,6 +13,12 @@ const Pattern = z.string().refine(
   },
   { message: 'is not a valid regular expression' },
 );
+
+/** HTTP Basic credentials; `password` is a secret (`passwordRef` in a commune file). */
+export const BasicAuth = z.strictObject({
+  user: z.string().min(1).max(128),
+  password: z.string().min(1).max(256),
+});
 
 const HttpConfig = z.strictObject({
   url: z.url({ protocol: /^https?$/ }),
@@ -30,15 +33,9 @@ const HttpConfig = z.strictObject({
   insecure: z.boolean().default(false),
   latencyDegradedMs: z.number().int().positive().optional(),
   /** HTTP Basic credentials for a status page behind a login (a loudspeaker controller's). */
-  basicAuth: z
-    .strictObject({ user: z.string().min(1).max(128), password: z.string().min(1).max(256) })
-    .optional(),
+  basicAuth: BasicAuth.optional(),
 });
 export type HttpConfig = z.output<typeof HttpConfig>;
-
-/** The body is read up to this many bytes for `bodyMatch`: a status page, not a download. */
-const MAX_BODY_BYTES = 256 * 1024;
-const DAY_MS = 86_400_000;
 
 /**
  * HTTP(S) GET/HEAD on a fresh connection (no keep-alive, so latency is what a user sees):
@@ -60,93 +57,22 @@ export const http: DeviceProbe<HttpConfig> = {
     tlsWarnDays: 14,
     insecure: false,
   },
-  probe(target, signal) {
-    return new Promise<ProbeResult>((resolve) => {
-      if (signal.aborted) return resolve(timedOut(signal));
-      const url = new URL(target.url);
-      const started = performance.now();
-      let settled = false;
-      const finish = (r: ProbeResult) => {
-        if (settled) return;
-        settled = true;
-        signal.removeEventListener('abort', onAbort);
-        req.destroy();
-        resolve(r);
-      };
-      const onAbort = () => finish(timedOut(signal));
-      const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
-      const req = send(url, {
+  async probe(target, signal) {
+    const page = await getPage(
+      {
+        url: target.url,
         method: target.method,
-        agent: false,
-        rejectUnauthorized: !target.insecure,
-        headers: {
-          'user-agent': 'canhxa-probe/1',
-          connection: 'close',
-          ...(target.basicAuth ? { authorization: basic(target.basicAuth) } : {}),
-        },
-      });
-      signal.addEventListener('abort', onAbort, { once: true });
-      req.once('error', (err: NodeJS.ErrnoException) => finish(requestError(err, url.host)));
-      req.once('response', (res) => {
-        const latencyMs = round(performance.now() - started);
-        const cert = certificate(res);
-        readBody(res, target.method === 'HEAD' || !target.bodyMatch).then(
-          (body) => finish(judge(target, res.statusCode ?? 0, body, latencyMs, cert)),
-          (err: NodeJS.ErrnoException) => finish(requestError(err, url.host)),
-        );
-      });
-      req.end();
-    });
+        insecure: target.insecure,
+        basicAuth: target.basicAuth,
+        skipBody: target.method === 'HEAD' || !target.bodyMatch,
+      },
+      signal,
+    );
+    return isPage(page) ? judge(target, page) : page;
   },
 };
 
-/** RFC 7617: user-id ":" password, UTF-8, base64. */
-function basic(auth: { user: string; password: string }): string {
-  return `Basic ${Buffer.from(`${auth.user}:${auth.password}`, 'utf8').toString('base64')}`;
-}
-
-function certificate(res: IncomingMessage): { daysLeft: number } | undefined {
-  const socket = res.socket as TLSSocket;
-  if (typeof socket.getPeerCertificate !== 'function') return undefined;
-  const validTo = socket.getPeerCertificate()?.valid_to;
-  if (!validTo) return undefined;
-  return { daysLeft: Math.floor((Date.parse(validTo) - Date.now()) / DAY_MS) };
-}
-
-function readBody(res: IncomingMessage, skip: boolean): Promise<string> {
-  if (skip) {
-    res.resume();
-    return Promise.resolve('');
-  }
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    res.on('data', (c: Buffer) => {
-      if (size < MAX_BODY_BYTES) chunks.push(c);
-      size += c.length;
-    });
-    res.once('end', () => resolve(Buffer.concat(chunks).subarray(0, MAX_BODY_BYTES).toString('utf8')));
-    res.once('error', reject);
-  });
-}
-
-function requestError(err: NodeJS.ErrnoException, host: string): ProbeResult {
-  const code = err.code ?? 'unknown';
-  // llhttp's parse errors: the port answers, but not with HTTP.
-  if (code.startsWith('HPE_')) return down('http-garbage', { code });
-  if (/CERT|SELF_SIGNED|UNABLE_TO|ERR_TLS|SSL/.test(code) || err.message.includes('certificate'))
-    return down('tls-invalid', { code });
-  if (code === 'ECONNRESET' && err.message === 'socket hang up') return down('http-garbage', { code });
-  return socketDown(err, host, 'http-refused');
-}
-
-function judge(
-  target: HttpConfig,
-  status: number,
-  body: string,
-  latencyMs: number,
-  cert: { daysLeft: number } | undefined,
-): ProbeResult {
+function judge(target: HttpConfig, { status, body, latencyMs, cert }: Page): ProbeResult {
   const metrics: Record<string, number> = { latencyMs, httpStatus: status };
   if (cert) metrics.tlsDaysLeft = cert.daysLeft;
   const with_ = (r: ProbeResult): ProbeResult => ({ ...r, metrics });

@@ -7,6 +7,12 @@ export interface ProbeEvent {
   readonly type: string;
   readonly severity: Severity;
   readonly detail: Readonly<Record<string, string | number | boolean>>;
+  /**
+   * When it happened (epoch ms UTC), when the target says so (a controller's play log); else the
+   * run's end. A target's own time keeps the event's key stable when it is read again after a
+   * restart, so it is stored once.
+   */
+  readonly ts?: number;
 }
 
 /** What one probe run concluded about one target. */

@@ -12,6 +12,7 @@ import {
   T,
 } from './support/snmp-io.ts';
 import { round } from './tcp.ts';
+import { WIFI_CLIENTS_METRIC } from './wire.ts';
 
 const SYS_UPTIME = '1.3.6.1.2.1.1.3.0';
 const IF_OPER_STATUS = '1.3.6.1.2.1.2.2.1.8';
@@ -165,7 +166,7 @@ async function poll(target: SnmpConfig, session: Session): Promise<ProbeResult> 
         Object.assign(metrics, rates(prev.octets, octets, bits, atMs - prev.atMs));
     }
     if (target.wifiClients)
-      metrics.wifiClients = Number(
+      metrics[WIFI_CLIENTS_METRIC] = Number(
         await sumColumn(
           session,
           'model' in target.wifiClients

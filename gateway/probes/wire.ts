@@ -2,6 +2,12 @@
  * Everything the gateway takes from the wire protocol (services/protocol/), in one file, plus the
  * document shapes it publishes. Reason codes and their vi/en text are the protocol's catalogue.
  */
+export { PLAYED_EVENT } from '../../services/protocol/events.ts';
+export {
+  GATEWAY_HEALTH,
+  probeErrorMetric,
+  WIFI_CLIENTS_METRIC,
+} from '../../services/protocol/metrics.ts';
 export { topicFor } from '../../services/protocol/topics.ts';
 
 import type { Verdict } from '../../services/protocol/verdicts.ts';

@@ -1,4 +1,4 @@
-import type { EventDoc } from '../probes/wire.ts';
+import { type EventDoc, GATEWAY_HEALTH, probeErrorMetric, type TelemetryDoc } from '../probes/wire.ts';
 import type { GatewayConfig } from './config.ts';
 import type { Logger } from './logger.ts';
 import { Publisher, type PublisherStats } from './publisher.ts';
@@ -86,6 +86,32 @@ export class GatewayRuntime {
       ts: now,
       uptimeSec: Math.round((now - this.startedMs) / 1000),
     });
+    this.publisher.ownTelemetry(communeId, this.health(now));
+  }
+
+  /**
+   * Its health as its own telemetry (names: GATEWAY_HEALTH in services/protocol/metrics.ts): targets,
+   * runs, scheduling lag, buffered and dropped messages, and runs per trouble reason since start.
+   */
+  health(now = this.clock()): TelemetryDoc {
+    const s = this.scheduler.stats();
+    const p = this.publisher.stats();
+    const lag = this.scheduler.lagPercentiles();
+    const metrics: Record<string, number> = {
+      [GATEWAY_HEALTH.targets]: s.targets.length,
+      [GATEWAY_HEALTH.runs]: s.runs,
+      [GATEWAY_HEALTH.lagP50Ms]: Math.round(lag.p50),
+      [GATEWAY_HEALTH.lagP99Ms]: Math.round(lag.p99),
+      [GATEWAY_HEALTH.buffered]: p.buffered,
+      [GATEWAY_HEALTH.dropped]: p.dropped,
+    };
+    for (const t of s.targets)
+      for (const [code, n] of Object.entries(t.byReason)) {
+        if (code === 'ok') continue;
+        const m = probeErrorMetric(code);
+        metrics[m] = (metrics[m] ?? 0) + n;
+      }
+    return { v: 1, ts: now, metrics };
   }
 
   /**
@@ -97,6 +123,18 @@ export class GatewayRuntime {
     const t = this.config.targets.find((x) => x.device === deviceId);
     if (!t) return false;
     this.publisher.event({ deviceId, communeId: t.commune }, doc);
+    return true;
+  }
+
+  /**
+   * Relays measurements about one of its targets that came from elsewhere than a probe run (an AP
+   * controller's client counts), buffered and in order like a probe's; false for a device it does
+   * not watch.
+   */
+  telemetry(deviceId: string, doc: TelemetryDoc): boolean {
+    const t = this.config.targets.find((x) => x.device === deviceId);
+    if (!t) return false;
+    this.publisher.telemetry({ deviceId, communeId: t.commune }, doc);
     return true;
   }
 

@@ -101,7 +101,7 @@ export class Publisher implements ResultSink {
     this.enqueue(t, 'status', doc);
   }
 
-  telemetry(t: ProbeTarget, doc: TelemetryDoc): void {
+  telemetry(t: Pick<ProbeTarget, 'deviceId' | 'communeId'>, doc: TelemetryDoc): void {
     this.enqueue(t, 'telemetry', doc);
   }
 
@@ -122,9 +122,18 @@ export class Publisher implements ResultSink {
    * buffered: a heartbeat replayed after an outage would say nothing about now.
    */
   heartbeat(communeId: string, doc: { v: 1; ts: number; uptimeSec: number }): void {
+    this.ownNow(communeId, 'heartbeat', doc);
+  }
+
+  /** The gateway's own health figures, like its heartbeat: about now, so sent only while connected. */
+  ownTelemetry(communeId: string, doc: TelemetryDoc): void {
+    this.ownNow(communeId, 'telemetry', doc);
+  }
+
+  private ownNow(communeId: string, channel: 'heartbeat' | 'telemetry', doc: object): void {
     const client = this.client;
     if (!client?.connected) return;
-    client.publish(topicFor(communeId, this.opts.gatewayId, 'heartbeat'), JSON.stringify(doc), { qos: 0 });
+    client.publish(topicFor(communeId, this.opts.gatewayId, channel), JSON.stringify(doc), { qos: 0 });
   }
 
   stats(): PublisherStats {

@@ -221,7 +221,13 @@ export class Scheduler {
     s.byReason.set(o.reason.code, (s.byReason.get(o.reason.code) ?? 0) + 1);
     if (Object.keys(o.metrics).length > 0) this.opts.sink.telemetry(target, { v: 1, ts, metrics: o.metrics });
     for (const e of o.events)
-      this.opts.sink.event(target, { v: 1, ts, type: e.type, severity: e.severity, detail: e.detail });
+      this.opts.sink.event(target, {
+        v: 1,
+        ts: e.ts ?? ts,
+        type: e.type,
+        severity: e.severity,
+        detail: e.detail,
+      });
     const changed = s.gate.push(o);
     const current = s.gate.verdict;
     if (!current) return;

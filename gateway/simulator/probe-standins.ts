@@ -1,12 +1,16 @@
 import { createServer as createHttp } from 'node:http';
 import { createServer as createTcp, type Server, type Socket } from 'node:net';
 import type { Logger } from 'pino';
+import type { PlayedEvent } from './bulletins.ts';
 import { FlakySchedule, type OfflineControls } from './flaky.ts';
 
 /** A probed device of the demo, as the simulator needs it: where its probe looks. */
 export interface StandInTarget {
   readonly deviceId: string;
-  /** Probe kind: `http` (url) and `tcp` (host, port) get a stand-in; others are left alone. */
+  /**
+   * Probe kind: `http` and `play-status` (url) and `tcp` (host, port) get a stand-in; others are
+   * left alone.
+   */
   readonly kind: string;
   readonly config: unknown;
   readonly timeoutMs: number;
@@ -32,6 +36,8 @@ interface StandIn {
   slowMs: number;
   /** Taken offline itself (as opposed to cut off by an upstream that is). */
   offline: boolean;
+  /** A loudspeaker controller's last play, shown on its status page (`play-status`). */
+  lastPlayed: PlayedEvent['detail'] | null;
 }
 
 /**
@@ -73,6 +79,7 @@ export class ProbeStandIns implements OfflineControls {
           sockets: new Set(),
           slowMs: 0,
           offline: false,
+          lastPlayed: null,
         });
     }
   }
@@ -110,6 +117,19 @@ export class ProbeStandIns implements OfflineControls {
     s.slowMs = 0;
     s.offline = false;
     await this.reconcile();
+  }
+
+  /**
+   * A loudspeaker controller played a bulletin: its status page says so (until a later play), and
+   * the `play-status` probe reads it there. False for a device without such a page.
+   */
+  played(deviceId: string, doc: PlayedEvent): boolean {
+    const s = this.standIns.get(deviceId);
+    if (s?.target.kind !== 'play-status') return false;
+    // The page shows the latest play in time, whatever order the plays were reported in (at start
+    // the player reports each schedule's last bulletin, not in time order).
+    if (!s.lastPlayed || doc.detail.startedTs >= s.lastPlayed.startedTs) s.lastPlayed = doc.detail;
+    return true;
   }
 
   /**
@@ -155,9 +175,12 @@ export class ProbeStandIns implements OfflineControls {
 
   private open(s: StandIn): Promise<void> {
     const server =
-      s.target.kind === 'http'
+      s.target.kind === 'http' || s.target.kind === 'play-status'
         ? createHttp((_req, res) => {
-            const answer = () => res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(PAGE);
+            const answer = () =>
+              s.target.kind === 'play-status'
+                ? res.writeHead(200, { 'content-type': 'application/json' }).end(statusPage(s.lastPlayed))
+                : res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(PAGE);
             const late = this.delayMs(s, new Set());
             if (late > 0) setTimeout(answer, late).unref();
             else answer();
@@ -197,7 +220,7 @@ function address(t: StandInTarget): { host: string; port: number } | undefined {
   const c = t.config as { url?: string; host?: string; port?: number };
   let host: string | undefined;
   let port: number | undefined;
-  if (t.kind === 'http' && c.url) {
+  if ((t.kind === 'http' || t.kind === 'play-status') && c.url) {
     const u = new URL(c.url);
     if (u.protocol !== 'http:') return undefined;
     host = u.hostname;
@@ -208,4 +231,17 @@ function address(t: StandInTarget): { host: string; port: number } | undefined {
   }
   if (!host || !port || !/^127\.\d+\.\d+\.\d+$/.test(host)) return undefined;
   return { host, port };
+}
+
+/**
+ * The demo controller's status page, as the `play-status` probe's default JSON paths read it: the
+ * start in Vietnam's local time with its offset, as a controller's web API writes it.
+ */
+function statusPage(last: PlayedEvent['detail'] | null): string {
+  const lastPlayed = last && {
+    id: last.broadcastId,
+    startedAt: `${new Date(last.startedTs + 7 * 3_600_000).toISOString().slice(0, 19)}+07:00`,
+    durationSec: last.durationSec,
+  };
+  return JSON.stringify({ state: 'idle', lastPlayed });
 }

@@ -3,6 +3,7 @@
  * table. Metric names are the ones each type declares in services/device-types/ (camelCase, unit
  * in the name); flags such as recordingOk are 1 or 0 since telemetry metrics are numbers.
  */
+import { WIFI_CLIENTS_METRIC } from '../../services/protocol/metrics.ts';
 
 /** What a generator keeps between reports of one device (a random walk needs its last value). */
 export type TelemetryState = Record<string, number>;
@@ -70,7 +71,7 @@ export const TELEMETRY: Readonly<Record<string, TelemetryGenerator>> = {
   'wifi-ap': (i) => {
     const clientCount = Math.max(0, Math.round(dailyUse(i.nowTs) * 35 + noise(i.random, 3)));
     return {
-      clientCount,
+      [WIFI_CLIENTS_METRIC]: clientCount,
       throughputMbps: round(clamp(clientCount * 0.9 + noise(i.random, 2), 0, 300)),
       cpuPct: Math.round(clamp(8 + clientCount * 1.2 + noise(i.random, 3), 1, 100)),
     };

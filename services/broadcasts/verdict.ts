@@ -1,10 +1,11 @@
 import type { DeviceState } from '../availability/states.ts';
+import { PLAYED_EVENT } from '../protocol/events.ts';
 import type { ReasonCode, ReasonParams } from '../protocol/reasons.ts';
 import type { DeviceEvent, Span } from '../read-model/read-model.ts';
 import type { Occurrence } from './schedule.ts';
 
 /** The event a loudspeaker (or its controller, reporting for it) sends for what it played. */
-export const PLAYED_EVENT = 'broadcast-played';
+export { PLAYED_EVENT };
 /** A speaker's clock may run a little fast: a play started this early still counts. */
 export const EARLY_MS = 60_000;
 

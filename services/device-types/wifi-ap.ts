@@ -1,3 +1,4 @@
+import { WIFI_CLIENTS_METRIC } from '../protocol/metrics.ts';
 import { type DeviceType, NO_SETTINGS } from './device-type.ts';
 
 /** Free public Wi-Fi access point at a community house, school or health station. */
@@ -8,7 +9,7 @@ export const wifiAp: DeviceType = {
   sleepy: false,
   audience: ['technician', 'leader', 'admin', 'province'],
   sensitive: false,
-  metrics: ['clientCount', 'throughputMbps', 'cpuPct'],
+  metrics: [WIFI_CLIENTS_METRIC, 'throughputMbps', 'cpuPct'],
   isUplink: false,
   ...NO_SETTINGS,
 };

@@ -2,10 +2,16 @@ import { join } from 'node:path';
 import type { Config } from '../../config/load.ts';
 import type { InventoryProbeTarget } from '../../config/probe-targets.ts';
 import { probes } from '../../gateway/probes/registry.ts';
-import type { EventDoc } from '../../gateway/probes/wire.ts';
+import type { EventDoc, TelemetryDoc } from '../../gateway/probes/wire.ts';
 import type { GatewayConfig, GatewayTarget } from '../../gateway/runtime/config.ts';
 import { GatewayRuntime } from '../../gateway/runtime/gateway.ts';
 import type { Logger } from '../shared/logger.ts';
+
+/** A built-in gateway that could not start and the probed devices it would report for. */
+export interface NotRunning {
+  readonly gatewayId: string;
+  readonly deviceIds: readonly string[];
+}
 
 /** Rows kept per commune while the (embedded) broker does not acknowledge; as the gateway's default. */
 const BUFFER_MAX_ROWS = 200_000;
@@ -19,6 +25,7 @@ const BUFFER_MAX_ROWS = 200_000;
  */
 export class EmbeddedGateways {
   private readonly runtimes: GatewayRuntime[] = [];
+  private readonly configs: GatewayConfig[] = [];
   private readonly log: Logger;
 
   constructor(opts: {
@@ -58,7 +65,10 @@ export class EmbeddedGateways {
           }),
         ),
       };
-      this.runtimes.push(new GatewayRuntime(g, { log: opts.log }));
+      this.configs.push(g);
+      this.runtimes.push(
+        new GatewayRuntime(g, { log: opts.log, heartbeatSec: config.service.gateway.heartbeatSec }),
+      );
     }
   }
 
@@ -69,15 +79,21 @@ export class EmbeddedGateways {
   /**
    * Starts every commune's runtime. One that cannot start (its disk buffer cannot be opened) is
    * logged for a person to act on and left out: the service, and the other communes' probes, run.
+   * Returns those that did not start, with the devices nobody watches now (the caller marks them
+   * `unknown / adapter-not-running`: not watched is not down).
    */
-  start(): void {
-    for (const r of this.runtimes) {
+  start(): NotRunning[] {
+    const failed: NotRunning[] = [];
+    for (const [i, r] of this.runtimes.entries()) {
       try {
         r.start();
       } catch (err) {
-        this.log.error({ err }, 'embedded probe gateway cannot start');
+        const g = this.configs[i]!;
+        this.log.error({ err, gatewayId: g.gatewayId }, 'embedded probe gateway cannot start');
+        failed.push({ gatewayId: g.gatewayId, deviceIds: g.targets.map((t) => t.device) });
       }
     }
+    return failed;
   }
 
   async stop(): Promise<void> {
@@ -87,6 +103,11 @@ export class EmbeddedGateways {
   /** Sends an event for a probed device through the gateway that reports for it; false if none does. */
   event(deviceId: string, doc: EventDoc): boolean {
     return this.runtimes.some((r) => r.event(deviceId, doc));
+  }
+
+  /** Sends measurements for a probed device through the gateway that reports for it; false if none does. */
+  telemetry(deviceId: string, doc: TelemetryDoc): boolean {
+    return this.runtimes.some((r) => r.telemetry(deviceId, doc));
   }
 
   stats() {

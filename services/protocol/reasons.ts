@@ -56,6 +56,11 @@ export const REASONS = {
   'adapter-config': { params: ['detail'], wire: true },
   'adapter-crashed': { params: ['detail'], wire: true },
   'adapter-no-route': { params: ['detail'], wire: true },
+  /**
+   * The service's own probe gateway that reports for this device could not start (its disk buffer
+   * cannot be opened, say): nobody is watching, so `unknown`, never `down`. Not for others to claim.
+   */
+  'adapter-not-running': { params: ['gatewayId'], wire: false },
   // What the network probes conclude (gateway/probes/); `unknown` when they could not judge.
   ok: { params: [], wire: true },
   'probe-timeout': { params: ['timeoutMs'], wire: true },
@@ -75,6 +80,8 @@ export const REASONS = {
   'tls-invalid': { params: ['code'], wire: true },
   'tls-expiring': { params: ['daysLeft', 'thresholdDays'], wire: true },
   'tls-expired': { params: ['daysAgo'], wire: true },
+  /** A loudspeaker controller's status page answers but does not say what it played (play-status probe). */
+  'play-status-unreadable': { params: ['detail'], wire: true },
   'dns-nxdomain': { params: ['name', 'server'], wire: true },
   'dns-nodata': { params: ['name', 'type'], wire: true },
   'dns-servfail': { params: ['server', 'code'], wire: true },

@@ -11,7 +11,8 @@
  *   idle      10,000 idle connections to the service and to mosquitto (idle.ts)
  *   noisy     good devices' latency beside malformed and wrong-password floods (noisy.ts)
  *   profile   CPU profile of the service under the QoS 1 load (profile.ts)
- *   probes    the probe runtime against loopback targets, 5 % hanging (probes.ts)
+ *   probes    the probe runtime against loopback targets, 5 % hanging (probes.ts), then inside
+ *             the service beside the MQTT load: probes/min, lag, service CPU and RSS (probes-service.ts)
  *   lorawan   codec decode rate per model, ChirpStack uplinks/s stored end to end (lorawan.ts)
  *   fuzz      seeded malformed MQTT packets against the embedded broker, then a liveness check (fuzz.ts)
  */
@@ -25,6 +26,7 @@ import { benchIdle } from './idle.ts';
 import { benchLorawan } from './lorawan.ts';
 import { benchNoisy } from './noisy.ts';
 import { benchProbes } from './probes.ts';
+import { benchProbesInService } from './probes-service.ts';
 import { benchProfile } from './profile.ts';
 import { benchMosquitto } from './reference-mosquitto.ts';
 import { benchSpool } from './spool-bench.ts';
@@ -63,7 +65,7 @@ const TIMEOUT_MS: Record<Scenario, number> = {
   idle: 360_000,
   noisy: 180_000,
   profile: 180_000,
-  probes: 180_000,
+  probes: 420_000,
   lorawan: 180_000,
   fuzz: 180_000,
 };
@@ -114,7 +116,11 @@ const RUNNERS: Record<Scenario, () => Promise<Figure[]>> = {
   idle: async () => (await benchIdle()).figures,
   noisy: async () => (await benchNoisy()).figures,
   profile: async () => (await benchProfile()).figures,
-  probes: async () => (await benchProbes()).figures,
+  async probes() {
+    const alone = await benchProbes();
+    console.log('  the same runtime inside the service, beside the MQTT load');
+    return [...alone.figures, ...(await benchProbesInService()).figures];
+  },
   lorawan: async () => (await benchLorawan()).figures,
   fuzz: async () => (await benchFuzz()).figures,
 };

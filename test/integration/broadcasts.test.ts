@@ -1,10 +1,13 @@
 /**
- * The bulletin question end to end: the demo's loudspeaker controllers confirm through the
- * commune's probe gateway (a real MQTT client of the real broker), ingest stores the events, and
- * the API judges every hamlet of the latest bulletin.
+ * The bulletin question end to end: the demo's loudspeaker controllers show what they played on
+ * their status pages (real HTTP servers on loopback), the commune's probe gateway reads them with
+ * the play-status probe and publishes what it read (a real MQTT client of the real broker), ingest
+ * stores the events, and the API judges every hamlet of the latest bulletin. The same demo's
+ * community-house APs have a week of Wi-Fi clients (sent through the same gateway) to chart.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OccurrenceResult } from '../../services/broadcasts/results.ts';
+import { WIFI_CLIENTS_METRIC } from '../../services/protocol/metrics.ts';
 import { login, startTestApp, type TestApp } from '../setup/app.ts';
 import { waitFor } from '../setup/helpers.ts';
 
@@ -35,7 +38,8 @@ describe('bulletins through the real service', () => {
           : undefined;
       },
       'the latest bulletin judged with one miss',
-      45_000,
+      // The play-status probe reads each controller's page every 15 s, first at a random point.
+      75_000,
       200,
     );
     expect(latest.communeId).toBe('loc-tan');
@@ -45,6 +49,18 @@ describe('bulletins through the real service', () => {
     expect(miss.reason.code).toMatch(/^broadcast-/);
     const played = latest.hamlets.find((h) => h.outcome === 'played')!;
     expect(played.confirmedBy?.deviceId).toMatch(/^lt-loa-/);
+    // Read from the controller's page by the play-status probe (which names the item it read).
+    const events = await get(
+      cookie,
+      `/api/devices/${played.confirmedBy!.deviceId}/events?from=${latest.startTs - 60_000}&to=${latest.confirmByTs}`,
+    );
+    expect(events.body).toContainEqual(
+      expect.objectContaining({
+        type: 'broadcast-played',
+        ts: played.confirmedBy!.startedTs,
+        detail: expect.objectContaining({ item: latest.broadcastId, broadcastId: latest.broadcastId }),
+      }),
+    );
 
     const history = await get(cookie, `/api/hamlets/${miss.hamletId}/broadcasts`);
     expect(history.status).toBe(200);
@@ -55,5 +71,30 @@ describe('bulletins through the real service', () => {
     expect((await get(cookie, '/api/hamlets/tl-ap-01/broadcasts')).status).toBe(403);
     const police = await login(app, 'congan.loctan', app.userPasswords.get('congan.loctan')!);
     expect((await get(police, '/api/broadcasts')).status).toBe(403);
-  }, 90_000);
+  }, 120_000);
+
+  it("shows clients per day for a week at the demo's community-house APs", async () => {
+    const cookie = await login(app, 'kythuat.talai', app.userPasswords.get('kythuat.talai')!);
+    const { body } = await get(cookie, '/api/outages');
+    const aps = (body as { wifiAps: { id: string }[] }).wifiAps;
+    expect(aps.length).toBeGreaterThan(0);
+    // The series the Outages page draws the per-day table from: a week of hours, sent through the
+    // probe gateway at start.
+    const series = await waitFor(
+      async () => {
+        const r = await get(
+          cookie,
+          `/api/devices/${aps[0]!.id}/series?metric=${WIFI_CLIENTS_METRIC}&range=7d`,
+        );
+        const points = (r.body as { points: { ts: number; max: number }[] }).points;
+        return points.length >= 7 * 24 - 2 ? points : undefined;
+      },
+      'a week of hourly client counts',
+      45_000,
+      250,
+    );
+    const days = new Set(series.map((p) => Math.floor((p.ts + 7 * 3_600_000) / 86_400_000)));
+    expect(days.size).toBeGreaterThanOrEqual(7);
+    expect(Math.max(...series.map((p) => p.max))).toBeGreaterThan(0);
+  }, 60_000);
 });

@@ -4,11 +4,13 @@
  * line's latency and loss over 24 h; Wi-Fi clients per day at community houses; loudspeakers per
  * hamlet. Phone first: one column, charts load only when a line is opened.
  */
+import { WIFI_CLIENTS_METRIC } from '../../../services/protocol/metrics.ts';
 import { api } from '../api.ts';
 import { type Chart, timeSeriesChart } from '../components/chart.ts';
 import { typeLabel } from '../components/device-row.ts';
 import { h } from '../components/dom.ts';
 import { errorBox } from '../components/errors.ts';
+import { gatewayHealthList } from '../components/gateway-health.ts';
 import { stateBadge } from '../components/state.ts';
 import { since } from '../components/time.ts';
 import { type DayClients, dailyClients } from '../components/wifi-days.ts';
@@ -20,8 +22,6 @@ import { definePage } from './page.ts';
 
 const DAY_MS = 86_400_000;
 const REFRESH_MS = 15_000;
-/** Metric names an AP's client count arrives under: the simulator's and the SNMP probe's. */
-const CLIENT_METRICS = ['clientCount', 'wifiClients'];
 
 function where(d: Brief): HTMLElement {
   return h(
@@ -172,11 +172,12 @@ function wifiPanel(d: Brief): HTMLElement {
     if (!el.open || loaded) return;
     loaded = true;
     try {
-      for (const m of CLIENT_METRICS) {
-        const s = await api.series(d.id, m, '7d');
-        if (s.points.length) return void body.replaceChildren(daysTable(dailyClients(s.points)));
-      }
-      body.replaceChildren(h('p', { class: 'muted' }, t('outages.wifiNoData')));
+      const s = await api.series(d.id, WIFI_CLIENTS_METRIC, '7d');
+      body.replaceChildren(
+        s.points.length
+          ? daysTable(dailyClients(s.points))
+          : h('p', { class: 'muted' }, t('outages.wifiNoData')),
+      );
     } catch (err) {
       body.replaceChildren(errorBox(err));
     }
@@ -228,9 +229,15 @@ export function outagesPage(root: HTMLElement): () => void {
   );
   let first = true;
   const speakers = h('div', {});
+  const monitors = h('div', { class: 'gateways-box' });
   let generation = 0;
   const load = async () => {
     const mine = ++generation;
+    // The monitors' health apart: its failure must not hide the outages.
+    api.gateways().then(
+      (g) => mine === generation && monitors.replaceChildren(gatewayHealthList(g)),
+      (err) => mine === generation && monitors.replaceChildren(errorBox(err)),
+    );
     try {
       const r = await api.outages();
       if (mine !== generation) return;
@@ -262,6 +269,7 @@ export function outagesPage(root: HTMLElement): () => void {
             : [h('p', { class: 'muted' }, t('outages.wifiNone'))]),
         ),
         section(t('outages.speakers'), null, speakers),
+        section(t('gateways.title'), t('gateways.hint'), monitors),
       );
     } catch (err) {
       if (mine === generation) list.replaceChildren(h('li', {}, errorBox(err)));

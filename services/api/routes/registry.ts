@@ -2,6 +2,7 @@ import type { RouteSpec } from '../route.ts';
 import { authRoutes } from './auth.ts';
 import { broadcastRoutes } from './broadcasts.ts';
 import { deviceRoutes } from './devices.ts';
+import { gatewayRoutes } from './gateways.ts';
 import { iocRoutes } from './ioc.ts';
 import { operationsRoutes } from './operations.ts';
 import { outagesRoutes } from './outages.ts';
@@ -22,4 +23,5 @@ export const ROUTES: readonly RouteSpec[] = [
   ...broadcastRoutes,
   ...outagesRoutes,
   ...soilRoutes,
+  ...gatewayRoutes,
 ];

@@ -1,6 +1,7 @@
 import type { Config } from '../../../config/load.ts';
 import type { IntervalLog } from '../../availability/interval-log.ts';
 import type { DeviceDirectory } from '../../inventory/device-directory.ts';
+import type { Reason } from '../../protocol/reasons.ts';
 import type { EventBus } from '../../shared/bus.ts';
 import type { Logger } from '../../shared/logger.ts';
 import type { Db } from '../../store/db.ts';
@@ -48,6 +49,10 @@ export function startExternalIngest(d: ExternalIngestDeps) {
       workerId: source.workerId,
       shards: source.heldShards().map((s) => s.stats()),
     }),
+    /** Only where this process holds the commune now: another holder's engine owns the others' state. */
+    notWatched: (deviceIds: readonly string[], reason: Reason) => {
+      for (const id of deviceIds) source.engineFor(id)?.status(id, 'unknown', d.clock(), reason);
+    },
     /** Shards stop cleanly (spools drained to the store) and their leases go back to the peers. */
     stop: () => source.stop(),
   };

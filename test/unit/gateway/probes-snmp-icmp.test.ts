@@ -3,6 +3,7 @@ import { judge } from '../../../gateway/probes/icmp.ts';
 import { CannotJudgeError } from '../../../gateway/probes/probe.ts';
 import { snmpProbe } from '../../../gateway/probes/snmp.ts';
 import { counterDelta, isReboot } from '../../../gateway/probes/support/snmp-io.ts';
+import { WIFI_CLIENTS_METRIC } from '../../../services/protocol/metrics.ts';
 import { type RunningSnmpd, SNMP_COMMUNITY, SNMP_V3_USER, startSnmpd } from '../../setup/snmpd.ts';
 
 const poll = (raw: unknown) => {
@@ -77,7 +78,8 @@ describe('snmp probe against a real snmpd', () => {
     const v2 = { version: '2c', community: SNMP_COMMUNITY, host: '127.0.0.1', port: agent.port };
     // ifNumber stands in for a vendor's client count: an Integer the agent really serves.
     const ok = await poll({ ...v2, wifiClients: { oid: '1.3.6.1.2.1.2.1' } }).run();
-    expect(ok.metrics.wifiClients).toBeGreaterThanOrEqual(1);
+    expect(ok.metrics[WIFI_CLIENTS_METRIC]).toBeGreaterThanOrEqual(1);
+    expect(ok.metrics).not.toHaveProperty('wifiClients'); // one name on every side: services/protocol/metrics.ts
     const bad = await poll({ ...v2, wifiClients: { oid: '1.3.6.1.2.1.1.1' } }).run(); // sysDescr: a string
     expect(bad).toMatchObject({
       verdict: 'degraded',

@@ -121,6 +121,30 @@ describe('Scheduler', () => {
     expect(scheduler!.stats().targets[0]!.byReason['icmp-loss']).toBeUndefined();
   });
 
+  it("publishes an event at the time the target gave it (a controller's play), else at the run's end", async () => {
+    const playedTs = Date.parse('2026-12-01T23:00:04Z');
+    const withEvents: DeviceProbe<object> = {
+      ...scripted(),
+      configSchema: z.strictObject({}),
+      exampleConfig: {},
+      probe: async () => ({
+        verdict: 'up',
+        reason: { code: 'ok', params: {} },
+        metrics: {},
+        events: [
+          { type: 'broadcast-played', severity: 'info', detail: {}, ts: playedTs },
+          { type: 'snmp-reboot', severity: 'warning', detail: {} },
+        ],
+      }),
+    };
+    const sink = new Sink();
+    const before = Date.now();
+    start([target('tl-loa-01', withEvents, {})], sink);
+    await expect.poll(() => sink.events.length).toBeGreaterThanOrEqual(2);
+    expect(sink.events[0]).toMatchObject({ type: 'broadcast-played', ts: playedTs });
+    expect(sink.events[1]!.ts).toBeGreaterThanOrEqual(before);
+  });
+
   it('a probe that throws is unknown / probe-error, never down', async () => {
     const broken: DeviceProbe<object> = {
       ...scripted(),

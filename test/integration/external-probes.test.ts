@@ -1,0 +1,108 @@
+/**
+ * With an external broker (Debian mosquitto, files from `npm run mosquitto-config`), the process
+ * serving the API runs the built-in probe gateway too: it logs in to mosquitto as `<commune>-probe`
+ * with its own generated password, the broker's ACL lets it publish for the devices it probes, and
+ * the commune's ingest shard (held by this same process here) takes its verdicts like any
+ * gateway's. Before, nothing probed unless someone started `npm run gateway`.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { loadConfig } from '../../config/load.ts';
+import { embeddedGatewayId } from '../../config/probe-targets.ts';
+import { type RunningApp, startApp } from '../../services/app.ts';
+import { createLogger } from '../../services/shared/logger.ts';
+import { communeDoc } from '../fixtures/mini-commune.ts';
+import { waitFor } from '../setup/helpers.ts';
+import { type RunningMosquitto, startMosquitto } from '../setup/mosquitto.ts';
+import { type Closable, tcpListener } from '../standins/probe-targets.ts';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const C = 'xa-ext';
+const fast = { intervalSec: 2, timeoutMs: 1000, retries: 0, confirmations: 1 };
+
+let dir: string;
+let line: Closable;
+let broker: RunningMosquitto | undefined;
+let app: RunningApp | undefined;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'cx-extprobe-'));
+  line = await tcpListener();
+  mkdirSync(join(dir, 'communes'));
+  const doc = communeDoc({
+    id: C,
+    devices: [
+      {
+        id: 'ext-net',
+        type: 'uplink',
+        probe: { kind: 'tcp', ...fast, config: { host: '127.0.0.1', port: line.port } },
+      },
+    ],
+    users: [{ username: 'quantri.ext', name: 'Quản trị', role: 'admin' }],
+  });
+  writeFileSync(join(dir, 'communes', `${C}.yaml`), stringify(doc));
+  const configFile = join(dir, 'canhxa.yaml');
+  const writeConfig = (url: string) =>
+    writeFileSync(
+      configFile,
+      [
+        `dataDir: ${JSON.stringify(join(dir, 'data'))}`,
+        `communesDir: ${JSON.stringify(join(dir, 'communes'))}`,
+        'api: { port: 0 }',
+        'availability: { checkIntervalMs: 100, aliveIntervalMs: 300 }',
+        'gateway: { heartbeatSec: 5 }',
+        'ingest:',
+        '  source: external',
+        '  batchMaxDelayMs: 50',
+        `  external: { url: ${JSON.stringify(url)}, username: canhxa-ingest, password: "ingest-Secret-42", leaseTtlMs: 5000 }`,
+      ].join('\n'),
+    );
+  // The broker's port is known only once it runs, and it needs the generated files first.
+  writeConfig('mqtt://127.0.0.1:1');
+  execFileSync(
+    process.execPath,
+    ['--import', 'tsx', 'services/cli/mosquitto-config.ts', '--config', configFile],
+    {
+      cwd: ROOT,
+    },
+  );
+  const generated = readFileSync(join(dir, 'data', 'mosquitto', 'canhxa.conf'), 'utf8');
+  broker = await startMosquitto(join(dir, 'mosquitto'), generated);
+  writeConfig(broker.url);
+  app = await startApp({ config: loadConfig(configFile, {}), log: createLogger({ level: 'error' }) });
+}, 60_000);
+
+afterAll(async () => {
+  await app?.stop();
+  await broker?.stop();
+  await line?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('probes with an external broker', () => {
+  it('runs the built-in probe gateway against mosquitto: its verdicts and its heartbeat arrive', async () => {
+    expect(app!.gateways?.size).toBe(1);
+    const net = await waitFor(
+      () => {
+        const v = app!.availability.get('ext-net');
+        return v?.state === 'up' ? v : undefined;
+      },
+      'the probed line up through mosquitto',
+      45_000,
+      100,
+    );
+    expect(net.reason).toBe('message');
+    const gw = await waitFor(
+      () => (app!.availability.get(embeddedGatewayId(C))?.state === 'up' ? true : undefined),
+      'the probe gateway heard',
+      30_000,
+      100,
+    );
+    expect(gw).toBe(true);
+    expect(app!.gateways!.stats()[0]!.publisher).toMatchObject({ connected: true, dropped: 0 });
+  }, 90_000);
+});
