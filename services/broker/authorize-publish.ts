@@ -53,19 +53,9 @@ export function makeAuthorizePublish(
       return callback(new Error('broker stopping: will not published'));
     }
     const device = ctx.directory.get(clientId);
-    const refuse = ({ reason, detail }: { reason: RefusalReason; detail: string }) => {
-      ctx.refuse(reason, {
-        deviceId: device?.id,
-        clientId,
-        topic: packet.topic,
-        detail,
-        payload: packet.payload,
-      });
-      callback(new Error(`${reason}: ${detail}`));
-    };
-    if (!device) return refuse({ reason: 'forbidden-topic', detail: 'publisher is no known device' });
-    const refusal = check(ctx, device, packet);
-    if (refusal) return refuse(refusal);
+    const refusal = device ? check(ctx, device, packet) : UNKNOWN_PUBLISHER;
+    if (refusal || !device)
+      return refuse(ctx, device, clientId, packet, refusal ?? UNKNOWN_PUBLISHER, callback);
     // aedes writes PUBACK (QoS 1) or PUBREC (QoS 2) only after our callback, so the device is
     // told only once onPublish has made the message durable.
     try {
@@ -79,9 +69,10 @@ export function makeAuthorizePublish(
           clientId,
           deviceId: device.id,
           receivedTs: ctx.clock(),
-          // A will is the broker's publish, not the client's: no packet id of the client's.
-          ...(!isWill && packet.qos > 0 ? { packetId: packet.messageId } : {}),
-          ...(client ? { connection: ctx.connectionOf(client) } : {}),
+          // A will is the broker's publish, not the client's: no packet id of the client's. Set to
+          // undefined rather than spread in: one object per message, not three.
+          packetId: !isWill && packet.qos > 0 ? packet.messageId : undefined,
+          connection: client ? ctx.connectionOf(client) : undefined,
         },
         () => callback(null),
       );
@@ -98,6 +89,27 @@ export function makeAuthorizePublish(
       return callback(err as Error);
     }
   };
+}
+
+const UNKNOWN_PUBLISHER = { reason: 'forbidden-topic', detail: 'publisher is no known device' } as const;
+
+/** Records the refusal and closes the connection (a function, not a closure made per publish). */
+function refuse(
+  ctx: HookContext,
+  device: DeviceInfo | undefined,
+  clientId: string,
+  packet: PublishPacket,
+  { reason, detail }: { reason: RefusalReason; detail: string },
+  callback: (err: Error | null) => void,
+): void {
+  ctx.refuse(reason, {
+    deviceId: device?.id,
+    clientId,
+    topic: packet.topic,
+    detail,
+    payload: packet.payload,
+  });
+  callback(new Error(`${reason}: ${detail}`));
 }
 
 function check(

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { ZodError } from 'zod';
 import type { LorawanDecoder, LorawanRejectReason } from '../../gateway/lorawan/decoder.ts';
 import type { AvailabilityEngine } from '../availability/engine.ts';
@@ -69,13 +69,10 @@ export interface InboundMessage {
  * spool/redelivery-keys.ts), so it is not taken for a resend.
  */
 function messageKey(session: string, packetId: number, topic: string, payload: Buffer): string {
-  return createHash('sha1')
-    .update(session)
-    .update(`\0${packetId}\0`)
-    .update(topic)
-    .update('\0')
-    .update(payload)
-    .digest('base64');
+  // The same bytes as ever (keys already in a spool file still match), hashed in one call: a Hash
+  // object and five update() calls per message cost more than the digest.
+  const head = Buffer.from(`${session}\0${packetId}\0${topic}\0`);
+  return hash('sha1', Buffer.concat([head, payload], head.length + payload.length), 'base64');
 }
 
 export interface IngestDeps {
@@ -207,16 +204,10 @@ export class Ingest {
     const { device, work, effects, stampTs } = decoded;
     this.accepted += 1;
     this.acceptedByDevice.set(device.id, (this.acceptedByDevice.get(device.id) ?? 0) + 1);
-    const finish = (ack: () => void) => {
-      // The message is durable (or held): a failing state update must not cost its acknowledgement.
-      try {
-        for (const fn of effects) fn();
-      } catch (err) {
-        this.deps.log.error({ err, deviceId: device.id, topic: msg.topic }, 'availability update failed');
-      }
-      ack();
-    };
-    if (work.readings.length === 0 && work.events.length === 0) return finish(done);
+    if (work.readings.length === 0 && work.events.length === 0) {
+      this.applyEffects(effects, device, msg);
+      return done();
+    }
     const entry = {
       receivedTs: msg.receivedTs,
       topic: msg.topic,
@@ -230,8 +221,22 @@ export class Ingest {
     this.deps.spool.appendGrouped(entry, (durable) => {
       if (durable) this.writer.notify();
       else this.writer.holdInMemory(work);
-      finish(() => this.writer.admit(done));
+      this.applyEffects(effects, device, msg);
+      this.writer.admit(done);
     });
+  }
+
+  /**
+   * The message is durable (or held): its availability effects run now, and a failing one must not
+   * cost its acknowledgement. A method, not a closure per message: tsx (esbuild keepNames) gives
+   * every named closure a defineProperty call, measured at 4 % of the event loop.
+   */
+  private applyEffects(effects: ReadonlyArray<() => void>, device: DeviceInfo, msg: InboundMessage): void {
+    try {
+      for (const fn of effects) fn();
+    } catch (err) {
+      this.deps.log.error({ err, deviceId: device.id, topic: msg.topic }, 'availability update failed');
+    }
   }
 
   private decode(msg: InboundMessage): Decoded | undefined {
@@ -268,11 +273,15 @@ export class Ingest {
         `"v" is ${JSON.stringify((doc as { v?: unknown } | null)?.v)}; this service reads v 1`,
       );
     const handler = CHANNEL_HANDLERS[topic.channel];
-    const parsed = handler.schema.safeParse(doc);
-    if (!parsed.success)
-      return this.reject(msg, 'schema', device, `${topic.channel}: ${schemaDetail(parsed.error)}`);
+    let data: unknown = doc;
+    if (!handler.accepts?.(doc)) {
+      const parsed = handler.schema.safeParse(doc);
+      if (!parsed.success)
+        return this.reject(msg, 'schema', device, `${topic.channel}: ${schemaDetail(parsed.error)}`);
+      data = parsed.data;
+    }
     const ctx = new MessageContext(device, msg.deviceId, msg.receivedTs, this.deps.availability, this.stamps);
-    handler.handle(ctx, parsed.data);
+    handler.handle(ctx, data);
     const stamp = ctx.stamp;
     if (stamp?.tooFast)
       return this.reject(
@@ -327,12 +336,16 @@ export class Ingest {
     const ctx = new MessageContext(sensor, msg.deviceId, msg.receivedTs, this.deps.availability, this.stamps);
     for (const m of t.messages) {
       const handler = CHANNEL_HANDLERS[m.channel];
-      const parsed = handler.schema.safeParse(m.doc);
-      if (!parsed.success) {
-        this.reject(msg, 'schema', sensor, `${m.channel}: ${schemaDetail(parsed.error)}`, 'lorawan');
-        continue;
+      let data: unknown = m.doc;
+      if (!handler.accepts?.(m.doc)) {
+        const parsed = handler.schema.safeParse(m.doc);
+        if (!parsed.success) {
+          this.reject(msg, 'schema', sensor, `${m.channel}: ${schemaDetail(parsed.error)}`, 'lorawan');
+          continue;
+        }
+        data = parsed.data;
       }
-      handler.handle(ctx, parsed.data);
+      handler.handle(ctx, data);
     }
     ctx.defer(heardPublisher);
     return {

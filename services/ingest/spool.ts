@@ -15,6 +15,12 @@ import {
   WRITER_PRAGMAS,
 } from './spool/spool-file.ts';
 
+/**
+ * How long a removal waits for the next group commit to carry it before it goes alone: long enough
+ * that a steady stream always brings one, short enough that an idle spool empties at once.
+ */
+export const REMOVAL_WAIT_MS = 50;
+
 /** What one accepted message must still do once the store answers. */
 export interface SpoolWork {
   readonly readings: readonly Reading[];
@@ -62,6 +68,10 @@ export interface SpoolStats {
   readonly appendFailures: number;
 }
 
+function removalStep(upToId: number): WriteStep {
+  return { sql: 'DELETE FROM spool WHERE id <= ?', params: [upToId] };
+}
+
 /**
  * A durable queue of accepted messages, in its own SQLite file (WAL, synchronous=NORMAL: a row that
  * was committed survives kill -9 of the process). Ingest appends before the broker acknowledges;
@@ -85,6 +95,12 @@ export class Spool {
   private lastAlarmLogTs = 0;
   /** The last removal sent to the writer thread, until it is answered. */
   private removing: Promise<unknown> | null = null;
+  /**
+   * Rows up to this id are acknowledged and their removal not yet sent: it rides with the next
+   * group commit, in the same transaction (see ack()), or goes alone after REMOVAL_WAIT_MS.
+   */
+  private removeUpTo = 0;
+  private removalTimer: NodeJS.Timeout | null = null;
   private recent = new RecentWork<SpoolWork>();
   private readonly keys = new RedeliveryKeys();
   private readonly group: GroupCommit<SpoolEntry>;
@@ -109,8 +125,10 @@ export class Spool {
       });
       this.writer = THREADS.spool.open(this.file, WRITER_PRAGMAS);
       // What the file holds now is read from it; memory holds only what is committed from here.
+      // A removal not sent before the file closed is dropped with it: its rows are written again.
       this.recent.clear();
       this.ackedUpTo = 0;
+      this.takeRemoval();
       this.measure();
       this.lastError = null;
       return true;
@@ -179,12 +197,14 @@ export class Spool {
   private async commit(entries: readonly SpoolEntry[]): Promise<boolean> {
     if (!this.writer && !this.open()) return false;
     // Full, but rows were just acknowledged: their removal may be what makes room.
+    if (this.usedBytes >= this.opts.maxBytes && this.removeUpTo > 0) void this.sendRemoval();
     if (this.usedBytes >= this.opts.maxBytes && this.removing) await this.removing;
     if (!this.writer) return false;
     if (this.usedBytes >= this.opts.maxBytes) {
       this.fail('append', new Error(`spool is full (${this.usedBytes} of ${this.opts.maxBytes} bytes)`));
       return false;
     }
+    let removeUpTo = 0;
     try {
       const flat: unknown[] = new Array(entries.length * INSERT_ROW_WIDTH);
       // A payload is a view into the socket's read buffer (up to 64 KiB); cloning it to the thread
@@ -200,14 +220,19 @@ export class Spool {
         at += e.payload.length;
         flat[i++] = JSON.stringify(e.work);
       }
+      // The removal waiting for a commit goes first: its pages are freed for these rows, and a
+      // store keeping up costs one transaction per group instead of two.
+      removeUpTo = this.takeRemoval();
       const steps: WriteStep[] = [
+        ...(removeUpTo > 0 ? [removalStep(removeUpTo)] : []),
         { sql: INSERT_ROW, flat, width: INSERT_ROW_WIDTH, ids: true },
         ...this.keys.commitSteps(entries),
       ];
       let stampTs = 0;
       for (const e of entries) if (e.stampTs !== undefined && e.stampTs > stampTs) stampTs = e.stampTs;
       if (stampTs > 0) steps.push({ sql: RAISE_STAMP_FLOOR, params: [stampTs] });
-      const [ids] = (await this.writer!.run(steps, `spool append of ${entries.length}`)) as [number[]];
+      const results = await this.writer!.run(steps, `spool append of ${entries.length}`);
+      const ids = results[removeUpTo > 0 ? 1 : 0] as number[];
       for (let k = 0; k < entries.length; k++) this.recent.push(ids[k]!, entries[k]!.work);
       this.depthRows += entries.length;
       this.sinceMeasure += entries.length;
@@ -216,6 +241,9 @@ export class Spool {
       if (this.lastError) this.lastError = null;
       return true;
     } catch (err) {
+      // The removal it carried is still due: with the next commit, or alone.
+      if (removeUpTo > this.removeUpTo) this.removeUpTo = removeUpTo;
+      this.removalTimer ??= setTimeout(() => void this.sendRemoval(), REMOVAL_WAIT_MS).unref();
       this.fail('append', err);
       return false;
     }
@@ -249,8 +277,30 @@ export class Spool {
           .get(previous, id) as number | undefined) ?? 0);
     this.depthRows = Math.max(0, this.depthRows - gone);
     if (!this.writer) return;
+    // Sent with the next group commit when one comes soon (a store keeping up: every turn brings
+    // one), alone otherwise. A crash before it is sent only means the rows are written again.
+    this.removeUpTo = id;
+    this.removalTimer ??= setTimeout(() => void this.sendRemoval(), REMOVAL_WAIT_MS).unref();
+  }
+
+  /** The removal waiting to be sent (0: none), now taken by the caller. */
+  private takeRemoval(): number {
+    const id = this.removeUpTo;
+    this.removeUpTo = 0;
+    if (this.removalTimer) clearTimeout(this.removalTimer);
+    this.removalTimer = null;
+    return id;
+  }
+
+  /** Sends the waiting removal on its own; resolves once it is answered (or at once if none). */
+  private sendRemoval(): Promise<unknown> {
+    if (this.removalTimer) clearTimeout(this.removalTimer);
+    this.removalTimer = null;
+    // No writer (the file broke): kept until the reopen, which drops it (open()).
+    if (this.removeUpTo === 0 || !this.writer) return this.removing ?? Promise.resolve();
+    const id = this.takeRemoval();
     const removing = this.writer
-      .run([{ sql: 'DELETE FROM spool WHERE id <= ?', params: [id] }], 'spool removal')
+      .run([removalStep(id)], 'spool removal')
       .then(
         () => {
           if (this.depthRows === 0 || this.usedBytes >= this.opts.maxBytes) this.measure();
@@ -262,6 +312,7 @@ export class Spool {
         if (this.removing === removing) this.removing = null;
       });
     this.removing = removing;
+    return removing;
   }
 
   /** Messages accepted and not yet confirmed by the store (stats().depth, without building the rest). */
@@ -286,6 +337,7 @@ export class Spool {
   /** Commits what is queued, waits for every write sent, then closes the file. */
   async close(): Promise<void> {
     await this.flushPending();
+    await this.sendRemoval();
     const writer = this.writer;
     this.writer = null;
     await writer?.close();

@@ -63,6 +63,45 @@ export interface E2eResult {
   readonly storedPerSec: { readonly 0: number; readonly 1: number };
   /** CPU time of the service process (every thread) per stored message, µs, at QoS 0 and 1. */
   readonly cpuUsPerMsg: { readonly 0: number; readonly 1: number };
+  /** The fixed-rate QoS 1 phase: CPU µs per stored message and publish→stored p99, ms. */
+  readonly fixed: { readonly cpuUsPerMsg: number; readonly p99Ms: number };
+}
+
+/** CPU time of the service process (every thread) per message stored in the phase's window, µs. */
+export const cpuUsPerStored = (p: ServicePhase) => (p.svcCpuPct / 100 / p.stored.storedPerSec) * 1e6;
+
+/**
+ * Only the fixed-rate QoS 1 phase, on a fresh service (`npm run bench -- --only rate`): what a
+ * province's peak costs, quick enough to repeat back to back when comparing two versions.
+ */
+export async function benchFixedRate(
+  opts: Partial<E2eOptions> = {},
+): Promise<{ phase: ServicePhase; cpuUsPerMsg: number }> {
+  const o = { ...E2E_DEFAULTS, ...opts };
+  const svcFiles = writeBenchService(o.devices, o.serviceYaml);
+  let gens: Generator[] = [];
+  const service = await startBenchService(svcFiles);
+  try {
+    gens = await startGenerators(o.generators);
+    await connectAll(gens, service.mqttUrl, benchDevices(svcFiles));
+    const plan: LoadPlan = {
+      qos: 1,
+      window: o.window,
+      ratePerSec: o.fixedRatePerSec,
+      warmupMs: o.warmupMs,
+      measureMs: o.measureMs,
+    };
+    const spoolFile = join(svcFiles.dataDir, 'spool', 'spool.sqlite');
+    const phase = await runServicePhase(service, spoolFile, gens, plan, 0);
+    for (const line of phaseLines(`QoS 1, fixed ${fmtInt(o.fixedRatePerSec)} msg/s`, phase, 1))
+      console.log(line);
+    console.log(`    service CPU per stored message: ${cpuUsPerStored(phase).toFixed(0)} µs`);
+    return { phase, cpuUsPerMsg: cpuUsPerStored(phase) };
+  } finally {
+    await Promise.all(gens.map((g) => g.close()));
+    await service.stop();
+    svcFiles.remove();
+  }
 }
 
 export function phaseLines(label: string, p: ServicePhase, qos: 0 | 1): string[] {
@@ -217,11 +256,11 @@ export async function benchE2e(opts: Partial<E2eOptions> = {}): Promise<E2eResul
         note: `${fmtInt(rows)} reading rows`,
       },
     );
-    const cpuUs = (p: ServicePhase) => (p.svcCpuPct / 100 / p.stored.storedPerSec) * 1e6;
     return {
       figures,
       storedPerSec: { 0: q0.stored.storedPerSec, 1: q1.stored.storedPerSec },
-      cpuUsPerMsg: { 0: cpuUs(q0), 1: cpuUs(q1) },
+      cpuUsPerMsg: { 0: cpuUsPerStored(q0), 1: cpuUsPerStored(q1) },
+      fixed: { cpuUsPerMsg: cpuUsPerStored(fixed), p99Ms: fixed.stored.p99 },
     };
   } finally {
     await Promise.all(gens.map((g) => g.close()));

@@ -160,6 +160,76 @@ export interface MosquittoResult {
   readonly cpuUsPerMsg: { readonly 0: number; readonly 1: number };
 }
 
+export interface MosquittoFixedRate {
+  readonly figures: Figure[];
+  readonly deliveredPerSec: number;
+  /** mosquitto + mosquitto_sub CPU per delivered message, µs, and their CPU in percent of one core. */
+  readonly cpuUsPerMsg: number;
+  readonly cpuPct: number;
+  readonly ackP50Ms: number;
+  readonly ackP99Ms: number;
+}
+
+/**
+ * mosquitto and one QoS 1 subscriber at a fixed rate (issue #15: the rate a province sends, not
+ * saturation), the same generators and device count as the service's fixed-rate phase.
+ */
+export async function benchMosquittoFixedRate(
+  o: Pick<E2eOptions, 'devices' | 'generators' | 'window' | 'warmupMs' | 'measureMs' | 'fixedRatePerSec'>,
+): Promise<MosquittoFixedRate> {
+  const m = await startMosquitto();
+  let gens: Generator[] = [];
+  try {
+    gens = await startGenerators(o.generators);
+    await connectAll(gens, m.url, anonymousDevices(o.devices));
+    const counter = await startCounter(m.port, 1);
+    const plan: LoadPlan = {
+      qos: 1,
+      window: o.window,
+      ratePerSec: o.fixedRatePerSec,
+      warmupMs: o.warmupMs,
+      measureMs: o.measureMs,
+    };
+    const startAt = Date.now() + 300;
+    const from = startAt + plan.warmupMs;
+    const sample = () => ({ n: counter.count(), broker: procSample(m.pid), sub: procSample(counter.pid) });
+    const a = at(from, sample);
+    const b = at(from + plan.measureMs, sample);
+    const load = await runLoad(gens, plan, startAt);
+    const [sa, sb] = await Promise.all([a, b]);
+    await counter.stop();
+    const perSec = (sb.n - sa.n) / (plan.measureMs / 1000);
+    const cpu = cpuPct(sa.broker, sb.broker) + cpuPct(sa.sub, sb.sub);
+    const ack = load.ackLatencyMs;
+    const r = {
+      deliveredPerSec: perSec,
+      cpuUsPerMsg: (cpu / 100 / perSec) * 1e6,
+      cpuPct: cpu,
+      ackP50Ms: percentile(ack, 0.5),
+      ackP99Ms: percentile(ack, 0.99),
+    };
+    console.log(
+      `  mosquitto + QoS 1 subscriber, fixed ${fmtInt(o.fixedRatePerSec)} msg/s: delivered ${fmtInt(perSec)} msg/s; ` +
+        `CPU ${fmtPct(cpu)} of one core (broker ${fmtPct(cpuPct(sa.broker, sb.broker))}) = ${r.cpuUsPerMsg.toFixed(0)} µs per message; ` +
+        `publish→PUBACK p50 ${fmtMs(r.ackP50Ms)}, p99 ${fmtMs(r.ackP99Ms)}`,
+    );
+    return {
+      ...r,
+      figures: [
+        {
+          scenario: 'mosquitto',
+          name: `${fmtInt(o.fixedRatePerSec)} msg/s QoS 1: CPU µs per message`,
+          value: r.cpuUsPerMsg.toFixed(0),
+          note: `broker + subscriber CPU ${fmtPct(cpu)}; delivered ${fmtInt(perSec)} msg/s`,
+        },
+      ],
+    };
+  } finally {
+    await Promise.all(gens.map((g) => g.close()));
+    await m.stop();
+  }
+}
+
 export async function benchMosquitto(o: MosquittoOptions): Promise<MosquittoResult> {
   const m = await startMosquitto();
   let gens: Generator[] = [];

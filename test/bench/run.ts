@@ -8,6 +8,7 @@
  *   e2e       load generators → the service process: msg/s stored, latency, CPU, RSS (e2e.ts),
  *             then the same load against mosquitto (reference-mosquitto.ts) and the ratio
  *   mosquitto only the mosquitto reference
+ *   rate      only the fixed 2,000 msg/s QoS 1 phase, ours then mosquitto's, and the CPU ratio (#15)
  *   idle      10,000 idle connections to the service and to mosquitto (idle.ts)
  *   noisy     good devices' latency beside malformed and wrong-password floods (noisy.ts)
  *   profile   CPU profile of the service under the QoS 1 load (profile.ts)
@@ -19,7 +20,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
-import { benchE2e, E2E_DEFAULTS } from './e2e.ts';
+import { benchE2e, benchFixedRate, E2E_DEFAULTS } from './e2e.ts';
 import { benchFuzz } from './fuzz.ts';
 import { type Figure, fmtInt, killChildren, shellLimit, table } from './harness.ts';
 import { benchIdle } from './idle.ts';
@@ -28,7 +29,7 @@ import { benchNoisy } from './noisy.ts';
 import { benchProbes } from './probes.ts';
 import { benchProbesInService } from './probes-service.ts';
 import { benchProfile } from './profile.ts';
-import { benchMosquitto } from './reference-mosquitto.ts';
+import { benchMosquitto, benchMosquittoFixedRate } from './reference-mosquitto.ts';
 import { benchSpool } from './spool-bench.ts';
 import { benchStores } from './store-bench.ts';
 
@@ -37,6 +38,7 @@ const SCENARIOS = [
   'spool',
   'e2e',
   'mosquitto',
+  'rate',
   'idle',
   'noisy',
   'profile',
@@ -62,6 +64,7 @@ const TIMEOUT_MS: Record<Scenario, number> = {
   spool: 180_000,
   e2e: 300_000,
   mosquitto: 120_000,
+  rate: 180_000,
   idle: 360_000,
   noisy: 180_000,
   profile: 180_000,
@@ -78,6 +81,21 @@ const mosquittoOptions = {
   warmupMs: E2E_DEFAULTS.warmupMs,
   measureMs: E2E_DEFAULTS.measureMs,
 };
+const fixedRateOptions = { ...mosquittoOptions, fixedRatePerSec: E2E_DEFAULTS.fixedRatePerSec };
+
+/**
+ * Issue #15's aim at a province's peak: ours ≤ 2× mosquitto's CPU per message (we validate, keep
+ * availability and store durably; it only forwards), publish → stored p99 ≤ 10 ms.
+ */
+function fixedRateRatio(ours: { cpuUsPerMsg: number; p99Ms: number }, ref: { cpuUsPerMsg: number }): Figure {
+  const r = ref.cpuUsPerMsg > 0 ? (ours.cpuUsPerMsg / ref.cpuUsPerMsg).toFixed(2) : 'n/a';
+  return {
+    scenario: 'e2e',
+    name: `${E2E_DEFAULTS.fixedRatePerSec.toLocaleString('en-US')} msg/s QoS 1: CPU µs per message, ours / mosquitto (ratio)`,
+    value: `${ours.cpuUsPerMsg.toFixed(0)} / ${ref.cpuUsPerMsg.toFixed(0)} (${r})`,
+    note: `aim ≤ 2; ours publish→stored p99 ${ours.p99Ms.toFixed(1)} ms (aim ≤ 10 ms)`,
+  };
+}
 
 const RUNNERS: Record<Scenario, () => Promise<Figure[]>> = {
   async store() {
@@ -109,10 +127,19 @@ const RUNNERS: Record<Scenario, () => Promise<Figure[]>> = {
       value: `${ours.cpuUsPerMsg[q].toFixed(0)} / ${ref.cpuUsPerMsg[q].toFixed(0)}`,
       note: 'ours: whole service process (parse, validate, availability, spool, store); mosquitto: broker + subscriber',
     }));
-    for (const r of [...ratios, ...costs]) console.log(`  ${r.name}: ${r.value} (${r.note})`);
-    return [...ours.figures, ...ref.figures, ...ratios, ...costs];
+    const refFixed = await benchMosquittoFixedRate(fixedRateOptions);
+    const atRate = fixedRateRatio(ours.fixed, refFixed);
+    for (const r of [...ratios, ...costs, atRate]) console.log(`  ${r.name}: ${r.value} (${r.note})`);
+    return [...ours.figures, ...ref.figures, ...refFixed.figures, ...ratios, ...costs, atRate];
   },
   mosquitto: async () => (await benchMosquitto(mosquittoOptions)).figures,
+  async rate() {
+    const ours = await benchFixedRate();
+    const ref = await benchMosquittoFixedRate(fixedRateOptions);
+    const f = fixedRateRatio({ cpuUsPerMsg: ours.cpuUsPerMsg, p99Ms: ours.phase.stored.p99 }, ref);
+    console.log(`  ${f.name}: ${f.value} (${f.note})`);
+    return [...ref.figures, { ...f, scenario: 'rate' }];
+  },
   idle: async () => (await benchIdle()).figures,
   noisy: async () => (await benchNoisy()).figures,
   profile: async () => (await benchProfile()).figures,

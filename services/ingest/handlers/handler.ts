@@ -30,6 +30,12 @@ export interface HandlerContext {
 /** One per channel: the schema that guards it and what a valid document does. */
 export interface ChannelHandler<S extends z.ZodType = z.ZodType> {
   readonly schema: S;
+  /**
+   * A quicker check run before the schema (services/protocol/payload-checks.ts): true only for a
+   * document the schema accepts and returns unchanged, so it is used as it is; false: the schema
+   * decides. Optional: without it, every document goes through the schema.
+   */
+  readonly accepts?: (doc: unknown) => boolean;
   handle(ctx: HandlerContext, doc: z.output<S>): void;
 }
 

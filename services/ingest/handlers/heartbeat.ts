@@ -1,3 +1,4 @@
+import { isPlainHeartbeatV1 } from '../../protocol/payload-checks.ts';
 import { HeartbeatV1 } from '../../protocol/payloads.ts';
 import { type ChannelHandler, reading } from './handler.ts';
 
@@ -8,6 +9,7 @@ import { type ChannelHandler, reading } from './handler.ts';
  */
 export const heartbeat: ChannelHandler<typeof HeartbeatV1> = {
   schema: HeartbeatV1,
+  accepts: isPlainHeartbeatV1,
   handle(ctx, doc) {
     const ts = doc.ts ?? ctx.receiveStamp();
     const readings = [reading(ctx, 'heartbeat', ts, 1)];

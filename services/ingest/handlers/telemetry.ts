@@ -1,3 +1,4 @@
+import { isPlainTelemetryV1 } from '../../protocol/payload-checks.ts';
 import { TelemetryV1 } from '../../protocol/payloads.ts';
 import { type ChannelHandler, fromDevice, reading } from './handler.ts';
 
@@ -7,6 +8,7 @@ import { type ChannelHandler, fromDevice, reading } from './handler.ts';
  */
 export const telemetry: ChannelHandler<typeof TelemetryV1> = {
   schema: TelemetryV1,
+  accepts: isPlainTelemetryV1,
   handle(ctx, doc) {
     const ts = doc.ts ?? ctx.receiveStamp();
     ctx.addReadings(Object.entries(doc.metrics).map(([metric, value]) => reading(ctx, metric, ts, value)));

@@ -2,9 +2,11 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Spool, type SpoolEntry } from '../../../services/ingest/spool.ts';
 import { createLogger } from '../../../services/shared/logger.ts';
+import { THREADS } from '../../../services/store/embedded/write-thread.ts';
+import { waitFor } from '../../setup/helpers.ts';
 
 const log = createLogger({ level: 'silent' });
 const dirs: string[] = [];
@@ -221,5 +223,58 @@ describe('spool group commit', () => {
     spool.appendGrouped(entry(2), (ok) => told.push(ok));
     await spool.close();
     expect(told).toEqual([false, false]);
+  });
+});
+
+describe('spool removals', () => {
+  /** What each transaction sent to the spool's writer thread did: its statements' first words. */
+  function recordTransactions(): string[] {
+    const sent: string[] = [];
+    const open = THREADS.spool.open.bind(THREADS.spool);
+    vi.spyOn(THREADS.spool, 'open').mockImplementation((file, pragmas) => {
+      const w = open(file, pragmas);
+      return {
+        run: (steps, what, o) => {
+          sent.push(steps.map((s) => s.sql.trim().split(' ')[0]).join('+'));
+          return w.run(steps, what, o);
+        },
+        close: () => w.close(),
+      };
+    });
+    return sent;
+  }
+  afterEach(() => vi.restoreAllMocks());
+
+  it('ride with the next group commit while messages keep coming: one transaction, not two', async () => {
+    const sent = recordTransactions();
+    const file = join(tmp(), 'spool.sqlite');
+    const spool = new Spool(file, { maxBytes: 64 * 1024 * 1024, alarmPct: 80, log });
+    spool.open();
+    for (let i = 0; i < 3; i++) expect(await appendNow(spool, entry(i))).toBe(true);
+    spool.ack(spool.head(10).at(-1)!.id);
+    expect(await appendNow(spool, entry(3))).toBe(true);
+    expect(sent).toEqual(['INSERT', 'INSERT', 'INSERT', 'DELETE+INSERT']);
+    expect(spool.stats().depth).toBe(1);
+    const reader = new Database(file, { readonly: true });
+    expect(reader.prepare('SELECT COUNT(*) FROM spool').pluck().get()).toBe(1);
+    reader.close();
+    await spool.close();
+  });
+
+  it('go alone once no commit comes to carry them, and at close', async () => {
+    const sent = recordTransactions();
+    const file = join(tmp(), 'spool.sqlite');
+    const spool = new Spool(file, { maxBytes: 64 * 1024 * 1024, alarmPct: 80, log });
+    spool.open();
+    for (let i = 0; i < 3; i++) expect(await appendNow(spool, entry(i))).toBe(true);
+    spool.ack(spool.head(1).at(-1)!.id);
+    const reader = new Database(file, { readonly: true });
+    const rows = () => reader.prepare('SELECT COUNT(*) FROM spool').pluck().get() as number;
+    await waitFor(() => rows() === 2, 'the removal sent alone');
+    expect(sent.at(-1)).toBe('DELETE');
+    spool.ack(spool.head(10).at(-1)!.id);
+    await spool.close();
+    expect(rows()).toBe(0);
+    reader.close();
   });
 });
