@@ -34,7 +34,7 @@ export async function startServiceProcess(
     child.once('exit', (code, signal) => r(code ?? signal ?? -1)),
   );
   const started = await new Promise<{ api: string; mqtt: string }>((resolvePromise, reject) => {
-    const timer = setTimeout(() => reject(new Error(`service did not start:\n${out}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`service did not start:\n${out}`)), 90_000);
     const onData = (chunk: Buffer) => {
       out += chunk.toString();
       for (const line of out.split('\n')) {
