@@ -128,9 +128,20 @@ export const ServiceConfigSchema = z.strictObject({
     .prefault({}),
   map: z
     .strictObject({
-      /** Optional tile server, e.g. a commune's own; none by default so the map works offline. */
-      tileUrl: z.string().optional(),
-      attribution: z.string().optional(),
+      /**
+       * Base-map tile server ({z}/{x}/{y}), fetched by the service and cached in the data folder,
+       * never by the browser; null for none (the map then shows hamlet outlines and roads only).
+       */
+      tileUrl: z
+        .string()
+        .regex(/^https?:\/\/.*\{z\}.*\{x\}.*\{y\}/, 'must be an http(s) URL template with {z}, {x} and {y}, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png')
+        .nullable()
+        .default('https://tile.openstreetmap.org/{z}/{x}/{y}.png'),
+      /** Shown on the map, as the tile server's licence asks. */
+      attribution: z.string().default('© OpenStreetMap contributors'),
+      /** A cached tile is fetched again after this many days (when the tile server answers). */
+      tileCacheDays: z.number().int().min(1).max(3650).default(30),
+      maxZoom: z.number().int().min(1).max(19).default(19),
     })
     .prefault({}),
   simulator: z

@@ -3,6 +3,7 @@ import { authRoutes } from './auth.ts';
 import { broadcastRoutes } from './broadcasts.ts';
 import { deviceRoutes } from './devices.ts';
 import { iocRoutes } from './ioc.ts';
+import { mapRoutes } from './map.ts';
 import { operationsRoutes } from './operations.ts';
 import { outagesRoutes } from './outages.ts';
 import { overviewRoutes } from './overview.ts';
@@ -20,4 +21,5 @@ export const ROUTES: readonly RouteSpec[] = [
   ...readModelRoutes,
   ...broadcastRoutes,
   ...outagesRoutes,
+  ...mapRoutes,
 ];
