@@ -134,7 +134,10 @@ export const ServiceConfigSchema = z.strictObject({
        */
       tileUrl: z
         .string()
-        .regex(/^https?:\/\/.*\{z\}.*\{x\}.*\{y\}/, 'must be an http(s) URL template with {z}, {x} and {y}, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png')
+        .regex(
+          /^https?:\/\/.*\{z\}.*\{x\}.*\{y\}/,
+          'must be an http(s) URL template with {z}, {x} and {y}, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png',
+        )
         .nullable()
         .default('https://tile.openstreetmap.org/{z}/{x}/{y}.png'),
       /** Shown on the map, as the tile server's licence asks. */

@@ -28,7 +28,8 @@ async function done(page: Page): Promise<void> {
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
   mkdirSync(CHART_SHOTS, { recursive: true });
-  app = await startTestApp({ simulator: true, speed: 20 });
+  // No tile server: this file checks the offline map (test/e2e/map.test.ts has the tiles).
+  app = await startTestApp({ simulator: true, speed: 20, extra: 'map: { tileUrl: null }' });
   browser = await launchBrowser();
 }, 60_000);
 

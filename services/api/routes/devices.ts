@@ -67,7 +67,10 @@ export const deviceRoutes = [
       if (list.some((d) => d.type.sensitive))
         deps.audit.record(user!, 'list-devices', query.type ?? '*', deps.clock());
       const heartbeats = lastHeartbeats(deps);
-      return list.map((d) => ({ ...deviceView(deps, d, user!.role), lastHeartbeatTs: heartbeats.get(d.id)?.ts ?? null }));
+      return list.map((d) => ({
+        ...deviceView(deps, d, user!.role),
+        lastHeartbeatTs: heartbeats.get(d.id)?.ts ?? null,
+      }));
     },
   }),
   route({

@@ -56,7 +56,7 @@ export const mapRoutes = [
     access: 'signed-in',
     tag: 'overview',
     summary:
-      'One base-map tile through the service\'s cache (data folder, kept across restarts); a transparent tile when neither the cache nor the tile server has it now.',
+      "One base-map tile through the service's cache (data folder, kept across restarts); a transparent tile when neither the cache nor the tile server has it now.",
     examples: { params: () => ({ z: '0', x: '0', y: '0' }) },
     async handle({ deps, params, res }) {
       const t = { z: Number(params.z), x: Number(params.x), y: Number(params.y) };

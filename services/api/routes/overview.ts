@@ -12,7 +12,7 @@ export const overviewRoutes = [
     access: 'signed-in',
     tag: 'overview',
     summary:
-      'Your commune (every commune for a province user): hamlets (with outlines), roads and sites with their GPS positions; never a camera\'s position to a role that may not see cameras.',
+      "Your commune (every commune for a province user): hamlets (with outlines), roads and sites with their GPS positions; never a camera's position to a role that may not see cameras.",
     handle({ deps, user }) {
       const sees = (kind: string) => canSee(user!.role, kind);
       return communesOf(deps, user!).map((id) => {
@@ -61,7 +61,10 @@ export const overviewRoutes = [
     handle: ({ deps }) => ({
       defaultLocale: deps.config.service.defaultLocale,
       // Whether a base layer is configured, never its URL (it may carry a key): tiles come through /api/map/tiles.
-      map: { tiles: deps.config.service.map.tileUrl !== null, attribution: deps.config.service.map.attribution },
+      map: {
+        tiles: deps.config.service.map.tileUrl !== null,
+        attribution: deps.config.service.map.attribution,
+      },
     }),
   }),
   route({
