@@ -109,7 +109,7 @@ describe('map with a reachable tile server, then after a restart without it', ()
       extra: `map: { tileUrl: ${JSON.stringify(tileUrl)}, attribution: "© Bản đồ thử nghiệm" }`,
     });
     // Passwords are generated at the first start only.
-    (app as { userPasswords: Map<string, string> }).userPasswords = passwords;
+    app = { ...app, userPasswords: passwords };
     const page = await signIn(app, 'kythuat.talai');
     await openMap(page);
     expect(await page.getAttribute('.map-base-note', 'data-base')).toBe('tiles');
