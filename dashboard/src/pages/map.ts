@@ -94,7 +94,7 @@ function clusterMarker(map: L.Map, pins: readonly SitePin[], at: L.LatLng): L.Ma
   const m = L.marker(at, {
     icon: L.divIcon({
       className: `site-cluster state-${s}`,
-      html: `<span style="background:${STATE_COLORS[s]}">${n}</span>`,
+      html: `<span style="background:${STATE_COLORS[s]}" data-sites="${escapeHtml(pins.map((p) => p.id).join(' '))}">${n}</span>`,
       iconSize: [34, 34],
     }),
     title: label,

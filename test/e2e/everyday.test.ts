@@ -51,6 +51,32 @@ async function openMap(page: Page): Promise<void> {
   await page.waitForSelector('.map-base-note:not([data-base="pending"])', { state: 'attached' });
 }
 
+/**
+ * Hamlet outlines and clusters whose colour is not the worst state of the devices inside, by the
+ * API's own device list (worst first: down, unreachable, degraded, unknown, maintenance, up).
+ */
+function colourMismatches(page: Page): Promise<string[]> {
+  return page.evaluate(async () => {
+    const order = ['down', 'unreachable', 'degraded', 'unknown', 'maintenance', 'up'];
+    const devices: { hamletId: string; siteId: string; state: string }[] = await (
+      await fetch('/api/devices')
+    ).json();
+    const worstOf = (list: { state: string }[]) =>
+      list.length ? order[Math.min(...list.map((d) => order.indexOf(d.state)))] : 'none';
+    const out: string[] = [];
+    for (const el of document.querySelectorAll('path.hamlet-outline')) {
+      const want = worstOf(devices.filter((d) => d.hamletId === el.getAttribute('data-hamlet')));
+      if (el.getAttribute('data-state') !== want) out.push(`${el.getAttribute('data-hamlet')}: ${want}`);
+    }
+    for (const el of document.querySelectorAll('.site-cluster')) {
+      const sites = el.querySelector('span')!.dataset.sites!.split(' ');
+      const want = worstOf(devices.filter((d) => sites.includes(d.siteId)));
+      if (!el.classList.contains(`state-${want}`)) out.push(`cluster ${sites}: ${want}`);
+    }
+    return out;
+  });
+}
+
 async function done(page: Page): Promise<void> {
   await page.context().close();
   expect((page as Page & { errors: string[] }).errors, 'uncaught errors in the page').toEqual([]);
@@ -136,11 +162,9 @@ describe('map with no tile server reachable', () => {
     expect(await page.locator('.leaflet-tile-loaded').count()).toBe(0);
     expect(await page.locator('path.hamlet-outline').count()).toBe(19);
     expect(await page.locator('path.road').count()).toBe(2);
-    // No evidence yet with the simulator off: each hamlet takes its devices' state, unknown.
-    const states = await page
-      .locator('path.hamlet-outline')
-      .evaluateAll((els) => els.map((e) => e.getAttribute('data-state')));
-    expect(new Set(states)).toEqual(new Set(['unknown']));
+    // Each hamlet takes the worst state of the devices the technician sees there (probes of
+    // absent targets turn devices down meanwhile: compare with the API until both agree).
+    await expect.poll(() => colourMismatches(page), { timeout: 30_000, interval: 500 }).toEqual([]);
     // Labels sit in a pane above every marker and take no clicks.
     const z = await page.evaluate(() => {
       const pane = (n: string) => document.querySelector<HTMLElement>(`.leaflet-${n}-pane`)!;
@@ -162,8 +186,57 @@ describe('map with no tile server reachable', () => {
     await page.waitForSelector('.site-cluster');
     const counts = await page.locator('.site-cluster span').allTextContents();
     expect(counts.every((n) => Number(n) >= 2)).toBe(true);
-    expect(await page.locator('.site-cluster.state-unknown').count()).toBe(counts.length);
+    await expect.poll(() => colourMismatches(page), { timeout: 30_000, interval: 500 }).toEqual([]);
     await page.screenshot({ path: join(SHOTS, 'map-clusters-1280.png') });
+    await done(page);
+  }, 120_000);
+
+  it('shows the counts as cards on a 390 px phone: no sideways scroll, each number named', async () => {
+    const page = await signIn(app, 'lanhdao.talai', 390);
+    await page.waitForSelector('.type-table tbody tr');
+    const layout = await page.evaluate(() => {
+      const table = document.querySelector<HTMLElement>('.type-table')!;
+      const scroll = table.closest<HTMLElement>('.table-scroll')!;
+      const row = table.querySelector('tbody tr')!;
+      const cell = row.querySelector('td')!;
+      return {
+        overflow: scroll.scrollWidth - scroll.clientWidth,
+        pageOverflow: document.documentElement.scrollWidth - window.innerWidth,
+        rowDisplay: getComputedStyle(row).display,
+        head: getComputedStyle(table.querySelector('thead')!).display,
+        label: getComputedStyle(cell, '::before').content,
+        width: row.getBoundingClientRect().width,
+      };
+    });
+    expect(layout.overflow).toBeLessThanOrEqual(0);
+    expect(layout.pageOverflow).toBeLessThanOrEqual(0);
+    expect(layout.rowDisplay).toBe('grid');
+    expect(layout.head).toBe('none');
+    expect(layout.label).toBe('"Tổng"');
+    expect(layout.width).toBeLessThanOrEqual(390);
+    // Firewalls and switches are counted as network equipment, not as internet lines.
+    expect(await page.locator('.type-table tr[data-type="network-equipment"] th').textContent()).toBe(
+      'Thiết bị mạng',
+    );
+    await page.screenshot({ path: join(SHOTS, 'counts-cards-390.png'), fullPage: true });
+    await done(page);
+  }, 120_000);
+
+  it('writes GPS with degrees and hemispheres and a map link, and hides the payload version', async () => {
+    const page = await signIn(app, 'kythuat.talai');
+    await page.goto(`${app.apiUrl}/#/devices/tl-net-ubnd`);
+    await page.waitForSelector('[data-coords]');
+    // The UBND's position in ta-lai.yaml: lat 11.3786, lon 107.3718.
+    expect(await page.locator('[data-coords]').textContent()).toBe('11,3786° B, 107,3718° Đ');
+    expect(await page.locator('.coords a.map-link').getAttribute('href')).toContain(
+      'openstreetmap.org/?mlat=11.3786&mlon=107.3718',
+    );
+    expect(await page.locator('main').textContent()).not.toContain('Phiên bản dữ liệu');
+    await page.click('[data-locale="en"]');
+    await expect
+      .poll(() => page.locator('[data-coords]').textContent(), { timeout: 20_000 })
+      .toBe('11.3786° N, 107.3718° E');
+    await page.screenshot({ path: join(SHOTS, 'device-coords-1280.png') });
     await done(page);
   }, 120_000);
 
