@@ -157,6 +157,23 @@ export const ServiceConfigSchema = z.strictObject({
     })
     .prefault({}),
   /**
+   * How the demo starts (only with the simulator on): a past and a few devices in trouble, so
+   * every state and page has something to show at once (issue #17).
+   */
+  demo: z
+    .strictObject({
+      /** Hours of back-filled intervals and readings, written at the first start of an empty data folder; 0: none. */
+      historyHours: z
+        .number()
+        .int()
+        .min(0)
+        .max(24 * 30)
+        .default(0),
+      /** A camera offline, a line down, another slow, a loudspeaker silent, from the start for 30 min / speed. */
+      troubleAtStart: z.boolean().default(false),
+    })
+    .prefault({}),
+  /**
    * The probe runtime (gateway/runtime/) for the devices with a `probe` in their commune file: by
    * default inside the service, one MQTT client of the embedded broker per commune with its own
    * gateway identity (`<commune>-probe`). `embedded: false` when a box at a hamlet runs
