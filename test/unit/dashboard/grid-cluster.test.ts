@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { gridCluster } from '../../../dashboard/src/components/grid-cluster.ts';
 
-const pt = (x: number, y: number, item: string) => ({ x, y, item });
+const pt = <T>(x: number, y: number, item: T) => ({ x, y, item });
 
 describe('gridCluster', () => {
   it('keeps points in separate cells apart and joins points sharing a cell at their mean', () => {

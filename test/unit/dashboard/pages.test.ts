@@ -58,7 +58,9 @@ describe('dashboard page registry', () => {
       'broadcasts',
     ]);
     expect(navPages('admin').map((p) => p.id)).toEqual(['overview', 'outages', 'ingest', 'broadcasts']);
-    expect(navPages('province').map((p) => p.id)).toEqual(['overview', 'broadcasts']);
+    // Leaders and the province get the map: communes, hamlets and sites, never a camera's position.
+    expect(navPages('province').map((p) => p.id)).toEqual(['overview', 'map', 'broadcasts']);
+    expect(navPages('leader').map((p) => p.id)).toContain('map');
     // Bulletins go to the loudspeakers' audience only.
     expect(navPages('leader').map((p) => p.id)).toContain('broadcasts');
     expect(navPages('economics').map((p) => p.id)).not.toContain('broadcasts');
