@@ -92,7 +92,7 @@ describe('map with a reachable tile server, then after a restart without it', ()
       extra: `map: { tileUrl: ${JSON.stringify(tileUrl)}, attribution: "© Bản đồ thử nghiệm" }`,
     });
     for (const [u, p] of app.userPasswords) passwords.set(u, p);
-  }, 60_000);
+  }, 120_000);
   afterAll(() => app?.stop());
 
   it('shows base tiles through the service cache, with attribution, hamlet outlines and roads, on desktop and phone', async () => {
@@ -151,7 +151,7 @@ describe('map with no tile server reachable', () => {
   beforeAll(async () => {
     // Port 9 (discard) on loopback: nothing listens, the connection is refused at once.
     app = await startTestApp({ extra: 'map: { tileUrl: "http://127.0.0.1:9/{z}/{x}/{y}.png" }' });
-  }, 60_000);
+  }, 120_000);
   afterAll(() => app?.stop());
 
   it('draws outlines coloured by the worst visible state, roads and labels above the markers, and says why there is no base map', async () => {
@@ -218,7 +218,7 @@ describe('map with no tile server reachable', () => {
     expect(await page.locator('.type-table tr[data-type="network-equipment"] th').textContent()).toBe(
       'Thiết bị mạng',
     );
-    await page.screenshot({ path: join(SHOTS, 'counts-cards-390.png'), fullPage: true });
+    await page.locator('.type-table').screenshot({ path: join(SHOTS, 'counts-cards-390.png') });
     await done(page);
   }, 120_000);
 

@@ -15,7 +15,7 @@ beforeAll(async () => {
     flakyShare: 0,
     extra: 'demo: { historyHours: 24, troubleAtStart: true }',
   });
-}, 90_000);
+}, 180_000);
 
 afterAll(() => app?.stop());
 
