@@ -209,6 +209,8 @@ export function mapPage(root: HTMLElement): () => void {
     });
 
   const draw = () => {
+    // Zoomed out, nineteen hamlet names would pile on each other: the outlines and clusters say enough.
+    mapEl.classList.toggle('map-far', map.getZoom() < 12);
     const pins = sitePins();
     restyleHamlets(shapes, app.devices.values());
     markers.clearLayers();
