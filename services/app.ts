@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { Config } from '../config/load.ts';
 import { ApClientsPlayer } from '../gateway/simulator/ap-clients.ts';
 import { BulletinPlayer } from '../gateway/simulator/bulletins.ts';
+import { DemoTrouble, planTrouble } from '../gateway/simulator/demo-trouble.ts';
 import { ProbeStandIns } from '../gateway/simulator/probe-standins.ts';
 import { Simulator } from '../gateway/simulator/simulator.ts';
 import { createApiApp } from './api/app.ts';
@@ -19,6 +20,8 @@ import { IntervalLog } from './availability/interval-log.ts';
 import type { LiveStates } from './availability/live-states.ts';
 import { ServiceRuns } from './availability/service-runs.ts';
 import { Broker } from './broker/broker.ts';
+import { backfillDemoHistory } from './demo/history.ts';
+import { troubleCandidates } from './demo/trouble.ts';
 import { startExternalIngest } from './ingest/external/external-ingest.ts';
 import { Ingest } from './ingest/ingest.ts';
 import type { IngestStats } from './ingest/ingest-stats.ts';
@@ -115,6 +118,18 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
 
   const bus = new EventBus();
   const intervals = new IntervalLog(db);
+  // The demo's past, written before the engine reads the saved states (services/demo/history.ts).
+  if (config.service.simulator.enabled && config.service.demo.historyHours > 0 && !external)
+    await backfillDemoHistory({
+      db,
+      devices: [...directory.all()],
+      probed: new Set(config.probeTargets.map((t) => t.deviceId)),
+      intervals,
+      store,
+      hours: config.service.demo.historyHours,
+      clock,
+      log,
+    });
   const rejects = new RejectLog(db, { kept: config.service.ingest.rejectsKept, clock, log });
   rejects.start();
   const sideDeps = { config, db, store, rejects, bus, directory, intervals, clock, log };
@@ -238,6 +253,17 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     });
     await simulator.start();
   }
+  let trouble: DemoTrouble | undefined;
+  if (config.service.simulator.enabled && config.service.demo.troubleAtStart) {
+    trouble = new DemoTrouble({
+      plan: planTrouble(troubleCandidates(config, directory)),
+      simulator,
+      standIns,
+      speed: config.service.simulator.speed,
+      log,
+    });
+    await trouble.start();
+  }
   log.info(
     {
       api: apiUrl || null,
@@ -270,6 +296,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     async stop() {
       if (stopped) return;
       stopped = true;
+      trouble?.stop();
       await simulator?.stop();
       bulletins?.stop();
       apClients?.stop();

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { GeoPoint, Id, IsoDate, RetentionDays, Text } from './common.ts';
+import { GeoLine, GeoPoint, GeoPolygon, Id, IsoDate, RetentionDays, Text } from './common.ts';
 
 export const SITE_KINDS = [
   'ubnd',
@@ -30,6 +30,16 @@ export const HamletSchema = z.strictObject({
   id: Id,
   name: Text,
   center: GeoPoint.optional(),
+  /** Rough outline for the map (offline it is the background): a GeoJSON Polygon, [lon, lat] pairs. */
+  boundary: GeoPolygon.optional(),
+});
+
+/** A road drawn on the offline map (from OpenStreetMap or the commune's own survey). */
+export const RoadSchema = z.strictObject({
+  name: Text.optional(),
+  /** Drawn wider for a provincial or national road. */
+  major: z.boolean().default(false),
+  geometry: GeoLine,
 });
 
 export const SiteSchema = z.strictObject({
@@ -263,6 +273,8 @@ export const CommuneFileSchema = z.strictObject({
   crops: z.array(CropSchema).default([]),
   /** Farm sites with their crop: the economics office's plots. */
   plots: z.array(PlotSchema).default([]),
+  /** Roads for the offline map, as GeoJSON lines; none by default. */
+  roads: z.array(RoadSchema).default([]),
 });
 
 export type CommuneFile = z.output<typeof CommuneFileSchema>;

@@ -128,9 +128,23 @@ export const ServiceConfigSchema = z.strictObject({
     .prefault({}),
   map: z
     .strictObject({
-      /** Optional tile server, e.g. a commune's own; none by default so the map works offline. */
-      tileUrl: z.string().optional(),
-      attribution: z.string().optional(),
+      /**
+       * Base-map tile server ({z}/{x}/{y}), fetched by the service and cached in the data folder,
+       * never by the browser; null for none (the map then shows hamlet outlines and roads only).
+       */
+      tileUrl: z
+        .string()
+        .regex(
+          /^https?:\/\/.*\{z\}.*\{x\}.*\{y\}/,
+          'must be an http(s) URL template with {z}, {x} and {y}, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png',
+        )
+        .nullable()
+        .default('https://tile.openstreetmap.org/{z}/{x}/{y}.png'),
+      /** Shown on the map, as the tile server's licence asks. */
+      attribution: z.string().default('© OpenStreetMap contributors'),
+      /** A cached tile is fetched again after this many days (when the tile server answers). */
+      tileCacheDays: z.number().int().min(1).max(3650).default(30),
+      maxZoom: z.number().int().min(1).max(19).default(19),
     })
     .prefault({}),
   simulator: z
@@ -140,6 +154,23 @@ export const ServiceConfigSchema = z.strictObject({
       speed: z.number().min(0.01).max(1000).default(1),
       /** Share of devices that go offline now and then (0–1). */
       flakyShare: z.number().min(0).max(1).default(0.15),
+    })
+    .prefault({}),
+  /**
+   * How the demo starts (only with the simulator on): a past and a few devices in trouble, so
+   * every state and page has something to show at once (issue #17).
+   */
+  demo: z
+    .strictObject({
+      /** Hours of back-filled intervals and readings, written at the first start of an empty data folder; 0: none. */
+      historyHours: z
+        .number()
+        .int()
+        .min(0)
+        .max(24 * 30)
+        .default(0),
+      /** A camera offline, a line down, another slow, a loudspeaker silent, from the start for 30 min / speed. */
+      troubleAtStart: z.boolean().default(false),
     })
     .prefault({}),
   /**

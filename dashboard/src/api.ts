@@ -6,6 +6,7 @@ import type {
   GatewayHealth,
   HistoryInterval,
   IngestStats,
+  MapBase,
   OutagesResponse,
   Params,
   PublicConfig,
@@ -109,6 +110,7 @@ export const api = {
   me: () => request<{ user: User }>('GET', '/api/auth/me'),
   publicConfig: () => request<PublicConfig>('GET', '/api/config/public'),
   communes: () => request<Commune[]>('GET', '/api/communes'),
+  mapBase: () => request<MapBase>('GET', '/api/map/base'),
   devices: () => request<Device[]>('GET', '/api/devices'),
   device: (id: string) => request<DeviceDetail>('GET', `/api/devices/${enc(id)}`),
   history: (id: string, fromTs?: number, toTs?: number) =>

@@ -19,7 +19,7 @@ export interface User {
 
 export interface PublicConfig {
   defaultLocale: string;
-  map: { tileUrl?: string; attribution?: string };
+  map: { tiles?: boolean; attribution?: string };
 }
 
 export interface GeoPoint {
@@ -27,10 +27,35 @@ export interface GeoPoint {
   lon: number;
 }
 
+/** GeoJSON geometries from the commune file: positions are [longitude, latitude]. */
+export interface GeoPolygon {
+  type: 'Polygon';
+  coordinates: [number, number][][];
+}
+
+export interface GeoLine {
+  type: 'LineString' | 'MultiLineString';
+  coordinates: [number, number][] | [number, number][][];
+}
+
 export interface Hamlet {
   id: string;
   name: string;
   center?: GeoPoint;
+  boundary?: GeoPolygon;
+}
+
+export interface Road {
+  name?: string;
+  major: boolean;
+  geometry: GeoLine;
+}
+
+export interface MapBase {
+  tiles: boolean;
+  reachable: boolean;
+  attribution: string;
+  maxZoom: number;
 }
 
 export interface Site {
@@ -40,6 +65,8 @@ export interface Site {
   hamlet: string;
   location: GeoPoint;
   uplink?: string;
+  /** The hamlet's centre given instead of the site's own position (a camera this role may not see is there). */
+  approximate?: boolean;
 }
 
 export interface Commune {
@@ -48,6 +75,7 @@ export interface Commune {
   province: string;
   center: GeoPoint;
   hamlets: Hamlet[];
+  roads?: Road[];
   sites: Site[];
 }
 

@@ -88,6 +88,11 @@ export const TELEMETRY: Readonly<Record<string, TelemetryGenerator>> = {
       upMbps: round(clamp((congested ? 25 : 40) + noise(i.random, 4), 1, 1000)),
     };
   },
+  'network-equipment': (i) => ({
+    latencyMs: Math.round(clamp(2 + noise(i.random, 1), 0, 500)),
+    lossPct: 0,
+    cpuPct: Math.round(clamp(20 + dailyUse(i.nowTs) * 30 + noise(i.random, 5), 1, 100)),
+  }),
   'soil-sensor': (i) => {
     // Soil temperature lags the air: coolest near 6 h, warmest near 15 h.
     const phase = ((vnHour(i.nowTs) - 9) / 24) * 2 * Math.PI;

@@ -124,16 +124,12 @@ export function createApiApp(deps: ApiDeps): express.Express {
   app.set('strict routing', true);
   app.use(
     helmet({
-      // The dashboard loads only its own bundle; map tiles, when configured, come from one origin.
+      // The dashboard loads only its own bundle.
       contentSecurityPolicy: {
         directives: {
-          'img-src': [
-            "'self'",
-            'data:',
-            ...(deps.config.service.map.tileUrl
-              ? [new URL(deps.config.service.map.tileUrl.replace(/\{[a-z]\}/g, 'a')).origin]
-              : []),
-          ],
+          // Map tiles too: the service proxies and caches them (/api/map/tiles), the browser never
+          // asks a tile server itself.
+          'img-src': ["'self'", 'data:'],
           'upgrade-insecure-requests': deps.config.service.api.cookieSecure ? [] : null,
         },
       },

@@ -2,6 +2,7 @@ import type { LiveView } from '../availability/engine.ts';
 import type { DeviceState, ReasonParams } from '../availability/states.ts';
 import type { DeviceType } from '../device-types/device-type.ts';
 import type { DeviceDirectory, DeviceInfo } from '../inventory/device-directory.ts';
+import { siteLocationFor } from '../inventory/site-location.ts';
 import { type CountsByType, countStates } from '../kpi/counts.ts';
 import { fromMs, type StateSpan, sumMs, type Uptime, uptimePct } from '../kpi/uptime.ts';
 import type { Db } from '../store/db.ts';
@@ -91,7 +92,10 @@ export interface DeviceStateView {
 export function deviceStates(src: IocSources, communes: readonly string[] | null): DeviceStateView[] {
   return iocDevices(src, communes).map((d) => {
     const live = src.availability.get(d.id);
-    const site = src.directory.communes.get(d.communeId)!.sites.find((s) => s.id === d.siteId)!;
+    const commune = src.directory.communes.get(d.communeId)!;
+    const site = commune.sites.find((s) => s.id === d.siteId)!;
+    // The IOC sees no camera, so a key point's position (the camera's) is given as its hamlet's.
+    const { lat, lon } = siteLocationFor(commune, site, () => false);
     return {
       deviceId: d.id,
       communeId: d.communeId,
@@ -99,7 +103,7 @@ export function deviceStates(src: IocSources, communes: readonly string[] | null
       name: d.name,
       hamletId: d.hamletId,
       siteId: d.siteId,
-      location: site.location,
+      location: { lat, lon },
       state: live?.state ?? 'unknown',
       reason: live?.reason ?? 'awaiting-evidence',
       params: live?.params ?? {},

@@ -5,5 +5,6 @@ deviceTypeConformance('camera');
 deviceTypeConformance('loudspeaker');
 deviceTypeConformance('wifi-ap');
 deviceTypeConformance('uplink');
+deviceTypeConformance('network-equipment');
 deviceTypeConformance('soil-sensor');
 deviceTypeConformance('gateway');

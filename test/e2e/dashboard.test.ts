@@ -28,7 +28,8 @@ async function done(page: Page): Promise<void> {
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
   mkdirSync(CHART_SHOTS, { recursive: true });
-  app = await startTestApp({ simulator: true, speed: 20 });
+  // No tile server: this file checks the offline map (test/e2e/map.test.ts has the tiles).
+  app = await startTestApp({ simulator: true, speed: 20, extra: 'map: { tileUrl: null }' });
   browser = await launchBrowser();
 }, 60_000);
 
@@ -188,7 +189,7 @@ describe('dashboard in the browser', () => {
 
   it('gives leaders the overview with commune-wide counts (cameras counted, not listed)', async () => {
     const page = await signIn('lanhdao.talai');
-    expect(await navPages(page)).toEqual(['overview', 'broadcasts']);
+    expect(await navPages(page)).toEqual(['overview', 'map', 'broadcasts']);
     await page.waitForSelector('.summary-table tr[data-type="camera"]');
     expect(await page.locator('.device-row[data-device-id^="tl-cam-"]').count()).toBe(0);
     await done(page);
@@ -196,7 +197,7 @@ describe('dashboard in the browser', () => {
 
   it('gives the province both communes: a row per commune, a commune selector, never a camera', async () => {
     const page = await signIn(PROVINCE_USER);
-    expect(await navPages(page)).toEqual(['overview', 'broadcasts']);
+    expect(await navPages(page)).toEqual(['overview', 'map', 'broadcasts']);
     expect(await page.locator('.user-role').textContent()).toBe('Sở / Trung tâm IOC tỉnh');
     expect(await page.locator('.brand-sub').textContent()).toBe('Tỉnh Đồng Nai');
     await page.waitForSelector('.communes-table tr[data-commune="loc-tan"]');

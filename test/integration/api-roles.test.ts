@@ -68,7 +68,8 @@ function exampleOf(spec: RouteSpec, role: Role | null): { path: string; body: un
 const keys: Array<{ label: string; key: string; apiKey: ApiKey | undefined }> = [];
 
 beforeAll(async () => {
-  app = await startTestApp();
+  // No tile server: the walk must not send the tile route's example to the internet.
+  app = await startTestApp({ extra: 'map: { tileUrl: null }' });
   for (const role of ROLES)
     cookies.set(role, await login(app, USER_OF[role], app.userPasswords.get(USER_OF[role])!));
   for (const scopes of [['summaries'], ['states'], ['summaries', 'states']] as const) {

@@ -64,9 +64,16 @@ export function countsTable(
       'tr',
       attrs,
       h('th', { scope: 'row' }, label),
-      h('td', { class: 'num' }, formatNumber(total)),
-      STATES.map((s) => h('td', { class: `num${c[s] ? ` cell-${s}` : ' zero'}` }, formatNumber(c[s] ?? 0))),
-      h('td', { class: 'num' }, pct(c.up ?? 0, total)),
+      // data-label names the column on a phone, where each row is a card (responsive.css).
+      h('td', { class: 'num c-total', 'data-label': t('overview.total') }, formatNumber(total)),
+      STATES.map((s) =>
+        h(
+          'td',
+          { class: `num${c[s] ? ` cell-${s}` : ' zero'}`, 'data-label': stateText(s), 'data-state': s },
+          formatNumber(c[s] ?? 0),
+        ),
+      ),
+      h('td', { class: 'num c-share', 'data-label': t('overview.upShare') }, pct(c.up ?? 0, total)),
     );
   };
   const body = rows.map((r) => row(r.label, r.counts, r.attrs));

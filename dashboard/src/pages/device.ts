@@ -7,12 +7,13 @@ import { metricCharts } from '../components/device-charts.ts';
 import { typeLabel } from '../components/device-row.ts';
 import { h } from '../components/dom.ts';
 import { errorBox, errorText } from '../components/errors.ts';
+import { coordsWithLink } from '../components/geo.ts';
 import { icon } from '../components/icons.ts';
 import { formatValue, metricLabel } from '../components/metrics.ts';
 import { stateBadge } from '../components/state.ts';
 import { relTime, since } from '../components/time.ts';
 import { timeline24h } from '../components/timeline.ts';
-import { formatDate, formatDateTime, formatDuration, formatNumber, reasonText, t } from '../i18n.ts';
+import { formatDate, formatDateTime, formatDuration, reasonText, t } from '../i18n.ts';
 import { href } from '../router.ts';
 import { app, subscribe } from '../store.ts';
 import type { DeviceDetail, HistoryInterval } from '../types.ts';
@@ -20,6 +21,7 @@ import { definePage } from './page.ts';
 
 const HISTORY_DAYS = 7;
 const HEARD_REFRESH_MS = 10_000;
+const HIDDEN_FIELDS = new Set(['v']);
 
 function facts(rows: [string, Node | string | null | undefined][]): HTMLElement {
   return h(
@@ -44,10 +46,7 @@ function identity(d: DeviceDetail): HTMLElement {
     [t('device.budgetLine'), d.budgetLine],
     [t('device.installedAt'), formatDate(d.installedAt)],
     [t('device.commissionedAt'), formatDate(d.commissionedAt ?? d.installedAt)],
-    [
-      t('device.location'),
-      d.location ? `${formatNumber(d.location.lat, 5)}, ${formatNumber(d.location.lon, 5)}` : null,
-    ],
+    [t('device.location'), d.location ? coordsWithLink(d.location) : null],
     [
       t('device.upstream'),
       d.upstreamId ? h('a', { href: href('device', d.upstreamId) }, upstream?.name ?? d.upstreamId) : null,
@@ -58,7 +57,8 @@ function identity(d: DeviceDetail): HTMLElement {
 
 function heartbeat(d: DeviceDetail): HTMLElement {
   const payload = d.lastHeartbeat ?? {};
-  const entries = Object.entries(payload);
+  // `v` is the wire format's version: it tells a technician nothing about the device.
+  const entries = Object.entries(payload).filter(([k]) => !HIDDEN_FIELDS.has(k));
   return h(
     'div',
     {},

@@ -1,12 +1,25 @@
 /**
- * Map with no tile layer by default: the commune office may be offline, so the map is a plain background
- * with hamlet labels and one circle per site coloured by the worst state of its devices. When the server
- * config names a tile URL (`map.tileUrl`), that layer is added with its attribution.
+ * The map. A base layer when the service can reach its tile server or has tiles cached (it proxies
+ * them: /api/map/tiles), and under it, always, what the commune files give: hamlet outlines filled
+ * by the worst state of the devices this role sees, roads, and labels above the markers. Sites
+ * are circles coloured by their worst state; close sites join into a numbered cluster coloured by
+ * the worst state inside, which zooms in when pressed.
  */
 import * as L from 'leaflet';
+import { api } from '../api.ts';
 import { typeLabel } from '../components/device-row.ts';
 import { escapeHtml, h } from '../components/dom.ts';
+import { gridCluster } from '../components/grid-cluster.ts';
 import { stateIconMarkup } from '../components/icons.ts';
+import {
+  addPanes,
+  type HamletShape,
+  hamletOutlines,
+  hamletPoint,
+  labelMarkers,
+  restyleHamlets,
+  roadLines,
+} from '../components/map-layers.ts';
 import { legend, STATE_COLORS, severity, stateBadge, stateText, worst } from '../components/state.ts';
 import { getLocale, reasonText, t } from '../i18n.ts';
 import { href } from '../router.ts';
@@ -14,11 +27,15 @@ import { app, subscribe } from '../store.ts';
 import type { Device, GeoPoint } from '../types.ts';
 import { definePage } from './page.ts';
 
+// Two markers closer than this on screen join into one cluster.
+const CLUSTER_PX = 44;
+
 interface SitePin {
   id: string;
   name: string;
   hamletName: string;
   at: GeoPoint;
+  approximate: boolean;
   devices: Device[];
 }
 
@@ -32,6 +49,7 @@ function sitePins(): SitePin[] {
       name: d.siteName,
       hamletName: d.hamletName,
       at: s?.location ?? d.location,
+      approximate: s?.approximate ?? false,
       devices: [],
     };
     pin.devices.push(d);
@@ -40,24 +58,7 @@ function sitePins(): SitePin[] {
   return [...pins.values()];
 }
 
-function hamletLabels(): { name: string; at: GeoPoint }[] {
-  const out: { name: string; at: GeoPoint }[] = [];
-  for (const c of app.communes) {
-    for (const hm of c.hamlets) {
-      const sites = c.sites.filter((s) => s.hamlet === hm.id);
-      const at =
-        hm.center ??
-        (sites.length
-          ? {
-              lat: sites.reduce((a, s) => a + s.location.lat, 0) / sites.length,
-              lon: sites.reduce((a, s) => a + s.location.lon, 0) / sites.length,
-            }
-          : null);
-      if (at) out.push({ name: hm.name, at });
-    }
-  }
-  return out;
-}
+const pinState = (p: SitePin) => worst(p.devices.map((d) => d.state));
 
 function popupHtml(p: SitePin): string {
   const items = [...p.devices]
@@ -68,23 +69,86 @@ function popupHtml(p: SitePin): string {
         `<a href="${href('device', d.id)}">${escapeHtml(d.name)}</a><br><small>${escapeHtml(typeLabel(d))} · ${escapeHtml(reasonText(d.reason, d.params))}</small></li>`,
     )
     .join('');
-  return `<div class="popup"><strong>${escapeHtml(p.name)}</strong><div class="muted">${escapeHtml(p.hamletName)}</div><ul>${items}</ul></div>`;
+  const approx = p.approximate ? `<div class="muted">${escapeHtml(t('map.approximate'))}</div>` : '';
+  return `<div class="popup"><strong>${escapeHtml(p.name)}</strong><div class="muted">${escapeHtml(p.hamletName)}</div>${approx}<ul>${items}</ul></div>`;
 }
 
-function markerStyle(p: SitePin): L.CircleMarkerOptions {
-  const s = worst(p.devices.map((d) => d.state));
-  return {
+function siteMarker(p: SitePin): L.CircleMarker {
+  const s = pinState(p);
+  return L.circleMarker([p.at.lat, p.at.lon], {
     radius: 7 + Math.min(p.devices.length, 5),
     color: '#ffffff',
     weight: 2,
     fillColor: STATE_COLORS[s],
     fillOpacity: 0.95,
-  };
+    className: `site-marker state-${s}`,
+  })
+    .bindTooltip(`${escapeHtml(p.name)} — ${escapeHtml(stateText(s))}`)
+    .bindPopup(popupHtml(p), { maxWidth: 300, maxHeight: 280 });
+}
+
+function clusterMarker(map: L.Map, pins: readonly SitePin[], at: L.LatLng): L.Marker {
+  const s = worst(pins.flatMap((p) => p.devices.map((d) => d.state)));
+  const n = pins.length;
+  const label = t('map.cluster', { n, state: stateText(s) });
+  const m = L.marker(at, {
+    icon: L.divIcon({
+      className: `site-cluster state-${s}`,
+      html: `<span style="background:${STATE_COLORS[s]}" data-sites="${escapeHtml(pins.map((p) => p.id).join(' '))}">${n}</span>`,
+      iconSize: [34, 34],
+    }),
+    title: label,
+    alt: label,
+  });
+  m.on('click', () =>
+    map.fitBounds(L.latLngBounds(pins.map((p) => [p.at.lat, p.at.lon])), {
+      padding: [40, 40],
+      maxZoom: map.getZoom() + 3,
+    }),
+  );
+  return m;
+}
+
+function problemItems(pins: readonly SitePin[]): HTMLElement[] {
+  const bad = pins
+    .filter((p) => pinState(p) !== 'up')
+    .sort((a, b) => a.name.localeCompare(b.name, getLocale()));
+  if (!bad.length) return [h('li', { class: 'muted' }, t('map.noProblems'))];
+  return bad.map((p) => {
+    const d = [...p.devices].sort((a, b) => severity(a.state) - severity(b.state))[0]!;
+    return h(
+      'li',
+      {},
+      stateBadge(d.state, 'compact'),
+      ' ',
+      h('a', { href: href('device', d.id) }, p.name),
+      h('div', { class: 'meta' }, p.hamletName, ' · ', d.name),
+    );
+  });
+}
+
+function fitAll(map: L.Map, pins: readonly SitePin[]): void {
+  const pts: [number, number][] = [
+    ...pins.map((p) => [p.at.lat, p.at.lon] as [number, number]),
+    ...app.communes.flatMap((c) =>
+      c.hamlets.flatMap(
+        (hm) => hm.boundary?.coordinates[0]?.map(([lon, lat]) => [lat, lon] as [number, number]) ?? [],
+      ),
+    ),
+    ...app.communes
+      .flatMap((c) => c.hamlets.map(hamletPoint).filter((p) => p !== null))
+      .map((p) => [p.lat, p.lon] as [number, number]),
+  ];
+  const c = app.communes[0]?.center;
+  if (pts.length) map.fitBounds(L.latLngBounds(pts), { padding: [20, 20], maxZoom: 16 });
+  else if (c) map.setView([c.lat, c.lon], 13);
+  else map.setView([11.3, 107.35], 12);
 }
 
 export function mapPage(root: HTMLElement): () => void {
   const mapEl = h('div', { id: 'map', class: 'map', role: 'region', 'aria-label': t('map.title') });
   const problems = h('ul', { class: 'problem-list' });
+  const baseNote = h('p', { class: 'map-base-note muted', 'data-base': 'pending' });
   root.replaceChildren(
     h(
       'main',
@@ -98,7 +162,7 @@ export function mapPage(root: HTMLElement): () => void {
       h(
         'div',
         { class: 'map-layout' },
-        mapEl,
+        h('div', { class: 'map-wrap' }, mapEl, baseNote),
         h(
           'aside',
           { class: 'map-side panel' },
@@ -111,102 +175,72 @@ export function mapPage(root: HTMLElement): () => void {
     ),
   );
 
-  const map = L.map(mapEl, { zoomControl: true, attributionControl: true, preferCanvas: false });
+  const map = L.map(mapEl, { zoomControl: true, attributionControl: true });
   map.attributionControl.setPrefix(false);
-  const tileUrl = app.config.map?.tileUrl;
-  if (tileUrl)
-    L.tileLayer(tileUrl, { attribution: app.config.map.attribution ?? '', maxZoom: 19 }).addTo(map);
-
-  // Labels sit in a pane under the markers so a site on a hamlet's centre stays clickable.
-  map.createPane('hamlets').style.zIndex = '350';
-  const labels = L.layerGroup().addTo(map);
-  for (const hl of hamletLabels()) {
-    L.marker([hl.at.lat, hl.at.lon], {
-      icon: L.divIcon({
-        className: 'hamlet-label',
-        html: `<span>${escapeHtml(hl.name)}</span>`,
-        iconSize: [0, 0],
-      }),
-      interactive: false,
-      keyboard: false,
-      pane: 'hamlets',
-    }).addTo(labels);
-  }
+  addPanes(map);
+  let shapes: HamletShape[] = hamletOutlines(app.communes, false);
+  const outlines = L.layerGroup(shapes.map((s) => s.layer)).addTo(map);
+  L.layerGroup(roadLines(app.communes)).addTo(map);
+  L.layerGroup(labelMarkers(app.communes)).addTo(map);
   const markers = L.layerGroup().addTo(map);
-  const bySite = new Map<string, L.CircleMarker>();
+  let closed = false;
 
-  const draw = (fit: boolean) => {
+  api
+    .mapBase()
+    .then((base) => {
+      if (closed) return;
+      baseNote.dataset.base = base.tiles ? 'tiles' : 'offline';
+      baseNote.textContent = base.tiles ? (base.reachable ? '' : t('map.baseCached')) : t('map.baseOffline');
+      if (!base.tiles) return;
+      L.tileLayer('/api/map/tiles/{z}/{x}/{y}.png', {
+        attribution: escapeHtml(base.attribution),
+        maxZoom: base.maxZoom,
+      }).addTo(map);
+      // Over a real map the outlines are drawn lighter, so streets stay readable.
+      outlines.clearLayers();
+      shapes = hamletOutlines(app.communes, true);
+      for (const s of shapes) outlines.addLayer(s.layer);
+      restyleHamlets(shapes, app.devices.values());
+    })
+    .catch(() => {
+      if (closed) return;
+      baseNote.dataset.base = 'offline';
+      baseNote.textContent = t('map.baseOffline');
+    });
+
+  const draw = () => {
+    // Zoomed out, nineteen hamlet names would pile on each other: the outlines and clusters say enough.
+    mapEl.classList.toggle('map-far', map.getZoom() < 12);
     const pins = sitePins();
-    const seen = new Set<string>();
-    for (const p of pins) {
-      seen.add(p.id);
-      const tip = `${escapeHtml(p.name)} — ${escapeHtml(stateText(worst(p.devices.map((d) => d.state))))}`;
-      const m = bySite.get(p.id);
-      // Update in place so an open popup stays open and shows the new state.
-      if (m)
-        m.setStyle(markerStyle(p))
-          .setRadius(markerStyle(p).radius ?? 8)
-          .setTooltipContent(tip)
-          .setPopupContent(popupHtml(p));
-      else
-        bySite.set(
-          p.id,
-          L.circleMarker([p.at.lat, p.at.lon], markerStyle(p))
-            .bindTooltip(tip)
-            .bindPopup(popupHtml(p), { maxWidth: 300, maxHeight: 280 })
-            .addTo(markers),
-        );
+    restyleHamlets(shapes, app.devices.values());
+    markers.clearLayers();
+    const pts = pins.map((p) => ({ ...map.latLngToLayerPoint([p.at.lat, p.at.lon]), item: p }));
+    for (const c of gridCluster(pts, CLUSTER_PX)) {
+      if (c.items.length === 1) markers.addLayer(siteMarker(c.items[0]!));
+      else markers.addLayer(clusterMarker(map, c.items, map.layerPointToLatLng([c.x, c.y])));
     }
-    for (const [id, m] of bySite) {
-      if (!seen.has(id)) {
-        m.remove();
-        bySite.delete(id);
-      }
-    }
-    const bad = pins
-      .filter((p) => worst(p.devices.map((d) => d.state)) !== 'up')
-      .sort((a, b) => a.name.localeCompare(b.name, getLocale()));
-    problems.replaceChildren(
-      ...(bad.length
-        ? bad.map((p) => {
-            const d = [...p.devices].sort((a, b) => severity(a.state) - severity(b.state))[0]!;
-            return h(
-              'li',
-              {},
-              stateBadge(d.state, 'compact'),
-              ' ',
-              h('a', { href: href('device', d.id) }, p.name),
-              h('div', { class: 'meta' }, p.hamletName, ' · ', d.name),
-            );
-          })
-        : [h('li', { class: 'muted' }, t('map.noProblems'))]),
-    );
-    if (fit) {
-      const pts: L.LatLngExpression[] = [
-        ...pins.map((p) => [p.at.lat, p.at.lon] as [number, number]),
-        ...hamletLabels().map((hl) => [hl.at.lat, hl.at.lon] as [number, number]),
-      ];
-      const c = app.communes[0]?.center;
-      if (pts.length) map.fitBounds(L.latLngBounds(pts), { padding: [30, 30], maxZoom: 16 });
-      else if (c) map.setView([c.lat, c.lon], 13);
-      else map.setView([11.3, 107.35], 12);
-    }
+    problems.replaceChildren(...problemItems(pins));
   };
-  draw(true);
+  fitAll(map, sitePins());
+  draw();
   L.control.scale({ imperial: false }).addTo(map);
+  map.on('zoomend', draw);
 
   let pending = 0;
   const unsubscribe = subscribe((c) => {
     if (c.kind === 'live' || pending) return;
-    // Redraw at most once a second: heartbeats from a hundred devices must not thrash the map.
+    // Redraw at most once a second: heartbeats from a hundred devices must not thrash the map,
+    // and an open popup is kept unless its marker changed.
     pending = window.setTimeout(() => {
       pending = 0;
-      draw(false);
+      if (!map.getContainer().querySelector('.leaflet-popup')) draw();
+      else restyleHamlets(shapes, app.devices.values());
     }, 1000);
   });
   const onResize = () => map.invalidateSize();
   window.addEventListener('resize', onResize);
   return () => {
+    closed = true;
     unsubscribe();
     clearTimeout(pending);
     window.removeEventListener('resize', onResize);
@@ -219,7 +253,8 @@ export const map = definePage({
   path: '/map',
   titleKey: 'map.title',
   navKey: 'nav.map',
-  // Not for leaders, admins or the province: the map is one commune's sites, an operations view.
-  roles: ['police', 'economics', 'technician'],
+  // Leaders and the province get it too (communes, hamlets, sites; never a camera's position: the
+  // API places a key point with a camera at its hamlet's centre for them).
+  roles: ['police', 'economics', 'technician', 'leader', 'province'],
   render: (root) => mapPage(root),
 });

@@ -1,5 +1,8 @@
 import { z } from 'zod';
+import type { Role } from '../../../config/schema/commune.ts';
+import { canSee } from '../../device-types/registry.ts';
 import type { DeviceInfo } from '../../inventory/device-directory.ts';
+import { type SitePlace, siteLocationFor } from '../../inventory/site-location.ts';
 import type { ApiDeps } from '../deps.ts';
 import { exampleDevice } from '../examples.ts';
 import { route } from '../route.ts';
@@ -7,12 +10,15 @@ import { readSeries, SeriesRangeSchema, SeriesResponseSchema } from '../series.t
 import { deviceFor, visibleDevices } from '../visibility.ts';
 
 const DAY_MS = 86_400_000;
+
+const locationOf = ({ lat, lon }: SitePlace) => ({ lat, lon });
 const Range = z.strictObject({
   fromTs: z.coerce.number().int().optional(),
   toTs: z.coerce.number().int().optional(),
 });
 
-export function deviceView(deps: ApiDeps, d: DeviceInfo) {
+/** A device as the API shows it to `role`: its site's position is never a hidden camera's. */
+export function deviceView(deps: ApiDeps, d: DeviceInfo, role: Role) {
   const commune = deps.directory.communes.get(d.communeId)!;
   const site = commune.sites.find((s) => s.id === d.siteId)!;
   const hamlet = commune.hamlets.find((h) => h.id === d.hamletId);
@@ -29,7 +35,7 @@ export function deviceView(deps: ApiDeps, d: DeviceInfo) {
     siteKind: site.kind,
     hamletId: d.hamletId,
     hamletName: hamlet?.name ?? d.hamletId,
-    location: site.location,
+    location: locationOf(siteLocationFor(commune, site, (kind) => canSee(role, kind))),
     vendor: c.vendor ?? null,
     model: c.model ?? null,
     installedAt: c.installedAt,
@@ -61,7 +67,10 @@ export const deviceRoutes = [
       if (list.some((d) => d.type.sensitive))
         deps.audit.record(user!, 'list-devices', query.type ?? '*', deps.clock());
       const heartbeats = lastHeartbeats(deps);
-      return list.map((d) => ({ ...deviceView(deps, d), lastHeartbeatTs: heartbeats.get(d.id)?.ts ?? null }));
+      return list.map((d) => ({
+        ...deviceView(deps, d, user!.role),
+        lastHeartbeatTs: heartbeats.get(d.id)?.ts ?? null,
+      }));
     },
   }),
   route({
@@ -80,7 +89,7 @@ export const deviceRoutes = [
         value,
       }));
       return {
-        ...deviceView(deps, d),
+        ...deviceView(deps, d, user!.role),
         lastHeartbeatTs: hb?.ts ?? null,
         lastHeartbeat: hb?.doc ?? null,
         latest,
@@ -168,7 +177,7 @@ export const deviceRoutes = [
       const d = deviceFor(deps, user!, params.id!);
       deps.availability.setMaintenance(d.id, body.on, user!.username);
       deps.audit.record(user!, body.on ? 'maintenance-on' : 'maintenance-off', d.id, deps.clock());
-      return deviceView(deps, d);
+      return deviceView(deps, d, user!.role);
     },
   }),
 ];

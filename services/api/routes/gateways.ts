@@ -54,7 +54,7 @@ export const gatewayRoutes = [
       const gateways = visibleDevices(deps, user!).filter((d) => isProbeGateway(deps, d));
       const rows = await Promise.all(
         gateways.map(async (d) => {
-          const v = deviceView(deps, d);
+          const v = deviceView(deps, d, user!.role);
           return {
             id: v.id,
             communeId: v.communeId,

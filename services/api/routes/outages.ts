@@ -32,7 +32,7 @@ export const outagesRoutes = [
     summary:
       "The technicians' view: what is down, unreachable or degraded now, grouped by root cause (devices behind a failing upstream listed under it, not as outages of their own), worst and oldest first; and the internet lines, community-house Wi-Fi APs and loudspeakers (by hamlet) the caller may see.",
     handle({ deps, user }) {
-      const views = visibleDevices(deps, user!).map((d) => brief(deviceView(deps, d)));
+      const views = visibleDevices(deps, user!).map((d) => brief(deviceView(deps, d, user!.role)));
       const byName = (a: { name: string }, b: { name: string }) =>
         a.name.localeCompare(b.name, 'vi', { numeric: true });
       return {

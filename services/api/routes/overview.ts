@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { canSee } from '../../device-types/registry.ts';
+import { canSee, deviceTypes } from '../../device-types/registry.ts';
+import { siteLocationFor } from '../../inventory/site-location.ts';
 import { countStates, sumCounts } from '../../kpi/counts.ts';
 import { route } from '../route.ts';
 import { communesOf } from '../visibility.ts';
@@ -10,11 +11,21 @@ export const overviewRoutes = [
     path: '/api/communes',
     access: 'signed-in',
     tag: 'overview',
-    summary: 'Your commune (every commune for a province user): hamlets and sites with their GPS positions.',
+    summary:
+      "Your commune (every commune for a province user): hamlets (with outlines), roads and sites with their GPS positions; never a camera's position to a role that may not see cameras.",
     handle({ deps, user }) {
+      const sees = (kind: string) => canSee(user!.role, kind);
       return communesOf(deps, user!).map((id) => {
         const c = deps.directory.communes.get(id)!;
-        return { ...c.commune, hamlets: c.hamlets, sites: c.sites };
+        // A site whose only devices are cameras this role cannot see is left out altogether.
+        const shown = c.sites.filter((s) =>
+          c.devices.some((d) => d.site === s.id && (sees(d.type) || !deviceTypes.get(d.type)?.sensitive)),
+        );
+        const sites = shown.map((s) => {
+          const { lat, lon, approximate } = siteLocationFor(c, s, sees);
+          return { ...s, location: { lat, lon }, approximate };
+        });
+        return { ...c.commune, hamlets: c.hamlets, roads: c.roads, sites };
       });
     },
   }),
@@ -49,7 +60,11 @@ export const overviewRoutes = [
     summary: 'Settings the dashboard needs before sign-in (default language, optional map tiles).',
     handle: ({ deps }) => ({
       defaultLocale: deps.config.service.defaultLocale,
-      map: deps.config.service.map,
+      // Whether a base layer is configured, never its URL (it may carry a key): tiles come through /api/map/tiles.
+      map: {
+        tiles: deps.config.service.map.tileUrl !== null,
+        attribution: deps.config.service.map.attribution,
+      },
     }),
   }),
   route({

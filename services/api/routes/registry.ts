@@ -4,6 +4,7 @@ import { broadcastRoutes } from './broadcasts.ts';
 import { deviceRoutes } from './devices.ts';
 import { gatewayRoutes } from './gateways.ts';
 import { iocRoutes } from './ioc.ts';
+import { mapRoutes } from './map.ts';
 import { operationsRoutes } from './operations.ts';
 import { outagesRoutes } from './outages.ts';
 import { overviewRoutes } from './overview.ts';
@@ -24,4 +25,5 @@ export const ROUTES: readonly RouteSpec[] = [
   ...outagesRoutes,
   ...soilRoutes,
   ...gatewayRoutes,
+  ...mapRoutes,
 ];

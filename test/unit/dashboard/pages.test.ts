@@ -66,7 +66,9 @@ describe('dashboard page registry', () => {
     ]);
     // The farm pilot is the economics office's (and the admin's).
     expect(navPages('economics').map((p) => p.id)).toEqual(['overview', 'map', 'farms']);
-    expect(navPages('province').map((p) => p.id)).toEqual(['overview', 'broadcasts']);
+    // Leaders and the province get the map: communes, hamlets and sites, never a camera's position.
+    expect(navPages('province').map((p) => p.id)).toEqual(['overview', 'map', 'broadcasts']);
+    expect(navPages('leader').map((p) => p.id)).toContain('map');
     // Bulletins go to the loudspeakers' audience only.
     expect(navPages('leader').map((p) => p.id)).toContain('broadcasts');
     expect(navPages('economics').map((p) => p.id)).not.toContain('broadcasts');

@@ -1,0 +1,98 @@
+import type { Logger } from 'pino';
+import type { OfflineControls } from './flaky.ts';
+
+/** What the trouble needs to know of a device to choose it. */
+export interface TroubleCandidate {
+  readonly id: string;
+  readonly communeId: string;
+  readonly kind: string;
+  /** Watched by a probe (a stand-in plays it), not an MQTT client of the simulator. */
+  readonly probed: boolean;
+  /** A probe with a latency threshold: a slow answer makes it degraded. */
+  readonly latencyThreshold: boolean;
+  /** How many devices depend on it: a line with dependents shows `unreachable` when it falls. */
+  readonly dependents: number;
+}
+
+export interface TroublePlan {
+  /** MQTT devices dropped abruptly (last will: down at once). */
+  readonly offline: readonly string[];
+  /** Probed devices whose stand-in stops answering (down; its dependents unreachable). */
+  readonly down: readonly string[];
+  /** Probed devices whose stand-in answers slowly (degraded). */
+  readonly slow: readonly string[];
+}
+
+/**
+ * A few devices in trouble from the first minute of the demo (issue #17), per commune: a camera
+ * dropped, a line with devices behind it down (they become unreachable), another line slow
+ * (degraded), and a loudspeaker silent. The choice is by id, so the demo is the same each time.
+ */
+export function planTrouble(devices: readonly TroubleCandidate[]): TroublePlan {
+  const plan = { offline: [] as string[], down: [] as string[], slow: [] as string[] };
+  for (const communeId of new Set(devices.map((d) => d.communeId))) {
+    const mine = devices.filter((d) => d.communeId === communeId).sort((a, b) => a.id.localeCompare(b.id));
+    const cam = mine.find((d) => d.kind === 'camera' && !d.probed);
+    if (cam) plan.offline.push(cam.id);
+    const lines = mine.filter((d) => d.kind === 'uplink' && d.probed);
+    const cut = lines.filter((d) => d.dependents > 0).at(-1);
+    if (cut) plan.down.push(cut.id);
+    const slow = lines.filter((d) => d.latencyThreshold && d.id !== cut?.id).at(-1);
+    if (slow) plan.slow.push(slow.id);
+    const speaker = mine.find((d) => d.kind === 'loudspeaker' && d.probed);
+    if (speaker) plan.down.push(speaker.id);
+  }
+  return plan;
+}
+
+export interface TroubleOptions {
+  readonly plan: TroublePlan;
+  readonly simulator: OfflineControls | undefined;
+  readonly standIns:
+    | {
+        goOffline(deviceId: string, opts?: { slow?: boolean }): Promise<void>;
+        comeBack(deviceId: string): Promise<void>;
+      }
+    | undefined;
+  /** 1 is real time: the trouble is mended after 30 min / speed. */
+  readonly speed: number;
+  readonly log: Logger;
+}
+
+/** Starts the planned trouble at once and mends it later, so the demo then lives on its own. */
+export class DemoTrouble {
+  private readonly opts: TroubleOptions;
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(opts: TroubleOptions) {
+    this.opts = opts;
+  }
+
+  async start(): Promise<void> {
+    const { plan, simulator, standIns, log } = this.opts;
+    const steps = [
+      ...plan.offline.map((id) => simulator?.goOffline(id)),
+      ...plan.down.map((id) => standIns?.goOffline(id, { slow: false })),
+      ...plan.slow.map((id) => standIns?.goOffline(id, { slow: true })),
+    ];
+    const failed = (await Promise.allSettled(steps)).filter((r) => r.status === 'rejected').length;
+    if (failed) log.warn({ failed }, 'demo trouble: some devices could not be taken down');
+    log.info({ ...plan }, 'demo trouble started');
+    this.timer = setTimeout(() => void this.mend(), (30 * 60_000) / this.opts.speed);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  private async mend(): Promise<void> {
+    const { plan, simulator, standIns, log } = this.opts;
+    await Promise.allSettled([
+      ...plan.offline.map((id) => simulator?.comeBack(id)),
+      ...[...plan.down, ...plan.slow].map((id) => standIns?.comeBack(id)),
+    ]);
+    log.info('demo trouble mended');
+  }
+}
