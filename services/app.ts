@@ -146,6 +146,21 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     audit,
     apiKeys,
     ioc,
+    ...(side.disconnect
+      ? {
+          deviceSecrets: {
+            rotate: (deviceId: string) => {
+              const password = credentials.rotate(
+                deviceId,
+                join(config.paths.dataDir, 'device-secrets.json'),
+                devicePasswords,
+                clock(),
+              );
+              return { password, disconnected: side.disconnect!(deviceId) };
+            },
+          },
+        }
+      : {}),
     db,
     bus,
     log: log.child({ mod: 'api' }),
@@ -272,6 +287,8 @@ interface IngestSide {
   readonly mqttUrl: string;
   readonly mqttPort: number;
   readonly brokerStats: () => object;
+  /** Closes a device's MQTT connection (embedded broker only); true if it was connected. */
+  readonly disconnect?: (clientId: string) => boolean;
   /** Stops taking messages in (before the IOC feed stops). */
   readonly stopInput?: () => Promise<void>;
   /** Writes out everything accepted, then stops. */
@@ -344,6 +361,7 @@ async function startEmbeddedIngest(d: {
     mqttUrl,
     mqttPort,
     brokerStats: () => broker.stats(),
+    disconnect: (clientId: string) => broker.disconnect(clientId),
     stopInput: () => broker.stop(),
     stop: async () => {
       await ingest.stop();

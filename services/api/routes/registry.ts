@@ -1,7 +1,9 @@
 import type { RouteSpec } from '../route.ts';
+import { accountRoutes } from './accounts.ts';
+import { auditRoutes } from './audit-log.ts';
 import { authRoutes } from './auth.ts';
 import { broadcastRoutes } from './broadcasts.ts';
-import { deviceRoutes } from './devices.ts';
+import { deviceRoutes, maintenanceListRoute } from './devices.ts';
 import { iocRoutes } from './ioc.ts';
 import { operationsRoutes } from './operations.ts';
 import { outagesRoutes } from './outages.ts';
@@ -20,4 +22,7 @@ export const ROUTES: readonly RouteSpec[] = [
   ...readModelRoutes,
   ...broadcastRoutes,
   ...outagesRoutes,
+  ...accountRoutes,
+  ...auditRoutes,
+  maintenanceListRoute,
 ];
