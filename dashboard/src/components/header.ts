@@ -67,8 +67,8 @@ export function header(active: string | null, onLogout: () => void): HTMLElement
         user ? h('span', { id: 'live-slot' }, liveIndicator()) : null,
         user
           ? h(
-              'span',
-              { class: 'user', title: user.username },
+              'a',
+              { class: 'user', title: user.username, href: '#/account', 'data-nav': 'account' },
               h('span', { class: 'user-name' }, user.name),
               h('span', { class: 'user-role' }, t(`role.${user.role}`)),
             )

@@ -4,14 +4,29 @@
  * that ids and paths are unique, titles exist in vi and en, and roles are real roles.
  */
 import type { Role } from '../types.ts';
+import { account } from './account.ts';
+import { audit } from './audit.ts';
 import { broadcasts } from './broadcasts.ts';
 import { device } from './device.ts';
 import { ingest } from './ingest.ts';
+import { maintenance } from './maintenance.ts';
 import { map } from './map.ts';
 import { outages } from './outages.ts';
 import { overview } from './overview.ts';
+import { users } from './users.ts';
 
-export const PAGES = [overview, map, outages, ingest, device, broadcasts] as const;
+export const PAGES = [
+  overview,
+  map,
+  outages,
+  ingest,
+  device,
+  broadcasts,
+  maintenance,
+  users,
+  audit,
+  account,
+] as const;
 
 export type PageId = (typeof PAGES)[number]['id'];
 
