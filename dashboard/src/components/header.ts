@@ -74,6 +74,19 @@ export function header(active: string | null, onLogout: () => void): HTMLElement
             )
           : null,
         langSwitch(),
+        // On a phone the name is hidden: the account page is this icon.
+        user
+          ? h(
+              'a',
+              {
+                class: 'btn-icon account-link',
+                href: '#/account',
+                title: t('account.title'),
+                'aria-label': t('account.title'),
+              },
+              icon('account'),
+            )
+          : null,
         user
           ? h(
               'button',
