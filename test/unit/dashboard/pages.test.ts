@@ -56,8 +56,17 @@ describe('dashboard page registry', () => {
       'outages',
       'ingest',
       'broadcasts',
+      'maintenance',
     ]);
-    expect(navPages('admin').map((p) => p.id)).toEqual(['overview', 'outages', 'ingest', 'broadcasts']);
+    expect(navPages('admin').map((p) => p.id)).toEqual([
+      'overview',
+      'outages',
+      'ingest',
+      'broadcasts',
+      'maintenance',
+      'users',
+      'audit',
+    ]);
     expect(navPages('province').map((p) => p.id)).toEqual(['overview', 'broadcasts']);
     // Bulletins go to the loudspeakers' audience only.
     expect(navPages('leader').map((p) => p.id)).toContain('broadcasts');
