@@ -21,7 +21,7 @@ beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
   app = await startTestApp({ firstSignIn: true });
   browser = await launchBrowser();
-}, 60_000);
+}, 180_000);
 afterAll(async () => {
   await browser?.close();
   await app?.stop();

@@ -55,13 +55,13 @@ const initial = (u: string) => app.userPasswords.get(u)!;
 
 beforeAll(async () => {
   app = await startTestApp({ firstSignIn: true, dataDir, extra: 'ingest: { batchMaxDelayMs: 20 }' });
-});
+}, 180_000);
 afterAll(async () => {
   await app?.stop();
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-describe('first sign-in with a generated password', () => {
+describe('first sign-in with a generated password', { timeout: 120_000 }, () => {
   it('limits the session to choosing a new password, then opens everything', async () => {
     const login = await signIn('kythuat.talai', initial('kythuat.talai'));
     expect(login.status).toBe(200);
@@ -87,7 +87,7 @@ describe('first sign-in with a generated password', () => {
   });
 });
 
-describe("changing one's own password", () => {
+describe("changing one's own password", { timeout: 120_000 }, () => {
   it('refuses a wrong current password, and weak, short or name-bearing new ones, with the reason in Vietnamese', async () => {
     const cookie = await cookieOf('lanhdao.talai', initial('lanhdao.talai'));
     const wrong = await call('POST', '/api/auth/password', cookie, {
@@ -159,7 +159,7 @@ async function adminCookie(): Promise<string> {
   return admin;
 }
 
-describe('an admin resets and locks accounts', () => {
+describe('an admin resets and locks accounts', { timeout: 120_000 }, () => {
   it('resets a password: a one-time password shown once, sessions ended, a change required at next sign-in', async () => {
     const a = await adminCookie();
     const victim = await cookieOf('kythuat2.talai', initial('kythuat2.talai'));
@@ -229,7 +229,7 @@ describe('an admin resets and locks accounts', () => {
   });
 });
 
-describe('device secret rotation', () => {
+describe('device secret rotation', { timeout: 120_000 }, () => {
   it('shows the new MQTT password once, refuses the old one at once and disconnects a client using it', async () => {
     const a = admin ?? (await adminCookie());
     const id = 'tl-cam-01';

@@ -26,12 +26,12 @@ beforeAll(async () => {
   app = await startTestApp();
   tech = await login(app, 'kythuat.talai', app.userPasswords.get('kythuat.talai')!);
   admin = await login(app, 'quantri.talai', app.userPasswords.get('quantri.talai')!);
-});
+}, 180_000);
 afterAll(async () => {
   await app?.stop();
 });
 
-describe('maintenance with a reason and a planned end', () => {
+describe('maintenance with a reason and a planned end', { timeout: 120_000 }, () => {
   it('refuses maintenance without a reason, or with an end in the past or too far', async () => {
     const path = `/api/devices/${DEVICE}/maintenance`;
     const noReason = await call('POST', path, tech, { on: true, untilTs: Date.now() + 60_000 });
@@ -101,7 +101,7 @@ describe('maintenance with a reason and a planned end', () => {
   });
 });
 
-describe('audit log search and export', () => {
+describe('audit log search and export', { timeout: 120_000 }, () => {
   it('filters by user, action and day, pages, and counts', async () => {
     const all = (await call('GET', '/api/audit/entries?user=kythuat.talai&pageSize=200', admin)).json();
     const actions = all.entries.map((e: { action: string }) => e.action);
