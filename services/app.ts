@@ -163,6 +163,21 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     audit,
     apiKeys,
     ioc,
+    ...(side.disconnect
+      ? {
+          deviceSecrets: {
+            rotate: (deviceId: string) => {
+              const password = credentials.rotate(
+                deviceId,
+                join(config.paths.dataDir, 'device-secrets.json'),
+                devicePasswords,
+                clock(),
+              );
+              return { password, disconnected: side.disconnect!(deviceId) };
+            },
+          },
+        }
+      : {}),
     db,
     bus,
     log: log.child({ mod: 'api' }),
@@ -333,6 +348,8 @@ interface IngestSide {
    * gateway could not start). External broker: only the devices of communes held here now.
    */
   readonly notWatched: (deviceIds: readonly string[], reason: Reason) => void;
+  /** Closes a device's MQTT connection (embedded broker only); true if it was connected. */
+  readonly disconnect?: (clientId: string) => boolean;
   /** Stops taking messages in (before the IOC feed stops). */
   readonly stopInput?: () => Promise<void>;
   /** Writes out everything accepted, then stops. */
@@ -408,6 +425,7 @@ async function startEmbeddedIngest(d: {
     notWatched: (deviceIds: readonly string[], reason: Reason) => {
       for (const id of deviceIds) availability.status(id, 'unknown', clock(), reason);
     },
+    disconnect: (clientId: string) => broker.disconnect(clientId),
     stopInput: () => broker.stop(),
     stop: async () => {
       await ingest.stop();

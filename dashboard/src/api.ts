@@ -1,5 +1,8 @@
 /** Thin client for the same-origin JSON API (cookie session `cx_session`). Errors are `{ code, message, params? }`. */
 import type {
+  Account,
+  AuditPage,
+  AuditQuery,
   Commune,
   Device,
   DeviceDetail,
@@ -7,6 +10,8 @@ import type {
   HistoryInterval,
   IngestStats,
   MapBase,
+  MaintenanceInfo,
+  MaintenancePlan,
   OutagesResponse,
   Params,
   PublicConfig,
@@ -122,6 +127,33 @@ export const api = {
   summary: () => request<StatusSummary>('GET', '/api/status/summary'),
   setMaintenance: (id: string, on: boolean) =>
     request<Device>('POST', `/api/devices/${enc(id)}/maintenance`, { on }),
+  startMaintenance: (id: string, plan: { reason: string; untilTs: number; startTs?: number }) =>
+    request<Device>('POST', `/api/devices/${enc(id)}/maintenance`, { on: true, ...plan }),
+  maintenance: () =>
+    request<{ now: Array<Device & { maintenance: MaintenanceInfo | null }>; planned: MaintenancePlan[] }>(
+      'GET',
+      '/api/maintenance',
+    ),
+  changePassword: (currentPassword: string, newPassword: string) =>
+    request<{ user: User; sessionsEnded: number }>('POST', '/api/auth/password', {
+      currentPassword,
+      newPassword,
+    }),
+  users: () => request<Account[]>('GET', '/api/users'),
+  resetPassword: (username: string) =>
+    request<{ username: string; password: string }>('POST', `/api/users/${enc(username)}/password-reset`, {}),
+  lockUser: (username: string, locked: boolean) =>
+    request<Account>('POST', `/api/users/${enc(username)}/lock`, { locked }),
+  rotateDeviceSecret: (id: string) =>
+    request<{ deviceId: string; password: string; disconnected: boolean }>(
+      'POST',
+      `/api/devices/${enc(id)}/secret`,
+      {},
+    ),
+  audit: (q: AuditQuery & { page: number; pageSize: number }) =>
+    request<AuditPage>('GET', `/api/audit/entries${qs({ ...q })}`),
+  /** A link, not a fetch: the browser downloads the CSV with the session cookie. */
+  auditExportUrl: (q: AuditQuery, lang: string) => `/api/audit/export${qs({ ...q, lang })}`,
   ingestStats: () => request<IngestStats>('GET', '/api/ingest/stats'),
   outages: () => request<OutagesResponse>('GET', '/api/outages'),
   gateways: () => request<GatewayHealth[]>('GET', '/api/gateways'),

@@ -3,6 +3,7 @@ import './styles.css';
 import { api, onUnauthenticated } from './api.ts';
 import { h } from './components/dom.ts';
 import { errorBox } from './components/errors.ts';
+import { forcedChangePage } from './components/forced-change.ts';
 import { header, liveIndicator } from './components/header.ts';
 import { startRelativeTicker } from './components/time.ts';
 import { initLocale, onLocaleChange, t } from './i18n.ts';
@@ -20,6 +21,8 @@ let loadError: unknown = null;
 async function signedIn(user: User): Promise<void> {
   app.user = user;
   loadError = null;
+  // Until a generated or reset password is replaced the API opens nothing else: load nothing yet.
+  if (user.mustChange) return;
   try {
     await loadDirectory();
   } catch (err) {
@@ -52,6 +55,19 @@ function render(): void {
       if (parseRoute(location.hash).page === 'login') location.hash = '#/';
       render();
     });
+    return;
+  }
+  if (user.mustChange) {
+    document.title = `${t('account.forcedTitle')} · Canh Xã`;
+    cleanup = forcedChangePage(
+      root,
+      user,
+      async (u) => {
+        await signedIn(u);
+        render();
+      },
+      () => void logout(),
+    );
     return;
   }
   if (route.page === 'login') {

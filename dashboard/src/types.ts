@@ -15,6 +15,63 @@ export interface User {
   role: Role;
   /** null for a province user: every commune of the deployment. */
   communeId: string | null;
+  /** Signed in with a generated or reset password: only the change form is shown until changed. */
+  mustChange?: boolean;
+}
+
+/** An account as admins see it (GET /api/users); never a password or hash. */
+export interface Account extends User {
+  mustChange: boolean;
+  lockedTs: number | null;
+  lockedBy: string | null;
+  passwordChangedTs: number | null;
+}
+
+/** Who put a device in maintenance, why and until when. */
+export interface MaintenanceInfo {
+  setBy: string | null;
+  setTs: number;
+  reason: string | null;
+  untilTs: number | null;
+}
+
+export interface MaintenancePlan {
+  id: number;
+  deviceId: string;
+  name: string;
+  type: string;
+  startTs: number;
+  untilTs: number;
+  reason: string;
+  setBy: string;
+  setTs: number;
+}
+
+export interface AuditEntry {
+  id: number;
+  ts: number;
+  username: string;
+  role: Role;
+  action: string;
+  target: string;
+  communeId: string | null;
+  detail: Record<string, unknown> | null;
+}
+
+export interface AuditPage {
+  entries: AuditEntry[];
+  total: number;
+  page: number;
+  pageSize: number;
+  actions: string[];
+  usernames: string[];
+}
+
+export interface AuditQuery {
+  user?: string | undefined;
+  action?: string | undefined;
+  from?: string | undefined;
+  to?: string | undefined;
 }
 
 export interface PublicConfig {
@@ -126,6 +183,8 @@ export interface SeriesResponse {
 }
 
 export interface DeviceDetail extends Device {
+  /** Who put it in maintenance, why and until when; null when not in maintenance. */
+  maintenance?: MaintenanceInfo | null;
   lastHeartbeat: Record<string, unknown> | null;
   latest: Reading[];
 }

@@ -59,7 +59,14 @@ function mount(app: express.Express, deps: ApiDeps, spec: RouteSpec): void {
     const token = parseCookies(req.headers.cookie)[SESSION_COOKIE];
     (req as Request & { cookies: Record<string, string> }).cookies = token ? { [SESSION_COOKIE]: token } : {};
     const username = token ? deps.sessions.lookup(token) : undefined;
-    const user = username ? deps.users.get(username) : undefined;
+    const account = username ? deps.users.account(username) : undefined;
+    // Locking ends the sessions; a session that raced the lock is refused here all the same.
+    const user =
+      account && account.lockedTs === null
+        ? { username: account.username, name: account.name, role: account.role, communeId: account.communeId }
+        : undefined;
+    if (user && account?.mustChangePassword && !spec.duringPasswordChange)
+      throw new CxError('CX_PASSWORD_CHANGE_REQUIRED', `${user.username} must choose a new password first`);
     const apiKey = isApiKeyAccess(spec.access) ? checkApiKey(deps, spec, req, user) : undefined;
     if (spec.access !== 'public' && !user && !apiKey)
       throw new CxError('CX_UNAUTHENTICATED', 'not signed in');

@@ -25,8 +25,8 @@ export interface ApiDeps {
   readonly config: Config;
   readonly directory: DeviceDirectory;
   readonly availability: LiveStates;
-  /** Saved statuses (last heartbeat) and the newest-first history of one device. */
-  readonly intervals: Pick<IntervalLog, 'statuses' | 'history'>;
+  /** Saved statuses (last heartbeat), the newest-first history of one device, maintenance plans. */
+  readonly intervals: Pick<IntervalLog, 'statuses' | 'history' | 'plans' | 'addPlan' | 'dropPlans'>;
   readonly store: Store;
   /** Complete interval spans, device events and rollups over any period (services/read-model/). */
   readonly readModel: ReadModel;
@@ -41,6 +41,14 @@ export interface ApiDeps {
   readonly apiKeys: ApiKeys;
   /** The IOC webhook feed, for its delivery counts; absent when the service runs without it. */
   readonly ioc?: IocFeed;
+  /**
+   * Rotates a device's MQTT password (the new one returned once) and closes its connection, so the
+   * old one stops working at once; absent with an external broker, whose own password file holds
+   * the devices' secrets (npm run mosquitto-config).
+   */
+  readonly deviceSecrets?: {
+    rotate(deviceId: string): { readonly password: string; readonly disconnected: boolean };
+  };
   readonly db: Db;
   readonly bus: EventBus;
   readonly log: Logger;

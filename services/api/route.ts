@@ -64,6 +64,17 @@ export interface RouteSpec<Q extends z.ZodType = z.ZodType, B extends z.ZodType 
   readonly query?: Q;
   readonly body?: B;
   readonly response?: z.ZodType;
+  /**
+   * Callable by a session whose password must be changed first (a generated or reset one): the
+   * few routes that let the person choose a new one (me, logout, the change itself). Every other
+   * route answers 403 CX_PASSWORD_CHANGE_REQUIRED to such a session.
+   */
+  readonly duringPasswordChange?: true;
+  /**
+   * The answer carries a new secret, shown this once (a password reset, a rotated device secret):
+   * the role walk checks these answers for hashes but not for the secrets it knows.
+   */
+  readonly oneTimeSecret?: true;
   /** A working request: path params and body (see RouteExamples). */
   readonly examples?: RouteExamples<z.input<B>>;
   readonly handle: (ctx: RouteContext<z.output<Q>, z.output<B>>) => unknown | Promise<unknown>;

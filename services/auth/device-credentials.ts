@@ -118,6 +118,26 @@ export class DeviceCredentials {
   }
 
   /**
+   * Replaces a device's password with a new generated secret, returned once in plain text (a
+   * stolen or re-flashed device: the old one is refused from now on, the caches forgotten by
+   * store()). The installer's copy in `secretsFile` (0600, already every device's plain secret)
+   * and the running service's `passwords` map (the built-in simulator and gateways read it when
+   * they reconnect) take the new one.
+   */
+  rotate(deviceId: string, secretsFile: string, passwords?: Map<string, string>, now = Date.now()): string {
+    const made = generateSecret();
+    this.store(deviceId, made.hash, now);
+    const known: Record<string, string> = existsSync(secretsFile)
+      ? JSON.parse(readFileSync(secretsFile, 'utf8'))
+      : {};
+    known[deviceId] = made.password;
+    writeFileSync(secretsFile, `${JSON.stringify(known, null, 2)}\n`, { mode: 0o600 });
+    chmodSync(secretsFile, 0o600);
+    passwords?.set(deviceId, made.password);
+    return made.password;
+  }
+
+  /**
    * Gives every listed device a credential if it has none, and returns the plain passwords of all
    * devices recorded in the secrets file (new ones added). The file is the installer's copy.
    */

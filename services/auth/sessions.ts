@@ -30,6 +30,16 @@ export class Sessions {
   destroy(token: string): void {
     this.db.prepare('DELETE FROM sessions WHERE token_hash = ?').run(hash(token));
   }
+
+  /**
+   * Ends every session of the user but `keepToken` (the one that changed the password): a password
+   * changed because it leaked must also shut out whoever used it. Returns how many ended.
+   */
+  destroyOthers(username: string, keepToken?: string): number {
+    return this.db
+      .prepare('DELETE FROM sessions WHERE username = ? AND token_hash != ?')
+      .run(username, keepToken === undefined ? '' : hash(keepToken)).changes;
+  }
 }
 
 function hash(token: string): string {

@@ -103,7 +103,10 @@ export class AvailabilityEngine {
       }
       // Maintenance is a person's decision and outlives the process; what happened during the gap
       // stays unknown, but from now on the device is not watched for lateness.
-      if (row && maintenance.has(info.id)) this.transition(live, 'maintenance', 'maintenance', {}, now);
+      const m = maintenance.get(info.id);
+      // A planned end that passed while the service was down ends it now (the gap stays unknown).
+      if (m && m.untilTs !== null && m.untilTs <= now) this.deps.intervals.dropMaintenance(info.id);
+      else if (row && m) this.transition(live, 'maintenance', 'maintenance', {}, now);
     }
     this.commissionDue(now);
     this.timers.push(setInterval(() => this.check(), this.deps.checkIntervalMs).unref());
@@ -170,11 +173,19 @@ export class AvailabilityEngine {
    * Puts a device in or out of maintenance (set by a technician, `setBy` their username). Kept in
    * the database with the interval, so it survives restarts and takeovers until taken off.
    */
-  setMaintenance(deviceId: string, on: boolean, setBy: string | null = null): void {
+  setMaintenance(
+    deviceId: string,
+    on: boolean,
+    setBy: string | null = null,
+    plan: { readonly reason?: string | null; readonly untilTs?: number | null } = {},
+  ): void {
     const live = this.live.get(deviceId);
     if (!live?.tracked) return;
     const now = this.deps.clock();
-    if (on) this.transition(live, 'maintenance', 'maintenance', {}, now, { set: { setBy } });
+    if (on && live.state === 'maintenance')
+      // Already in it (a new reason or end): the interval goes on, only the record is rewritten.
+      this.deps.intervals.recordMaintenance(live.info.id, live.info.communeId, { setBy, ...plan }, now);
+    else if (on) this.transition(live, 'maintenance', 'maintenance', {}, now, { set: { setBy, ...plan } });
     else if (live.state === 'maintenance') {
       live.watchFromTs = now;
       this.transition(live, 'unknown', 'awaiting-evidence', {}, now, 'clear');
@@ -200,10 +211,33 @@ export class AvailabilityEngine {
     );
   }
 
+  /**
+   * Ends maintenance whose planned end has come and starts planned maintenance that is due, for
+   * the devices this engine holds. Both are read from the database, so a restart or a takeover
+   * in between changes nothing. Part of check().
+   */
+  private maintenanceDue(now: number): void {
+    for (const id of this.deps.intervals.maintenanceEnded(now)) {
+      const live = this.live.get(id);
+      if (!live) continue;
+      this.deps.log.info({ deviceId: id }, 'planned maintenance ended');
+      if (live.state === 'maintenance') this.setMaintenance(id, false);
+      else this.deps.intervals.dropMaintenance(id);
+    }
+    for (const p of this.deps.intervals.plans(now)) {
+      if (!this.live.has(p.deviceId)) continue;
+      this.deps.intervals.dropPlans({ id: p.id });
+      if (p.untilTs <= now) continue;
+      this.deps.log.info({ deviceId: p.deviceId }, 'planned maintenance started');
+      this.setMaintenance(p.deviceId, true, p.setBy, { reason: p.reason, untilTs: p.untilTs });
+    }
+  }
+
   /** Finds late devices. Exposed for tests that drive the clock. */
   check(): void {
     const now = this.deps.clock();
     this.commissionDue(now);
+    this.maintenanceDue(now);
     for (const live of this.live.values()) {
       if (!live.tracked || live.state === 'maintenance' || live.state === 'down') continue;
       const windowMs = (live.info.heartbeatIntervalSec + live.info.graceSec) * 1000;

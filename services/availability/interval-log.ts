@@ -21,11 +21,37 @@ export interface StatusRow {
   lastHeartbeat: unknown;
 }
 
-/** A device a technician put in maintenance: who (username; null if from before this was kept) and when. */
+/**
+ * A device a technician put in maintenance: who (username; null if from before this was kept),
+ * when, why, and until when (epoch ms; null for maintenance set before a planned end was asked,
+ * which lasts until taken off).
+ */
 export interface MaintenanceRow {
   readonly deviceId: string;
+  readonly communeId: string;
   readonly setBy: string | null;
   readonly setTs: number;
+  readonly reason: string | null;
+  readonly untilTs: number | null;
+}
+
+/** Maintenance planned to start later: the engine starts it at startTs and ends it at untilTs. */
+export interface MaintenancePlan {
+  readonly id: number;
+  readonly deviceId: string;
+  readonly communeId: string;
+  readonly startTs: number;
+  readonly untilTs: number;
+  readonly reason: string;
+  readonly setBy: string;
+  readonly setTs: number;
+}
+
+/** What a person gives when putting a device in maintenance. */
+export interface MaintenanceSet {
+  readonly setBy: string | null;
+  readonly reason?: string | null;
+  readonly untilTs?: number | null;
 }
 
 /**
@@ -33,7 +59,7 @@ export interface MaintenanceRow {
  * maintenance, `clear` when they take it out. Absent: left as it is (a restart's unknown gap
  * closes the maintenance interval but not the maintenance).
  */
-export type MaintenanceChange = { readonly set: { readonly setBy: string | null } } | 'clear';
+export type MaintenanceChange = { readonly set: MaintenanceSet } | 'clear';
 
 /**
  * State intervals are the evidence behind every uptime figure, kept for ever. Each device has at
@@ -69,8 +95,9 @@ export class IntervalLog {
          last_heartbeat = COALESCE(@heartbeat, last_heartbeat) WHERE device_id = @deviceId`,
     );
     this.setMaintenance = db.prepare(
-      `INSERT INTO device_maintenance (device_id, commune_id, set_by, set_ts) VALUES (?, ?, ?, ?)
-       ON CONFLICT (device_id) DO UPDATE SET set_by = excluded.set_by, set_ts = excluded.set_ts`,
+      `INSERT INTO device_maintenance (device_id, commune_id, set_by, set_ts, reason, until_ts) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (device_id) DO UPDATE SET set_by = excluded.set_by, set_ts = excluded.set_ts,
+         reason = excluded.reason, until_ts = excluded.until_ts`,
     );
     this.clearMaintenance = db.prepare('DELETE FROM device_maintenance WHERE device_id = ?');
   }
@@ -97,16 +124,74 @@ export class IntervalLog {
       this.upsertStatus.run({ ...status, params, sinceTs: row.ts });
       if (maintenance === 'clear') this.clearMaintenance.run(row.deviceId);
       else if (maintenance)
-        this.setMaintenance.run(row.deviceId, row.communeId, maintenance.set.setBy, row.ts);
+        this.setMaintenance.run(
+          row.deviceId,
+          row.communeId,
+          maintenance.set.setBy,
+          row.ts,
+          maintenance.set.reason ?? null,
+          maintenance.set.untilTs ?? null,
+        );
     })();
   }
 
   /** The devices in maintenance, durable across restarts and takeovers. */
   maintenances(): Map<string, MaintenanceRow> {
     const rows = this.db
-      .prepare('SELECT device_id AS deviceId, set_by AS setBy, set_ts AS setTs FROM device_maintenance')
+      .prepare(
+        `SELECT device_id AS deviceId, commune_id AS communeId, set_by AS setBy, set_ts AS setTs, reason,
+           until_ts AS untilTs FROM device_maintenance`,
+      )
       .all() as MaintenanceRow[];
     return new Map(rows.map((r) => [r.deviceId, r]));
+  }
+
+  /** Rewrites the maintenance record of a device already in maintenance (who, why, until when). */
+  recordMaintenance(deviceId: string, communeId: string, set: MaintenanceSet, ts: number): void {
+    this.setMaintenance.run(deviceId, communeId, set.setBy, ts, set.reason ?? null, set.untilTs ?? null);
+  }
+
+  /** Devices whose planned maintenance end has come (until_ts ≤ now). */
+  maintenanceEnded(now: number): string[] {
+    return this.db
+      .prepare('SELECT device_id FROM device_maintenance WHERE until_ts <= ?')
+      .pluck()
+      .all(now) as string[];
+  }
+
+  /** Forgets a device's maintenance without a state change (it ended while the device was not in it). */
+  dropMaintenance(deviceId: string): void {
+    this.clearMaintenance.run(deviceId);
+  }
+
+  /** Records maintenance planned to start later; returns its id. */
+  addPlan(p: Omit<MaintenancePlan, 'id'>): number {
+    return Number(
+      this.db
+        .prepare(
+          `INSERT INTO maintenance_plans (device_id, commune_id, start_ts, until_ts, reason, set_by, set_ts)
+           VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(p.deviceId, p.communeId, p.startTs, p.untilTs, p.reason, p.setBy, p.setTs).lastInsertRowid,
+    );
+  }
+
+  /** Planned maintenance, soonest first; only those due (startTs ≤ dueBy) when given. */
+  plans(dueBy?: number): MaintenancePlan[] {
+    return this.db
+      .prepare(
+        `SELECT id, device_id AS deviceId, commune_id AS communeId, start_ts AS startTs, until_ts AS untilTs,
+           reason, set_by AS setBy, set_ts AS setTs FROM maintenance_plans
+         ${dueBy === undefined ? '' : 'WHERE start_ts <= ?'} ORDER BY start_ts, id`,
+      )
+      .all(...(dueBy === undefined ? [] : [dueBy])) as MaintenancePlan[];
+  }
+
+  /** Removes one plan (started or cancelled), or every plan of a device; returns how many went. */
+  dropPlans(which: { id: number } | { deviceId: string }): number {
+    return 'id' in which
+      ? this.db.prepare('DELETE FROM maintenance_plans WHERE id = ?').run(which.id).changes
+      : this.db.prepare('DELETE FROM maintenance_plans WHERE device_id = ?').run(which.deviceId).changes;
   }
 
   /** Many heartbeats, one transaction: called from the ingest batch flush, not per message. */

@@ -15,8 +15,14 @@ export interface LiveStates {
   get(deviceId: string): LiveView | undefined;
   /**
    * Puts a commissioned device in (on) or out of maintenance, from now, kept until taken off across
-   * restarts and takeovers (`setBy`: the username, recorded with it); no-op for one not yet
+   * restarts and takeovers (`setBy`: the username, recorded with it, with the reason and the
+   * planned end, epoch ms, at which the engine ends it by itself); no-op for one not yet
    * commissioned. Throws CxError CX_SHARD_ELSEWHERE (409) when another process owns its state.
    */
-  setMaintenance(deviceId: string, on: boolean, setBy?: string | null): void;
+  setMaintenance(
+    deviceId: string,
+    on: boolean,
+    setBy?: string | null,
+    plan?: { readonly reason?: string | null; readonly untilTs?: number | null },
+  ): void;
 }

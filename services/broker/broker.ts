@@ -167,6 +167,18 @@ export class Broker {
     this.log.info('broker stopped');
   }
 
+  /**
+   * Closes the connection of the client with this id, if connected (its device secret was just
+   * rotated: the old password must stop working at once, not at the next reconnect). True if one
+   * was closed. Its will is published, as for any connection lost without DISCONNECT.
+   */
+  disconnect(clientId: string): boolean {
+    const client = this.aedes ? (this.aedes as unknown as AedesClients).clients[clientId] : undefined;
+    if (!client) return false;
+    client.close();
+    return true;
+  }
+
   stats(): BrokerStats {
     return {
       clientsConnected: this.aedes?.connectedClients ?? 0,

@@ -17,6 +17,18 @@ export const ERROR_CODES = {
   CX_PAYLOAD_TOO_LARGE: { status: 413, key: 'error.CX_PAYLOAD_TOO_LARGE' },
   /** `/` asked for while dashboard/dist is missing (the service builds it at start; it failed). */
   CX_DASHBOARD_NOT_BUILT: { status: 503, key: 'error.CX_DASHBOARD_NOT_BUILT' },
+  /** Signed in with a generated or reset password: only choosing a new one is allowed until then. */
+  CX_PASSWORD_CHANGE_REQUIRED: { status: 403, key: 'error.CX_PASSWORD_CHANGE_REQUIRED' },
+  /** The current password given to change it is wrong. */
+  CX_WRONG_PASSWORD: { status: 400, key: 'error.CX_WRONG_PASSWORD' },
+  /** A new password that fails the rule (params.problem: too-short | too-weak | contains-name | same-as-old). */
+  CX_WEAK_PASSWORD: { status: 400, key: 'error.CX_WEAK_PASSWORD' },
+  /** The right password for an account an admin has locked. */
+  CX_ACCOUNT_LOCKED: { status: 403, key: 'error.CX_ACCOUNT_LOCKED' },
+  /** An admin acting on their own account where that would lock them out (lock, reset). */
+  CX_NOT_ON_SELF: { status: 409, key: 'error.CX_NOT_ON_SELF' },
+  /** External broker mode: device passwords live in the broker's own password file. */
+  CX_SECRET_ELSEWHERE: { status: 409, key: 'error.CX_SECRET_ELSEWHERE' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -83,6 +83,24 @@ const MIGRATIONS: readonly string[] = [
   `CREATE TABLE lorawan_links (
      dev_eui TEXT PRIMARY KEY, device_id TEXT NOT NULL, commune_id TEXT NOT NULL, doc TEXT NOT NULL,
      updated_ts INTEGER NOT NULL);`,
+  // Accounts (issue #17): the commune files say who exists and in which role; what the dashboard
+  // changes is kept here. config_hash is the file's hash last taken, so a hash changed in the file
+  // wins and one left alone keeps the password chosen in the dashboard. must_change: a generated or
+  // reset password, usable only to choose a new one. Maintenance gets a reason and a planned end
+  // (ended by the engine, also after a restart) and plans that start later; audit rows a detail.
+  `ALTER TABLE users ADD COLUMN must_change INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE users ADD COLUMN config_hash TEXT;
+   ALTER TABLE users ADD COLUMN locked_ts INTEGER;
+   ALTER TABLE users ADD COLUMN locked_by TEXT;
+   ALTER TABLE users ADD COLUMN password_changed_ts INTEGER;
+   ALTER TABLE device_maintenance ADD COLUMN reason TEXT;
+   ALTER TABLE device_maintenance ADD COLUMN until_ts INTEGER;
+   CREATE TABLE maintenance_plans (
+     id INTEGER PRIMARY KEY, device_id TEXT NOT NULL, commune_id TEXT NOT NULL, start_ts INTEGER NOT NULL,
+     until_ts INTEGER NOT NULL, reason TEXT NOT NULL, set_by TEXT NOT NULL, set_ts INTEGER NOT NULL);
+   CREATE INDEX maintenance_plans_start ON maintenance_plans (start_ts);
+   ALTER TABLE audit_log ADD COLUMN detail TEXT;
+   CREATE INDEX audit_log_ts ON audit_log (ts);`,
 ];
 
 export function openDb(file: string): Db {

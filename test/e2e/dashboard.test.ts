@@ -131,7 +131,7 @@ describe('dashboard in the browser', () => {
 
   it('gives technicians everything but cameras, plus the ingest page', async () => {
     const page = await signIn('kythuat.talai');
-    expect(await navPages(page)).toEqual(['overview', 'map', 'outages', 'ingest', 'broadcasts']);
+    expect(await navPages(page)).toEqual(['overview', 'map', 'outages', 'ingest', 'broadcasts', 'maintenance']);
     const chips = await typeChips(page);
     expect(chips).not.toContain('camera');
     expect(chips).toEqual(expect.arrayContaining(['loudspeaker', 'wifi-ap', 'uplink', 'soil-sensor']));
@@ -189,7 +189,7 @@ describe('dashboard in the browser', () => {
 
   it('gives leaders the overview with commune-wide counts (cameras counted, not listed)', async () => {
     const page = await signIn('lanhdao.talai');
-    expect(await navPages(page)).toEqual(['overview', 'map', 'broadcasts']);
+    expect(await navPages(page)).toEqual(['overview', 'map', 'broadcasts', 'maintenance']);
     await page.waitForSelector('.summary-table tr[data-type="camera"]');
     expect(await page.locator('.device-row[data-device-id^="tl-cam-"]').count()).toBe(0);
     await done(page);
@@ -266,7 +266,16 @@ describe('dashboard in the browser', () => {
 
   it('gives admins the overview, the outages and the ingest page', async () => {
     const page = await signIn('quantri.talai');
-    expect(await navPages(page)).toEqual(['overview', 'outages', 'ingest', 'broadcasts', 'farms']);
+    expect(await navPages(page)).toEqual([
+      'overview',
+      'outages',
+      'ingest',
+      'broadcasts',
+      'farms',
+      'maintenance',
+      'users',
+      'audit',
+    ]);
     await done(page);
   });
 

@@ -67,13 +67,26 @@ export function header(active: string | null, onLogout: () => void): HTMLElement
         user ? h('span', { id: 'live-slot' }, liveIndicator()) : null,
         user
           ? h(
-              'span',
-              { class: 'user', title: user.username },
+              'a',
+              { class: 'user', title: user.username, href: '#/account', 'data-nav': 'account' },
               h('span', { class: 'user-name' }, user.name),
               h('span', { class: 'user-role' }, t(`role.${user.role}`)),
             )
           : null,
         langSwitch(),
+        // On a phone the name is hidden: the account page is this icon.
+        user
+          ? h(
+              'a',
+              {
+                class: 'btn-icon account-link',
+                href: '#/account',
+                title: t('account.title'),
+                'aria-label': t('account.title'),
+              },
+              icon('account'),
+            )
+          : null,
         user
           ? h(
               'button',

@@ -43,6 +43,8 @@ const UI_ICONS = {
   live: '<circle cx="8" cy="8" r="3.2" fill="currentColor"/><circle cx="8" cy="8" r="6" fill="none" stroke="currentColor" stroke-width="1.4" opacity=".5"/>',
   logout:
     '<path d="M6 2.5H3v11h3M10 5l3 3-3 3M13 8H6.5" fill="none" stroke="currentColor" stroke-width="1.6" stroke-linecap="round" stroke-linejoin="round"/>',
+  account:
+    '<circle cx="8" cy="5.5" r="2.8" fill="none" stroke="currentColor" stroke-width="1.6"/><path d="M2.8 14c.6-2.8 2.7-4.3 5.2-4.3s4.6 1.5 5.2 4.3" fill="none" stroke="currentColor" stroke-width="1.6" stroke-linecap="round"/>',
 } as const;
 
 export function icon(name: keyof typeof UI_ICONS): Element {

@@ -157,29 +157,194 @@ function historyTable(list: readonly HistoryInterval[], now: number): HTMLElemen
   );
 }
 
-/** Technicians and admins can mark planned work, so its downtime is not counted as an outage. */
-function maintenanceButton(d: DeviceDetail, reload: () => void): HTMLElement | null {
+/** A datetime-local value (the browser's time) for an epoch ms, to the minute. */
+function localInput(ts: number): string {
+  const d = new Date(ts - new Date(ts).getTimezoneOffset() * 60_000);
+  return d.toISOString().slice(0, 16);
+}
+
+/**
+ * Technicians and admins mark planned work, so its downtime is not counted as an outage: a reason
+ * and a planned end (it ends itself then), optionally a later start, confirmed before it is sent.
+ * In maintenance: who set it, why, until when, and the button that ends it.
+ */
+function maintenanceBox(d: DeviceDetail, reload: () => void): HTMLElement | null {
   const role = app.user?.role;
   if (role !== 'technician' && role !== 'admin') return null;
-  const on = d.state === 'maintenance';
-  const msg = h('div', { class: 'alert alert-error', role: 'alert', hidden: true });
-  const btn = h(
+  const msg = h('div', { class: 'alert alert-error', role: 'alert', hidden: true, id: 'maintenance-error' });
+  const fail = (err: unknown) => {
+    msg.textContent = errorText(err);
+    msg.hidden = false;
+  };
+  const box = h('div', { class: 'maint' });
+  if (d.state === 'maintenance') {
+    const m = d.maintenance;
+    const off = h(
+      'button',
+      { type: 'button', class: 'btn', 'data-action': 'maintenance' },
+      t('device.maintenanceOff'),
+    );
+    off.addEventListener('click', async () => {
+      if (!window.confirm(t('maintenance.offConfirm', { name: d.name }))) return;
+      off.disabled = true;
+      try {
+        await api.setMaintenance(d.id, false);
+        reload();
+      } catch (err) {
+        fail(err);
+        off.disabled = false;
+      }
+    });
+    if (m)
+      box.append(
+        h(
+          'div',
+          { class: 'maint-info', id: 'maintenance-info' },
+          m.reason ? h('div', {}, m.reason) : null,
+          h(
+            'div',
+            { class: 'meta' },
+            m.untilTs ? t('maintenance.until', { at: formatDateTime(m.untilTs) }) : t('maintenance.noEnd'),
+          ),
+          h(
+            'div',
+            { class: 'meta' },
+            t('maintenance.setBy', { who: m.setBy ?? '–', at: formatDateTime(m.setTs) }),
+          ),
+        ),
+      );
+    box.append(off, msg);
+    return box;
+  }
+  const open = h(
     'button',
     { type: 'button', class: 'btn', 'data-action': 'maintenance' },
-    on ? t('device.maintenanceOff') : t('device.maintenanceOn'),
+    t('device.maintenanceOn'),
+  );
+  const reason = h('textarea', { id: 'maintenance-reason', rows: 2, maxlength: 500, required: true });
+  const until = h('input', {
+    id: 'maintenance-until',
+    type: 'datetime-local',
+    required: true,
+    value: localInput(Date.now() + 4 * 3_600_000),
+  });
+  const start = h('input', { id: 'maintenance-start', type: 'datetime-local' });
+  const field = (el: HTMLElement, label: string, help?: string) =>
+    h(
+      'div',
+      { class: 'field' },
+      h('label', { for: el.id }, label),
+      el,
+      help ? h('p', { class: 'muted field-help' }, help) : null,
+    );
+  const summary = h('div', { class: 'maint-confirm', id: 'maintenance-confirm', hidden: true });
+  const form = h(
+    'form',
+    { class: 'maint-form', hidden: true, novalidate: true },
+    field(reason, t('maintenance.reason')),
+    field(until, t('maintenance.plannedEnd')),
+    field(start, t('maintenance.plannedStart'), t('maintenance.startHelp')),
+    h(
+      'div',
+      { class: 'maint-buttons' },
+      h('button', { type: 'submit', class: 'btn btn-primary' }, t('maintenance.review')),
+    ),
+  );
+  open.addEventListener('click', () => {
+    form.hidden = false;
+    open.hidden = true;
+    reason.focus();
+  });
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    msg.hidden = true;
+    const untilTs = until.value ? new Date(until.value).getTime() : Number.NaN;
+    const startTs = start.value ? new Date(start.value).getTime() : undefined;
+    const problem =
+      reason.value.trim().length < 3
+        ? t('maintenance.needReason')
+        : !Number.isFinite(untilTs) || untilTs <= (startTs ?? Date.now())
+          ? t('maintenance.needEnd')
+          : null;
+    if (problem) {
+      msg.textContent = problem;
+      msg.hidden = false;
+      return;
+    }
+    const confirmBtn = h(
+      'button',
+      { type: 'button', class: 'btn btn-primary', 'data-action': 'maintenance-confirm' },
+      t('maintenance.confirm'),
+    );
+    const back = h('button', { type: 'button', class: 'btn' }, t('maintenance.back'));
+    summary.replaceChildren(
+      h(
+        'p',
+        {},
+        t(startTs ? 'maintenance.confirmPlan' : 'maintenance.confirmNow', {
+          name: d.name,
+          from: formatDateTime(startTs ?? Date.now()),
+          to: formatDateTime(untilTs),
+        }),
+      ),
+      h('p', { class: 'meta' }, reason.value.trim()),
+      h('div', { class: 'maint-buttons' }, confirmBtn, back),
+    );
+    summary.hidden = false;
+    form.hidden = true;
+    back.addEventListener('click', () => {
+      summary.hidden = true;
+      form.hidden = false;
+    });
+    confirmBtn.addEventListener('click', async () => {
+      confirmBtn.disabled = true;
+      try {
+        await api.startMaintenance(d.id, {
+          reason: reason.value.trim(),
+          untilTs,
+          ...(startTs !== undefined ? { startTs } : {}),
+        });
+        reload();
+      } catch (err) {
+        fail(err);
+        confirmBtn.disabled = false;
+      }
+    });
+  });
+  box.append(open, form, summary, msg);
+  return box;
+}
+
+/** Admins: a new MQTT password for a stolen or re-flashed device, shown once. */
+function secretButton(d: DeviceDetail): HTMLElement | null {
+  if (app.user?.role !== 'admin') return null;
+  const out = h('div', { id: 'device-secret' });
+  const btn = h(
+    'button',
+    { type: 'button', class: 'btn', 'data-action': 'rotate-secret' },
+    t('device.rotateSecret'),
   );
   btn.addEventListener('click', async () => {
+    if (!window.confirm(t('device.rotateConfirm', { name: d.name }))) return;
     btn.disabled = true;
     try {
-      await api.setMaintenance(d.id, !on);
-      reload();
+      const r = await api.rotateDeviceSecret(d.id);
+      out.replaceChildren(
+        h(
+          'div',
+          { class: 'alert alert-ok one-time', role: 'status' },
+          h('p', {}, t('device.rotated')),
+          h('p', {}, h('code', { class: 'secret' }, r.password)),
+          h('p', { class: 'muted' }, t('users.resetOnce')),
+        ),
+      );
     } catch (err) {
-      msg.textContent = errorText(err);
-      msg.hidden = false;
+      out.replaceChildren(errorBox(err));
+    } finally {
       btn.disabled = false;
     }
   });
-  return h('div', { class: 'maint' }, btn, msg);
+  return h('div', { class: 'maint' }, btn, out);
 }
 
 function section(title: string, body: Node): HTMLElement {
@@ -224,7 +389,8 @@ export function devicePage(root: HTMLElement, id: string): () => void {
             stateBadge(d.state, 'large'),
             h('div', { class: 'reason' }, reasonText(d.reason, d.params)),
             d.sinceTs !== null ? h('div', { class: 'meta' }, since(d.sinceTs)) : null,
-            maintenanceButton(d, () => void load()),
+            maintenanceBox(d, () => void load()),
+            secretButton(d),
           ),
         ),
         h(

@@ -4,15 +4,31 @@
  * that ids and paths are unique, titles exist in vi and en, and roles are real roles.
  */
 import type { Role } from '../types.ts';
+import { account } from './account.ts';
+import { audit } from './audit.ts';
 import { broadcasts } from './broadcasts.ts';
 import { device } from './device.ts';
 import { farms } from './farms.ts';
 import { ingest } from './ingest.ts';
+import { maintenance } from './maintenance.ts';
 import { map } from './map.ts';
 import { outages } from './outages.ts';
 import { overview } from './overview.ts';
+import { users } from './users.ts';
 
-export const PAGES = [overview, map, outages, ingest, device, broadcasts, farms] as const;
+export const PAGES = [
+  overview,
+  map,
+  outages,
+  ingest,
+  device,
+  broadcasts,
+  farms,
+  maintenance,
+  users,
+  audit,
+  account,
+] as const;
 
 export type PageId = (typeof PAGES)[number]['id'];
 

@@ -5,6 +5,7 @@ import type { DeviceInfo } from '../../inventory/device-directory.ts';
 import { type SitePlace, siteLocationFor } from '../../inventory/site-location.ts';
 import type { ApiDeps } from '../deps.ts';
 import { exampleDevice } from '../examples.ts';
+import { checkTimes, MaintenanceBody, maintenanceOf, plansFor } from '../maintenance.ts';
 import { route } from '../route.ts';
 import { readSeries, SeriesRangeSchema, SeriesResponseSchema } from '../series.ts';
 import { deviceFor, visibleDevices } from '../visibility.ts';
@@ -51,6 +52,8 @@ export function deviceView(deps: ApiDeps, d: DeviceInfo, role: Role) {
     params: live?.params ?? {},
     sinceTs: live?.sinceTs ?? null,
     lastHeardTs: live?.lastHeardTs ?? null,
+    // Who put it in maintenance, why and until when; null when it is not in maintenance.
+    maintenance: live?.state === 'maintenance' ? maintenanceOf(deps, d.id) : null,
   };
 }
 
@@ -170,13 +173,36 @@ export const deviceRoutes = [
     path: '/api/devices/:id/maintenance',
     access: ['technician', 'admin'],
     tag: 'devices',
-    summary: 'Puts a device in or out of maintenance (its downtime then does not count as an outage).',
-    body: z.strictObject({ on: z.boolean() }),
+    summary:
+      'Puts a device in maintenance (its downtime then does not count as an outage) with a reason and a planned end (epoch ms, at most 90 days), at which it ends itself; with a future startTs it is planned; { on: false } takes it out and drops its plans.',
+    body: MaintenanceBody,
     examples: { params: exampleDevice, body: { on: false } },
     handle({ deps, user, params, body }) {
       const d = deviceFor(deps, user!, params.id!);
-      deps.availability.setMaintenance(d.id, body.on, user!.username);
-      deps.audit.record(user!, body.on ? 'maintenance-on' : 'maintenance-off', d.id, deps.clock());
+      const now = deps.clock();
+      if (!body.on) {
+        deps.availability.setMaintenance(d.id, false, user!.username);
+        const plansDropped = deps.intervals.dropPlans({ deviceId: d.id });
+        deps.audit.record(user!, 'maintenance-off', d.id, now, plansDropped ? { plansDropped } : undefined);
+        return deviceView(deps, d, user!.role);
+      }
+      const startTs = checkTimes(body, now);
+      const detail = { reason: body.reason, untilTs: body.untilTs };
+      if (startTs > now) {
+        deps.intervals.addPlan({
+          deviceId: d.id,
+          communeId: d.communeId,
+          startTs,
+          untilTs: body.untilTs,
+          reason: body.reason,
+          setBy: user!.username,
+          setTs: now,
+        });
+        deps.audit.record(user!, 'maintenance-plan', d.id, now, { ...detail, startTs });
+      } else {
+        deps.availability.setMaintenance(d.id, true, user!.username, detail);
+        deps.audit.record(user!, 'maintenance-on', d.id, now, detail);
+      }
       return deviceView(deps, d, user!.role);
     },
   }),
@@ -189,3 +215,27 @@ function lastHeartbeats(deps: ApiDeps, deviceId?: string): Map<string, { ts: num
       .map((s) => [s.deviceId, { ts: s.lastHeartbeatTs, doc: s.lastHeartbeat }]),
   );
 }
+
+/** What is in maintenance now and what is planned next, among the devices the user may see. */
+export const maintenanceListRoute = route({
+  method: 'get',
+  path: '/api/maintenance',
+  access: ['technician', 'admin', 'leader'],
+  tag: 'devices',
+  summary:
+    'Devices in maintenance now (who set it, why, until when), soonest end first, and planned maintenance, soonest start first.',
+  handle({ deps, user }) {
+    const visible = visibleDevices(deps, user!);
+    const byId = new Map(visible.map((d) => [d.id, d]));
+    const now = visible
+      .filter((d) => deps.availability.get(d.id)?.state === 'maintenance')
+      .map((d) => ({ ...deviceView(deps, d, user!.role), maintenance: maintenanceOf(deps, d.id) }))
+      .sort((a, b) => (a.maintenance?.untilTs ?? Infinity) - (b.maintenance?.untilTs ?? Infinity));
+    const planned = plansFor(deps, new Set(byId.keys())).map((p) => ({
+      ...p,
+      name: byId.get(p.deviceId)!.name,
+      type: byId.get(p.deviceId)!.type.kind,
+    }));
+    return { now, planned };
+  },
+});

@@ -1,8 +1,10 @@
 import type { RouteSpec } from '../route.ts';
+import { accountRoutes } from './accounts.ts';
+import { auditRoutes } from './audit-log.ts';
 import { authRoutes } from './auth.ts';
 import { broadcastRoutes } from './broadcasts.ts';
-import { deviceRoutes } from './devices.ts';
 import { gatewayRoutes } from './gateways.ts';
+import { deviceRoutes, maintenanceListRoute } from './devices.ts';
 import { iocRoutes } from './ioc.ts';
 import { mapRoutes } from './map.ts';
 import { operationsRoutes } from './operations.ts';
@@ -26,4 +28,7 @@ export const ROUTES: readonly RouteSpec[] = [
   ...soilRoutes,
   ...gatewayRoutes,
   ...mapRoutes,
+  ...accountRoutes,
+  ...auditRoutes,
+  maintenanceListRoute,
 ];

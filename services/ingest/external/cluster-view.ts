@@ -39,7 +39,12 @@ export class ClusterLiveStates implements LiveStates {
     return { ...row, params: row.params ? (JSON.parse(row.params) as ReasonParams) : {} };
   }
 
-  setMaintenance(deviceId: string, on: boolean, setBy: string | null = null): void {
+  setMaintenance(
+    deviceId: string,
+    on: boolean,
+    setBy: string | null = null,
+    plan: { readonly reason?: string | null; readonly untilTs?: number | null } = {},
+  ): void {
     const engine = this.source.engineFor(deviceId);
     if (!engine)
       throw new CxError(
@@ -47,7 +52,7 @@ export class ClusterLiveStates implements LiveStates {
         `maintenance for ${deviceId}: its commune is held by another worker`,
         { params: { deviceId } },
       );
-    engine.setMaintenance(deviceId, on, setBy);
+    engine.setMaintenance(deviceId, on, setBy, plan);
   }
 }
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { hashPassword } from '../../../services/auth/passwords.ts';
 import { Sessions } from '../../../services/auth/sessions.ts';
 import { Users } from '../../../services/auth/users.ts';
 import { openDb } from '../../../services/store/db.ts';
@@ -35,5 +36,31 @@ describe('users from config', () => {
     expect(users.get('kythuat.thu')).toBeUndefined();
     expect(sessions.lookup(token)).toBeUndefined();
     expect(users.get('congan.thu')).toBeDefined();
+  });
+});
+
+describe('what the dashboard changes, against the config file', () => {
+  it('keeps a password chosen in the dashboard while the file keeps its hash, and takes a hash changed in the file', async () => {
+    const db = openDb(':memory:');
+    const users = new Users(db);
+    const fileHash = await hashPassword('Mật khẩu trong tệp cấu hình 1');
+    const withHash = (h: string) => {
+      const c = miniCommune();
+      return {
+        ...c,
+        users: c.users.map((u) => (u.username === 'kythuat.thu' ? { ...u, passwordHash: h } : u)),
+      };
+    };
+    await users.sync({ communes: [withHash(fileHash)] });
+    expect(users.account('kythuat.thu')?.mustChangePassword).toBe(false);
+    expect(users.account('congan.thu')?.mustChangePassword).toBe(true);
+    await users.setPassword('kythuat.thu', 'Chọn trên bảng điều khiển 2');
+    users.setLocked('congan.thu', true, 'quantri.thu');
+    await users.sync({ communes: [withHash(fileHash)] });
+    expect(await users.verify('kythuat.thu', 'Chọn trên bảng điều khiển 2')).toBeDefined();
+    expect(users.account('congan.thu')).toMatchObject({ lockedBy: 'quantri.thu', mustChangePassword: true });
+    await users.sync({ communes: [withHash(await hashPassword('Đổi lại trong tệp 3'))] });
+    expect(await users.verify('kythuat.thu', 'Đổi lại trong tệp 3')).toBeDefined();
+    expect(await users.verify('kythuat.thu', 'Chọn trên bảng điều khiển 2')).toBeUndefined();
   });
 });

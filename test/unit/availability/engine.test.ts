@@ -293,7 +293,7 @@ describe('availability engine', () => {
     ]);
     expect(history.some((h) => h.state === 'down')).toBe(false);
     expect([...second.intervals.maintenances().values()]).toEqual([
-      { deviceId: 'wifi-1', setBy: 'kythuat.thu', setTs: T0 },
+      { deviceId: 'wifi-1', communeId: 'xa-thu', setBy: 'kythuat.thu', setTs: T0, reason: null, untilTs: null },
     ]);
     // Taken out of maintenance: forgotten, so the next restart leaves it to the evidence.
     second.engine.setMaintenance('wifi-1', false);

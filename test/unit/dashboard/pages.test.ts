@@ -56,6 +56,7 @@ describe('dashboard page registry', () => {
       'outages',
       'ingest',
       'broadcasts',
+      'maintenance',
     ]);
     expect(navPages('admin').map((p) => p.id)).toEqual([
       'overview',
@@ -63,6 +64,9 @@ describe('dashboard page registry', () => {
       'ingest',
       'broadcasts',
       'farms',
+      'maintenance',
+      'users',
+      'audit',
     ]);
     // The farm pilot is the economics office's (and the admin's).
     expect(navPages('economics').map((p) => p.id)).toEqual(['overview', 'map', 'farms']);
