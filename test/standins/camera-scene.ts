@@ -45,7 +45,7 @@ function world(x: number, y: number): [number, number, number] {
 }
 
 function clamp(v: number): number {
-  return v < 0 ? 0 : v > 255 ? 255 : v;
+  return Math.max(0, Math.min(255, v));
 }
 
 /** Renders the scene as RGBA; `frame` varies the sensor noise so two frames never share bytes. */

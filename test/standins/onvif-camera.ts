@@ -1,11 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import {
-  createServer as createHttp,
-  type IncomingMessage,
-  type Server,
-  type ServerResponse,
-} from 'node:http';
-import { type AddressInfo, createServer as createTcp, type Socket } from 'node:net';
+import { createServer as createHttp, type IncomingMessage, type ServerResponse } from 'node:http';
+import { type AddressInfo, createServer as createTcp, type Server, type Socket } from 'node:net';
 import { type Scene, sceneJpeg } from './camera-scene.ts';
 
 /**
@@ -266,10 +261,11 @@ export async function startOnvifCamera(
       lines.map((l) => [l.slice(0, l.indexOf(':')).trim().toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]),
     );
     const cseq = headers.get('cseq') ?? '0';
-    const reply = (status: string, extra: string[] = [], body = '') =>
+    const reply = (status: string, extra: string[] = [], body = ''): void => {
       sock.write(
         `RTSP/1.0 ${status}\r\nCSeq: ${cseq}\r\nServer: Rtsp Server/3.0\r\n${extra.map((e) => `${e}\r\n`).join('')}${body ? `Content-Length: ${Buffer.byteLength(body)}\r\n` : ''}\r\n${body}`,
       );
+    };
     count(method);
     if (method === 'OPTIONS') return reply('200 OK', ['Public: OPTIONS, DESCRIBE, SETUP, PLAY, TEARDOWN']);
     if (method !== 'DESCRIBE') return reply('405 Method Not Allowed');
