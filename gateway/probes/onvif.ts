@@ -1,10 +1,18 @@
 import { z } from 'zod';
+import {
+  type DeviceProbe,
+  down,
+  OK,
+  type ProbeEvent,
+  type ProbeResult,
+  socketDown,
+  timedOut,
+} from './probe.ts';
 import { cameraBinding } from './support/camera-sink.ts';
 import { fetchSnapshot } from './support/http-snapshot.ts';
 import { hammingDistance, type ImageMeasures, measureJpeg } from './support/image-checks.ts';
 import { type Creds, OnvifSession, StepAborted, StepFailed } from './support/onvif-session.ts';
 import { rtspDescribe, sdpHasVideo } from './support/rtsp-describe.ts';
-import { type DeviceProbe, down, OK, type ProbeEvent, type ProbeResult, socketDown, timedOut } from './probe.ts';
 
 const OnvifConfig = z.strictObject({
   /** The camera's LAN address or name. */
@@ -110,9 +118,13 @@ async function run(target: OnvifConfig, s: OnvifSession, signal: AbortSignal): P
   metrics.clockDriftSec = driftSec;
 
   await s.call('GetCapabilities', (cb) => cam.getCapabilities(cb));
-  const info = await s.call<Record<string, unknown>>('GetDeviceInformation', (cb) => cam.getDeviceInformation(cb));
+  const info = await s.call<Record<string, unknown>>('GetDeviceInformation', (cb) =>
+    cam.getDeviceInformation(cb),
+  );
   events.push(...identityEvents(target, info));
-  const profiles = await s.call<Array<{ $?: { token?: string } }>>('GetProfiles', (cb) => cam.getProfiles(cb));
+  const profiles = await s.call<Array<{ $?: { token?: string } }>>('GetProfiles', (cb) =>
+    cam.getProfiles(cb),
+  );
   const profileToken = Array.isArray(profiles) ? profiles[0]?.$?.token : undefined;
   if (!profileToken) return { ...down('onvif-malformed', { step: 'GetProfiles' }), metrics, events };
 
@@ -125,12 +137,16 @@ async function run(target: OnvifConfig, s: OnvifSession, signal: AbortSignal): P
     if (verdict) troubles.push(verdict);
   }
   if (target.checkSnapshot) {
-    const snap = await s.call<{ uri?: string }>('GetSnapshotUri', (cb) => cam.getSnapshotUri({ profileToken }, cb));
+    const snap = await s.call<{ uri?: string }>('GetSnapshotUri', (cb) =>
+      cam.getSnapshotUri({ profileToken }, cb),
+    );
     const verdict = await checkSnapshot(target, snap?.uri, signal, metrics);
     if (verdict) troubles.push(verdict);
   }
   if (Math.abs(driftSec) > target.clockDriftMaxSec)
-    troubles.push(degraded('camera-clock-drift', { seconds: driftSec, thresholdSec: target.clockDriftMaxSec }));
+    troubles.push(
+      degraded('camera-clock-drift', { seconds: driftSec, thresholdSec: target.clockDriftMaxSec }),
+    );
 
   const first = troubles[0];
   if (first) return { ...first, metrics, events };
@@ -195,7 +211,8 @@ async function checkSnapshot(
   if (!uri || !/^https?:\/\//i.test(uri)) return degraded('onvif-malformed', { step: 'GetSnapshotUri' });
   const o = await fetchSnapshot(uri, target, signal);
   if (o.kind === 'aborted') throw new StepAborted();
-  if (o.kind === 'auth-refused') return degraded('camera-auth-refused', { service: 'snapshot', user: target.username });
+  if (o.kind === 'auth-refused')
+    return degraded('camera-auth-refused', { service: 'snapshot', user: target.username });
   if (o.kind === 'status') return degraded('snapshot-failed', { status: o.status });
   if (o.kind === 'too-large') return degraded('snapshot-undecodable', { detail: `over ${o.maxBytes} bytes` });
   if (o.kind === 'socket') return degraded('snapshot-failed', { status: o.err.code ?? 'network' });
@@ -218,7 +235,11 @@ async function checkSnapshot(
 }
 
 /** Dark before covered: a black cover is dark and uniform, and "too dark" is what a person sees. */
-export function judgeImage(target: OnvifConfig, m: ImageMeasures, distance: number | undefined): ProbeResult | undefined {
+export function judgeImage(
+  target: OnvifConfig,
+  m: ImageMeasures,
+  distance: number | undefined,
+): ProbeResult | undefined {
   if (m.luminance < target.darkLuminanceMin)
     return degraded('camera-dark', { luminance: m.luminance, threshold: target.darkLuminanceMin });
   if (m.stddev < target.coveredStddevMax)

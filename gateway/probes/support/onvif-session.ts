@@ -79,7 +79,8 @@ export class OnvifSession {
 
   private classify(step: string, err: Error & { code?: string }): ProbeResult {
     const host = `${this.creds.host}:${this.creds.port}`;
-    if (typeof err.code === 'string' && /^E[A-Z]+$/.test(err.code)) return socketDown(err, host, 'onvif-refused');
+    if (typeof err.code === 'string' && /^E[A-Z]+$/.test(err.code))
+      return socketDown(err, host, 'onvif-refused');
     const msg = err.message ?? String(err);
     // ONVIF Core §5.11.2.2: a refused UsernameToken is the fault ter:NotAuthorized ("Sender not
     // authorized"); a device doing HTTP digest instead answers 401 again.
