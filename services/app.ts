@@ -18,6 +18,7 @@ import { IntervalLog } from './availability/interval-log.ts';
 import type { LiveStates } from './availability/live-states.ts';
 import { ServiceRuns } from './availability/service-runs.ts';
 import { Broker } from './broker/broker.ts';
+import { SNAPSHOTS_PER_CAMERA, SnapshotStore } from './cameras/snapshot-store.ts';
 import { startExternalIngest } from './ingest/external/external-ingest.ts';
 import { Ingest } from './ingest/ingest.ts';
 import type { IngestStats } from './ingest/ingest-stats.ts';
@@ -63,6 +64,8 @@ export interface RunningApp {
   readonly simulator: Simulator | undefined;
   /** The probe runtime inside the service (`gateway.embedded`), one gateway per commune with probed devices. */
   readonly gateways: EmbeddedGateways | undefined;
+  /** The cameras' snapshots and approved references (police only), in the data folder. */
+  readonly snapshots: SnapshotStore;
   /** The demo's probe targets on loopback (with the simulator on): tests take a line down through them. */
   readonly probeStandIns: ProbeStandIns | undefined;
   stop(): Promise<void>;
@@ -122,6 +125,10 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   const { availability, ingest, mqttUrl, mqttPort } = side;
 
   const audit = new AuditLog(db);
+  const snapshots = new SnapshotStore(config.paths.dataDir, {
+    keepPerCamera: SNAPSHOTS_PER_CAMERA,
+    log: log.child({ mod: 'cameras' }),
+  });
   const apiKeys = new ApiKeys(db, clock);
   const ioc = new IocFeed({
     config: config.service.ioc,
@@ -146,6 +153,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     audit,
     apiKeys,
     ioc,
+    snapshots,
     db,
     bus,
     log: log.child({ mod: 'api' }),
@@ -179,7 +187,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   // Embedded ingest only: with an external broker, a gateway box (npm run gateway) connects to it.
   let gateways: EmbeddedGateways | undefined;
   if (!external && config.probeTargets.length > 0) {
-    gateways = new EmbeddedGateways({ config, mqttUrl, passwords: devicePasswords, log });
+    gateways = new EmbeddedGateways({ config, mqttUrl, passwords: devicePasswords, log, snapshots });
     gateways.start();
   }
   let simulator: Simulator | undefined;
@@ -238,6 +246,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     devicePasswords,
     simulator,
     gateways,
+    snapshots,
     probeStandIns: standIns,
     async stop() {
       if (stopped) return;
@@ -256,6 +265,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
       rejects.stop();
       await retention.stop();
       await store.close();
+      snapshots.close();
       db.close();
       log.info('stopped');
     },

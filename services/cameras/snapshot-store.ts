@@ -28,6 +28,12 @@ export interface ReferenceRow {
 const SHA256 = /^[0-9a-f]{64}$/;
 
 /**
+ * Snapshots kept per camera besides its reference. A 4 MP camera's JPEG is 300–500 KB: 500
+ * cameras × 20 ≈ 5 GB, what a commune server's disk can spare. TODO #12: a config key.
+ */
+export const SNAPSHOTS_PER_CAMERA = 20;
+
+/**
  * The cameras' snapshots, on disk in the data folder: one file per distinct image named by its
  * SHA-256 (`snapshots/ab/ab12….jpg`, so a still camera repeating the same bytes costs one file),
  * and a small SQLite index of its own (which camera, when, the measures). Retention: the newest

@@ -1,6 +1,7 @@
 import type { RouteSpec } from '../route.ts';
 import { authRoutes } from './auth.ts';
 import { broadcastRoutes } from './broadcasts.ts';
+import { cameraRoutes } from './cameras.ts';
 import { deviceRoutes } from './devices.ts';
 import { iocRoutes } from './ioc.ts';
 import { operationsRoutes } from './operations.ts';
@@ -20,4 +21,5 @@ export const ROUTES: readonly RouteSpec[] = [
   ...readModelRoutes,
   ...broadcastRoutes,
   ...outagesRoutes,
+  ...cameraRoutes,
 ];
