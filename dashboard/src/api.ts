@@ -1,5 +1,6 @@
 /** Thin client for the same-origin JSON API (cookie session `cx_session`). Errors are `{ code, message, params? }`. */
 import type {
+  CameraCard,
   Commune,
   Device,
   DeviceDetail,
@@ -123,4 +124,6 @@ export const api = {
   outages: () => request<OutagesResponse>('GET', '/api/outages'),
   ingestRejects: (limit = 50) => request<RejectEntry[]>('GET', `/api/ingest/rejects${qs({ limit })}`),
   broadcasts: (from?: number, to?: number) => request<unknown[]>('GET', `/api/broadcasts${qs({ from, to })}`),
+  cameras: () => request<CameraCard[]>('GET', '/api/cameras'),
+  approveReference: (id: string) => request<unknown>('POST', `/api/cameras/${enc(id)}/reference`, {}),
 };

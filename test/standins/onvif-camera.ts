@@ -61,8 +61,15 @@ const WINDOW_SEC = 300;
 const REALM = 'IP Camera(canhxa-standin)';
 
 /** Rendered JPEGs, shared by every stand-in: a few frames per scene (sensor noise differs). */
-const FRAMES = 3;
+const FRAMES = 2;
 const jpegCache = new Map<string, Buffer>();
+/**
+ * Renders a scene's frames ahead (at start and when the scene is set): a real camera serves its
+ * snapshot at once, so the probe's time must not be spent drawing the stand-in's picture.
+ */
+function prerender(scene: Scene): void {
+  for (let n = 0; n < FRAMES; n++) snapshot(scene, n);
+}
 function snapshot(scene: Scene, n: number): Buffer {
   const key = `${scene}/${n % FRAMES}`;
   let j = jpegCache.get(key);
@@ -316,6 +323,7 @@ export async function startOnvifCamera(
   const dropAll = () => {
     for (const s of sockets) s.destroy();
   };
+  prerender(b.scene);
   ports = { http: await listen(http, 0), rtsp: await listen(rtsp, 0) };
 
   /** Brings each listener to what the behaviour says: offline closes both, a refused stream RTSP. */
@@ -340,6 +348,7 @@ export async function startOnvifCamera(
     requests,
     async set(change) {
       Object.assign(b, change);
+      prerender(b.scene);
       await apply();
     },
     setInfo(change) {

@@ -5,13 +5,14 @@
  */
 import type { Role } from '../types.ts';
 import { broadcasts } from './broadcasts.ts';
+import { cameras } from './cameras.ts';
 import { device } from './device.ts';
 import { ingest } from './ingest.ts';
 import { map } from './map.ts';
 import { outages } from './outages.ts';
 import { overview } from './overview.ts';
 
-export const PAGES = [overview, map, outages, ingest, device, broadcasts] as const;
+export const PAGES = [overview, map, outages, ingest, device, broadcasts, cameras] as const;
 
 export type PageId = (typeof PAGES)[number]['id'];
 
