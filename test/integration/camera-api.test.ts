@@ -5,28 +5,23 @@
  * police read the grid, the latest snapshot and the drift history, and approve a reference; every
  * other role is refused; every read is in the audit log; the camera password appears nowhere.
  */
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
-import { createLogger } from '../../services/shared/logger.ts';
-import { communeDoc } from '../fixtures/mini-commune.ts';
-import { login, startTestApp, type TestApp } from '../setup/app.ts';
+import {
+  type CameraCommune,
+  CAMERA_PASSWORD as PASSWORD,
+  CAMERA_ROLES as ROLES,
+  startCameraCommune,
+  userOf,
+} from '../fixtures/camera-commune.ts';
+import { login, type TestApp } from '../setup/app.ts';
 import { waitFor } from '../setup/helpers.ts';
-import { type OnvifCameraStandIn, startOnvifCamera } from '../standins/onvif-camera.ts';
+import type { OnvifCameraStandIn } from '../standins/onvif-camera.ts';
 
-const C = 'xa-cam';
-const PASSWORD = 'Cam-Secret-9f2c7e';
-const ROLES = ['police', 'technician', 'economics', 'leader', 'admin'] as const;
-const userOf = (role: string) => `${role}.cam`;
-
-let tmp: string;
+let commune: CameraCommune;
 let app: TestApp;
 let good: OnvifCameraStandIn;
-let covered: OnvifCameraStandIn;
-let logText = '';
 const cookies = new Map<string, string>();
 
 async function get(role: string, path: string, init: RequestInit = {}) {
@@ -37,53 +32,18 @@ async function get(role: string, path: string, init: RequestInit = {}) {
 }
 
 beforeAll(async () => {
-  [good, covered] = await Promise.all([
-    startOnvifCamera({ password: PASSWORD }),
-    startOnvifCamera({ password: PASSWORD, behaviour: { scene: 'covered' } }),
+  commune = await startCameraCommune([
+    { id: 'cam-cong', name: 'Camera cổng UBND' },
+    { id: 'cam-cho', name: 'Camera chợ', behaviour: { scene: 'covered' } },
   ]);
-  tmp = mkdtempSync(join(tmpdir(), 'cx-camapi-'));
-  mkdirSync(join(tmp, 'communes'));
-  mkdirSync(join(tmp, 'data'));
-  const secrets = join(tmp, 'data', 'probe-secrets.json');
-  writeFileSync(secrets, JSON.stringify({ 'cam-pass': PASSWORD }));
-  chmodSync(secrets, 0o600);
-  const probeOf = (c: OnvifCameraStandIn) => ({
-    kind: 'onvif',
-    intervalSec: 2,
-    retries: 0,
-    confirmations: 1,
-    timeoutMs: 1900,
-    config: { host: c.host, port: c.port, username: c.username, passwordRef: 'cam-pass' },
-  });
-  const doc = communeDoc({
-    id: C,
-    devices: [
-      { id: 'cam-cong', type: 'camera', name: 'Camera cổng UBND', probe: probeOf(good) },
-      { id: 'cam-cho', type: 'camera', name: 'Camera chợ', probe: probeOf(covered) },
-    ],
-    users: ROLES.map((role) => ({ username: userOf(role), name: role, role })),
-  });
-  writeFileSync(join(tmp, 'communes', `${C}.yaml`), stringify(doc));
-  const sink = new Writable({
-    write(chunk, _e, cb) {
-      logText += chunk.toString();
-      cb();
-    },
-  });
-  app = await startTestApp({
-    communesDir: join(tmp, 'communes'),
-    dataDir: join(tmp, 'data'),
-    extra: 'ingest: { batchMaxDelayMs: 20 }\ngateway: { statusRefreshSec: 10 }',
-    log: createLogger({ level: 'debug', destination: sink }),
-  });
+  app = commune.app;
+  good = commune.cameras.get('cam-cong')!;
   for (const role of ROLES)
     cookies.set(role, await login(app, userOf(role), app.userPasswords.get(userOf(role))!));
 }, 60_000);
 
 afterAll(async () => {
-  await app?.stop();
-  await Promise.all([good?.stop(), covered?.stop()]);
-  rmSync(tmp, { recursive: true, force: true });
+  await commune?.stop();
 });
 
 interface GridRow {
@@ -194,11 +154,11 @@ describe('cameras in the service, for the police', () => {
     const texts = [
       await (await get('police', '/api/cameras')).text(),
       await (await get('police', '/api/devices/cam-cong')).text(),
-      logText,
+      commune.log(),
     ];
     for (const t of texts) expect(t).not.toContain(PASSWORD);
-    const files = readdirSync(join(tmp, 'data'), { recursive: true }).map(String);
+    const files = readdirSync(commune.dataDir, { recursive: true }).map(String);
     for (const f of files.filter((f) => f !== 'probe-secrets.json' && /\.(json|txt|yaml|log)$/.test(f)))
-      expect(readFileSync(join(tmp, 'data', f), 'utf8'), f).not.toContain(PASSWORD);
+      expect(readFileSync(join(commune.dataDir, f), 'utf8'), f).not.toContain(PASSWORD);
   });
 });
