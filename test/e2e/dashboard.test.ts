@@ -106,7 +106,7 @@ describe('dashboard in the browser', () => {
 
   it('gives the police cameras and internet lines, the map, and no ingest page', async () => {
     const page = await signIn('congan.talai');
-    expect(await navPages(page)).toEqual(['overview', 'map']);
+    expect(await navPages(page)).toEqual(['overview', 'map', 'cameras']);
     const chips = await typeChips(page);
     expect(chips).toContain('camera');
     expect(chips).toContain('uplink');
