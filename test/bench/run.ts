@@ -12,6 +12,7 @@
  *   noisy     good devices' latency beside malformed and wrong-password floods (noisy.ts)
  *   profile   CPU profile of the service under the QoS 1 load (profile.ts)
  *   probes    the probe runtime against loopback targets, 5 % hanging (probes.ts)
+ *   cameras   one check cycle of 500 stand-in cameras through the onvif probe (cameras.ts)
  *   lorawan   codec decode rate per model, ChirpStack uplinks/s stored end to end (lorawan.ts)
  *   fuzz      seeded malformed MQTT packets against the embedded broker, then a liveness check (fuzz.ts)
  */
@@ -21,6 +22,7 @@ import { parseArgs } from 'node:util';
 import { benchE2e, E2E_DEFAULTS } from './e2e.ts';
 import { benchFuzz } from './fuzz.ts';
 import { type Figure, fmtInt, killChildren, shellLimit, table } from './harness.ts';
+import { benchCameras } from './cameras.ts';
 import { benchIdle } from './idle.ts';
 import { benchLorawan } from './lorawan.ts';
 import { benchNoisy } from './noisy.ts';
@@ -41,6 +43,7 @@ const SCENARIOS = [
   'probes',
   'lorawan',
   'fuzz',
+  'cameras',
 ] as const;
 type Scenario = (typeof SCENARIOS)[number];
 /** What runs without --only: `mosquitto` is already part of e2e. */
@@ -53,6 +56,7 @@ const DEFAULT: readonly Scenario[] = [
   'profile',
   'probes',
   'lorawan',
+  'cameras',
 ];
 /** Upper bounds per scenario; a scenario past its bound is stopped and reported as failed. */
 const TIMEOUT_MS: Record<Scenario, number> = {
@@ -66,6 +70,7 @@ const TIMEOUT_MS: Record<Scenario, number> = {
   probes: 180_000,
   lorawan: 180_000,
   fuzz: 180_000,
+  cameras: 300_000,
 };
 
 const mosquittoOptions = {
@@ -115,6 +120,7 @@ const RUNNERS: Record<Scenario, () => Promise<Figure[]>> = {
   noisy: async () => (await benchNoisy()).figures,
   profile: async () => (await benchProfile()).figures,
   probes: async () => (await benchProbes()).figures,
+  cameras: async () => (await benchCameras()).figures,
   lorawan: async () => (await benchLorawan()).figures,
   fuzz: async () => (await benchFuzz()).figures,
 };
