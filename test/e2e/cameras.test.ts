@@ -87,7 +87,8 @@ describe('police camera grid (Camera)', () => {
       .toContain(userOf('police'));
     await page.screenshot({ path: join(SHOTS, 'cameras-police.png'), fullPage: true });
     expect(errors).toEqual([]);
-  });
+    // Generous: a busy CI box signs in and draws slowly; every wait above is for a state.
+  }, 180_000);
 
   it('gives no camera link to a technician, and the page shows a refusal instead of imagery', async () => {
     const { page } = await signIn('technician');
@@ -97,5 +98,5 @@ describe('police camera grid (Camera)', () => {
     expect(await page.locator('img.camera-snapshot').count()).toBe(0);
     const status = await page.evaluate(async () => (await fetch('/api/cameras/cam-cong/snapshot')).status);
     expect(status).toBe(403);
-  });
+  }, 120_000);
 });
