@@ -20,6 +20,7 @@ import { IntervalLog } from './availability/interval-log.ts';
 import type { LiveStates } from './availability/live-states.ts';
 import { ServiceRuns } from './availability/service-runs.ts';
 import { Broker } from './broker/broker.ts';
+import { SNAPSHOTS_PER_CAMERA, SnapshotStore } from './cameras/snapshot-store.ts';
 import { backfillDemoHistory } from './demo/history.ts';
 import { troubleCandidates } from './demo/trouble.ts';
 import { startExternalIngest } from './ingest/external/external-ingest.ts';
@@ -68,6 +69,8 @@ export interface RunningApp {
   readonly simulator: Simulator | undefined;
   /** The probe runtime inside the service (`gateway.embedded`), one gateway per commune with probed devices. */
   readonly gateways: EmbeddedGateways | undefined;
+  /** The cameras' snapshots and approved references (police only), in the data folder. */
+  readonly snapshots: SnapshotStore;
   /** The demo's probe targets on loopback (with the simulator on): tests take a line down through them. */
   readonly probeStandIns: ProbeStandIns | undefined;
   stop(): Promise<void>;
@@ -139,6 +142,10 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   const { availability, ingest, mqttUrl, mqttPort } = side;
 
   const audit = new AuditLog(db);
+  const snapshots = new SnapshotStore(config.paths.dataDir, {
+    keepPerCamera: SNAPSHOTS_PER_CAMERA,
+    log: log.child({ mod: 'cameras' }),
+  });
   const apiKeys = new ApiKeys(db, clock);
   const ioc = new IocFeed({
     config: config.service.ioc,
@@ -178,6 +185,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
           },
         }
       : {}),
+    snapshots,
     db,
     bus,
     log: log.child({ mod: 'api' }),
@@ -214,7 +222,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   // device id, and two workers holding it would throw each other off the broker in turn.
   let gateways: EmbeddedGateways | undefined;
   if ((!external || withApi) && config.probeTargets.length > 0) {
-    gateways = new EmbeddedGateways({ config, mqttUrl, passwords: devicePasswords, log });
+    gateways = new EmbeddedGateways({ config, mqttUrl, passwords: devicePasswords, log, snapshots });
     for (const f of gateways.start())
       side.notWatched([...f.deviceIds, f.gatewayId], {
         code: 'adapter-not-running',
@@ -307,6 +315,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     devicePasswords,
     simulator,
     gateways,
+    snapshots,
     probeStandIns: standIns,
     async stop() {
       if (stopped) return;
@@ -327,6 +336,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
       rejects.stop();
       await retention.stop();
       await store.close();
+      snapshots.close();
       db.close();
       log.info('stopped');
     },

@@ -65,7 +65,7 @@ export const LivenessSchema = z.strictObject({
  * data folder's probe-secrets.json or CANHXA_SECRET_SNMP_TA_LAI.
  */
 export const DeviceProbeSchema = z.strictObject({
-  /** A probe kind of gateway/probes/registry.ts: icmp, tcp, http, dns, snmp, play-status. */
+  /** A probe kind of gateway/probes/registry.ts: icmp, tcp, http, dns, snmp, play-status, onvif. */
   kind: z.string(),
   /** Between runs. Short intervals (down to 1 s) are for tests and a demo. */
   intervalSec: z.number().int().min(1).max(86_400).default(60),

@@ -329,3 +329,16 @@ export interface OutagesResponse {
   wifiAps: OutageBrief[];
   loudspeakers: OutageBrief[];
 }
+
+/** A camera as GET /api/cameras lists it (police only). */
+export interface CameraCard {
+  id: string;
+  name: string;
+  hamletId: string;
+  state: DeviceState;
+  reason: string;
+  params: Params;
+  sinceTs: number | null;
+  snapshot: { sha256: string; takenTs: number } | null;
+  reference: { sha256: string; approvedBy: string; approvedTs: number } | null;
+}

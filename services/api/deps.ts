@@ -5,6 +5,7 @@ import type { Sessions } from '../auth/sessions.ts';
 import type { Users } from '../auth/users.ts';
 import type { IntervalLog } from '../availability/interval-log.ts';
 import type { LiveStates } from '../availability/live-states.ts';
+import type { SnapshotStore } from '../cameras/snapshot-store.ts';
 import type { IngestStats } from '../ingest/ingest-stats.ts';
 import type { RejectLog } from '../ingest/reject-log.ts';
 import type { DeviceDirectory } from '../inventory/device-directory.ts';
@@ -49,6 +50,8 @@ export interface ApiDeps {
   readonly deviceSecrets?: {
     rotate(deviceId: string): { readonly password: string; readonly disconnected: boolean };
   };
+  /** The cameras' snapshots (police only); absent where no probe runs beside the API. */
+  readonly snapshots?: SnapshotStore;
   readonly db: Db;
   readonly bus: EventBus;
   readonly log: Logger;

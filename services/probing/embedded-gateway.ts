@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { Config } from '../../config/load.ts';
 import type { InventoryProbeTarget } from '../../config/probe-targets.ts';
 import { probes } from '../../gateway/probes/registry.ts';
+import { bindCameraSink, type CameraSnapshotSink } from '../../gateway/probes/support/camera-sink.ts';
 import type { EventDoc, TelemetryDoc } from '../../gateway/probes/wire.ts';
 import type { GatewayConfig, GatewayTarget } from '../../gateway/runtime/config.ts';
 import { GatewayRuntime } from '../../gateway/runtime/gateway.ts';
@@ -34,12 +35,18 @@ export class EmbeddedGateways {
     /** Device MQTT passwords (device-secrets.json): the gateways' own are among them. */
     passwords: ReadonlyMap<string, string>;
     log: Logger;
+    /** Where camera probes leave their snapshots and read approved references (services/cameras/). */
+    snapshots?: CameraSnapshotSink;
   }) {
     const { config } = opts;
     this.log = opts.log;
     const byGateway = new Map<string, InventoryProbeTarget[]>();
-    for (const t of config.probeTargets)
+    for (const t of config.probeTargets) {
+      // In process, the snapshots go straight to the store: binary, never through MQTT.
+      if (opts.snapshots && t.kind === 'onvif')
+        bindCameraSink(t.config as object, t.deviceId, opts.snapshots);
       byGateway.set(t.gatewayId, [...(byGateway.get(t.gatewayId) ?? []), t]);
+    }
     for (const [gatewayId, targets] of byGateway) {
       const password = opts.passwords.get(gatewayId);
       if (!password) throw new Error(`embedded probe gateway ${gatewayId} has no MQTT password`);

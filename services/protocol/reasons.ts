@@ -93,6 +93,23 @@ export const REASONS = {
   'snmp-no-such': { params: ['oid'], wire: true },
   'snmp-error': { params: ['message'], wire: true },
   'if-down': { params: ['ifIndex', 'status'], wire: true },
+  // What the ONVIF camera probe concludes (gateway/probes/onvif.ts, issue #12).
+  'onvif-refused': { params: ['host'], wire: true },
+  'onvif-fault': { params: ['step', 'fault'], wire: true },
+  'onvif-malformed': { params: ['step'], wire: true },
+  /** The camera refused the credentials it was set up with (`service`: onvif, rtsp, snapshot). */
+  'camera-auth-refused': { params: ['service', 'user'], wire: true },
+  'rtsp-refused': { params: ['host'], wire: true },
+  'rtsp-status': { params: ['status'], wire: true },
+  'rtsp-garbage': { params: ['detail'], wire: true },
+  'rtsp-no-video': { params: [], wire: true },
+  'snapshot-failed': { params: ['status'], wire: true },
+  'snapshot-undecodable': { params: ['detail'], wire: true },
+  'camera-dark': { params: ['luminance', 'threshold'], wire: true },
+  'camera-covered': { params: ['stddev', 'threshold'], wire: true },
+  'camera-blurred': { params: ['sharpness', 'threshold'], wire: true },
+  'camera-scene-moved': { params: ['distance', 'threshold'], wire: true },
+  'camera-clock-drift': { params: ['seconds', 'thresholdSec'], wire: true },
   // LoRaWAN (gateway/lorawan/): a sensor that keeps sending one reading is broken, not dry.
   'frozen-value': { params: ['metric', 'hours'], wire: true },
   // Why a payload codec (gateway/lorawan/codecs/) could not read a frame; kept in the reject log.

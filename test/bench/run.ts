@@ -14,12 +14,14 @@
  *   profile   CPU profile of the service under the QoS 1 load (profile.ts)
  *   probes    the probe runtime against loopback targets, 5 % hanging (probes.ts), then inside
  *             the service beside the MQTT load: probes/min, lag, service CPU and RSS (probes-service.ts)
+ *   cameras   one check cycle of 500 stand-in cameras through the onvif probe (cameras.ts)
  *   lorawan   codec decode rate per model, ChirpStack uplinks/s stored end to end (lorawan.ts)
  *   fuzz      seeded malformed MQTT packets against the embedded broker, then a liveness check (fuzz.ts)
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
+import { benchCameras } from './cameras.ts';
 import { benchE2e, benchFixedRate, E2E_DEFAULTS } from './e2e.ts';
 import { benchFuzz } from './fuzz.ts';
 import { type Figure, fmtInt, killChildren, shellLimit, table } from './harness.ts';
@@ -45,6 +47,7 @@ const SCENARIOS = [
   'probes',
   'lorawan',
   'fuzz',
+  'cameras',
 ] as const;
 type Scenario = (typeof SCENARIOS)[number];
 /** What runs without --only: `mosquitto` is already part of e2e. */
@@ -57,6 +60,7 @@ const DEFAULT: readonly Scenario[] = [
   'profile',
   'probes',
   'lorawan',
+  'cameras',
 ];
 /** Upper bounds per scenario; a scenario past its bound is stopped and reported as failed. */
 const TIMEOUT_MS: Record<Scenario, number> = {
@@ -71,6 +75,7 @@ const TIMEOUT_MS: Record<Scenario, number> = {
   probes: 420_000,
   lorawan: 180_000,
   fuzz: 180_000,
+  cameras: 300_000,
 };
 
 const mosquittoOptions = {
@@ -148,6 +153,7 @@ const RUNNERS: Record<Scenario, () => Promise<Figure[]>> = {
     console.log('  the same runtime inside the service, beside the MQTT load');
     return [...alone.figures, ...(await benchProbesInService()).figures];
   },
+  cameras: async () => (await benchCameras()).figures,
   lorawan: async () => (await benchLorawan()).figures,
   fuzz: async () => (await benchFuzz()).figures,
 };

@@ -107,7 +107,7 @@ describe('dashboard in the browser', () => {
 
   it('gives the police cameras and internet lines, the map, and no ingest page', async () => {
     const page = await signIn('congan.talai');
-    expect(await navPages(page)).toEqual(['overview', 'map']);
+    expect(await navPages(page)).toEqual(['overview', 'map', 'cameras']);
     const chips = await typeChips(page);
     expect(chips).toContain('camera');
     expect(chips).toContain('uplink');
@@ -131,7 +131,14 @@ describe('dashboard in the browser', () => {
 
   it('gives technicians everything but cameras, plus the ingest page', async () => {
     const page = await signIn('kythuat.talai');
-    expect(await navPages(page)).toEqual(['overview', 'map', 'outages', 'ingest', 'broadcasts', 'maintenance']);
+    expect(await navPages(page)).toEqual([
+      'overview',
+      'map',
+      'outages',
+      'ingest',
+      'broadcasts',
+      'maintenance',
+    ]);
     const chips = await typeChips(page);
     expect(chips).not.toContain('camera');
     expect(chips).toEqual(expect.arrayContaining(['loudspeaker', 'wifi-ap', 'uplink', 'soil-sensor']));

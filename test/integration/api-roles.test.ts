@@ -2,6 +2,7 @@ import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ROLES, type Role } from '../../config/schema/commune.ts';
+import { measureJpeg } from '../../gateway/probes/support/image-checks.ts';
 import { examplePath, exampleProblems } from '../../services/api/examples.ts';
 import {
   allows,
@@ -15,6 +16,7 @@ import { ROUTES } from '../../services/api/routes/registry.ts';
 import type { ApiKey } from '../../services/auth/api-keys.ts';
 import { canSee, DEVICE_TYPES } from '../../services/device-types/registry.ts';
 import { connectDevice, login, PROVINCE_USER, startTestApp, type TestApp } from '../setup/app.ts';
+import { sceneJpeg } from '../standins/camera-scene.ts';
 
 const USER_OF: Record<Role, string> = {
   police: 'congan.talai',
@@ -70,6 +72,10 @@ const keys: Array<{ label: string; key: string; apiKey: ApiKey | undefined }> = 
 beforeAll(async () => {
   // No tile server: the walk must not send the tile route's example to the internet.
   app = await startTestApp({ extra: 'map: { tileUrl: null }' });
+  // Every camera has a snapshot, so the police's camera routes answer 200 in the walk.
+  const jpeg = sceneJpeg('normal', 0);
+  for (const d of app.directory.all())
+    if (d.type.kind === 'camera') app.snapshots.keep(d.id, jpeg, measureJpeg(jpeg), Date.now());
   for (const role of ROLES)
     cookies.set(role, await login(app, USER_OF[role], app.userPasswords.get(USER_OF[role])!));
   for (const scopes of [['summaries'], ['states'], ['summaries', 'states']] as const) {

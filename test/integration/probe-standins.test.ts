@@ -7,8 +7,7 @@ import { freeAt } from '../setup/app.ts';
 /** A line with a latency threshold and a Wi-Fi AP behind it, on a loopback address of their own. */
 async function network(): Promise<{ standIns: ProbeStandIns; line: string; ap: string }> {
   let host = '';
-  for (let b = 2; b < 250 && !host; b++)
-    if (await freeAt(`127.250.${b}.1`, 8080)) host = `127.250.${b}`;
+  for (let b = 2; b < 250 && !host; b++) if (await freeAt(`127.250.${b}.1`, 8080)) host = `127.250.${b}`;
   const line = `http://${host}.1:8080/status`;
   const ap = `http://${host}.2:8080/login`;
   const standIns = new ProbeStandIns({

@@ -7,6 +7,7 @@ import type { Role } from '../types.ts';
 import { account } from './account.ts';
 import { audit } from './audit.ts';
 import { broadcasts } from './broadcasts.ts';
+import { cameras } from './cameras.ts';
 import { device } from './device.ts';
 import { farms } from './farms.ts';
 import { ingest } from './ingest.ts';
@@ -28,6 +29,7 @@ export const PAGES = [
   users,
   audit,
   account,
+  cameras,
 ] as const;
 
 export type PageId = (typeof PAGES)[number]['id'];

@@ -3,8 +3,9 @@ import { accountRoutes } from './accounts.ts';
 import { auditRoutes } from './audit-log.ts';
 import { authRoutes } from './auth.ts';
 import { broadcastRoutes } from './broadcasts.ts';
-import { gatewayRoutes } from './gateways.ts';
+import { cameraRoutes } from './cameras.ts';
 import { deviceRoutes, maintenanceListRoute } from './devices.ts';
+import { gatewayRoutes } from './gateways.ts';
 import { iocRoutes } from './ioc.ts';
 import { mapRoutes } from './map.ts';
 import { operationsRoutes } from './operations.ts';
@@ -31,4 +32,5 @@ export const ROUTES: readonly RouteSpec[] = [
   ...accountRoutes,
   ...auditRoutes,
   maintenanceListRoute,
+  ...cameraRoutes,
 ];

@@ -293,7 +293,14 @@ describe('availability engine', () => {
     ]);
     expect(history.some((h) => h.state === 'down')).toBe(false);
     expect([...second.intervals.maintenances().values()]).toEqual([
-      { deviceId: 'wifi-1', communeId: 'xa-thu', setBy: 'kythuat.thu', setTs: T0, reason: null, untilTs: null },
+      {
+        deviceId: 'wifi-1',
+        communeId: 'xa-thu',
+        setBy: 'kythuat.thu',
+        setTs: T0,
+        reason: null,
+        untilTs: null,
+      },
     ]);
     // Taken out of maintenance: forgotten, so the next restart leaves it to the evidence.
     second.engine.setMaintenance('wifi-1', false);

@@ -49,7 +49,8 @@ describe('dashboard page registry', () => {
   });
 
   it('keeps cameras and operations pages off the navigation of roles without them', () => {
-    expect(navPages('police').map((p) => p.id)).toEqual(['overview', 'map']);
+    // The camera grid (imagery) is the police's alone.
+    expect(navPages('police').map((p) => p.id)).toEqual(['overview', 'map', 'cameras']);
     expect(navPages('technician').map((p) => p.id)).toEqual([
       'overview',
       'map',
@@ -76,6 +77,8 @@ describe('dashboard page registry', () => {
     // Bulletins go to the loudspeakers' audience only.
     expect(navPages('leader').map((p) => p.id)).toContain('broadcasts');
     expect(navPages('economics').map((p) => p.id)).not.toContain('broadcasts');
+    for (const role of ['technician', 'admin', 'province', 'leader', 'economics'] as const)
+      expect(navPages(role).map((p) => p.id)).not.toContain('cameras');
   });
 
   it('routes each path pattern to its page and back', () => {
