@@ -60,7 +60,10 @@ export const ReportScheduleSchema = z.strictObject({
   due: z.enum(['after-period', 'in-period']).default('after-period'),
   dueDay: z.number().int().min(2).max(28),
   leadDays: z.number().int().min(1).max(27).default(1),
-  formats: z.array(z.enum(['pdf', 'xlsx', 'csv'])).min(1).default(['pdf', 'xlsx', 'csv']),
+  formats: z
+    .array(z.enum(['pdf', 'xlsx', 'csv']))
+    .min(1)
+    .default(['pdf', 'xlsx', 'csv']),
   planRef: Text.optional(),
 });
 export type ReportScheduleConfig = z.output<typeof ReportScheduleSchema>;

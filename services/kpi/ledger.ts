@@ -77,7 +77,13 @@ export interface DeviceLedger {
   readonly unreachableByCause: Readonly<Record<string, number>>;
 }
 
-export const emptyMs = (): LedgerMs => ({ available: 0, unavailable: 0, maintenance: 0, unknown: 0, unreachable: 0 });
+export const emptyMs = (): LedgerMs => ({
+  available: 0,
+  unavailable: 0,
+  maintenance: 0,
+  unknown: 0,
+  unreachable: 0,
+});
 
 /** The windows a device counts in: service windows ∩ [commissioning, retirement) ∩ [.., now). */
 export function countedWindows(device: KpiDevice, service: readonly Period[], nowTs: number): Period[] {

@@ -25,7 +25,11 @@ export function serviceWindows(
   if (rule === 'always') return period.fromTs < period.toTs ? [period] : [];
   const daily: Array<{ fromMin: number; toMin: number; days: readonly string[] }> =
     rule === 'broadcasts'
-      ? broadcasts.map((b) => ({ fromMin: minutes(b.at), toMin: minutes(b.at) + b.durationMin, days: b.days }))
+      ? broadcasts.map((b) => ({
+          fromMin: minutes(b.at),
+          toMin: minutes(b.at) + b.durationMin,
+          days: b.days,
+        }))
       : rule.map((w: ServiceWindow) => ({
           fromMin: minutes(w.from),
           toMin: minutes(w.to),

@@ -23,7 +23,13 @@ export const hamletCoverage = defineIndicator({
     weight: z.enum(['hamlets', 'population']).default('hamlets'),
   }),
   exampleConfig: { deviceType: 'loudspeaker', minPct: 95, weight: 'hamlets' as const },
-  rules: ['kpi.rule.coverage', 'kpi.rule.serviceHours', 'kpi.rule.maintenance', 'kpi.rule.unknown', 'kpi.rule.unreachable'],
+  rules: [
+    'kpi.rule.coverage',
+    'kpi.rule.serviceHours',
+    'kpi.rule.maintenance',
+    'kpi.rule.unknown',
+    'kpi.rule.unreachable',
+  ],
   compute(input, params) {
     const siteHamlet = new Map(input.sites.map((s) => [s.id, s.hamlet]));
     const lineHamlets = new Map<string, Set<string>>();
@@ -39,7 +45,14 @@ export const hamletCoverage = defineIndicator({
       );
       const ms = groupMs(members);
       const pct = availablePct(ms);
-      const status = members.length === 0 ? 'no-device' : pct === null ? 'not-judged' : pct >= params.minPct ? 'covered' : 'not-covered';
+      const status =
+        members.length === 0
+          ? 'no-device'
+          : pct === null
+            ? 'not-judged'
+            : pct >= params.minPct
+              ? 'covered'
+              : 'not-covered';
       return {
         key: h.id,
         label: h.name,

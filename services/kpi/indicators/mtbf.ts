@@ -10,5 +10,6 @@ export const mtbf = defineIndicator({
   configSchema: OutageParams,
   exampleConfig: { deviceType: 'camera' },
   rules: ['kpi.rule.outage', 'kpi.rule.serviceHours', 'kpi.rule.unknown'],
-  compute: (input, p) => outageIndicator(input, p.deviceType, (s) => perOutage(s.ms.available, s.count, 3_600_000)),
+  compute: (input, p) =>
+    outageIndicator(input, p.deviceType, (s) => perOutage(s.ms.available, s.count, 3_600_000)),
 });

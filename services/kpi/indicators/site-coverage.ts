@@ -22,18 +22,37 @@ export const siteCoverage = defineIndicator({
     minPct: z.number().min(0).max(100).default(95),
   }),
   exampleConfig: { deviceType: 'wifi-ap', siteKinds: ['cultural-house' as const], minPct: 95 },
-  rules: ['kpi.rule.coverage', 'kpi.rule.serviceHours', 'kpi.rule.maintenance', 'kpi.rule.unknown', 'kpi.rule.unreachable'],
+  rules: [
+    'kpi.rule.coverage',
+    'kpi.rule.serviceHours',
+    'kpi.rule.maintenance',
+    'kpi.rule.unknown',
+    'kpi.rule.unreachable',
+  ],
   compute(input, params) {
     const counted = input.ledgers.filter((l) => l.device.type === params.deviceType && l.segments.length > 0);
     const rows = input.sites
       .filter((s) => (params.siteKinds as readonly string[]).includes(s.kind))
       .map((s) => {
-        const members = counted.filter((l) => l.device.siteId === s.id || (l.device.isUplink && l.device.id === s.uplink));
+        const members = counted.filter(
+          (l) => l.device.siteId === s.id || (l.device.isUplink && l.device.id === s.uplink),
+        );
         const ms = groupMs(members);
         const pct = availablePct(ms);
         const status =
-          members.length === 0 ? 'no-device' : pct === null ? 'not-judged' : pct >= params.minPct ? 'covered' : 'not-covered';
-        return { key: s.id, label: s.name, value: pct, basis: { status, devices: members.length, ...basisOf(ms) } };
+          members.length === 0
+            ? 'no-device'
+            : pct === null
+              ? 'not-judged'
+              : pct >= params.minPct
+                ? 'covered'
+                : 'not-covered';
+        return {
+          key: s.id,
+          label: s.name,
+          value: pct,
+          basis: { status, devices: members.length, ...basisOf(ms) },
+        };
       });
     const judged = rows.filter((r) => r.basis.status !== 'not-judged');
     const covered = judged.filter((r) => r.basis.status === 'covered').length;

@@ -23,7 +23,9 @@ export const basisOf = (ms: Readonly<LedgerMs>) => ({
 
 /** Devices of the type (all when absent) that counted for some time in the period. */
 export function matching(input: KpiInput, deviceType: string | undefined): DeviceLedger[] {
-  return input.ledgers.filter((l) => (deviceType === undefined || l.device.type === deviceType) && l.segments.length > 0);
+  return input.ledgers.filter(
+    (l) => (deviceType === undefined || l.device.type === deviceType) && l.segments.length > 0,
+  );
 }
 
 function labelOf(input: KpiInput, group: (typeof GROUPS)[number], key: string, l: DeviceLedger): string {
@@ -48,7 +50,13 @@ export const uptime = defineIndicator({
     groupBy: z.enum(GROUPS).default('device'),
   }),
   exampleConfig: { deviceType: 'camera', groupBy: 'hamlet' },
-  rules: ['kpi.rule.counted', 'kpi.rule.serviceHours', 'kpi.rule.maintenance', 'kpi.rule.unknown', 'kpi.rule.unreachable'],
+  rules: [
+    'kpi.rule.counted',
+    'kpi.rule.serviceHours',
+    'kpi.rule.maintenance',
+    'kpi.rule.unknown',
+    'kpi.rule.unreachable',
+  ],
   compute(input, params) {
     const ledgers = matching(input, params.deviceType);
     const groups = new Map<string, DeviceLedger[]>();
