@@ -7,6 +7,7 @@ import { operationsRoutes } from './operations.ts';
 import { outagesRoutes } from './outages.ts';
 import { overviewRoutes } from './overview.ts';
 import { readModelRoutes } from './read-model.ts';
+import { reportRoutes } from './reports.ts';
 import { streamRoutes } from './stream.ts';
 
 /** Every API route, once. The app, the OpenAPI document and the role test all read this list. */
@@ -20,4 +21,5 @@ export const ROUTES: readonly RouteSpec[] = [
   ...readModelRoutes,
   ...broadcastRoutes,
   ...outagesRoutes,
+  ...reportRoutes,
 ];

@@ -24,12 +24,16 @@ export function parseCsv(text: string): string[][] {
   for (let i = 0; i < text.length; i++) {
     const ch = text[i]!;
     if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') (field += '"'), i++;
-      else if (ch === '"') quoted = false;
+      if (ch === '"' && text[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
       else field += ch;
     } else if (ch === '"') quoted = true;
-    else if (ch === ',') row.push(field), (field = '');
-    else if (ch === '\n' || ch === '\r') {
+    else if (ch === ',') {
+      row.push(field);
+      field = '';
+    } else if (ch === '\n' || ch === '\r') {
       if (ch === '\r' && text[i + 1] === '\n') i++;
       row.push(field);
       rows.push(row);
@@ -75,7 +79,7 @@ export const csv: ReportFormat = {
     }
     lines.push(['payload', '', '', Buffer.from(JSON.stringify(doc)).toString('base64'), '', '', '', '', '']);
     lines.push(['contentHash', '', '', doc.contentHash, '', '', '', '', '']);
-    return Buffer.from(BOM + lines.map((l) => l.map(quote).join(',')).join('\r\n') + '\r\n', 'utf8');
+    return Buffer.from(`${BOM}${lines.map((l) => l.map(quote).join(',')).join('\r\n')}\r\n`, 'utf8');
   },
   async extract(file) {
     const text = file.toString('utf8').replace(/^\uFEFF/, '');

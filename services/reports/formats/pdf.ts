@@ -94,7 +94,7 @@ function layout(pd: PDFKit.PDFDocument, doc: ReportDoc, locale: 'vi' | 'en'): vo
   // Left: issuing body (upper case, the commune bold), a short rule, the number.
   pd.font('r').fontSize(12).text('ỦY BAN NHÂN DÂN', left, top, { width: colL, align: 'center' });
   pd.font('b').text(doc.communeName.toUpperCase(), { width: colL, align: 'center' });
-  const yL = pd.y + 2;
+  const yL = pd.y + 4;
   pd.moveTo(left + colL / 2 - 20, yL)
     .lineTo(left + colL / 2 + 20, yL)
     .lineWidth(0.5)
@@ -103,18 +103,21 @@ function layout(pd: PDFKit.PDFDocument, doc: ReportDoc, locale: 'vi' | 'en'): vo
     .fontSize(13)
     .text('Số:       /BC-UBND', left, yL + 6, { width: colL, align: 'center' });
   // Right: the national motto, underlined, then place and date in italics.
-  pd.font('b')
-    .fontSize(12)
-    .text('CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM', left + colL, top, { width: colR, align: 'center' });
+  const motto = 'CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM';
+  pd.font('b');
+  pd.fontSize(fitSize(pd, motto, colR, 12)).text(motto, left + colL, top, { width: colR, align: 'center' });
   pd.font('b').fontSize(13).text('Độc lập - Tự do - Hạnh phúc', { width: colR, align: 'center' });
-  const yR = pd.y + 2;
+  const yR = pd.y + 3;
   const half = pd.widthOfString('Độc lập - Tự do - Hạnh phúc') / 2;
   pd.moveTo(left + colL + colR / 2 - half, yR)
     .lineTo(left + colL + colR / 2 + half, yR)
     .stroke();
-  pd.font('i')
-    .fontSize(13)
-    .text(`${doc.place}, ${vnDateWords(doc.nowTs)}`, left + colL, yR + 6, { width: colR, align: 'center' });
+  const placeDate = `${doc.place}, ${vnDateWords(doc.nowTs)}`;
+  pd.font('i');
+  pd.fontSize(fitSize(pd, placeDate, colR, 13)).text(placeDate, left + colL, yR + 6, {
+    width: colR,
+    align: 'center',
+  });
 
   pd.moveDown(2);
   pd.font('b').fontSize(14).text('BÁO CÁO', left, pd.y, { width, align: 'center' });
@@ -156,7 +159,7 @@ function layout(pd: PDFKit.PDFDocument, doc: ReportDoc, locale: 'vi' | 'en'): vo
 }
 
 /** The largest size up to `max` (half-point steps) at which the text fits on one line. */
-function fit(pd: PDFKit.PDFDocument, text: string, width: number, max: number): number {
+function fitSize(pd: PDFKit.PDFDocument, text: string, width: number, max: number): number {
   let size = max;
   while (size > 8 && pd.fontSize(size).widthOfString(text) > width - 4) size -= 0.5;
   return size;
