@@ -3,6 +3,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import type { z } from 'zod';
 import { deviceTypes } from '../services/device-types/registry.ts';
 import { dependencyProblems } from './dependencies.ts';
+import { kpiProblems } from './kpi.ts';
 import { devEuiClashes, lorawanProblems } from './lorawan.ts';
 import { type InventoryProbeTarget, inventoryProbes, ProbeSecrets } from './probe-targets.ts';
 import { type CommuneFile, CommuneFileSchema } from './schema/commune.ts';
@@ -225,12 +226,7 @@ export function communeProblems(file: string, c: CommuneFile): string[] {
   out.push(...dependencyProblems(file, c));
   out.push(...lorawanProblems(file, c));
   out.push(...soilPlotProblems(file, c));
-  c.kpiTargets.forEach((k, i) => {
-    if (!deviceTypes.has(k.deviceType))
-      out.push(
-        `${file}: kpiTargets[${i}].deviceType — "${k.deviceType}" is not a known device type. Fix: use one of ${[...deviceTypes.keys()].join(', ')}.`,
-      );
-  });
+  out.push(...kpiProblems(file, c));
   return out;
 }
 

@@ -33,6 +33,8 @@ import { IocFeed } from './ioc/feed.ts';
 import { EmbeddedGateways } from './probing/embedded-gateway.ts';
 import type { Reason } from './protocol/reasons.ts';
 import { SqliteReadModel } from './read-model/sqlite-read-model.ts';
+import { ReportArchive } from './reports/archive.ts';
+import { ReportScheduler } from './reports/schedule.ts';
 import { EventBus } from './shared/bus.ts';
 import { type Logger, rootLogger } from './shared/logger.ts';
 import { type Db, openDb } from './store/db.ts';
@@ -154,6 +156,15 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     log: log.child({ mod: 'ioc' }),
   });
   if (withApi) ioc.start();
+  // Scheduled reports (and the one missed while the service was down) where the API serves them.
+  const reports = new ReportScheduler({
+    communes: config.communes,
+    readModel: new SqliteReadModel({ db, store, clock }),
+    archive: new ReportArchive(join(config.paths.dataDir, 'reports')),
+    clock,
+    log: log.child({ mod: 'reports' }),
+  });
+  if (withApi) void reports.start();
   const app = createApiApp({
     config,
     directory,
@@ -332,6 +343,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
       }
       await side.stopInput?.();
       await ioc.stop();
+      await reports.stop();
       await side.stop();
       rejects.stop();
       await retention.stop();

@@ -1,5 +1,8 @@
 import { z } from 'zod';
 import { GeoLine, GeoPoint, GeoPolygon, Id, IsoDate, RetentionDays, Text } from './common.ts';
+import { KpiSectionSchema, KpiTargetSchema } from './kpi.ts';
+
+export { KpiTargetSchema };
 
 export const SITE_KINDS = [
   'ubnd',
@@ -30,6 +33,8 @@ export const HamletSchema = z.strictObject({
   id: Id,
   name: Text,
   center: GeoPoint.optional(),
+  /** Residents, for the population share of coverage KPIs (hamlets without it are listed apart). */
+  population: z.number().int().min(0).optional(),
   /** Rough outline for the map (offline it is the background): a GeoJSON Polygon, [lon, lat] pairs. */
   boundary: GeoPolygon.optional(),
 });
@@ -89,6 +94,8 @@ export const DeviceSchema = z.strictObject({
   installedAt: IsoDate,
   /** Uptime counts from this date; defaults to installedAt. */
   commissionedAt: IsoDate.optional(),
+  /** Taken out of service on this date (00:00 Vietnam time): uptime stops counting it from then. */
+  retiredAt: IsoDate.optional(),
   contractor: Text.optional(),
   /** The line of the commune plan that paid for this device, quoted so reports can trace money to uptime. */
   budgetLine: Text.optional(),
@@ -176,18 +183,6 @@ export const ProvinceUserSchema = z.strictObject({
   passwordHash: PasswordHash.optional(),
 });
 
-export const KpiTargetSchema = z.strictObject({
-  id: Id,
-  name: Text,
-  /** Which devices the indicator covers. */
-  deviceType: z.string(),
-  measure: z.enum(['uptime', 'coverage']),
-  targetPct: z.number().min(0).max(100),
-  period: z.enum(['month', 'quarter', 'year']),
-  /** Where the indicator comes from in the plan (e.g. "Chỉ tiêu 9"). */
-  planRef: Text.optional(),
-});
-
 /** Overrides the service's `retention` for this commune's time series; absent keys keep the service value. */
 export const RetentionOverrideSchema = z.strictObject({
   rawDays: RetentionDays.optional(),
@@ -266,6 +261,7 @@ export const CommuneFileSchema = z.strictObject({
   devices: z.array(DeviceSchema),
   users: z.array(UserSchema).default([]),
   kpiTargets: z.array(KpiTargetSchema).default([]),
+  kpi: KpiSectionSchema.optional(),
   retention: RetentionOverrideSchema.optional(),
   /** Scheduled bulletins of the loudspeakers; none by default. */
   broadcasts: z.array(BroadcastSchema).default([]),

@@ -1,6 +1,8 @@
 import { PAYLOAD_CODECS } from '../../gateway/lorawan/codecs/registry.ts';
 import { PROBES } from '../../gateway/probes/registry.ts';
 import { DEVICE_TYPES } from '../../services/device-types/registry.ts';
+import { INDICATORS } from '../../services/kpi/indicators/registry.ts';
+import { REPORT_FORMATS } from '../../services/reports/formats/registry.ts';
 import type { Configurable, Registered } from '../../services/shared/registry.ts';
 import { STORES } from '../../services/store/registry.ts';
 
@@ -60,5 +62,21 @@ export const CONFORMANCE_INDEX: readonly ConformanceEntry[] = [
     suite: 'codec.suite.ts',
     call: 'codecConformance',
     layout: { exclude: ['registry.ts', 'codec.ts'] },
+  },
+  {
+    registry: 'indicator',
+    folder: 'services/kpi/indicators',
+    entries: INDICATORS,
+    suite: 'indicator.suite.ts',
+    call: 'indicatorConformance',
+    layout: { exclude: ['registry.ts'] },
+  },
+  {
+    registry: 'report format',
+    folder: 'services/reports/formats',
+    entries: REPORT_FORMATS,
+    suite: 'report-format.suite.ts',
+    call: 'reportFormatConformance',
+    layout: { exclude: ['registry.ts', 'report-format.ts'] },
   },
 ];

@@ -12,6 +12,7 @@ import { operationsRoutes } from './operations.ts';
 import { outagesRoutes } from './outages.ts';
 import { overviewRoutes } from './overview.ts';
 import { readModelRoutes } from './read-model.ts';
+import { reportRoutes } from './reports.ts';
 import { soilRoutes } from './soil.ts';
 import { streamRoutes } from './stream.ts';
 
@@ -33,4 +34,5 @@ export const ROUTES: readonly RouteSpec[] = [
   ...auditRoutes,
   maintenanceListRoute,
   ...cameraRoutes,
+  ...reportRoutes,
 ];

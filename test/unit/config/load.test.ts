@@ -166,11 +166,11 @@ describe('shipped configuration', () => {
   });
 
   it('has a KPI target for every monitored kind except gateways', () => {
-    const kpiKinds = new Set(taLai!.kpiTargets.map((k) => k.deviceType));
+    const kpiKinds = new Set(taLai!.kpiTargets.map((k) => k.params.deviceType));
     for (const kind of ['camera', 'loudspeaker', 'wifi-ap', 'uplink', 'soil-sensor'])
       expect(kpiKinds).toContain(kind);
-    const cam = taLai!.kpiTargets.find((k) => k.deviceType === 'camera' && k.measure === 'uptime');
-    expect(cam).toMatchObject({ targetPct: 98, period: 'month' });
+    const cam = taLai!.kpiTargets.find((k) => k.params.deviceType === 'camera' && k.indicator === 'uptime');
+    expect(cam).toMatchObject({ target: 98, period: 'month' });
   });
 
   it('keeps the shipped Vietnamese text in NFC', () => {

@@ -1,0 +1,107 @@
+import { createHash } from 'node:crypto';
+import type { CommuneFile } from '../../config/schema/commune.ts';
+import { deviceTypes } from '../device-types/registry.ts';
+import { vnMidnightTs } from '../inventory/device-directory.ts';
+import type { Period, ReadModel } from '../read-model/read-model.ts';
+import type { KpiInput } from './indicator.ts';
+import { countedWindows, deviceLedger, type EvidenceSpan, type KpiDevice } from './ledger.ts';
+import { serviceWindows } from './service-hours.ts';
+import { evaluateTargets, type KpiFigure } from './targets.ts';
+
+/**
+ * The edge of the KPI engine: reads a commune's evidence from the read model once, builds each
+ * device's ledger and computes every target. Everything after the read is pure, so the same
+ * evidence always gives the same figures (what report verification relies on).
+ */
+
+export function kpiDevices(c: CommuneFile): KpiDevice[] {
+  const sites = new Map(c.sites.map((s) => [s.id, s]));
+  return c.devices.map((d) => ({
+    id: d.id,
+    name: d.name,
+    communeId: c.commune.id,
+    type: d.type,
+    isUplink: deviceTypes.get(d.type)?.isUplink ?? false,
+    siteId: d.site,
+    hamletId: sites.get(d.site)?.hamlet ?? '',
+    contractor: d.contractor ?? null,
+    commissionedTs: vnMidnightTs(d.commissionedAt ?? d.installedAt),
+    retiredTs: d.retiredAt ? vnMidnightTs(d.retiredAt) : null,
+  }));
+}
+
+export interface KpiRun {
+  readonly communeId: string;
+  readonly period: Period;
+  readonly nowTs: number;
+  readonly figures: readonly KpiFigure[];
+  /** sha256 of the evidence read, per device (only devices with evidence in the period). */
+  readonly evidence: Readonly<Record<string, string>>;
+  /** sha256 over the settings that shape the figures (inventory, service hours, targets). */
+  readonly settingsHash: string;
+}
+
+/** Reads the evidence and computes the commune's KPIs over `period`, counted up to `nowTs`. */
+export function runKpis(
+  c: CommuneFile,
+  readModel: Pick<ReadModel, 'spans'>,
+  period: Period,
+  nowTs: number,
+): KpiRun {
+  const devices = kpiDevices(c);
+  const spans = new Map<string, EvidenceSpan[]>(devices.map((d) => [d.id, []]));
+  const hashes = new Map<string, ReturnType<typeof createHash>>();
+  for (const s of readModel.spans(
+    devices.map((d) => d.id),
+    period,
+  )) {
+    const endTs = Math.min(s.endTs, nowTs);
+    if (endTs <= s.startTs) continue;
+    spans
+      .get(s.deviceId)
+      ?.push({ state: s.state, reason: s.reason, params: s.params, startTs: s.startTs, endTs });
+    const h = hashes.get(s.deviceId) ?? createHash('sha256');
+    h.update(`${s.state}|${s.reason}|${JSON.stringify(s.params)}|${s.startTs}|${endTs}\n`);
+    hashes.set(s.deviceId, h);
+  }
+  const rules = c.kpi?.serviceHours ?? {};
+  const windowsByType = new Map<string, Period[]>();
+  const windowsOf = (type: string) => {
+    if (!windowsByType.has(type))
+      windowsByType.set(type, serviceWindows(rules[type] ?? 'always', period, c.broadcasts));
+    return windowsByType.get(type)!;
+  };
+  const input: KpiInput = {
+    period,
+    nowTs,
+    hamlets: c.hamlets,
+    sites: c.sites,
+    ledgers: devices.map((d) =>
+      deviceLedger(d, spans.get(d.id)!, countedWindows(d, windowsOf(d.type), nowTs)),
+    ),
+  };
+  const settingsHash = sha256(
+    JSON.stringify({
+      devices,
+      sites: c.sites,
+      hamlets: c.hamlets,
+      kpi: c.kpi ?? null,
+      broadcasts: c.broadcasts,
+      targets: c.kpiTargets,
+    }),
+  );
+  return {
+    communeId: c.commune.id,
+    period,
+    nowTs,
+    figures: evaluateTargets(c.kpiTargets, input, c.kpi?.atRiskMargin ?? 1),
+    evidence: Object.fromEntries(
+      [...hashes].sort(([a], [b]) => a.localeCompare(b)).map(([id, h]) => [id, h.digest('hex').slice(0, 16)]),
+    ),
+    settingsHash,
+  };
+}
+
+export function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
