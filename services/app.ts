@@ -6,6 +6,7 @@ import type { Config } from '../config/load.ts';
 import { BulletinPlayer } from '../gateway/simulator/bulletins.ts';
 import { ProbeStandIns } from '../gateway/simulator/probe-standins.ts';
 import { Simulator } from '../gateway/simulator/simulator.ts';
+import { Alerting } from './alerts/alerting.ts';
 import { createApiApp } from './api/app.ts';
 import { AuditLog } from './api/audit.ts';
 import { ApiKeys } from './auth/api-keys.ts';
@@ -56,6 +57,8 @@ export interface RunningApp {
   /** IOC feed: API keys (created by `npm run api-key`) and the webhook pusher. */
   readonly apiKeys: ApiKeys;
   readonly ioc: IocFeed;
+  /** Alert rules, lifecycle and the notification outbox (services/alerts, services/notify). */
+  readonly alerting: Alerting;
   /** Plain passwords generated in this run (first start only); also appended to initial-passwords.txt. */
   readonly generatedUserPasswords: ReadonlyMap<string, string>;
   /** Device MQTT passwords from the data folder's device-secrets.json (the installer's copy). */
@@ -130,6 +133,8 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     log: log.child({ mod: 'ioc' }),
   });
   if (withApi) ioc.start();
+  const alerting = new Alerting({ config, db, directory, intervals, bus, audit, clock, log });
+  if (withApi) alerting.start();
   const app = createApiApp({
     config,
     directory,
@@ -146,6 +151,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     audit,
     apiKeys,
     ioc,
+    alerting,
     db,
     bus,
     log: log.child({ mod: 'api' }),
@@ -234,6 +240,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     bus,
     apiKeys,
     ioc,
+    alerting,
     generatedUserPasswords,
     devicePasswords,
     simulator,
@@ -252,6 +259,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
       }
       await side.stopInput?.();
       await ioc.stop();
+      await alerting.stop();
       await side.stop();
       rejects.stop();
       await retention.stop();

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CommuneAlertsSchema, ContactSchema } from './alerts.ts';
 import { GeoPoint, Id, IsoDate, RetentionDays, Text } from './common.ts';
 
 export const SITE_KINDS = [
@@ -156,6 +157,10 @@ export const UserSchema = z.strictObject({
         : undefined,
   }),
   passwordHash: PasswordHash.optional(),
+  /** How alerts reach this user (services/notify/). */
+  contact: ContactSchema.optional(),
+  /** Language of the alerts sent to this user. */
+  locale: z.enum(['vi', 'en']).default('vi'),
 });
 
 /** A province user (Sở / IOC tỉnh): listed in the service file, sees the rollup of every commune. */
@@ -235,6 +240,8 @@ export const CommuneFileSchema = z.strictObject({
   retention: RetentionOverrideSchema.optional(),
   /** Scheduled bulletins of the loudspeakers; none by default. */
   broadcasts: z.array(BroadcastSchema).default([]),
+  /** Alert rules and who is told (issue #14); no rules by default. */
+  alerts: CommuneAlertsSchema.prefault({}),
 });
 
 export type CommuneFile = z.output<typeof CommuneFileSchema>;

@@ -1,4 +1,5 @@
 import type { Config } from '../../config/load.ts';
+import type { Alerting } from '../alerts/alerting.ts';
 import type { ApiKeys } from '../auth/api-keys.ts';
 import type { LoginThrottle } from '../auth/login-throttle.ts';
 import type { Sessions } from '../auth/sessions.ts';
@@ -41,6 +42,8 @@ export interface ApiDeps {
   readonly apiKeys: ApiKeys;
   /** The IOC webhook feed, for its delivery counts; absent when the service runs without it. */
   readonly ioc?: IocFeed;
+  /** Alerts and notifiers; absent when the service runs without them. */
+  readonly alerting?: Alerting;
   readonly db: Db;
   readonly bus: EventBus;
   readonly log: Logger;
