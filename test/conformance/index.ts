@@ -1,6 +1,7 @@
 import { PAYLOAD_CODECS } from '../../gateway/lorawan/codecs/registry.ts';
 import { PROBES } from '../../gateway/probes/registry.ts';
 import { DEVICE_TYPES } from '../../services/device-types/registry.ts';
+import { NOTIFIERS } from '../../services/notify/registry.ts';
 import type { Configurable, Registered } from '../../services/shared/registry.ts';
 import { STORES } from '../../services/store/registry.ts';
 
@@ -60,5 +61,13 @@ export const CONFORMANCE_INDEX: readonly ConformanceEntry[] = [
     suite: 'codec.suite.ts',
     call: 'codecConformance',
     layout: { exclude: ['registry.ts', 'codec.ts'] },
+  },
+  {
+    registry: 'notifier',
+    folder: 'services/notify/notifiers',
+    entries: NOTIFIERS,
+    suite: 'notifier.suite.ts',
+    call: 'notifierConformance',
+    layout: {},
   },
 ];

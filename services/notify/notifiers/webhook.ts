@@ -32,7 +32,14 @@ export const webhook: Notifier<WebhookConfig> = {
     return {
       async send(m: Message, _target, signal) {
         const deliveryId = `alert:${m.alertId}:${m.event}`;
-        const body = JSON.stringify({ v: 1, id: deliveryId, event: `alert.${m.event}`, data: m.data });
+        const body = JSON.stringify({
+          v: 1,
+          id: deliveryId,
+          event: `alert.${m.event}`,
+          subject: m.subject,
+          text: m.text,
+          data: m.data,
+        });
         let res: Response;
         try {
           res = await fetch(c.url, {
