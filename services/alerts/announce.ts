@@ -1,4 +1,6 @@
 import type { AlertsConfig } from '../../config/schema/alerts.ts';
+import type { Role } from '../../config/schema/commune.ts';
+import { canSee } from '../device-types/registry.ts';
 import type { DeviceDirectory } from '../inventory/device-directory.ts';
 import type { NotifyDispatcher } from '../notify/dispatcher.ts';
 import { type AlertEvent, type AlertFacts, renderMessage } from '../notify/message.ts';
@@ -17,7 +19,6 @@ export function alertFacts(
   const commune = directory.communes.get(a.communeId);
   const site = commune?.sites.find((s) => s.id === d?.siteId);
   const hamlet = commune?.hamlets.find((h) => h.id === d?.hamletId);
-  const name = (id: string) => directory.get(id)?.name ?? id;
   return {
     id: a.id,
     kind: a.kind,
@@ -34,7 +35,7 @@ export function alertFacts(
     params: a.params,
     sinceTs: a.sinceTs,
     resolvedTs: a.resolvedTs,
-    behind: a.behind.map(name).sort((x, y) => x.localeCompare(y, 'vi', { numeric: true })),
+    behind: a.behind.map((id) => directory.get(id)?.name ?? id),
     ...(a.kind === 'flapping' ? { flapping: cfg.flapping } : {}),
   };
 }
@@ -70,16 +71,29 @@ export function announce(
     if (users.length === 0) users = recipients(commune, d, 0);
   } else users = [...recipients(commune, d, a.step), ...cameraExtras(commune, d, a.step)];
   const unique = [...new Map(users.map((u) => [u.username, u])).values()];
+  // Each reader sees the names of the devices behind the cause that their role may see: a
+  // technician is told how many devices a dead line cut off, never a camera's name.
+  const behindFor = (role: Role): AlertFacts => ({
+    ...facts,
+    behindCount: a.behind.length,
+    behind: a.behind
+      .filter((id) => {
+        const t = deps.directory.get(id)?.type.kind;
+        return t !== undefined && canSee(role, t);
+      })
+      .map((id) => deps.directory.get(id)!.name)
+      .sort((x, y) => x.localeCompare(y, 'vi', { numeric: true })),
+  });
   let queued = 0;
   for (const { entry, kind } of deps.dispatcher.entries()) {
     if (entry.communes && !entry.communes.includes(a.communeId)) continue;
-    const render = (locale: 'vi' | 'en') =>
-      renderMessage(facts, event, locale, {
+    const render = (locale: 'vi' | 'en', role: Role) =>
+      renderMessage(behindFor(role), event, locale, {
         publicBaseUrl: deps.config.publicBaseUrl,
         maxLength: kind.maxLength,
       });
     if (kind.contactField === null) {
-      // A webhook takes the lifecycle once (opened, fired again, resolved), not each reminder.
+      // Names as the province sees them (never a camera's). A webhook takes the lifecycle once (opened, fired again, resolved), not each reminder.
       if (event === 'fire' || event === 'refire' || event === 'resolve') {
         deps.dispatcher.outbox.enqueue({
           notifier: entry.name,
@@ -87,7 +101,7 @@ export function announce(
           event,
           username: null,
           address: '',
-          message: render('vi'),
+          message: render('vi', 'province'),
           now,
         });
         queued++;
@@ -103,7 +117,7 @@ export function announce(
         event,
         username: u.username,
         address,
-        message: render(u.locale),
+        message: render(u.locale, u.role),
         now,
       });
       queued++;

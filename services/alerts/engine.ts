@@ -259,6 +259,8 @@ export class AlertEngine {
   /** Whether an open alert's condition still holds; an alert resolves only when the device recovered. */
   private stillHolds(a: AlertRow, s: StatusRow | undefined, now: number): boolean {
     if (!s || s.state === 'maintenance') return false;
+    // `unknown` is monitoring not knowing (a restart's gap, no evidence yet): never a recovery.
+    if (s.state === 'unknown') return true;
     if (a.kind === 'flapping') {
       const { changes, windowMin } = this.deps.config.service.alerts.flapping;
       const n = this.deps.db

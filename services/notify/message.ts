@@ -22,8 +22,10 @@ export interface AlertFacts {
   readonly params: Readonly<Record<string, string | number>>;
   readonly sinceTs: number;
   readonly resolvedTs: number | null;
-  /** Names of the devices cut off behind this one. */
+  /** Names of the devices cut off behind this one that the reader may see. */
   readonly behind: readonly string[];
+  /** How many devices are cut off behind it, named or not (default: behind.length). */
+  readonly behindCount?: number;
   readonly flapping?: { readonly changes: number; readonly windowMin: number };
 }
 
@@ -71,10 +73,11 @@ export function renderMessage(
     t(locale, 'alert.line.since', { since: vnTime(a.sinceTs) }),
     t(locale, 'alert.line.cause', { cause: reasonText(locale, a.reason, a.params) }),
   ];
-  if (a.behind.length > 0) {
-    const shown = a.behind.slice(0, MAX_BEHIND_NAMES).join(', ');
-    const more = a.behind.length > MAX_BEHIND_NAMES ? ` (+${a.behind.length - MAX_BEHIND_NAMES})` : '';
-    lines.push(t(locale, 'alert.line.behind', { count: a.behind.length, names: shown + more }));
+  const count = a.behindCount ?? a.behind.length;
+  if (count > 0) {
+    const named = a.behind.slice(0, MAX_BEHIND_NAMES);
+    const more = count > named.length ? ` (+${count - named.length})` : '';
+    lines.push(t(locale, 'alert.line.behind', { count, names: named.join(', ') + more }));
   }
   if (event === 'resolve' && a.resolvedTs !== null)
     lines.push(t(locale, 'alert.line.resolved', { at: vnTime(a.resolvedTs) }));

@@ -1,4 +1,5 @@
 import type { RouteSpec } from '../route.ts';
+import { alertRoutes } from './alerts.ts';
 import { authRoutes } from './auth.ts';
 import { broadcastRoutes } from './broadcasts.ts';
 import { deviceRoutes } from './devices.ts';
@@ -20,4 +21,5 @@ export const ROUTES: readonly RouteSpec[] = [
   ...readModelRoutes,
   ...broadcastRoutes,
   ...outagesRoutes,
+  ...alertRoutes,
 ];

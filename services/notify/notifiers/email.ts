@@ -54,7 +54,7 @@ export const email: Notifier<EmailConfig> = {
               from: c.from,
               to: target.address,
               subject: m.subject,
-              text: m.ackUrl ? `${m.text}\n\n${m.ackUrl}` : m.text,
+              text: m.text,
             }),
             aborted,
           ]);

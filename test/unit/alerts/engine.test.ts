@@ -32,7 +32,10 @@ describe('alert engine', () => {
     expect(text).toContain('Đường truyền NVH');
     expect(text).toContain('Nhà văn hóa ấp 1, Ấp 1');
     expect(text).toContain('Từ: 23/11/2026 08:00');
-    expect(text).toContain('3 thiết bị phía sau bị ảnh hưởng: Camera cổng NVH, Wi-Fi NVH 1, Wi-Fi NVH 2');
+    // A technician is told a camera is cut off, never its name; the police see it named.
+    expect(text).toContain('3 thiết bị phía sau bị ảnh hưởng: Wi-Fi NVH 1, Wi-Fi NVH 2 (+1)');
+    const police = fired.find((r) => r.username === 'congan.c')!.text;
+    expect(police).toContain('3 thiết bị phía sau bị ảnh hưởng: Camera cổng NVH (+2)');
     expect(text).toContain(`https://canhxa.example.vn/#/alerts?ack=${open[0]!.id}`);
   });
 
