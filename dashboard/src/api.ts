@@ -123,4 +123,7 @@ export const api = {
   outages: () => request<OutagesResponse>('GET', '/api/outages'),
   ingestRejects: (limit = 50) => request<RejectEntry[]>('GET', `/api/ingest/rejects${qs({ limit })}`),
   broadcasts: (from?: number, to?: number) => request<unknown[]>('GET', `/api/broadcasts${qs({ from, to })}`),
+  alerts: <T>(status: 'open' | 'history') => request<{ alerts: T[] }>('GET', `/api/alerts${qs({ status })}`),
+  alertAction: (action: 'acknowledge' | 'resolve', ids: number[], note: string) =>
+    request<{ done: number[]; refused: number[] }>('POST', `/api/alerts/${action}`, { ids, note }),
 };

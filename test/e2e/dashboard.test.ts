@@ -106,7 +106,7 @@ describe('dashboard in the browser', () => {
 
   it('gives the police cameras and internet lines, the map, and no ingest page', async () => {
     const page = await signIn('congan.talai');
-    expect(await navPages(page)).toEqual(['overview', 'map']);
+    expect(await navPages(page)).toEqual(['overview', 'map', 'alerts']);
     const chips = await typeChips(page);
     expect(chips).toContain('camera');
     expect(chips).toContain('uplink');
@@ -119,7 +119,7 @@ describe('dashboard in the browser', () => {
 
   it('gives the economics office soil sensors and never a camera', async () => {
     const page = await signIn('kinhte.talai');
-    expect(await navPages(page)).toEqual(['overview', 'map']);
+    expect(await navPages(page)).toEqual(['overview', 'map', 'alerts']);
     const chips = await typeChips(page);
     expect(chips).toContain('soil-sensor');
     expect(chips).not.toContain('camera');
@@ -130,7 +130,7 @@ describe('dashboard in the browser', () => {
 
   it('gives technicians everything but cameras, plus the ingest page', async () => {
     const page = await signIn('kythuat.talai');
-    expect(await navPages(page)).toEqual(['overview', 'map', 'outages', 'ingest', 'broadcasts']);
+    expect(await navPages(page)).toEqual(['overview', 'map', 'outages', 'ingest', 'broadcasts', 'alerts']);
     const chips = await typeChips(page);
     expect(chips).not.toContain('camera');
     expect(chips).toEqual(expect.arrayContaining(['loudspeaker', 'wifi-ap', 'uplink', 'soil-sensor']));

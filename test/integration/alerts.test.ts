@@ -140,7 +140,7 @@ async function lineUp(app: TestApp): Promise<{ clients: MqttClient[]; pump: Node
   await waitFor(
     () => LINE_DEVICES.every((id) => app.availability.get(id)?.state === 'up'),
     'the line and its devices up',
-    20_000,
+    45_000,
   );
   return { clients, pump };
 }
@@ -153,7 +153,7 @@ async function lineDown(app: TestApp, line: { clients: MqttClient[]; pump: NodeJ
   return waitFor(
     () => app.alerting.engine.alerts.open().find((a) => a.deviceId === 'al-net-1' && a.sinceTs >= cutTs),
     'the line alert',
-    20_000,
+    45_000,
   );
 }
 
@@ -163,7 +163,9 @@ async function getJson<T>(app: TestApp, path: string, cookie: string): Promise<T
   return (await res.json()) as T;
 }
 
-describe('alerts end to end', () => {
+// Each test starts the whole service (scrypt for every user and device: seconds on a busy 2-core
+// box), so the budget is generous; every wait is for a state.
+describe('alerts end to end', { timeout: 120_000 }, () => {
   it('a dead line: one alert, Telegram and a Vietnamese e-mail; the Telegram button acknowledges it and the escalation does not fire', async () => {
     const r = await rig();
     const app = await r.start();
@@ -171,7 +173,7 @@ describe('alerts end to end', () => {
     await waitFor(
       () => r.smtp.mails.length >= 1 && r.telegram.sent.length >= 2,
       'the mail and two Telegram messages',
-      20_000,
+      45_000,
     );
     const mail = r.smtp.mails[0]!;
     expect(mail.to).toEqual(['kythuat@xa.vn']);
@@ -252,12 +254,12 @@ describe('alerts end to end', () => {
     r.telegram.mode = 'hang';
     const app = await r.start();
     await lineDown(app, await lineUp(app));
-    await waitFor(() => r.smtp.mails.length === 1, 'the e-mail, while Telegram hangs', 20_000);
+    await waitFor(() => r.smtp.mails.length === 1, 'the e-mail, while Telegram hangs', 45_000);
     const tg = () => app.alerting.dispatcher.status().find((s) => s.name === 'tg')!;
     await waitFor(() => tg().failedAttempts > 0 && tg().pending === 2, 'Telegram backlog with failures');
     expect(tg().lastError).toMatch(/telegram sendMessage/);
     r.telegram.mode = 'ok';
-    await waitFor(() => tg().pending === 0, 'the backlog drained', 20_000);
+    await waitFor(() => tg().pending === 0, 'the backlog drained', 45_000);
     expect(r.telegram.sent.map((m) => m.chatId).sort()).toEqual(['111', '333']);
   });
 
@@ -275,7 +277,7 @@ describe('alerts end to end', () => {
     await waitFor(
       () => r.telegram.sent.length >= 2,
       'the queued Telegram messages after the restart',
-      20_000,
+      45_000,
     );
     // Let the restarted service run its ticks: nothing more may go out.
     await waitFor(

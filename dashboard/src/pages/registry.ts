@@ -4,6 +4,7 @@
  * that ids and paths are unique, titles exist in vi and en, and roles are real roles.
  */
 import type { Role } from '../types.ts';
+import { alerts } from './alerts.ts';
 import { broadcasts } from './broadcasts.ts';
 import { device } from './device.ts';
 import { ingest } from './ingest.ts';
@@ -11,7 +12,7 @@ import { map } from './map.ts';
 import { outages } from './outages.ts';
 import { overview } from './overview.ts';
 
-export const PAGES = [overview, map, outages, ingest, device, broadcasts] as const;
+export const PAGES = [overview, map, outages, ingest, device, broadcasts, alerts] as const;
 
 export type PageId = (typeof PAGES)[number]['id'];
 

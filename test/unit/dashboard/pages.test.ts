@@ -49,15 +49,16 @@ describe('dashboard page registry', () => {
   });
 
   it('keeps cameras and operations pages off the navigation of roles without them', () => {
-    expect(navPages('police').map((p) => p.id)).toEqual(['overview', 'map']);
+    expect(navPages('police').map((p) => p.id)).toEqual(['overview', 'map', 'alerts']);
     expect(navPages('technician').map((p) => p.id)).toEqual([
       'overview',
       'map',
       'outages',
       'ingest',
       'broadcasts',
+      'alerts',
     ]);
-    expect(navPages('admin').map((p) => p.id)).toEqual(['overview', 'outages', 'ingest', 'broadcasts']);
+    expect(navPages('admin').map((p) => p.id)).toEqual(['overview', 'outages', 'ingest', 'broadcasts', 'alerts']);
     expect(navPages('province').map((p) => p.id)).toEqual(['overview', 'broadcasts']);
     // Bulletins go to the loudspeakers' audience only.
     expect(navPages('leader').map((p) => p.id)).toContain('broadcasts');
