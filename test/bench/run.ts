@@ -18,6 +18,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
+import { benchAlertStorm } from './alert-storm.ts';
 import { benchE2e, E2E_DEFAULTS } from './e2e.ts';
 import { benchFuzz } from './fuzz.ts';
 import { type Figure, fmtInt, killChildren, shellLimit, table } from './harness.ts';
@@ -41,6 +42,7 @@ const SCENARIOS = [
   'probes',
   'lorawan',
   'fuzz',
+  'alerts',
 ] as const;
 type Scenario = (typeof SCENARIOS)[number];
 /** What runs without --only: `mosquitto` is already part of e2e. */
@@ -53,6 +55,7 @@ const DEFAULT: readonly Scenario[] = [
   'profile',
   'probes',
   'lorawan',
+  'alerts',
 ];
 /** Upper bounds per scenario; a scenario past its bound is stopped and reported as failed. */
 const TIMEOUT_MS: Record<Scenario, number> = {
@@ -66,6 +69,7 @@ const TIMEOUT_MS: Record<Scenario, number> = {
   probes: 180_000,
   lorawan: 180_000,
   fuzz: 180_000,
+  alerts: 120_000,
 };
 
 const mosquittoOptions = {
@@ -87,6 +91,7 @@ const RUNNERS: Record<Scenario, () => Promise<Figure[]>> = {
     });
   },
   spool: async () => (await benchSpool()).figures,
+  alerts: async () => (await benchAlertStorm()).figures,
   async e2e() {
     const ours = await benchE2e();
     console.log('  reference: the same load against mosquitto');
