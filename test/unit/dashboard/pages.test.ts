@@ -58,7 +58,13 @@ describe('dashboard page registry', () => {
       'broadcasts',
       'alerts',
     ]);
-    expect(navPages('admin').map((p) => p.id)).toEqual(['overview', 'outages', 'ingest', 'broadcasts', 'alerts']);
+    expect(navPages('admin').map((p) => p.id)).toEqual([
+      'overview',
+      'outages',
+      'ingest',
+      'broadcasts',
+      'alerts',
+    ]);
     expect(navPages('province').map((p) => p.id)).toEqual(['overview', 'broadcasts']);
     // Bulletins go to the loudspeakers' audience only.
     expect(navPages('leader').map((p) => p.id)).toContain('broadcasts');
