@@ -188,7 +188,7 @@ describe('dashboard in the browser', () => {
 
   it('gives leaders the overview with commune-wide counts (cameras counted, not listed)', async () => {
     const page = await signIn('lanhdao.talai');
-    expect(await navPages(page)).toEqual(['overview', 'broadcasts']);
+    expect(await navPages(page)).toEqual(['overview', 'broadcasts', 'alerts']);
     await page.waitForSelector('.summary-table tr[data-type="camera"]');
     expect(await page.locator('.device-row[data-device-id^="tl-cam-"]').count()).toBe(0);
     await done(page);
@@ -265,7 +265,7 @@ describe('dashboard in the browser', () => {
 
   it('gives admins the overview, the outages and the ingest page', async () => {
     const page = await signIn('quantri.talai');
-    expect(await navPages(page)).toEqual(['overview', 'outages', 'ingest', 'broadcasts']);
+    expect(await navPages(page)).toEqual(['overview', 'outages', 'ingest', 'broadcasts', 'alerts']);
     await done(page);
   });
 
