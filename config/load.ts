@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import type { z } from 'zod';
 import { deviceTypes } from '../services/device-types/registry.ts';
+import { alertsProblems } from './alerts.ts';
 import { dependencyProblems } from './dependencies.ts';
 import { kpiProblems } from './kpi.ts';
 import { devEuiClashes, lorawanProblems } from './lorawan.ts';
@@ -23,6 +24,8 @@ export interface Config {
   readonly probeTargets: readonly InventoryProbeTarget[];
   /** Absolute paths, resolved against the service file's folder. */
   readonly paths: { readonly serviceFile: string; readonly dataDir: string; readonly communesDir: string };
+  /** The notifiers' secrets by name (notify-secrets.json or env), resolved at load; never logged or served. */
+  readonly notifierSecrets?: Readonly<Record<string, string>>;
 }
 
 /** Thrown with every problem found, one per line; the service prints them and exits non-zero. */
@@ -422,11 +425,20 @@ export function loadConfig(serviceFile: string, env: NodeJS.ProcessEnv = process
   const owner = new Map<string, string>();
   problems.push(...crossCommuneProblems(communes, sources, owner));
   problems.push(...atLines(provinceProblems(shownAs(abs), service, communes, owner)));
+  const alerts = alertsProblems(
+    shownAs(abs),
+    service,
+    communes.map((c) => ({ file: sources.get(c)?.file ?? c.commune.id, commune: c })),
+    resolve(base, service.dataDir),
+    env,
+  );
+  problems.push(...alerts.problems);
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze({
     service,
     communes,
     probeTargets,
     paths: { serviceFile: abs, dataDir: resolve(base, service.dataDir), communesDir },
+    notifierSecrets: alerts.secrets,
   });
 }

@@ -51,8 +51,10 @@ export class ProbeSecrets {
   constructor(
     dataDir: string,
     private readonly env: NodeJS.ProcessEnv,
+    /** The notifiers keep theirs apart, in notify-secrets.json (config/alerts.ts). */
+    file = PROBE_SECRETS_FILE,
   ) {
-    this.path = join(dataDir, PROBE_SECRETS_FILE);
+    this.path = join(dataDir, file);
     this.shownPath = relative(process.cwd(), this.path) || this.path;
   }
 

@@ -8,6 +8,7 @@ import { BulletinPlayer } from '../gateway/simulator/bulletins.ts';
 import { DemoTrouble, planTrouble } from '../gateway/simulator/demo-trouble.ts';
 import { ProbeStandIns } from '../gateway/simulator/probe-standins.ts';
 import { Simulator } from '../gateway/simulator/simulator.ts';
+import { Alerting } from './alerts/alerting.ts';
 import { createApiApp } from './api/app.ts';
 import { AuditLog } from './api/audit.ts';
 import { ApiKeys } from './auth/api-keys.ts';
@@ -64,6 +65,8 @@ export interface RunningApp {
   /** IOC feed: API keys (created by `npm run api-key`) and the webhook pusher. */
   readonly apiKeys: ApiKeys;
   readonly ioc: IocFeed;
+  /** Alert rules, lifecycle and the notification outbox (services/alerts, services/notify). */
+  readonly alerting: Alerting;
   /** Plain passwords generated in this run (first start only); also appended to initial-passwords.txt. */
   readonly generatedUserPasswords: ReadonlyMap<string, string>;
   /** Device MQTT passwords from the data folder's device-secrets.json (the installer's copy). */
@@ -165,6 +168,8 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     log: log.child({ mod: 'reports' }),
   });
   if (withApi) void reports.start();
+  const alerting = new Alerting({ config, db, directory, intervals, bus, audit, clock, log });
+  if (withApi) alerting.start();
   const app = createApiApp({
     config,
     directory,
@@ -197,6 +202,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
         }
       : {}),
     snapshots,
+    alerting,
     db,
     bus,
     log: log.child({ mod: 'api' }),
@@ -322,6 +328,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     bus,
     apiKeys,
     ioc,
+    alerting,
     generatedUserPasswords,
     devicePasswords,
     simulator,
@@ -344,6 +351,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
       await side.stopInput?.();
       await ioc.stop();
       await reports.stop();
+      await alerting.stop();
       await side.stop();
       rejects.stop();
       await retention.stop();

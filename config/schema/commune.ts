@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CommuneAlertsSchema, ContactSchema } from './alerts.ts';
 import { GeoLine, GeoPoint, GeoPolygon, Id, IsoDate, RetentionDays, Text } from './common.ts';
 import { KpiSectionSchema, KpiTargetSchema } from './kpi.ts';
 
@@ -173,6 +174,10 @@ export const UserSchema = z.strictObject({
         : undefined,
   }),
   passwordHash: PasswordHash.optional(),
+  /** How alerts reach this user (services/notify/). */
+  contact: ContactSchema.optional(),
+  /** Language of the alerts sent to this user. */
+  locale: z.enum(['vi', 'en']).default('vi'),
 });
 
 /** A province user (Sở / IOC tỉnh): listed in the service file, sees the rollup of every commune. */
@@ -271,6 +276,8 @@ export const CommuneFileSchema = z.strictObject({
   plots: z.array(PlotSchema).default([]),
   /** Roads for the offline map, as GeoJSON lines; none by default. */
   roads: z.array(RoadSchema).default([]),
+  /** Alert rules and who is told (issue #14); no rules by default. */
+  alerts: CommuneAlertsSchema.prefault({}),
 });
 
 export type CommuneFile = z.output<typeof CommuneFileSchema>;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { SqliteStoreConfigSchema } from '../../services/store/embedded/config.ts';
 import { InfluxStoreConfigSchema } from '../../services/store/influxdb/config.ts';
+import { AlertsConfigSchema } from './alerts.ts';
 import { RetentionDays } from './common.ts';
 import { ProvinceUserSchema } from './commune.ts';
 import { IocConfigSchema } from './ioc.ts';
@@ -202,6 +203,8 @@ export const ServiceConfigSchema = z.strictObject({
   users: z.array(ProvinceUserSchema).default([]),
   /** The provincial monitoring centre feed (API keys, signed webhooks): docs/ioc.md. */
   ioc: IocConfigSchema.prefault({}),
+  /** Alert lifecycle timings and notifiers (Telegram, e-mail, webhook): services/alerts, services/notify. */
+  alerts: AlertsConfigSchema.prefault({}),
 });
 
 export type ServiceConfig = z.output<typeof ServiceConfigSchema>;

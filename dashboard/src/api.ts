@@ -163,4 +163,7 @@ export const api = {
   soilPlots: () => request<{ plots: unknown[] }>('GET', '/api/soil/plots'),
   cameras: () => request<CameraCard[]>('GET', '/api/cameras'),
   approveReference: (id: string) => request<unknown>('POST', `/api/cameras/${enc(id)}/reference`, {}),
+  alerts: <T>(status: 'open' | 'history') => request<{ alerts: T[] }>('GET', `/api/alerts${qs({ status })}`),
+  alertAction: (action: 'acknowledge' | 'resolve', ids: number[], note: string) =>
+    request<{ done: number[]; refused: number[] }>('POST', `/api/alerts/${action}`, { ids, note }),
 };

@@ -1,4 +1,5 @@
 import type { Config } from '../../config/load.ts';
+import type { Alerting } from '../alerts/alerting.ts';
 import type { ApiKeys } from '../auth/api-keys.ts';
 import type { LoginThrottle } from '../auth/login-throttle.ts';
 import type { Sessions } from '../auth/sessions.ts';
@@ -52,6 +53,8 @@ export interface ApiDeps {
   };
   /** The cameras' snapshots (police only); absent where no probe runs beside the API. */
   readonly snapshots?: SnapshotStore;
+  /** Alerts and notifiers; absent when the service runs without them. */
+  readonly alerting?: Alerting;
   readonly db: Db;
   readonly bus: EventBus;
   readonly log: Logger;

@@ -101,6 +101,26 @@ const MIGRATIONS: readonly string[] = [
    CREATE INDEX maintenance_plans_start ON maintenance_plans (start_ts);
    ALTER TABLE audit_log ADD COLUMN detail TEXT;
    CREATE INDEX audit_log_ts ON audit_log (ts);`,
+  // Alerts (issue #14): one row per episode (rule + device + since), unique by `key` so a restart
+  // or a second look never opens it twice; a cursor over state_intervals.id; the notification
+  // outbox, where a message is a row before the alert counts as sent and keeps the provider's receipt.
+  `CREATE TABLE alerts (
+     id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, commune_id TEXT NOT NULL, rule_id TEXT NOT NULL,
+     kind TEXT NOT NULL, severity TEXT NOT NULL, device_id TEXT NOT NULL, state TEXT NOT NULL, reason TEXT NOT NULL,
+     params TEXT, since_ts INTEGER NOT NULL, status TEXT NOT NULL, opened_ts INTEGER NOT NULL,
+     behind TEXT NOT NULL DEFAULT '[]', step INTEGER NOT NULL DEFAULT 0, stepped_ts INTEGER NOT NULL,
+     notified_ts INTEGER NOT NULL, repeats INTEGER NOT NULL DEFAULT 0, acked_by TEXT, acked_ts INTEGER,
+     ack_note TEXT, ack_until_ts INTEGER, resolved_ts INTEGER, resolved_by TEXT, resolve_note TEXT);
+   CREATE INDEX alerts_open ON alerts (status) WHERE status != 'resolved';
+   CREATE INDEX alerts_device ON alerts (device_id, id);
+   CREATE TABLE alert_cursor (id INTEGER PRIMARY KEY CHECK (id = 1), state_seq INTEGER NOT NULL);
+   CREATE TABLE notify_outbox (
+     id INTEGER PRIMARY KEY, notifier TEXT NOT NULL, alert_id INTEGER NOT NULL, event TEXT NOT NULL,
+     username TEXT, address TEXT NOT NULL, message TEXT NOT NULL, created_ts INTEGER NOT NULL,
+     attempts INTEGER NOT NULL DEFAULT 0, next_attempt_ts INTEGER NOT NULL, last_error TEXT,
+     sent_ts INTEGER, receipt TEXT, dead_ts INTEGER);
+   CREATE INDEX notify_outbox_pending ON notify_outbox (notifier, id) WHERE sent_ts IS NULL AND dead_ts IS NULL;
+   CREATE INDEX notify_outbox_alert ON notify_outbox (alert_id);`,
 ];
 
 export function openDb(file: string): Db {

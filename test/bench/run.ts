@@ -21,6 +21,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
+import { benchAlertStorm } from './alert-storm.ts';
 import { benchCameras } from './cameras.ts';
 import { benchE2e, benchFixedRate, E2E_DEFAULTS } from './e2e.ts';
 import { benchFuzz } from './fuzz.ts';
@@ -48,6 +49,7 @@ const SCENARIOS = [
   'lorawan',
   'fuzz',
   'cameras',
+  'alerts',
 ] as const;
 type Scenario = (typeof SCENARIOS)[number];
 /** What runs without --only: `mosquitto` is already part of e2e. */
@@ -61,6 +63,7 @@ const DEFAULT: readonly Scenario[] = [
   'probes',
   'lorawan',
   'cameras',
+  'alerts',
 ];
 /** Upper bounds per scenario; a scenario past its bound is stopped and reported as failed. */
 const TIMEOUT_MS: Record<Scenario, number> = {
@@ -76,6 +79,7 @@ const TIMEOUT_MS: Record<Scenario, number> = {
   lorawan: 180_000,
   fuzz: 180_000,
   cameras: 300_000,
+  alerts: 120_000,
 };
 
 const mosquittoOptions = {
@@ -112,6 +116,7 @@ const RUNNERS: Record<Scenario, () => Promise<Figure[]>> = {
     });
   },
   spool: async () => (await benchSpool()).figures,
+  alerts: async () => (await benchAlertStorm()).figures,
   async e2e() {
     const ours = await benchE2e();
     console.log('  reference: the same load against mosquitto');

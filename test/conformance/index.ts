@@ -3,6 +3,7 @@ import { PROBES } from '../../gateway/probes/registry.ts';
 import { DEVICE_TYPES } from '../../services/device-types/registry.ts';
 import { INDICATORS } from '../../services/kpi/indicators/registry.ts';
 import { REPORT_FORMATS } from '../../services/reports/formats/registry.ts';
+import { NOTIFIERS } from '../../services/notify/registry.ts';
 import type { Configurable, Registered } from '../../services/shared/registry.ts';
 import { STORES } from '../../services/store/registry.ts';
 
@@ -78,5 +79,13 @@ export const CONFORMANCE_INDEX: readonly ConformanceEntry[] = [
     suite: 'report-format.suite.ts',
     call: 'reportFormatConformance',
     layout: { exclude: ['registry.ts', 'report-format.ts'] },
+  },
+  {
+    registry: 'notifier',
+    folder: 'services/notify/notifiers',
+    entries: NOTIFIERS,
+    suite: 'notifier.suite.ts',
+    call: 'notifierConformance',
+    layout: {},
   },
 ];

@@ -107,7 +107,7 @@ describe('dashboard in the browser', () => {
 
   it('gives the police cameras and internet lines, the map, and no ingest page', async () => {
     const page = await signIn('congan.talai');
-    expect(await navPages(page)).toEqual(['overview', 'map', 'cameras']);
+    expect(await navPages(page)).toEqual(['overview', 'map', 'cameras', 'alerts']);
     const chips = await typeChips(page);
     expect(chips).toContain('camera');
     expect(chips).toContain('uplink');
@@ -120,7 +120,7 @@ describe('dashboard in the browser', () => {
 
   it('gives the economics office soil sensors and never a camera', async () => {
     const page = await signIn('kinhte.talai');
-    expect(await navPages(page)).toEqual(['overview', 'map', 'farms']);
+    expect(await navPages(page)).toEqual(['overview', 'map', 'alerts', 'farms']);
     const chips = await typeChips(page);
     expect(chips).toContain('soil-sensor');
     expect(chips).not.toContain('camera');
@@ -135,6 +135,7 @@ describe('dashboard in the browser', () => {
       'overview',
       'map',
       'outages',
+      'alerts',
       'ingest',
       'broadcasts',
       'maintenance',
@@ -196,7 +197,7 @@ describe('dashboard in the browser', () => {
 
   it('gives leaders the overview with commune-wide counts (cameras counted, not listed)', async () => {
     const page = await signIn('lanhdao.talai');
-    expect(await navPages(page)).toEqual(['overview', 'map', 'broadcasts', 'maintenance']);
+    expect(await navPages(page)).toEqual(['overview', 'map', 'alerts', 'broadcasts', 'maintenance']);
     await page.waitForSelector('.summary-table tr[data-type="camera"]');
     expect(await page.locator('.device-row[data-device-id^="tl-cam-"]').count()).toBe(0);
     await done(page);
@@ -276,6 +277,7 @@ describe('dashboard in the browser', () => {
     expect(await navPages(page)).toEqual([
       'overview',
       'outages',
+      'alerts',
       'ingest',
       'broadcasts',
       'farms',

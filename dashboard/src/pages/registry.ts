@@ -5,6 +5,7 @@
  */
 import type { Role } from '../types.ts';
 import { account } from './account.ts';
+import { alerts } from './alerts.ts';
 import { audit } from './audit.ts';
 import { broadcasts } from './broadcasts.ts';
 import { cameras } from './cameras.ts';
@@ -20,7 +21,9 @@ import { users } from './users.ts';
 export const PAGES = [
   overview,
   map,
+  cameras,
   outages,
+  alerts,
   ingest,
   device,
   broadcasts,
@@ -29,7 +32,6 @@ export const PAGES = [
   users,
   audit,
   account,
-  cameras,
 ] as const;
 
 export type PageId = (typeof PAGES)[number]['id'];

@@ -50,11 +50,12 @@ describe('dashboard page registry', () => {
 
   it('keeps cameras and operations pages off the navigation of roles without them', () => {
     // The camera grid (imagery) is the police's alone.
-    expect(navPages('police').map((p) => p.id)).toEqual(['overview', 'map', 'cameras']);
+    expect(navPages('police').map((p) => p.id)).toEqual(['overview', 'map', 'cameras', 'alerts']);
     expect(navPages('technician').map((p) => p.id)).toEqual([
       'overview',
       'map',
       'outages',
+      'alerts',
       'ingest',
       'broadcasts',
       'maintenance',
@@ -62,6 +63,7 @@ describe('dashboard page registry', () => {
     expect(navPages('admin').map((p) => p.id)).toEqual([
       'overview',
       'outages',
+      'alerts',
       'ingest',
       'broadcasts',
       'farms',
@@ -70,7 +72,7 @@ describe('dashboard page registry', () => {
       'audit',
     ]);
     // The farm pilot is the economics office's (and the admin's).
-    expect(navPages('economics').map((p) => p.id)).toEqual(['overview', 'map', 'farms']);
+    expect(navPages('economics').map((p) => p.id)).toEqual(['overview', 'map', 'alerts', 'farms']);
     // Leaders and the province get the map: communes, hamlets and sites, never a camera's position.
     expect(navPages('province').map((p) => p.id)).toEqual(['overview', 'map', 'broadcasts']);
     expect(navPages('leader').map((p) => p.id)).toContain('map');

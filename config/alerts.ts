@@ -1,0 +1,104 @@
+import { deviceTypes } from '../services/device-types/registry.ts';
+import { notifiers } from '../services/notify/registry.ts';
+import { ProbeSecrets } from './probe-targets.ts';
+import type { CommuneFile } from './schema/commune.ts';
+import type { ServiceConfig } from './schema/service.ts';
+
+/** Where the notifiers' secrets (bot token, SMTP password, webhook key) live, mode 0600. */
+export const NOTIFY_SECRETS_FILE = 'notify-secrets.json';
+
+/**
+ * Load-time checks of the alerts sections that need more than their schema: each notifier's
+ * settings against its kind's configSchema, its secrets present, and every user, hamlet, site and
+ * device type a commune's rules and routing name. Returns the problems and the resolved secrets.
+ */
+export function alertsProblems(
+  serviceFile: string,
+  service: ServiceConfig,
+  communes: ReadonlyArray<{ file: string; commune: CommuneFile }>,
+  dataDir: string,
+  env: NodeJS.ProcessEnv,
+): { problems: string[]; secrets: Record<string, string> } {
+  const problems: string[] = [];
+  const secrets: Record<string, string> = {};
+  const store = new ProbeSecrets(dataDir, env, NOTIFY_SECRETS_FILE);
+  const names = new Set<string>();
+  service.alerts.notifiers.forEach((n, i) => {
+    const at = `${serviceFile}: alerts.notifiers[${i}]`;
+    if (names.has(n.name))
+      problems.push(`${at}.name — "${n.name}" is used twice. Fix: give each notifier its own name.`);
+    names.add(n.name);
+    const kind = notifiers.get(n.kind);
+    if (!kind) {
+      problems.push(
+        `${at}.kind — "${n.kind}" is not a notifier kind. Fix: use one of ${[...notifiers.keys()].join(', ')}.`,
+      );
+      return;
+    }
+    const parsed = kind.configSchema.safeParse(n.config);
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues)
+        problems.push(
+          `${at}.config.${issue.path.join('.')} — ${issue.message}. Fix: see the ${n.kind} example in config/canhxa.example.yaml.`,
+        );
+      return;
+    }
+    for (const ref of kind.secretRefs(parsed.data)) {
+      const got = store.get(ref);
+      if ('value' in got) secrets[ref] = got.value;
+      else problems.push(`${at}.config — ${got.problem}.`);
+    }
+  });
+  for (const { file, commune } of communes) problems.push(...communeAlertProblems(file, commune));
+  return { problems, secrets };
+}
+
+function communeAlertProblems(file: string, c: CommuneFile): string[] {
+  const out: string[] = [];
+  const users = new Set(c.users.map((u) => u.username));
+  const hamlets = new Set(c.hamlets.map((h) => h.id));
+  const sites = new Set(c.sites.map((s) => s.id));
+  const scope = (path: string, s: { deviceTypes?: string[]; hamlets?: string[]; sites?: string[] }) => {
+    s.deviceTypes?.forEach((t, j) => {
+      if (!deviceTypes.has(t))
+        out.push(
+          `${file}: ${path}.deviceTypes[${j}] — "${t}" is not a device type. Fix: use one of ${[...deviceTypes.keys()].join(', ')}.`,
+        );
+    });
+    s.hamlets?.forEach((h, j) => {
+      if (!hamlets.has(h))
+        out.push(
+          `${file}: ${path}.hamlets[${j}] — "${h}" is not a hamlet of this commune. Fix: use a hamlet id of hamlets:.`,
+        );
+    });
+    s.sites?.forEach((h, j) => {
+      if (!sites.has(h))
+        out.push(
+          `${file}: ${path}.sites[${j}] — "${h}" is not a site of this commune. Fix: use a site id of sites:.`,
+        );
+    });
+  };
+  const ids = new Set<string>();
+  c.alerts.rules.forEach((r, i) => {
+    if (ids.has(r.id))
+      out.push(`${file}: alerts.rules[${i}].id — "${r.id}" is used twice. Fix: give each rule its own id.`);
+    ids.add(r.id);
+    scope(`alerts.rules[${i}]`, r);
+  });
+  c.alerts.notify.forEach((s, i) => {
+    scope(`alerts.notify[${i}]`, s);
+    s.users?.forEach((u, j) => {
+      if (!users.has(u))
+        out.push(
+          `${file}: alerts.notify[${i}].users[${j}] — "${u}" is not a user of this commune. Fix: use a username of users:.`,
+        );
+    });
+  });
+  c.alerts.cameraMaintainers.forEach((u, j) => {
+    if (!users.has(u))
+      out.push(
+        `${file}: alerts.cameraMaintainers[${j}] — "${u}" is not a user of this commune. Fix: use a username of users:.`,
+      );
+  });
+  return out;
+}

@@ -1,0 +1,351 @@
+import type { Config } from '../../config/load.ts';
+import type { AlertRule } from '../../config/schema/alerts.ts';
+import type { CommuneFile } from '../../config/schema/commune.ts';
+import type { IntervalLog, StatusRow } from '../availability/interval-log.ts';
+import type { DeviceDirectory } from '../inventory/device-directory.ts';
+import type { NotifyDispatcher } from '../notify/dispatcher.ts';
+import type { AlertEvent } from '../notify/message.ts';
+import type { EventBus } from '../shared/bus.ts';
+import type { Logger } from '../shared/logger.ts';
+import type { Db } from '../store/db.ts';
+import { type AlertRow, AlertStore } from './alert-store.ts';
+import { alertFacts, announce, deviceFacts } from './announce.ts';
+import {
+  causeOf,
+  closedEpisodeMatches,
+  conditionSince,
+  due,
+  inScope,
+  UPSTREAM_REASONS,
+} from './conditions.ts';
+import { isFlapping, timedAction } from './lifecycle.ts';
+import { stepsFor } from './routing.ts';
+
+export interface AlertEngineDeps {
+  readonly config: Config;
+  readonly db: Db;
+  readonly directory: DeviceDirectory;
+  readonly intervals: Pick<IntervalLog, 'statuses'>;
+  readonly dispatcher: NotifyDispatcher;
+  readonly bus: EventBus;
+  readonly clock: () => number;
+  readonly log: Logger;
+}
+
+const PAGE = 1000;
+const BAD_STATES = "('down', 'unreachable', 'degraded')";
+const UPSTREAM_LIST = `(${[...UPSTREAM_REASONS].map((r) => `'${r}'`).join(', ')})`;
+
+/**
+ * Opens, escalates, repeats and resolves alerts. Each tick is one transaction that reads the state
+ * intervals past its cursor (flapping, and outages that began and ended while the service was not
+ * looking), judges every device's durable status against its commune's rules, steps the timers of
+ * the open alerts, queues their notifications and moves the cursor: a crash anywhere repeats the
+ * tick, and the unique episode key keeps it from opening anything twice.
+ */
+export class AlertEngine {
+  readonly alerts: AlertStore;
+  private timer: NodeJS.Timeout | undefined;
+  private offState: (() => void) | undefined;
+  private woken = false;
+
+  constructor(private readonly deps: AlertEngineDeps) {
+    this.alerts = new AlertStore(deps.db);
+  }
+
+  start(): void {
+    this.initCursor();
+    this.offState = this.deps.bus.onState(() => this.wake());
+    this.timer = setInterval(() => this.tick(), this.deps.config.service.alerts.tickMs).unref();
+    this.wake();
+  }
+
+  /** First start: changes from now on; the statuses already tell what is wrong now. */
+  initCursor(): void {
+    this.deps.db
+      .prepare(
+        'INSERT OR IGNORE INTO alert_cursor (id, state_seq) VALUES (1, (SELECT COALESCE(MAX(id), 0) FROM state_intervals))',
+      )
+      .run();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.offState?.();
+  }
+
+  wake(): void {
+    if (this.woken) return;
+    this.woken = true;
+    setImmediate(() => {
+      this.woken = false;
+      this.tick();
+    });
+  }
+
+  tick(): void {
+    try {
+      const now = this.deps.clock();
+      this.deps.db.transaction(() => {
+        this.pumpChanges(now);
+        this.sweep(now);
+      })();
+      this.deps.dispatcher.wake();
+    } catch (err) {
+      this.deps.log.error({ err }, 'alert evaluation failed');
+    }
+  }
+
+  /** Acknowledges an open alert until `untilTs`; false if it is resolved or unknown. */
+  acknowledge(id: number, by: string, note: string, untilTs: number): boolean {
+    const a = this.alerts.get(id);
+    if (!a || a.status === 'resolved') return false;
+    this.alerts.update(id, {
+      status: 'acknowledged',
+      ackedBy: by,
+      ackedTs: this.deps.clock(),
+      ackNote: note,
+      ackUntilTs: untilTs,
+    });
+    return true;
+  }
+
+  /** Resolves an open alert by hand, telling whoever was told; the episode never reopens. */
+  resolve(id: number, by: string, note: string): boolean {
+    const now = this.deps.clock();
+    const done = this.deps.db.transaction(() => {
+      const a = this.alerts.get(id);
+      if (!a || a.status === 'resolved') return false;
+      this.close(a, now, { resolvedBy: by, resolveNote: note });
+      return true;
+    })();
+    if (done) this.deps.dispatcher.wake();
+    return done;
+  }
+
+  /** Alert rules of a device's commune, by id. */
+  private rules(communeId: string): readonly AlertRule[] {
+    return this.deps.directory.communes.get(communeId)?.alerts.rules ?? [];
+  }
+
+  private pumpChanges(now: number): void {
+    const { db } = this.deps;
+    const cursor = (
+      db.prepare('SELECT state_seq AS seq FROM alert_cursor WHERE id = 1').get() as { seq: number }
+    ).seq;
+    const rows = db
+      .prepare(
+        'SELECT id, device_id AS deviceId, commune_id AS communeId FROM state_intervals WHERE id > ? ORDER BY id LIMIT ?',
+      )
+      .all(cursor, PAGE) as Array<{ id: number; deviceId: string; communeId: string }>;
+    if (rows.length === 0) return;
+    const prevOf = db.prepare(
+      `SELECT state, reason, params, start_ts AS startTs, end_ts AS endTs FROM state_intervals
+       WHERE device_id = ? AND id < ? ORDER BY id DESC LIMIT 1`,
+    );
+    const { changes, windowMin } = this.deps.config.service.alerts.flapping;
+    const failures = db.prepare(
+      `SELECT COUNT(*) AS n FROM state_intervals WHERE device_id = ? AND start_ts > ?
+       AND state IN ${BAD_STATES} AND reason NOT IN ${UPSTREAM_LIST}`,
+    );
+    const openByDevice = this.openByDevice();
+    for (const r of rows) {
+      const d = deviceFacts(this.deps.directory, r.deviceId);
+      const rules = this.rules(r.communeId);
+      if (!d || rules.length === 0) continue;
+      const prev = prevOf.get(r.deviceId, r.id) as
+        | {
+            state: StatusRow['state'];
+            reason: string;
+            params: string | null;
+            startTs: number;
+            endTs: number | null;
+          }
+        | undefined;
+      if (prev && prev.endTs !== null) {
+        const interval = { ...prev, endTs: prev.endTs, params: prev.params ? JSON.parse(prev.params) : {} };
+        for (const rule of rules) {
+          const key = `${rule.id}:${d.id}:${prev.startTs}`;
+          if (!closedEpisodeMatches(rule, d, interval) || this.alerts.hasKey(key)) continue;
+          const id = this.alerts.insert({
+            key,
+            communeId: r.communeId,
+            ruleId: rule.id,
+            kind: rule.kind,
+            severity: rule.severity,
+            deviceId: d.id,
+            state: prev.state,
+            reason: prev.reason,
+            params: interval.params,
+            sinceTs: prev.startTs,
+            status: 'resolved',
+            behind: [],
+            now,
+            resolvedTs: prev.endTs,
+          });
+          this.notify(this.alerts.get(id)!, 'resolve', now);
+        }
+      }
+      const n = (failures.get(r.deviceId, now - windowMin * 60_000) as { n: number }).n;
+      const watched = rules.some((rule) => rule.kind === 'down-for' && inScope(rule, d));
+      if (watched && isFlapping(n, changes) && !openByDevice.get(d.id)?.some((a) => a.kind === 'flapping')) {
+        const id = this.alerts.insert({
+          key: `flapping:${d.id}:${r.id}`,
+          communeId: r.communeId,
+          ruleId: 'flapping',
+          kind: 'flapping',
+          severity: 'warning',
+          deviceId: d.id,
+          state: 'degraded',
+          reason: 'flapping',
+          params: {},
+          sinceTs: now,
+          status: 'firing',
+          behind: [],
+          now,
+        });
+        const a = this.alerts.get(id)!;
+        openByDevice.set(d.id, [...(openByDevice.get(d.id) ?? []), a]);
+        this.notify(a, 'fire', now);
+      }
+    }
+    db.prepare('UPDATE alert_cursor SET state_seq = ? WHERE id = 1').run(rows.at(-1)!.id);
+  }
+
+  private sweep(now: number): void {
+    const statuses = new Map(this.deps.intervals.statuses().map((s) => [s.deviceId, s]));
+    const behind = new Map<string, string[]>();
+    for (const s of statuses.values()) {
+      const cause = causeOf(s);
+      if (cause !== null) behind.set(cause, [...(behind.get(cause) ?? []), s.deviceId]);
+    }
+    const open = this.openByDevice();
+    for (const list of open.values())
+      for (const a of list) if (!this.stillHolds(a, statuses.get(a.deviceId), now)) this.close(a, now, {});
+    const stillOpen = this.openByDevice();
+    for (const s of statuses.values()) {
+      const d = deviceFacts(this.deps.directory, s.deviceId);
+      if (!d) continue;
+      const mine = stillOpen.get(d.id) ?? [];
+      // A flapping device gets one alert about its flapping, not one per outage.
+      if (mine.some((a) => a.kind === 'flapping')) continue;
+      for (const rule of this.rules(s.communeId)) {
+        if (mine.some((a) => a.ruleId === rule.id)) continue;
+        const since = conditionSince(rule, d, s);
+        if (since === null || !due(rule, since, now)) continue;
+        const key = `${rule.id}:${d.id}:${since}`;
+        if (this.alerts.hasKey(key)) continue;
+        const id = this.alerts.insert({
+          key,
+          communeId: s.communeId,
+          ruleId: rule.id,
+          kind: rule.kind,
+          severity: rule.severity,
+          deviceId: d.id,
+          state: s.state,
+          reason: s.reason,
+          params: s.params,
+          sinceTs: since,
+          status: 'firing',
+          behind: behind.get(d.id) ?? [],
+          now,
+        });
+        this.notify(this.alerts.get(id)!, 'fire', now);
+      }
+    }
+    for (const a of this.alerts.open()) this.step(a, behind.get(a.deviceId) ?? [], now);
+  }
+
+  /** Whether an open alert's condition still holds; an alert resolves only when the device recovered. */
+  private stillHolds(a: AlertRow, s: StatusRow | undefined, now: number): boolean {
+    if (!s || s.state === 'maintenance') return false;
+    // `unknown` is monitoring not knowing (a restart's gap, no evidence yet): never a recovery.
+    if (s.state === 'unknown') return true;
+    if (a.kind === 'flapping') {
+      const { changes, windowMin } = this.deps.config.service.alerts.flapping;
+      const n = this.deps.db
+        .prepare(
+          `SELECT COUNT(*) AS n FROM state_intervals WHERE device_id = ? AND start_ts > ?
+           AND state IN ${BAD_STATES} AND reason NOT IN ${UPSTREAM_LIST}`,
+        )
+        .get(a.deviceId, now - windowMin * 60_000) as { n: number };
+      return isFlapping(n.n, changes) || s.state !== 'up';
+    }
+    switch (a.kind) {
+      // Behind a failing upstream the device is still cut off: its alert stays until it is back.
+      case 'down-for':
+        return s.state === 'down' || s.state === 'unreachable';
+      case 'degraded-for':
+        return s.state === 'degraded' && s.reason === a.reason;
+      case 'silent':
+        return (s.lastHeardTs ?? s.sinceTs) === a.sinceTs;
+      default:
+        return false;
+    }
+  }
+
+  /** Escalation, repeats, expired acknowledgements; and the list of devices behind a cause. */
+  private step(a: AlertRow, behindNow: string[], now: number): void {
+    if (behindNow.join() !== a.behind.join() && behindNow.length >= a.behind.length)
+      this.alerts.update(a.id, { behind: behindNow });
+    const commune = this.deps.directory.communes.get(a.communeId);
+    const d = deviceFacts(this.deps.directory, a.deviceId);
+    if (!commune || !d) return;
+    const t = this.deps.config.service.alerts;
+    const action = timedAction(
+      a,
+      stepsFor(commune as CommuneFile, d).length,
+      {
+        escalateAfterMs: t.escalateAfterMin * 60_000,
+        repeatEveryMs: t.repeatEveryMin * 60_000,
+        maxRepeats: t.maxRepeats,
+      },
+      now,
+    );
+    if (action === 'escalate') {
+      this.alerts.update(a.id, { step: a.step + 1, steppedTs: now, notifiedTs: now });
+      this.notify(this.alerts.get(a.id)!, 'escalate', now);
+    } else if (action === 'repeat') {
+      this.alerts.update(a.id, { repeats: a.repeats + 1, notifiedTs: now });
+      this.notify(this.alerts.get(a.id)!, 'repeat', now);
+    } else if (action === 'refire') {
+      this.alerts.update(a.id, {
+        status: 'firing',
+        step: 0,
+        steppedTs: now,
+        notifiedTs: now,
+        repeats: a.repeats + 1,
+        ackUntilTs: null,
+      });
+      this.notify(this.alerts.get(a.id)!, 'refire', now);
+    }
+  }
+
+  private close(a: AlertRow, now: number, by: { resolvedBy?: string; resolveNote?: string }): void {
+    this.alerts.update(a.id, { status: 'resolved', resolvedTs: now, ...by });
+    this.notify(this.alerts.get(a.id)!, 'resolve', now);
+  }
+
+  private notify(a: AlertRow, event: AlertEvent, now: number): void {
+    const cfg = this.deps.config.service.alerts;
+    const minutesOf = (x: AlertRow) => this.rules(x.communeId).find((r) => r.id === x.ruleId)?.minutes ?? 0;
+    const facts = alertFacts(a, this.deps.directory, cfg, minutesOf);
+    const n = announce(
+      { directory: this.deps.directory, dispatcher: this.deps.dispatcher, config: cfg },
+      a,
+      event,
+      facts,
+      now,
+    );
+    this.deps.log.info(
+      { alertId: a.id, deviceId: a.deviceId, rule: a.ruleId, event, queued: n },
+      'alert event',
+    );
+  }
+
+  private openByDevice(): Map<string, AlertRow[]> {
+    const m = new Map<string, AlertRow[]>();
+    for (const a of this.alerts.open()) m.set(a.deviceId, [...(m.get(a.deviceId) ?? []), a]);
+    return m;
+  }
+}

@@ -1,0 +1,44 @@
+/**
+ * The timed steps of an open alert, decided from its row and the clock alone (pure), so a restart
+ * takes up exactly where the last run left off: firing → (no acknowledgement within T) next step
+ * of the chain → repeats to the last step, capped; acknowledged → firing again when the
+ * acknowledgement expires.
+ */
+export type AlertStatus = 'firing' | 'acknowledged' | 'resolved';
+
+export interface OpenAlertClock {
+  readonly status: AlertStatus;
+  /** Index of the escalation step last told. */
+  readonly step: number;
+  readonly steppedTs: number;
+  readonly notifiedTs: number;
+  readonly repeats: number;
+  readonly ackUntilTs: number | null;
+}
+
+export interface Timings {
+  readonly escalateAfterMs: number;
+  readonly repeatEveryMs: number;
+  readonly maxRepeats: number;
+}
+
+export type TimedAction = 'refire' | 'escalate' | 'repeat' | null;
+
+/**
+ * What is due now. An expired acknowledgement fires again (from the first step, as a repeat:
+ * capped like any repeat). An unacknowledged alert escalates while a next step exists, then
+ * repeats to the last step told until `maxRepeats`.
+ */
+export function timedAction(a: OpenAlertClock, stepCount: number, t: Timings, now: number): TimedAction {
+  if (a.status === 'resolved') return null;
+  if (a.status === 'acknowledged')
+    return a.ackUntilTs !== null && now >= a.ackUntilTs && a.repeats < t.maxRepeats ? 'refire' : null;
+  if (a.step + 1 < stepCount && now - a.steppedTs >= t.escalateAfterMs) return 'escalate';
+  if (a.repeats < t.maxRepeats && now - a.notifiedTs >= t.repeatEveryMs) return 'repeat';
+  return null;
+}
+
+/** Flapping: this many state changes of one device inside the window. */
+export function isFlapping(changesInWindow: number, threshold: number): boolean {
+  return changesInWindow >= threshold;
+}

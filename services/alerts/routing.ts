@@ -1,0 +1,33 @@
+/**
+ * Who is told about an alert (pure): the users named by one step of the commune's chain, kept only
+ * if their role may see the device (technicians no camera, economics only farm sensors). Cameras
+ * go only to the police and the commune's camera maintainers, whatever the chain says.
+ */
+import type { CommuneFile } from '../../config/schema/commune.ts';
+import { canSee } from '../device-types/registry.ts';
+import { type DeviceFacts, inScope } from './conditions.ts';
+
+export type Recipient = CommuneFile['users'][number];
+
+/** The steps of the chain that apply to this device, in order (a step may be scoped by type or place). */
+export function stepsFor(c: CommuneFile, d: DeviceFacts): CommuneFile['alerts']['notify'] {
+  return c.alerts.notify.filter((s) => inScope(s, d));
+}
+
+export function recipients(c: CommuneFile, d: DeviceFacts, stepIndex: number): Recipient[] {
+  const step = stepsFor(c, d)[stepIndex];
+  if (!step) return [];
+  const maintainers = new Set(c.alerts.cameraMaintainers);
+  return c.users.filter((u) => {
+    const named = (step.users?.includes(u.username) ?? false) || (step.roles?.includes(u.role) ?? false);
+    if (!named) return false;
+    if (d.type === 'camera') return u.role === 'police' || maintainers.has(u.username);
+    return canSee(u.role, d.type);
+  });
+}
+
+/** Camera maintainers are told about cameras even when no step names them. */
+export function cameraExtras(c: CommuneFile, d: DeviceFacts, stepIndex: number): Recipient[] {
+  if (d.type !== 'camera' || stepIndex !== 0) return [];
+  return c.users.filter((u) => c.alerts.cameraMaintainers.includes(u.username));
+}

@@ -1,0 +1,100 @@
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { ConfigError, loadConfig } from '../../../config/load.ts';
+import { communeDoc } from '../../fixtures/mini-commune.ts';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function write(alerts: unknown, communeAlerts: unknown = undefined): string {
+  const dir = mkdtempSync(join(tmpdir(), 'cx-alerts-config-'));
+  dirs.push(dir);
+  mkdirSync(join(dir, 'communes'));
+  const doc = communeDoc({
+    devices: [{ id: 'net-1', type: 'uplink' }],
+    users: [
+      { username: 'kythuat.thu', name: 'Kỹ thuật', role: 'technician', contact: { telegramChatId: '111' } },
+    ],
+    ...(communeAlerts ? { extra: { alerts: communeAlerts } } : {}),
+  });
+  writeFileSync(join(dir, 'communes', 'xa-thu.yaml'), stringify(doc));
+  writeFileSync(join(dir, 'canhxa.yaml'), stringify({ dataDir: dir, communesDir: './communes', alerts }));
+  return join(dir, 'canhxa.yaml');
+}
+
+function problems(file: string, env: NodeJS.ProcessEnv = {}): string[] {
+  try {
+    loadConfig(file, env);
+    return [];
+  } catch (err) {
+    if (err instanceof ConfigError) return [...err.problems];
+    throw err;
+  }
+}
+
+describe('alerts configuration', () => {
+  it('refuses an unknown notifier kind, bad settings and a missing secret, naming file, path and fix', () => {
+    const file = write({
+      notifiers: [
+        { name: 'tg', kind: 'telegram', config: { tokenRef: 'telegram-bot' } },
+        { name: 'sms', kind: 'carrier-pigeon' },
+        { name: 'mail', kind: 'email', config: { port: 25 } },
+      ],
+    });
+    const p = problems(file);
+    expect(p).toEqual([
+      expect.stringMatching(
+        /canhxa\.yaml: alerts\.notifiers\[0\]\.config — secret "telegram-bot" is not set .*Fix: add "telegram-bot"/,
+      ),
+      expect.stringMatching(
+        /alerts\.notifiers\[1\]\.kind — "carrier-pigeon" is not a notifier kind\. Fix: use one of telegram, email, webhook\./,
+      ),
+      expect.stringMatching(/alerts\.notifiers\[2\]\.config\.host — .*Fix: /),
+      expect.stringMatching(/alerts\.notifiers\[2\]\.config\.from — .*Fix: /),
+    ]);
+  });
+
+  it('takes the bot token from the environment or notify-secrets.json (0600), never from the config', () => {
+    const file = write({
+      notifiers: [{ name: 'tg', kind: 'telegram', config: { tokenRef: 'telegram-bot' } }],
+    });
+    expect(loadConfig(file, { CANHXA_SECRET_TELEGRAM_BOT: '1:abc' }).notifierSecrets).toEqual({
+      'telegram-bot': '1:abc',
+    });
+    const secrets = join(file, '..', 'notify-secrets.json');
+    writeFileSync(secrets, JSON.stringify({ 'telegram-bot': '2:def' }));
+    chmodSync(secrets, 0o644);
+    expect(problems(file)[0]).toMatch(/readable by others/);
+    chmodSync(secrets, 0o600);
+    expect(loadConfig(file, {}).notifierSecrets).toEqual({ 'telegram-bot': '2:def' });
+  });
+
+  it('refuses rules and routing that name unknown device types, hamlets or users', () => {
+    const file = write(
+      {},
+      {
+        rules: [{ id: 'x', kind: 'down-for', minutes: 5, deviceTypes: ['toaster'], hamlets: ['ap-9'] }],
+        notify: [{ users: ['nobody'] }],
+        cameraMaintainers: ['ghost'],
+      },
+    );
+    const p = problems(file);
+    expect(p).toEqual([
+      expect.stringMatching(
+        /xa-thu\.yaml.*alerts\.rules\[0\]\.deviceTypes\[0\] — "toaster" is not a device type\. Fix:/,
+      ),
+      expect.stringMatching(
+        /alerts\.rules\[0\]\.hamlets\[0\] — "ap-9" is not a hamlet of this commune\. Fix:/,
+      ),
+      expect.stringMatching(
+        /alerts\.notify\[0\]\.users\[0\] — "nobody" is not a user of this commune\. Fix:/,
+      ),
+      expect.stringMatching(/alerts\.cameraMaintainers\[0\] — "ghost" is not a user of this commune\. Fix:/),
+    ]);
+  });
+});
