@@ -2,8 +2,8 @@ import { PAYLOAD_CODECS } from '../../gateway/lorawan/codecs/registry.ts';
 import { PROBES } from '../../gateway/probes/registry.ts';
 import { DEVICE_TYPES } from '../../services/device-types/registry.ts';
 import { INDICATORS } from '../../services/kpi/indicators/registry.ts';
-import { REPORT_FORMATS } from '../../services/reports/formats/registry.ts';
 import { NOTIFIERS } from '../../services/notify/registry.ts';
+import { REPORT_FORMATS } from '../../services/reports/formats/registry.ts';
 import type { Configurable, Registered } from '../../services/shared/registry.ts';
 import { STORES } from '../../services/store/registry.ts';
 

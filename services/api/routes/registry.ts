@@ -1,7 +1,7 @@
 import type { RouteSpec } from '../route.ts';
 import { accountRoutes } from './accounts.ts';
-import { auditRoutes } from './audit-log.ts';
 import { alertRoutes } from './alerts.ts';
+import { auditRoutes } from './audit-log.ts';
 import { authRoutes } from './auth.ts';
 import { broadcastRoutes } from './broadcasts.ts';
 import { cameraRoutes } from './cameras.ts';
