@@ -140,7 +140,8 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     });
   const rejects = new RejectLog(db, { kept: config.service.ingest.rejectsKept, clock, log });
   rejects.start();
-  const sideDeps = { config, db, store, rejects, bus, directory, intervals, clock, log };
+  const onStored = (minTs: number) => retention.noteStored(minTs);
+  const sideDeps = { config, db, store, rejects, bus, directory, intervals, clock, log, onStored };
   const side: IngestSide = external
     ? startExternalIngest(sideDeps)
     : await startEmbeddedIngest({ ...sideDeps, credentials });
@@ -401,6 +402,7 @@ async function startEmbeddedIngest(d: {
   credentials: DeviceCredentials;
   clock: () => number;
   log: Logger;
+  onStored: (minTs: number) => void;
 }) {
   const { config, db, store, rejects, bus, directory, intervals, credentials, clock, log } = d;
   const availability = new AvailabilityEngine({
@@ -423,6 +425,7 @@ async function startEmbeddedIngest(d: {
   const ingest = new Ingest({
     directory,
     availability,
+    onStored: d.onStored,
     store,
     rejects,
     spool,

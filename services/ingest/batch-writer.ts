@@ -83,7 +83,13 @@ export class BatchWriter {
     private readonly spool: Spool,
     private readonly db: Db,
     private readonly rejects: RejectLog,
-    private readonly opts: { maxSize: number; maxDelayMs: number; log: Logger; clock: () => number },
+    private readonly opts: {
+      maxSize: number;
+      maxDelayMs: number;
+      log: Logger;
+      clock: () => number;
+      onStored?: (minTs: number) => void;
+    },
   ) {
     this.insertEvent = db.prepare(
       `INSERT OR IGNORE INTO device_events (commune_id, device_id, ts, received_ts, type, severity, detail)
@@ -273,6 +279,11 @@ export class BatchWriter {
     try {
       await this.store.write(readings);
       this.stats.written += readings.length;
+      if (this.opts.onStored) {
+        let min = readings[0]!.ts;
+        for (const r of readings) if (r.ts < min) min = r.ts;
+        this.opts.onStored(min);
+      }
     } catch (err) {
       const status = err instanceof StoreError ? err.upstreamStatus : undefined;
       if (status !== 400 && status !== 422) throw err;

@@ -86,6 +86,11 @@ export interface IngestDeps {
   readonly batchMaxSize: number;
   readonly batchMaxDelayMs: number;
   readonly log: Logger;
+  /**
+   * Told the earliest reading time of each batch the store took, so the rollup job can roll up
+   * readings that arrived late (a gateway's replay, a backfill) past its lookback.
+   */
+  readonly onStored?: (minTs: number) => void;
 }
 
 function schemaDetail(err: ZodError): string {
@@ -172,6 +177,7 @@ export class Ingest {
       maxDelayMs: deps.batchMaxDelayMs,
       log: deps.log,
       clock: deps.clock,
+      ...(deps.onStored ? { onStored: deps.onStored } : {}),
     });
   }
 

@@ -90,6 +90,8 @@ export class RetentionJob {
   private readonly log: Logger;
   private tasks: ScheduledTask[] = [];
   private readonly running = new Set<Promise<void>>();
+  /** Earliest reading time stored since the last minutely run (Infinity: none). */
+  private storedFromTs = Number.POSITIVE_INFINITY;
   /** End of the last hour window rolled up; a new value means an hour has completed. */
   private lastHourEnd: number | undefined;
 
@@ -124,6 +126,16 @@ export class RetentionJob {
     return { rollup: rollup?.getNextRun() ?? null, prune: prune?.getNextRun() ?? null };
   }
 
+  /**
+   * Ingest tells the earliest reading time of each batch it stored. Readings older than the
+   * minutely run's lookback (a gateway replaying hours it buffered, a backfill) are rolled up at
+   * the next run from their hour on; without this their hours would stay empty in the charts (which
+   * read rollups) until the daily recompute, or for ever past its two days.
+   */
+  noteStored(minTs: number): void {
+    if (minTs < this.storedFromTs) this.storedFromTs = minTs;
+  }
+
   /** Cancels the schedules and waits for a run in progress, so the store can be closed after. */
   async stop(): Promise<void> {
     const tasks = this.tasks;
@@ -145,7 +157,15 @@ export class RetentionJob {
   async rollupRecent(now: number): Promise<boolean> {
     const minuteEnd = floorTo(now - LAG_MS, MINUTE);
     const hourEnd = floorTo(now - LAG_MS, HOUR);
-    if (!(await this.rollup(minuteEnd - MINUTE_LOOKBACK_MS, minuteEnd))) return false;
+    const late = this.storedFromTs;
+    this.storedFromTs = Number.POSITIVE_INFINITY;
+    // Live readings fall inside the lookback; only older ones widen the run (from their hour on).
+    const lookback = minuteEnd - MINUTE_LOOKBACK_MS;
+    const from = late < lookback ? floorTo(late, HOUR) : lookback;
+    if (!(await this.rollup(from, minuteEnd))) {
+      this.noteStored(late);
+      return false;
+    }
     if (hourEnd === this.lastHourEnd) return true;
     if (!(await this.rollup(hourEnd - HOUR_LOOKBACK_MS, hourEnd))) return false;
     this.lastHourEnd = hourEnd;

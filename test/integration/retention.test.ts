@@ -175,6 +175,25 @@ describe('RetentionJob on the embedded SQLite store', () => {
     expect(await minutes()).not.toContain(T0 + 4 * MIN);
   });
 
+  it('rolls up readings stored late (a replay, a backfill) at the next minutely run, not the next day', async () => {
+    const job = new RetentionJob({ store, communes: [], log: createLogger(), clock: () => T0 });
+    const now = T0 + 5 * MIN + 30_000;
+    expect(await job.rollupRecent(now)).toBe(true);
+    // A gateway replays three days of hourly readings it buffered, after that run.
+    const rows: Reading[] = [];
+    for (let h = 72; h >= 3; h--) rows.push(reading('xa-a', 'ap-01', T0 - h * HOUR + 15_000, h));
+    await store.write(rows);
+    job.noteStored(Math.min(...rows.map((r) => r.ts)));
+    expect(await job.rollupRecent(now + MIN)).toBe(true);
+    expect(await hours()).toEqual(rows.map((r) => Math.floor(r.ts / HOUR) * HOUR));
+    // A live reading inside the lookback does not widen the run.
+    const rec = recording(store);
+    const live = new RetentionJob({ store: rec.store, communes: [], log: createLogger(), clock: () => T0 });
+    live.noteStored(now - MIN);
+    await live.rollupRecent(now);
+    expect(rec.rollups[0]).toEqual([T0 - 7 * MIN, T0 + 3 * MIN]);
+  });
+
   it("the daily run prunes each commune by its own retention and leaves the other's data", async () => {
     const { now, job } = await twoCommunesDaily(store);
 

@@ -20,6 +20,7 @@ export interface ExternalIngestDeps {
   readonly intervals: IntervalLog;
   readonly clock: () => number;
   readonly log: Logger;
+  readonly onStored?: (minTs: number) => void;
 }
 
 /**

@@ -18,6 +18,8 @@ export interface ExternalSourceDeps {
   readonly bus: EventBus;
   readonly clock: () => number;
   readonly log: Logger;
+  /** See IngestDeps.onStored. */
+  readonly onStored?: (minTs: number) => void;
 }
 
 /**
@@ -131,6 +133,7 @@ export class ExternalSource {
       bus: this.d.bus,
       clock: this.d.clock,
       log: this.shardLog,
+      ...(this.d.onStored ? { onStored: this.d.onStored } : {}),
       holds: (): boolean => this.shards.get(communeId) === shard && this.leases.holds(communeId),
       onFenced: () => this.drop(communeId, 'fenced'),
     });

@@ -69,6 +69,7 @@ export class Shard {
       batchMaxSize: config.service.ingest.batchMaxSize,
       batchMaxDelayMs: config.service.ingest.batchMaxDelayMs,
       log: log.child({ mod: 'ingest' }),
+      ...(d.onStored ? { onStored: d.onStored } : {}),
     });
     const ext = config.service.ingest.external!;
     this.session = `${ext.clientIdPrefix}-${d.communeId}`;
