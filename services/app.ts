@@ -300,6 +300,11 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
       plan: planTrouble(troubleCandidates(config, directory)),
       simulator,
       standIns,
+      maintain: (id, untilTs) =>
+        availability.setMaintenance(id, true, 'demo', {
+          reason: 'Thay bộ nguồn (dữ liệu mẫu) / Power supply replacement (demo)',
+          untilTs,
+        }),
       speed: config.service.simulator.speed,
       log,
     });

@@ -21,15 +21,23 @@ export interface TroublePlan {
   readonly down: readonly string[];
   /** Probed devices whose stand-in answers slowly (degraded). */
   readonly slow: readonly string[];
+  /** Devices a technician has put in maintenance, with a reason and a planned end. */
+  readonly maintenance: readonly string[];
 }
 
 /**
  * A few devices in trouble from the first minute of the demo (issue #17), per commune: a camera
  * dropped, a line with devices behind it down (they become unreachable), another line slow
- * (degraded), and a loudspeaker silent. The choice is by id, so the demo is the same each time.
+ * (degraded), a loudspeaker silent, and a Wi-Fi AP in planned maintenance. The choice is by id, so
+ * the demo is the same each time.
  */
 export function planTrouble(devices: readonly TroubleCandidate[]): TroublePlan {
-  const plan = { offline: [] as string[], down: [] as string[], slow: [] as string[] };
+  const plan = {
+    offline: [] as string[],
+    down: [] as string[],
+    slow: [] as string[],
+    maintenance: [] as string[],
+  };
   for (const communeId of new Set(devices.map((d) => d.communeId))) {
     const mine = devices.filter((d) => d.communeId === communeId).sort((a, b) => a.id.localeCompare(b.id));
     const cam = mine.find((d) => d.kind === 'camera' && !d.probed);
@@ -41,6 +49,8 @@ export function planTrouble(devices: readonly TroubleCandidate[]): TroublePlan {
     if (slow) plan.slow.push(slow.id);
     const speaker = mine.find((d) => d.kind === 'loudspeaker' && d.probed);
     if (speaker) plan.down.push(speaker.id);
+    const ap = mine.find((d) => d.kind === 'wifi-ap');
+    if (ap) plan.maintenance.push(ap.id);
   }
   return plan;
 }
@@ -54,6 +64,8 @@ export interface TroubleOptions {
         comeBack(deviceId: string): Promise<void>;
       }
     | undefined;
+  /** Puts a device in maintenance until the given time (the engine ends it then by itself). */
+  readonly maintain?: (deviceId: string, untilTs: number) => void;
   /** 1 is real time: the trouble is mended after 30 min / speed. */
   readonly speed: number;
   readonly log: Logger;
@@ -76,6 +88,8 @@ export class DemoTrouble {
       ...plan.slow.map((id) => standIns?.goOffline(id, { slow: true })),
     ];
     const failed = (await Promise.allSettled(steps)).filter((r) => r.status === 'rejected').length;
+    const untilTs = Date.now() + (2 * 3_600_000) / this.opts.speed;
+    for (const id of plan.maintenance) this.opts.maintain?.(id, untilTs);
     if (failed) log.warn({ failed }, 'demo trouble: some devices could not be taken down');
     log.info({ ...plan }, 'demo trouble started');
     this.timer = setTimeout(() => void this.mend(), (30 * 60_000) / this.opts.speed);

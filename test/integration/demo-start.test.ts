@@ -28,6 +28,19 @@ describe('the demo starts with a past and a few devices in trouble', () => {
       60_000,
       250,
     );
+    // And one in planned maintenance, with its reason and end, so that state has something to show.
+    const cookie = await login(app, 'kythuat.talai', app.userPasswords.get('kythuat.talai')!);
+    const list = await waitFor(
+      async () => {
+        const r = await (await fetch(`${app.apiUrl}/api/maintenance`, { headers: { cookie } })).json();
+        return r.now.length > 0 ? r : undefined;
+      },
+      'a device in maintenance',
+      30_000,
+      250,
+    );
+    expect(list.now[0].maintenance).toMatchObject({ setBy: 'demo', reason: expect.stringContaining('demo') });
+    expect(list.now[0].maintenance.untilTs).toBeGreaterThan(Date.now());
   }, 90_000);
 
   it('has soil readings and a day of intervals at once, through the API', async () => {
