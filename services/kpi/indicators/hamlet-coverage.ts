@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import { groupMs } from '../group.ts';
+import { COVERAGE_RULES, coverageOf, coveredShare } from '../coverage.ts';
 import { defineIndicator, round2 } from '../indicator.ts';
-import { availablePct } from '../ledger.ts';
 import { basisOf } from './uptime.ts';
 
 /**
@@ -23,13 +22,7 @@ export const hamletCoverage = defineIndicator({
     weight: z.enum(['hamlets', 'population']).default('hamlets'),
   }),
   exampleConfig: { deviceType: 'loudspeaker', minPct: 95, weight: 'hamlets' as const },
-  rules: [
-    'kpi.rule.coverage',
-    'kpi.rule.serviceHours',
-    'kpi.rule.maintenance',
-    'kpi.rule.unknown',
-    'kpi.rule.unreachable',
-  ],
+  rules: [...COVERAGE_RULES],
   compute(input, params) {
     const siteHamlet = new Map(input.sites.map((s) => [s.id, s.hamlet]));
     const lineHamlets = new Map<string, Set<string>>();
@@ -43,16 +36,7 @@ export const hamletCoverage = defineIndicator({
           siteHamlet.get(l.device.siteId) === h.id ||
           (l.device.isUplink && lineHamlets.get(l.device.id)?.has(h.id)),
       );
-      const ms = groupMs(members);
-      const pct = availablePct(ms);
-      const status =
-        members.length === 0
-          ? 'no-device'
-          : pct === null
-            ? 'not-judged'
-            : pct >= params.minPct
-              ? 'covered'
-              : 'not-covered';
+      const { ms, pct, status } = coverageOf(members, params.minPct);
       return {
         key: h.id,
         label: h.name,
@@ -60,12 +44,13 @@ export const hamletCoverage = defineIndicator({
         basis: { status, devices: members.length, population: h.population ?? null, ...basisOf(ms) },
       };
     });
+    const share = coveredShare(rows.map((r) => r.basis.status));
+    const hamletPct = share.pct;
     const judged = rows.filter((r) => r.basis.status !== 'not-judged');
     const covered = judged.filter((r) => r.basis.status === 'covered');
-    const pop = (rs: typeof rows) => rs.reduce((n, r) => n + ((r.basis.population as number | null) ?? 0), 0);
+    const pop = (rs: typeof rows) => rs.reduce((n, r) => n + (r.basis.population ?? 0), 0);
     const withPop = judged.filter((r) => r.basis.population !== null);
     const popPct = pop(withPop) > 0 ? round2((100 * pop(covered)) / pop(withPop)) : null;
-    const hamletPct = judged.length > 0 ? round2((100 * covered.length) / judged.length) : null;
     return {
       value: params.weight === 'population' ? popPct : hamletPct,
       basis: {

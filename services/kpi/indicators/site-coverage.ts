@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import { SITE_KINDS } from '../../../config/schema/commune.ts';
-import { groupMs } from '../group.ts';
-import { defineIndicator, round2 } from '../indicator.ts';
-import { availablePct } from '../ledger.ts';
+import { COVERAGE_RULES, coverageOf, coveredShare } from '../coverage.ts';
+import { defineIndicator } from '../indicator.ts';
 import { basisOf } from './uptime.ts';
 
 /**
@@ -22,13 +21,7 @@ export const siteCoverage = defineIndicator({
     minPct: z.number().min(0).max(100).default(95),
   }),
   exampleConfig: { deviceType: 'wifi-ap', siteKinds: ['cultural-house' as const], minPct: 95 },
-  rules: [
-    'kpi.rule.coverage',
-    'kpi.rule.serviceHours',
-    'kpi.rule.maintenance',
-    'kpi.rule.unknown',
-    'kpi.rule.unreachable',
-  ],
+  rules: [...COVERAGE_RULES],
   compute(input, params) {
     const counted = input.ledgers.filter((l) => l.device.type === params.deviceType && l.segments.length > 0);
     const rows = input.sites
@@ -37,16 +30,7 @@ export const siteCoverage = defineIndicator({
         const members = counted.filter(
           (l) => l.device.siteId === s.id || (l.device.isUplink && l.device.id === s.uplink),
         );
-        const ms = groupMs(members);
-        const pct = availablePct(ms);
-        const status =
-          members.length === 0
-            ? 'no-device'
-            : pct === null
-              ? 'not-judged'
-              : pct >= params.minPct
-                ? 'covered'
-                : 'not-covered';
+        const { ms, pct, status } = coverageOf(members, params.minPct);
         return {
           key: s.id,
           label: s.name,
@@ -54,14 +38,13 @@ export const siteCoverage = defineIndicator({
           basis: { status, devices: members.length, ...basisOf(ms) },
         };
       });
-    const judged = rows.filter((r) => r.basis.status !== 'not-judged');
-    const covered = judged.filter((r) => r.basis.status === 'covered').length;
+    const share = coveredShare(rows.map((r) => r.basis.status));
     return {
-      value: judged.length > 0 ? round2((100 * covered) / judged.length) : null,
+      value: share.pct,
       basis: {
         sites: rows.length,
-        covered,
-        notJudged: rows.length - judged.length,
+        covered: share.covered,
+        notJudged: rows.length - share.judged,
         noDevice: rows.filter((r) => r.basis.status === 'no-device').length,
       },
       rows,
