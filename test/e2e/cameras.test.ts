@@ -1,10 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CameraCommune, startCameraCommune, userOf } from '../fixtures/camera-commune.ts';
-import { launchBrowser } from '../setup/browser.ts';
+import { launchBrowser, signIn as signInAs } from '../setup/browser.ts';
 
 const SHOTS = join(tmpdir(), 'canhxa-cameras-shots');
 
@@ -28,22 +28,7 @@ afterAll(async () => {
   await commune?.stop();
 });
 
-async function signIn(role: string): Promise<{ page: Page; errors: string[] }> {
-  const context = await browser.newContext({
-    viewport: { width: 1280, height: 900 },
-    locale: 'vi-VN',
-    timezoneId: 'Asia/Ho_Chi_Minh',
-  });
-  const page = await context.newPage();
-  const errors: string[] = [];
-  page.on('pageerror', (err) => errors.push(err.message));
-  await page.goto(`${commune.app.apiUrl}/`);
-  await page.fill('#username', userOf(role));
-  await page.fill('#password', commune.app.userPasswords.get(userOf(role))!);
-  await page.click('.login-form button[type=submit]');
-  await page.waitForSelector('.topbar .nav');
-  return { page, errors };
-}
+const signIn = (role: string) => signInAs(browser, commune.app, userOf(role));
 
 describe('police camera grid (Camera)', () => {
   it('shows each camera with its snapshot, state and reason, and approves a reference', async () => {

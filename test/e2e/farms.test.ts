@@ -9,12 +9,12 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { COMMUNE, EUI, em500, LSE01, topic, upEvent } from '../fixtures/soil-farm.ts';
 import { connectDevice, startTestApp, type TestApp } from '../setup/app.ts';
-import { launchBrowser } from '../setup/browser.ts';
+import { launchBrowser, signIn as signInAs } from '../setup/browser.ts';
 
 const SHOTS = join(tmpdir(), 'canhxa-farms-shots');
 const NOW = Math.floor(Date.now() / 1000) * 1000 - 60_000;
@@ -54,23 +54,8 @@ afterAll(async () => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-async function signIn(username: string, width: number): Promise<{ page: Page; errors: string[] }> {
-  const context = await browser.newContext({
-    viewport: { width, height: width < 500 ? 812 : 900 },
-    locale: 'vi-VN',
-    timezoneId: 'Asia/Ho_Chi_Minh',
-    acceptDownloads: true,
-  });
-  const page = await context.newPage();
-  const errors: string[] = [];
-  page.on('pageerror', (err) => errors.push(err.message));
-  await page.goto(`${app.apiUrl}/`);
-  await page.fill('#username', username);
-  await page.fill('#password', app.userPasswords.get(username)!);
-  await page.click('.login-form button[type=submit]');
-  await page.waitForSelector('.topbar .nav');
-  return { page, errors };
-}
+const signIn = (username: string, width: number) =>
+  signInAs(browser, app, username, width, { acceptDownloads: true });
 
 describe('economics office page (Vườn thí điểm)', () => {
   it('shows the dry plot first with Vietnamese numbers, dates, chart, battery and link health (1280 px)', async () => {

@@ -1,10 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../setup/app.ts';
-import { launchBrowser } from '../setup/browser.ts';
+import { launchBrowser, signIn as signInAs } from '../setup/browser.ts';
 
 const SHOTS = join(tmpdir(), 'canhxa-outages-shots');
 /** Tà Lài's fibre line at the ấp 4 community house; its Wi-Fi AP and loudspeakers sit behind it. */
@@ -25,22 +25,7 @@ afterAll(async () => {
   await app?.stop();
 });
 
-async function signIn(username: string, width: number): Promise<{ page: Page; errors: string[] }> {
-  const context = await browser.newContext({
-    viewport: { width, height: width < 500 ? 812 : 900 },
-    locale: 'vi-VN',
-    timezoneId: 'Asia/Ho_Chi_Minh',
-  });
-  const page = await context.newPage();
-  const errors: string[] = [];
-  page.on('pageerror', (err) => errors.push(err.message));
-  await page.goto(`${app.apiUrl}/`);
-  await page.fill('#username', username);
-  await page.fill('#password', app.userPasswords.get(username)!);
-  await page.click('.login-form button[type=submit]');
-  await page.waitForSelector('.topbar .nav');
-  return { page, errors };
-}
+const signIn = (username: string, width: number) => signInAs(browser, app, username, width);
 
 describe('technicians’ page (Sự cố)', () => {
   it('shows a line that stops answering as one cause with the devices behind it, live', async () => {

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser, type BrowserContextOptions, chromium, type Page } from 'playwright-core';
 import { ensureDashboard } from '../../services/api/dashboard-build.ts';
 import { createLogger } from '../../services/shared/logger.ts';
 
@@ -20,4 +20,33 @@ export async function launchBrowser(): Promise<Browser> {
     executablePath: CHROMIUM,
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
   });
+}
+
+/**
+ * A fresh browser context signed in as `username` on the dashboard (Vietnamese, Vietnam's time
+ * zone, a phone's height below 500 px), with the page's uncaught errors collected: a test ends by
+ * expecting none.
+ */
+export async function signIn(
+  browser: Browser,
+  app: { readonly apiUrl: string; readonly userPasswords: ReadonlyMap<string, string> },
+  username: string,
+  width = 1280,
+  extra: BrowserContextOptions = {},
+): Promise<{ page: Page; errors: string[] }> {
+  const context = await browser.newContext({
+    viewport: { width, height: width < 500 ? 812 : 900 },
+    locale: 'vi-VN',
+    timezoneId: 'Asia/Ho_Chi_Minh',
+    ...extra,
+  });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (err) => errors.push(err.message));
+  await page.goto(`${app.apiUrl}/`);
+  await page.fill('#username', username);
+  await page.fill('#password', app.userPasswords.get(username)!);
+  await page.click('.login-form button[type=submit]');
+  await page.waitForSelector('.topbar .nav');
+  return { page, errors };
 }
