@@ -60,13 +60,9 @@ export class AuditLog {
     );
   }
 
-  latest(limit: number, communeId?: string): unknown[] {
-    return this.db
-      .prepare(
-        `SELECT ts, username, role, action, target, commune_id AS communeId FROM audit_log
-         ${communeId ? 'WHERE commune_id = ?' : ''} ORDER BY id DESC LIMIT ?`,
-      )
-      .all(...(communeId ? [communeId, limit] : [limit]));
+  /** The newest `limit` rows (of one commune, or all): GET /api/audit, the page's filter-free view. */
+  latest(limit: number, communeId?: string): AuditEntry[] {
+    return this.search({ communeId }, limit).entries;
   }
 
   /** Rows matching the filter, newest first, `limit` from `offset`, and how many match in all. */
