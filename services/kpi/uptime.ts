@@ -1,4 +1,5 @@
 import type { DeviceState } from '../availability/states.ts';
+import { BUCKET_OF } from './ledger.ts';
 
 export interface StateSpan {
   readonly state: DeviceState;
@@ -27,15 +28,6 @@ export interface Uptime {
   readonly ms: UptimeMs;
 }
 
-const BUCKET: Record<DeviceState, keyof UptimeMs> = {
-  up: 'available',
-  degraded: 'available',
-  down: 'unavailable',
-  unreachable: 'unavailable',
-  maintenance: 'maintenance',
-  unknown: 'unknown',
-};
-
 /**
  * Availability over [fromTs, toTs) from state intervals (the evidence kept in state_intervals).
  * Each span is clipped to the window; time no span covers (before commissioning) is not counted
@@ -47,7 +39,7 @@ export function uptimePct(spans: Iterable<StateSpan>, fromTs: number, toTs: numb
   for (const s of spans) {
     const start = Math.max(s.startTs, fromTs);
     const end = Math.min(s.endTs ?? toTs, toTs);
-    if (end > start) ms[BUCKET[s.state]] += end - start;
+    if (end > start) ms[BUCKET_OF[s.state]] += end - start;
   }
   return fromMs(ms);
 }
