@@ -63,3 +63,15 @@ export function tryConnect(url: string, opts: IClientOptions): Promise<MqttClien
     client.once('close', () => refused(new Error('closed before CONNACK')));
   });
 }
+
+/** mulberry32: a seeded random sequence, small, fast and the same for a seed on every machine (seeded tests). */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

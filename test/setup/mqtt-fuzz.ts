@@ -1,6 +1,7 @@
 import { connect as tcpConnect } from 'node:net';
 // mqtt-packet is aedes's own parser and generator (installed with it): valid packets to mutate.
 import { generate, type Packet } from 'mqtt-packet';
+import { prng } from './helpers.ts';
 
 /**
  * Seeded malformed-packet fuzzing of an MQTT broker on a raw TCP socket, one connection per case:
@@ -9,18 +10,6 @@ import { generate, type Packet } from 'mqtt-packet';
  * than is sent. Half the cases first send a valid CONNECT with a real device's credentials, so the
  * packets after it reach the parser of a connected client. The same seed gives the same cases.
  */
-
-/** mulberry32: small, fast, and the same sequence for a seed on every machine. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface FuzzTarget {
   readonly host: string;

@@ -9,6 +9,7 @@ import { periodContaining } from '../../../services/kpi/periods.ts';
 import { SqliteReadModel } from '../../../services/read-model/sqlite-read-model.ts';
 import { openDb } from '../../../services/store/db.ts';
 import { buildCommune } from '../../fixtures/mini-commune.ts';
+import { prng } from '../../setup/helpers.ts';
 
 /**
  * An independent oracle: the commune's state second by second over the period, from the raw
@@ -23,17 +24,6 @@ const dirs: string[] = [];
 afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
-
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 const fmt = new Intl.DateTimeFormat('en-GB', {
   timeZone: 'Asia/Ho_Chi_Minh',
@@ -104,7 +94,7 @@ function inService(type: string, ts: number): boolean {
 const midnightOf = (date: string) => Date.parse(`${date}T00:00:00+07:00`);
 
 function scenario(seed: number) {
-  const r = rng(seed);
+  const r = prng(seed);
   const int = (a: number, b: number) => a + Math.floor(r() * (b - a + 1));
   const kind = r() < 0.6 ? ('month' as const) : ('quarter' as const);
   const anchor = Date.parse(`2026-${String(int(1, 12)).padStart(2, '0')}-10T00:00:00+07:00`);
