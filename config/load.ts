@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import type { z } from 'zod';
+import { tlsFileProblems, tlsRelativeTo } from '../gateway/runtime/tls.ts';
 import { deviceTypes } from '../services/device-types/registry.ts';
 import { alertsProblems } from './alerts.ts';
 import { dependencyProblems } from './dependencies.ts';
@@ -377,6 +378,11 @@ export function loadConfig(serviceFile: string, env: NodeJS.ProcessEnv = process
     problems.push(...atLines(zodProblems(shownAs(abs), parsed.error, 'config/canhxa.example.yaml')));
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const service = parsed.data;
+  const external = service.ingest.external;
+  if (external?.tls) {
+    external.tls = tlsRelativeTo(external.tls, base);
+    problems.push(...atLines(tlsFileProblems(shownAs(abs), external.tls, 'ingest.external.tls')));
+  }
   const communesDir = resolve(base, service.communesDir);
   const communes: CommuneFile[] = [];
   const devEuis = new Map<string, string>();

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TlsSchema } from '../../gateway/runtime/tls.ts';
 import { SqliteStoreConfigSchema } from '../../services/store/embedded/config.ts';
 import { InfluxStoreConfigSchema } from '../../services/store/influxdb/config.ts';
 import { AlertsConfigSchema } from './alerts.ts';
@@ -92,6 +93,8 @@ export const ServiceConfigSchema = z.strictObject({
           username: z.string().optional(),
           /** Never logged or returned by the API. */
           password: z.string().optional(),
+          /** For mqtts:// to a broker whose certificate a private CA signed; paths relative to this file. */
+          tls: TlsSchema.optional(),
           /** Each commune is one shard, held by one worker at a time through a lease. */
           clientIdPrefix: z
             .string()

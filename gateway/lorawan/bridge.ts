@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { z } from 'zod';
 import {
@@ -8,6 +7,7 @@ import {
 } from '../../services/protocol/chirpstack-topics.ts';
 import { topicFor } from '../../services/protocol/topics.ts';
 import type { Logger } from '../runtime/logger.ts';
+import { TlsSchema, tlsClientOptions } from '../runtime/tls.ts';
 
 /**
  * The ChirpStack bridge's config (a gateway file's `lorawan:` section, or a test's). ChirpStack's
@@ -26,15 +26,7 @@ export const BridgeConfigSchema = z.strictObject({
     .string()
     .regex(/^[A-Za-z0-9_-]{1,64}$/)
     .default('canhxa-lorawan-bridge'),
-  tls: z
-    .strictObject({
-      /** PEM files: the CA that signed ChirpStack's broker certificate, and our client certificate if it asks for one. */
-      caFile: z.string().optional(),
-      certFile: z.string().optional(),
-      keyFile: z.string().optional(),
-      rejectUnauthorized: z.boolean().default(true),
-    })
-    .optional(),
+  tls: TlsSchema.optional(),
   topicTemplate: z
     .string()
     .refine((t) => ['{application_id}', '{dev_eui}', '{event}'].every((p) => t.split('/').includes(p)), {
@@ -110,7 +102,7 @@ export class ChirpStackBridge {
       reconnectPeriod: 2000,
       ...(c.username === undefined ? {} : { username: c.username }),
       ...(c.password === undefined ? {} : { password: c.password }),
-      ...(c.tls ? tlsOptions(c.tls) : {}),
+      ...tlsClientOptions(c.tls),
     };
     const client = mqtt.connect(c.url, opts);
     this.client = client;
@@ -169,13 +161,4 @@ export class ChirpStackBridge {
     this.sink.forward(chirpStackTopic(app, eui, event), payload.toString('utf8'));
     this.relayed++;
   }
-}
-
-function tlsOptions(tls: NonNullable<BridgeConfig['tls']>): IClientOptions {
-  return {
-    ...(tls.caFile ? { ca: readFileSync(tls.caFile) } : {}),
-    ...(tls.certFile ? { cert: readFileSync(tls.certFile) } : {}),
-    ...(tls.keyFile ? { key: readFileSync(tls.keyFile) } : {}),
-    rejectUnauthorized: tls.rejectUnauthorized,
-  };
 }

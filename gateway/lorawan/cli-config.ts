@@ -6,7 +6,17 @@
  */
 import { dirname, relative, resolve } from 'node:path';
 import { z } from 'zod';
-import { BrokerSchema, GatewayConfigError, Id, password, readDoc, zodProblems } from '../runtime/config.ts';
+import {
+  type BrokerConnection,
+  BrokerSchema,
+  brokerConnection,
+  GatewayConfigError,
+  Id,
+  password,
+  readDoc,
+  zodProblems,
+} from '../runtime/config.ts';
+import { tlsRelativeTo } from '../runtime/tls.ts';
 import { type BridgeConfig, BridgeConfigSchema } from './bridge.ts';
 
 const EnvName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an environment variable name');
@@ -25,7 +35,7 @@ const BridgeFileSchema = z.strictObject({
 export interface BridgeFileConfig {
   readonly communeId: string;
   readonly gatewayId: string;
-  readonly broker: { readonly url: string; readonly password: string };
+  readonly broker: BrokerConnection;
   readonly bufferFile: string;
   readonly bufferMaxRows: number;
   readonly chirpstack: BridgeConfig;
@@ -56,16 +66,11 @@ export function loadBridgeConfig(file: string, env: NodeJS.ProcessEnv = process.
       `${shown}: chirpstack.username — a password without a user name. Fix: add username (ChirpStack's MQTT integration user).`,
     );
   if (problems.length > 0) throw new GatewayConfigError(problems);
-  const tls = chirpstack.tls && {
-    ...chirpstack.tls,
-    ...(chirpstack.tls.caFile ? { caFile: resolve(dirname(abs), chirpstack.tls.caFile) } : {}),
-    ...(chirpstack.tls.certFile ? { certFile: resolve(dirname(abs), chirpstack.tls.certFile) } : {}),
-    ...(chirpstack.tls.keyFile ? { keyFile: resolve(dirname(abs), chirpstack.tls.keyFile) } : {}),
-  };
+  const tls = chirpstack.tls && tlsRelativeTo(chirpstack.tls, dirname(abs));
   return Object.freeze({
     communeId: f.communeId,
     gatewayId: f.gatewayId,
-    broker: Object.freeze({ url: f.broker.url, password: ours }),
+    broker: brokerConnection(f.broker, ours, dirname(abs)),
     bufferFile: resolve(dirname(abs), f.bufferFile),
     bufferMaxRows: f.bufferMaxRows,
     chirpstack: Object.freeze({

@@ -31,6 +31,7 @@ const publisher = new Publisher({
   url: config.broker.url,
   gatewayId: config.gatewayId,
   password: config.broker.password,
+  tls: config.broker.tls,
   bufferFile: config.bufferFile,
   bufferMaxRows: config.bufferMaxRows,
   log,

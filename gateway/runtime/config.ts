@@ -4,6 +4,7 @@ import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import type { AnyProbe } from '../probes/probe.ts';
 import { probes } from '../probes/registry.ts';
+import { TlsSchema, type TlsSettings, tlsRelativeTo } from './tls.ts';
 
 /** Same rule as the topic segments (services/protocol/topics.ts). */
 export const Id = z
@@ -32,7 +33,24 @@ export const BrokerSchema = z.strictObject({
     .optional(),
   /** …or a JSON file { deviceId: password }, as the service's device-secrets.json. */
   secretsFile: z.string().min(1).optional(),
+  /** For mqtts:// to a broker whose certificate a private CA signed. */
+  tls: TlsSchema.optional(),
 });
+
+/** How a gateway reaches our broker, once its password is known and its TLS files resolved. */
+export interface BrokerConnection {
+  readonly url: string;
+  readonly password: string;
+  readonly tls?: TlsSettings;
+}
+
+export function brokerConnection(
+  b: z.infer<typeof BrokerSchema>,
+  password: string,
+  dir: string,
+): BrokerConnection {
+  return Object.freeze({ url: b.url, password, ...(b.tls ? { tls: tlsRelativeTo(b.tls, dir) } : {}) });
+}
 
 const GatewayFileSchema = z.strictObject({
   /** The gateway's device id in the commune file (a device of type gateway). */
@@ -53,7 +71,7 @@ export interface GatewayTarget extends Omit<GatewayFile['targets'][number], 'pro
 
 /** The validated gateway config: paths absolute, the password resolved, each probe config parsed. */
 export interface GatewayConfig extends Omit<GatewayFile, 'broker' | 'targets'> {
-  readonly broker: { readonly url: string; readonly password: string };
+  readonly broker: BrokerConnection;
   readonly targets: readonly GatewayTarget[];
 }
 
@@ -194,7 +212,7 @@ export function loadGatewayConfig(file: string, env: NodeJS.ProcessEnv = process
   return Object.freeze({
     ...f,
     bufferFile: resolve(dirname(abs), f.bufferFile),
-    broker: Object.freeze({ url: f.broker.url, password: pw }),
+    broker: brokerConnection(f.broker, pw, dirname(abs)),
     targets: Object.freeze(targets.map((t) => Object.freeze(t))),
   });
 }

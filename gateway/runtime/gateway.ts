@@ -38,6 +38,7 @@ export class GatewayRuntime {
       url: config.broker.url,
       gatewayId: config.gatewayId,
       password: config.broker.password,
+      tls: config.broker.tls,
       bufferFile: config.bufferFile,
       bufferMaxRows: config.bufferMaxRows,
       log: this.log,

@@ -9,6 +9,7 @@ import {
 import { DiskBuffer } from './disk-buffer.ts';
 import type { Logger } from './logger.ts';
 import type { ProbeTarget, ResultSink } from './scheduler.ts';
+import { type TlsSettings, tlsClientOptions } from './tls.ts';
 
 export interface PublisherOptions {
   /** mqtt://host:port or mqtts://… */
@@ -16,6 +17,8 @@ export interface PublisherOptions {
   /** The gateway's device id: its MQTT client id and user name (services/broker/authenticate.ts). */
   readonly gatewayId: string;
   readonly password: string;
+  /** For mqtts:// to a broker whose certificate a private CA signed. */
+  readonly tls?: TlsSettings | undefined;
   readonly bufferFile: string;
   readonly bufferMaxRows: number;
   /** QoS 1 publishes awaiting their PUBACK at once. */
@@ -74,6 +77,7 @@ export class Publisher implements ResultSink {
       clean: true,
       reconnectPeriod: this.opts.reconnectPeriodMs ?? 2000,
       connectTimeout: 10_000,
+      ...tlsClientOptions(this.opts.tls),
     });
     client.on('connect', () => {
       this.log.info({ buffered: this.buffer.size }, 'gateway connected to the broker');

@@ -47,12 +47,15 @@ export class EmbeddedGateways {
         bindCameraSink(t.config as object, t.deviceId, opts.snapshots);
       byGateway.set(t.gatewayId, [...(byGateway.get(t.gatewayId) ?? []), t]);
     }
+    const ingest = config.service.ingest;
+    const tls = ingest.source === 'external' ? ingest.external?.tls : undefined;
     for (const [gatewayId, targets] of byGateway) {
       const password = opts.passwords.get(gatewayId);
       if (!password) throw new Error(`embedded probe gateway ${gatewayId} has no MQTT password`);
       const g: GatewayConfig = {
         gatewayId,
-        broker: { url: opts.mqttUrl, password },
+        // The external broker's TLS settings are the gateways' too: they log in to the same broker.
+        broker: { url: opts.mqttUrl, password, ...(tls ? { tls } : {}) },
         // Its own folder: the ingest spool's may be unusable (a full or read-only disk) without this.
         bufferFile: join(config.paths.dataDir, 'gateway', `probe-${gatewayId}.sqlite`),
         bufferMaxRows: BUFFER_MAX_ROWS,

@@ -4,6 +4,10 @@
  * with its own generated password, the broker's ACL lets it publish for the devices it probes, and
  * the commune's ingest shard (held by this same process here) takes its verdicts like any
  * gateway's. Before, nothing probed unless someone started `npm run gateway`.
+ *
+ * The broker speaks MQTT over TLS with a certificate from the commune's own CA, which only the
+ * `ingest.external.tls.caFile` setting makes trusted: both the ingest shard and the built-in
+ * gateway must take it from there to get in at all.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,6 +22,7 @@ import { createLogger } from '../../services/shared/logger.ts';
 import { communeDoc } from '../fixtures/mini-commune.ts';
 import { waitFor } from '../setup/helpers.ts';
 import { type RunningMosquitto, startMosquitto } from '../setup/mosquitto.ts';
+import { privateCa } from '../setup/private-ca.ts';
 import { type Closable, tcpListener } from '../standins/probe-targets.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -46,6 +51,7 @@ beforeAll(async () => {
   });
   writeFileSync(join(dir, 'communes', `${C}.yaml`), stringify(doc));
   const configFile = join(dir, 'canhxa.yaml');
+  const ca = privateCa(dir);
   const writeConfig = (url: string) =>
     writeFileSync(
       configFile,
@@ -58,7 +64,7 @@ beforeAll(async () => {
         'ingest:',
         '  source: external',
         '  batchMaxDelayMs: 50',
-        `  external: { url: ${JSON.stringify(url)}, username: canhxa-ingest, password: "ingest-Secret-42", leaseTtlMs: 5000 }`,
+        `  external: { url: ${JSON.stringify(url)}, username: canhxa-ingest, password: "ingest-Secret-42", leaseTtlMs: 5000, tls: { caFile: ca.pem } }`,
       ].join('\n'),
     );
   // The broker's port is known only once it runs, and it needs the generated files first.
@@ -71,7 +77,8 @@ beforeAll(async () => {
     },
   );
   const generated = readFileSync(join(dir, 'data', 'mosquitto', 'canhxa.conf'), 'utf8');
-  broker = await startMosquitto(join(dir, 'mosquitto'), generated);
+  broker = await startMosquitto(join(dir, 'mosquitto'), generated, ca);
+  expect(broker.url).toMatch(/^mqtts:/);
   writeConfig(broker.url);
   app = await startApp({ config: loadConfig(configFile, {}), log: createLogger({ level: 'error' }) });
 }, 60_000);
@@ -84,7 +91,7 @@ afterAll(async () => {
 });
 
 describe('probes with an external broker', () => {
-  it('runs the built-in probe gateway against mosquitto: its verdicts and its heartbeat arrive', async () => {
+  it('runs the built-in probe gateway against mosquitto over TLS from a private CA: its verdicts and its heartbeat arrive', async () => {
     expect(app!.gateways?.size).toBe(1);
     const net = await waitFor(
       () => {

@@ -19,8 +19,15 @@ export interface RunningMosquitto {
   stop(): Promise<void>;
 }
 
-/** `conf` is appended after the listener and persistence lines (e.g. the generated canhxa.conf). */
-export async function startMosquitto(dir: string, conf: string): Promise<RunningMosquitto> {
+/**
+ * `conf` is appended after the listener and persistence lines (e.g. the generated canhxa.conf).
+ * With `tls`, the listener speaks MQTT over TLS with that certificate (and the url is mqtts://).
+ */
+export async function startMosquitto(
+  dir: string,
+  conf: string,
+  tls?: { readonly certFile: string; readonly keyFile: string },
+): Promise<RunningMosquitto> {
   if (!existsSync(MOSQUITTO_BIN))
     throw new Error(`mosquitto not found at ${MOSQUITTO_BIN}. Install it: ${MOSQUITTO_INSTALL}`);
   mkdirSync(join(dir, 'persistence'), { recursive: true });
@@ -30,6 +37,7 @@ export async function startMosquitto(dir: string, conf: string): Promise<Running
     file,
     [
       `listener ${port} 127.0.0.1`,
+      ...(tls ? [`certfile ${tls.certFile}`, `keyfile ${tls.keyFile}`] : []),
       'persistence true',
       `persistence_location ${join(dir, 'persistence')}/`,
       // Started as root, mosquitto would switch to the `mosquitto` user and lose our temp files.
@@ -53,7 +61,7 @@ export async function startMosquitto(dir: string, conf: string): Promise<Running
   await waitForPort(port, child, output);
   return {
     port,
-    url: `mqtt://127.0.0.1:${port}`,
+    url: `${tls ? 'mqtts' : 'mqtt'}://127.0.0.1:${port}`,
     output,
     async stop() {
       process.off('exit', onExit);

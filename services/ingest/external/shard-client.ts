@@ -1,10 +1,13 @@
 import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt';
+import { type TlsSettings, tlsClientOptions } from '../../../gateway/runtime/tls.ts';
 import type { Logger } from '../../shared/logger.ts';
 
 export interface ShardClientOptions {
   readonly url: string;
   readonly username?: string | undefined;
   readonly password?: string | undefined;
+  /** For mqtts:// to a broker whose certificate a private CA signed. */
+  readonly tls?: TlsSettings | undefined;
   /** Fixed per shard: the broker keeps one session under it and allows one connection at a time. */
   readonly clientId: string;
   readonly topicFilter: string;
@@ -74,6 +77,7 @@ export class ShardClient {
       reconnectPeriod: 0,
       resubscribe: false,
       connectTimeout: 10_000,
+      ...tlsClientOptions(o.tls),
     });
     // Set before the first packet: a present session's queue arrives right after CONNACK.
     client.handleMessage = (packet: IPublishPacket, done) => {

@@ -77,6 +77,7 @@ export class Shard {
       url: ext.url,
       username: ext.username,
       password: ext.password,
+      tls: ext.tls,
       clientId: this.session,
       topicFilter: `${TOPIC_ROOT}/${d.communeId}/#`,
       sessionExpirySec: ext.sessionExpirySec,

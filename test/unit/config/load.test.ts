@@ -241,6 +241,27 @@ describe('broken configurations', () => {
     expect(p).toContain('Fix:');
   });
 
+  it('reports an external broker CA file that cannot be read, with its setting and line', () => {
+    const p = problemWith(
+      problemsOf(
+        writeConfig({
+          service: {
+            communesDir: './communes',
+            ingest: {
+              source: 'external',
+              external: { url: 'mqtts://broker.tinh.example:8883', tls: { caFile: 'pki/ca-xa.pem' } },
+            },
+          },
+        }),
+      ),
+      'tls.caFile',
+    );
+    expect(p).toContain('canhxa.yaml');
+    expect(p).toContain('ingest.external.tls.caFile');
+    expect(p).toMatch(/pki\/ca-xa\.pem" cannot be read/);
+    expect(p).toContain('Fix:');
+  });
+
   it('reports a device on a site that does not exist', () => {
     const c = commune();
     c.devices[1]!.site = 'th-nowhere';
