@@ -85,8 +85,9 @@ export function announce(
       .sort((x, y) => x.localeCompare(y, 'vi', { numeric: true })),
   });
   let queued = 0;
-  for (const { entry, kind } of deps.dispatcher.entries()) {
+  for (const { entry, kind, instance } of deps.dispatcher.entries()) {
     if (entry.communes && !entry.communes.includes(a.communeId)) continue;
+    if (instance.accepts && !instance.accepts({ severity: a.severity, event, deviceType: d.type })) continue;
     const render = (locale: 'vi' | 'en', role: Role) =>
       renderMessage(behindFor(role), event, locale, {
         publicBaseUrl: deps.config.publicBaseUrl,

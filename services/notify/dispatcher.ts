@@ -73,7 +73,7 @@ export class NotifyDispatcher {
   }
 
   /** The configured notifiers that reach a user through `field` (or, with null, every alert). */
-  entries(): ReadonlyArray<{ entry: NotifierEntry; kind: Notifier }> {
+  entries(): ReadonlyArray<{ entry: NotifierEntry; kind: Notifier; instance: NotifierInstance }> {
     return this.lanes;
   }
 

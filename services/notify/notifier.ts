@@ -62,6 +62,11 @@ export interface NotifierContext {
 /** One running notifier, built from its config. Constructors only assign; no socket before a call. */
 export interface NotifierInstance {
   /**
+   * Optional: whether this notifier takes an alert event at all (a paid channel configured for
+   * critical alerts only). Absent: every event of its communes. Asked when the event is queued.
+   */
+  accepts?(a: { severity: string; event: string; deviceType: string }): boolean;
+  /**
    * Sends one message. Resolves with the provider's receipt only when the provider took it; throws
    * NotifyError otherwise (a timeout or abort through `signal` is a failed attempt, not a receipt).
    */
