@@ -42,7 +42,15 @@ export function alertFacts(
 
 export function deviceFacts(directory: DeviceDirectory, id: string): DeviceFacts | undefined {
   const d = directory.get(id);
-  return d && { id: d.id, type: d.type.kind, hamletId: d.hamletId, siteId: d.siteId };
+  return (
+    d && {
+      id: d.id,
+      type: d.type.kind,
+      hamletId: d.hamletId,
+      siteId: d.siteId,
+      contractor: d.config.contractor,
+    }
+  );
 }
 
 /**
