@@ -121,6 +121,12 @@ export const AlertsConfigSchema = z.strictObject({
       windowMin: z.number().min(0.01).max(1440).default(30),
     })
     .prefault({}),
+  /**
+   * Grouping by hamlet: devices of one hamlet that go down (each on its own, no common upstream)
+   * within this many seconds of each other are told in one message per person, listing them; the
+   * first waits for the others to come due, at most this long. 0 tells each alert on its own.
+   */
+  hamletGroupSec: z.number().int().min(0).max(3600).default(120),
   retryBaseMs: z.number().int().min(10).max(600_000).default(2000),
   retryMaxMs: z.number().int().min(100).max(86_400_000).default(600_000),
   /** A provider that does not answer within this counts as a failed attempt. */

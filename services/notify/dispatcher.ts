@@ -1,6 +1,7 @@
 import type { AlertsConfig, NotifierEntry } from '../../config/schema/alerts.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { Db } from '../store/db.ts';
+import { groupMessage } from './group-message.ts';
 import { type AckPress, type Notifier, type NotifierInstance, NotifyError } from './notifier.ts';
 import { type NotifierHealth, NotifyOutbox, type NotifyRow } from './outbox.ts';
 import { notifiers } from './registry.ts';
@@ -136,7 +137,7 @@ export class NotifyDispatcher {
       for (;;) {
         if (this.stopped) return;
         const now = this.deps.clock();
-        const row = this.outbox.next(name);
+        const row = this.outbox.next(name, now);
         if (!row || row.nextAttemptTs > now || lane.pausedUntilTs > now) return;
         // Spacing by the configured rate: a storm queues here instead of hitting the provider's 429.
         if (now - lane.lastSendTs < 60_000 / lane.entry.ratePerMin) return;
@@ -148,15 +149,24 @@ export class NotifyDispatcher {
     }
   }
 
-  private async send(lane: Lane, row: NotifyRow): Promise<boolean> {
+  private async send(lane: Lane, head: NotifyRow): Promise<boolean> {
     const { timeoutMs, retryBaseMs, retryMaxMs } = this.deps.config;
+    // A hamlet's alerts to one person leave as one message; each row keeps the one receipt.
+    const rows = this.outbox.groupOf(head, this.deps.clock());
+    const row = rows[0] ?? head;
     try {
       const receipt = await lane.instance.send(
-        row.message,
+        groupMessage(
+          rows.map((r) => r.message),
+          lane.kind.maxLength,
+        ),
         { address: row.address, username: row.username },
         AbortSignal.any([this.abort.signal, AbortSignal.timeout(timeoutMs)]),
       );
-      this.outbox.sent(row.id, receipt.providerId, this.deps.clock());
+      const now = this.deps.clock();
+      this.deps.db.transaction(() => {
+        for (const r of rows) this.outbox.sent(r.id, receipt.providerId, now);
+      })();
       return true;
     } catch (err) {
       if (this.stopped) return false;
@@ -167,7 +177,9 @@ export class NotifyDispatcher {
       const delay = e.retryAfterMs ?? Math.round(backoff);
       if (e.retryAfterMs !== undefined) lane.pausedUntilTs = now + e.retryAfterMs;
       lane.failures++;
-      this.outbox.failed(row.id, now + delay, e.message, e.permanent, now);
+      this.deps.db.transaction(() => {
+        for (const r of rows) this.outbox.failed(r.id, now + delay, e.message, e.permanent, now);
+      })();
       this.deps.log.warn(
         {
           notifier: lane.entry.name,

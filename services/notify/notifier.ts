@@ -16,6 +16,11 @@ export interface Message {
   readonly ackable: boolean;
   /** Machine-readable alert for a webhook receiver. */
   readonly data: unknown;
+  /**
+   * Set when the message may be sent merged with others of its hamlet (services/notify/group-message.ts):
+   * the reader's language, the hamlet's name and this alert's line in the merged message.
+   */
+  readonly group?: { readonly locale: 'vi' | 'en'; readonly hamlet: string; readonly line: string };
 }
 
 /** The provider's word that it took the message: its id when it gives one. */
