@@ -112,13 +112,25 @@ export class NotifyDispatcher {
   }
 
   status(): NotifierStatus[] {
-    return this.lanes.map((l) => ({
-      name: l.entry.name,
-      kind: l.entry.kind,
-      ...this.outbox.health(l.entry.name),
-      failedAttempts: l.failures,
-      pausedUntilTs: l.pausedUntilTs > this.deps.clock() ? l.pausedUntilTs : null,
-    }));
+    return this.lanes.map((l) => {
+      const health = this.outbox.health(l.entry.name);
+      return {
+        name: l.entry.name,
+        kind: l.entry.kind,
+        ...health,
+        lastError: health.lastError === null ? null : this.sanitise(health.lastError),
+        failedAttempts: l.failures,
+        pausedUntilTs: l.pausedUntilTs > this.deps.clock() ? l.pausedUntilTs : null,
+      };
+    });
+  }
+
+  /** An error as people may read it: no secret value, no control characters, bounded. */
+  private sanitise(error: string): string {
+    let out = error.replace(/[\u0000-\u001f\u007f]+/g, ' ');
+    for (const v of Object.values(this.deps.secrets))
+      if (v.length >= 4) out = out.split(v).join('[redacted]');
+    return out.slice(0, 300);
   }
 
   private tick(): void {
@@ -170,7 +182,9 @@ export class NotifyDispatcher {
       return true;
     } catch (err) {
       if (this.stopped) return false;
-      const e = err instanceof NotifyError ? err : new NotifyError(String((err as Error).message ?? err));
+      const raw = err instanceof NotifyError ? err : new NotifyError(String((err as Error).message ?? err));
+      // A provider may echo what it was sent: the reason kept and shown never holds a secret.
+      const e = Object.assign(raw, { message: this.sanitise(raw.message) });
       const now = this.deps.clock();
       const backoff =
         Math.min(retryMaxMs, retryBaseMs * 2 ** Math.min(row.attempts, 30)) * (0.8 + 0.4 * Math.random());

@@ -64,23 +64,27 @@ export class NotifyOutbox {
     /** Joins the recipient's rows of this key still waiting; all wait until the latest hold. */
     group?: { key: string; holdUntilTs: number };
   }): void {
-    let hold: number | null = null;
+    // A group is the rows still in their hold: one released (even if not yet sent, its lane
+    // backed up) is closed, so a backlog never merges one outage's message with a later one's.
+    let group: { key: string; hold: number } | null = null;
     if (r.group) {
-      const waiting = this.db
+      const open = this.db
         .prepare(
-          `SELECT MAX(hold_until_ts) FROM notify_outbox WHERE notifier = ? AND address = ? AND group_key = ?
-           AND sent_ts IS NULL AND dead_ts IS NULL`,
+          `SELECT group_key AS key, MAX(hold_until_ts) AS hold FROM notify_outbox WHERE notifier = ? AND address = ?
+           AND group_key LIKE ? AND sent_ts IS NULL AND dead_ts IS NULL AND hold_until_ts >= ?
+           GROUP BY group_key ORDER BY hold DESC LIMIT 1`,
         )
-        .pluck()
-        .get(r.notifier, r.address, r.group.key) as number | null;
-      hold = Math.max(waiting ?? 0, r.group.holdUntilTs);
-      if (waiting !== null && hold > waiting)
+        .get(r.notifier, r.address, `${r.group.key}@%`, r.now) as { key: string; hold: number } | undefined;
+      group = open
+        ? { key: open.key, hold: Math.max(open.hold, r.group.holdUntilTs) }
+        : { key: `${r.group.key}@${r.now}`, hold: r.group.holdUntilTs };
+      if (open && group.hold > open.hold)
         this.db
           .prepare(
             `UPDATE notify_outbox SET hold_until_ts = ? WHERE notifier = ? AND address = ? AND group_key = ?
              AND sent_ts IS NULL AND dead_ts IS NULL`,
           )
-          .run(hold, r.notifier, r.address, r.group.key);
+          .run(group.hold, r.notifier, r.address, group.key);
     }
     this.insert.run(
       r.notifier,
@@ -91,8 +95,8 @@ export class NotifyOutbox {
       JSON.stringify(r.message),
       r.now,
       r.now,
-      r.group?.key ?? null,
-      hold,
+      group?.key ?? null,
+      group?.hold ?? null,
     );
   }
 

@@ -26,6 +26,8 @@ export class ZaloStandIn {
   /** Requests to /message/template, answered or not. */
   calls = 0;
   mode: ZaloMode = 'ok';
+  /** The `message` of a 'fail' answer (a provider may echo what it was sent). */
+  failMessage = 'Unknown error';
   private server: Server | undefined;
   private readonly hung = new Set<ServerResponse>();
   private nextId = 1;
@@ -62,7 +64,7 @@ export class ZaloStandIn {
       this.hung.add(res);
       return;
     }
-    if (this.mode === 'fail') return reply({ error: -100, message: 'Unknown error' });
+    if (this.mode === 'fail') return reply({ error: -100, message: this.failMessage });
     if (this.mode === 'quota') return reply({ error: -144, message: 'OA has exceeded daily quota for ZNS' });
     let body: Record<string, unknown>;
     try {

@@ -93,4 +93,25 @@ describe('grouping by hamlet', () => {
     await until(() => to('111').length === 2, 'two messages');
     expect(to('111').every((m) => m.buttons.length === 1)).toBe(true);
   });
+
+  it('a backlog never merges separate outages of a hamlet: only messages held together leave together', async () => {
+    const { s, tg, until, to } = await rig();
+    tg.mode = 'fail';
+    s.set('wifi-1', 'down', 'last-will');
+    s.advance(10 * MIN);
+    s.set('wifi-2', 'down', 'last-will');
+    s.advance(10 * MIN);
+    expect(s.engine.alerts.open()).toHaveLength(2);
+    await until(() => s.alerting.dispatcher.status()[0]!.failedAttempts > 0, 'Telegram failing');
+    tg.mode = 'ok';
+    await until(() => s.alerting.dispatcher.status()[0]!.pending === 0, 'the backlog sent');
+    const fires = to('111').filter((m) => m.buttons.length > 0);
+    expect(fires.map((m) => m.buttons[0]!.callback_data).sort()).toEqual(
+      s.engine.alerts
+        .open()
+        .map((a) => `ack:${a.id}`)
+        .sort(),
+    );
+    expect(to('111').some((m) => m.text.includes('thiết bị mất kết nối ở'))).toBe(false);
+  });
 });

@@ -155,4 +155,33 @@ describe('zalo notifier (ZNS)', () => {
       await s.alerting.dispatcher.stop();
     }
   });
+
+  it('an error that echoes the access token is shown and kept without it', async () => {
+    api.mode = 'fail';
+    api.failMessage = `token ${api.token} rejected`;
+    const s = alertSetup({
+      alerts: {
+        retryBaseMs: 20,
+        retryMaxMs: 200,
+        notifiers: [
+          { name: 'zns', kind: 'zalo', config: { apiUrl: url, tokenRef: 'zalo', templateId: '1' } },
+        ],
+      },
+      secrets: { zalo: api.token },
+    });
+    s.alerting.dispatcher.start();
+    try {
+      s.uplinkDown();
+      s.advance(6 * MIN);
+      const zns = () => s.alerting.dispatcher.status()[0]!;
+      await waitFor(() => zns().failedAttempts >= 1, 'a failure', 20_000);
+      expect(zns().lastError).toBe('zalo: -100 token [redacted] rejected');
+      const stored = s.db.prepare('SELECT last_error FROM notify_outbox').pluck().all();
+      expect(JSON.stringify(stored)).not.toContain(api.token);
+    } finally {
+      api.mode = 'ok';
+      api.failMessage = 'Unknown error';
+      await s.alerting.dispatcher.stop();
+    }
+  });
 });
