@@ -127,7 +127,7 @@ export class NotifyDispatcher {
 
   /** An error as people may read it: no secret value, no control characters, bounded. */
   private sanitise(error: string): string {
-    let out = error.replace(/[\u0000-\u001f\u007f]+/g, ' ');
+    let out = error.replace(/\p{Cc}+/gu, ' ');
     for (const v of Object.values(this.deps.secrets))
       if (v.length >= 4) out = out.split(v).join('[redacted]');
     return out.slice(0, 300);
