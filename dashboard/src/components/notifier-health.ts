@@ -56,7 +56,13 @@ function row(n: NotifierHealthView): HTMLElement {
           h('code', {}, n.lastError),
         )
       : null,
-    h('p', { class: 'meta notifier-last-sent' }, t('notifiers.lastSent'), ' ', relTime(n.lastSentTs)),
+    h(
+      'p',
+      { class: 'meta notifier-last-sent' },
+      n.lastSentTs === null
+        ? t('notifiers.neverSent')
+        : [t('notifiers.lastSent'), ' ', relTime(n.lastSentTs)],
+    ),
   );
 }
 

@@ -124,8 +124,8 @@ function alertsPage(root: HTMLElement): () => void {
   root.replaceChildren(
     h('h2', {}, t('alerts.title')),
     status,
-    seesNotifiers ? notifiers : '',
     openList,
+    seesNotifiers ? notifiers : '',
     h('details', { class: 'panel' }, h('summary', {}, t('alerts.history')), historyList),
   );
   const load = async () => {
