@@ -58,7 +58,18 @@ function communeAlertProblems(file: string, c: CommuneFile): string[] {
   const users = new Set(c.users.map((u) => u.username));
   const hamlets = new Set(c.hamlets.map((h) => h.id));
   const sites = new Set(c.sites.map((s) => s.id));
-  const scope = (path: string, s: { deviceTypes?: string[]; hamlets?: string[]; sites?: string[] }) => {
+  const contractors = new Set(c.devices.flatMap((d) => (d.contractor ? [d.contractor] : [])));
+  const noSuchContractor = (path: string, name: string) =>
+    out.push(
+      `${file}: ${path} — "${name}" is no device's contractor in this commune. Fix: spell it as a device's contractor: (${[...contractors].join(', ') || 'none set'}).`,
+    );
+  const scope = (
+    path: string,
+    s: { deviceTypes?: string[]; hamlets?: string[]; sites?: string[]; contractors?: string[] },
+  ) => {
+    s.contractors?.forEach((name, j) => {
+      if (!contractors.has(name)) noSuchContractor(`${path}.contractors[${j}]`, name);
+    });
     s.deviceTypes?.forEach((t, j) => {
       if (!deviceTypes.has(t))
         out.push(
@@ -93,6 +104,10 @@ function communeAlertProblems(file: string, c: CommuneFile): string[] {
           `${file}: alerts.notify[${i}].users[${j}] — "${u}" is not a user of this commune. Fix: use a username of users:.`,
         );
     });
+  });
+  c.users.forEach((u, i) => {
+    if (u.contractor !== undefined && !contractors.has(u.contractor))
+      noSuchContractor(`users[${i}].contractor`, u.contractor);
   });
   c.alerts.cameraMaintainers.forEach((u, j) => {
     if (!users.has(u))

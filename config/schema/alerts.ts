@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Id } from './common.ts';
+import { Id, Text } from './common.ts';
 
 /**
  * Alert rules and routing (issue #14). Rules and who is told live in the commune file (`alerts:`);
@@ -13,6 +13,8 @@ const Scope = {
   deviceTypes: z.array(z.string()).min(1).optional(),
   hamlets: z.array(Id).min(1).optional(),
   sites: z.array(Id).min(1).optional(),
+  /** Devices installed or maintained by these contractors (a device's `contractor`, spelt alike). */
+  contractors: z.array(Text).min(1).optional(),
 };
 
 const RuleBase = {
@@ -46,6 +48,12 @@ export type AlertRuleKind = AlertRule['kind'];
 export const NotifyStepSchema = z.strictObject({
   roles: z.array(z.enum(['police', 'economics', 'technician', 'leader', 'admin'])).optional(),
   users: z.array(z.string()).optional(),
+  /**
+   * Only those of the named users and roles who work for the device's own contractor (a user's
+   * `contractor`): e.g. `{roles: [technician], deviceContractor: true}` tells the contractor's
+   * technicians. Such a step applies only to devices that have a contractor.
+   */
+  deviceContractor: z.boolean().optional(),
   ...Scope,
 });
 export type NotifyStep = z.output<typeof NotifyStepSchema>;
@@ -113,6 +121,12 @@ export const AlertsConfigSchema = z.strictObject({
       windowMin: z.number().min(0.01).max(1440).default(30),
     })
     .prefault({}),
+  /**
+   * Grouping by hamlet: devices of one hamlet that go down (each on its own, no common upstream)
+   * within this many seconds of each other are told in one message per person, listing them; the
+   * first waits for the others to come due, at most this long. 0 tells each alert on its own.
+   */
+  hamletGroupSec: z.number().int().min(0).max(3600).default(120),
   retryBaseMs: z.number().int().min(10).max(600_000).default(2000),
   retryMaxMs: z.number().int().min(100).max(86_400_000).default(600_000),
   /** A provider that does not answer within this counts as a failed attempt. */

@@ -176,6 +176,11 @@ export const UserSchema = z.strictObject({
   passwordHash: PasswordHash.optional(),
   /** How alerts reach this user (services/notify/). */
   contact: ContactSchema.optional(),
+  /**
+   * The contractor this user works for (a device's `contractor`, spelt alike), for alert routing
+   * by contractor (`alerts.notify[].deviceContractor`, `contractors`); absent for commune staff.
+   */
+  contractor: Text.optional(),
   /** Language of the alerts sent to this user. */
   locale: z.enum(['vi', 'en']).default('vi'),
 });

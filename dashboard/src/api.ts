@@ -164,6 +164,7 @@ export const api = {
   cameras: () => request<CameraCard[]>('GET', '/api/cameras'),
   approveReference: (id: string) => request<unknown>('POST', `/api/cameras/${enc(id)}/reference`, {}),
   alerts: <T>(status: 'open' | 'history') => request<{ alerts: T[] }>('GET', `/api/alerts${qs({ status })}`),
+  alertNotifiers: <T>() => request<{ notifiers: T[] }>('GET', '/api/alerts/notifiers'),
   alertAction: (action: 'acknowledge' | 'resolve', ids: number[], note: string) =>
     request<{ done: number[]; refused: number[] }>('POST', `/api/alerts/${action}`, { ids, note }),
 };

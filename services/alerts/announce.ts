@@ -6,6 +6,7 @@ import type { NotifyDispatcher } from '../notify/dispatcher.ts';
 import { type AlertEvent, type AlertFacts, renderMessage } from '../notify/message.ts';
 import type { AlertRow } from './alert-store.ts';
 import type { DeviceFacts } from './conditions.ts';
+import type { HamletGroup } from './hamlet-groups.ts';
 import { cameraExtras, type Recipient, recipients } from './routing.ts';
 
 /** What a message says about an alert, from its row and the inventory. */
@@ -42,7 +43,15 @@ export function alertFacts(
 
 export function deviceFacts(directory: DeviceDirectory, id: string): DeviceFacts | undefined {
   const d = directory.get(id);
-  return d && { id: d.id, type: d.type.kind, hamletId: d.hamletId, siteId: d.siteId };
+  return (
+    d && {
+      id: d.id,
+      type: d.type.kind,
+      hamletId: d.hamletId,
+      siteId: d.siteId,
+      contractor: d.config.contractor,
+    }
+  );
 }
 
 /**
@@ -56,6 +65,8 @@ export function announce(
   event: AlertEvent,
   facts: AlertFacts,
   now: number,
+  /** Grouping by hamlet (hamlet-groups.ts): people's messages of an opening wait for their group. */
+  group?: HamletGroup,
 ): number {
   const commune = deps.directory.communes.get(a.communeId);
   const d = deviceFacts(deps.directory, a.deviceId);
@@ -85,12 +96,15 @@ export function announce(
       .sort((x, y) => x.localeCompare(y, 'vi', { numeric: true })),
   });
   let queued = 0;
-  for (const { entry, kind } of deps.dispatcher.entries()) {
+  for (const { entry, kind, instance } of deps.dispatcher.entries()) {
     if (entry.communes && !entry.communes.includes(a.communeId)) continue;
+    if (instance.accepts && !instance.accepts({ severity: a.severity, event, deviceType: d.type })) continue;
+    const grouped = group !== undefined && event === 'fire' && kind.contactField !== null;
     const render = (locale: 'vi' | 'en', role: Role) =>
       renderMessage(behindFor(role), event, locale, {
         publicBaseUrl: deps.config.publicBaseUrl,
         maxLength: kind.maxLength,
+        groupable: grouped,
       });
     if (kind.contactField === null) {
       // Names as the province sees them (never a camera's). A webhook takes the lifecycle once (opened, fired again, resolved), not each reminder.
@@ -119,6 +133,7 @@ export function announce(
         address,
         message: render(u.locale, u.role),
         now,
+        ...(grouped ? { group } : {}),
       });
       queued++;
     }

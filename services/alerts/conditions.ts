@@ -11,6 +11,8 @@ export interface DeviceFacts {
   readonly type: string;
   readonly hamletId: string;
   readonly siteId: string;
+  /** Who installed or maintains it (the commune file's `contractor`), for routing. */
+  readonly contractor?: string | undefined;
 }
 
 export interface StatusFacts {
@@ -42,13 +44,20 @@ export function causeOf(s: StatusFacts): string | null {
 }
 
 export function inScope(
-  scope: { deviceTypes?: readonly string[]; hamlets?: readonly string[]; sites?: readonly string[] },
+  scope: {
+    deviceTypes?: readonly string[];
+    hamlets?: readonly string[];
+    sites?: readonly string[];
+    contractors?: readonly string[];
+  },
   d: DeviceFacts,
 ): boolean {
   return (
     (scope.deviceTypes?.includes(d.type) ?? true) &&
     (scope.hamlets?.includes(d.hamletId) ?? true) &&
-    (scope.sites?.includes(d.siteId) ?? true)
+    (scope.sites?.includes(d.siteId) ?? true) &&
+    (scope.contractors === undefined ||
+      (d.contractor !== undefined && scope.contractors.includes(d.contractor)))
   );
 }
 

@@ -18,6 +18,7 @@ import {
   inScope,
   UPSTREAM_REASONS,
 } from './conditions.ts';
+import { type HamletGroup, hamletGroup } from './hamlet-groups.ts';
 import { isFlapping, timedAction } from './lifecycle.ts';
 import { stepsFor } from './routing.ts';
 
@@ -250,7 +251,18 @@ export class AlertEngine {
           behind: behind.get(d.id) ?? [],
           now,
         });
-        this.notify(this.alerts.get(id)!, 'fire', now);
+        const group = hamletGroup({
+          communeId: s.communeId,
+          device: d,
+          rule,
+          sinceTs: since,
+          statuses: statuses.values(),
+          factsOf: (id) => deviceFacts(this.deps.directory, id),
+          rules: this.rules(s.communeId),
+          windowMs: this.deps.config.service.alerts.hamletGroupSec * 1000,
+          now,
+        });
+        this.notify(this.alerts.get(id)!, 'fire', now, group);
       }
     }
     for (const a of this.alerts.open()) this.step(a, behind.get(a.deviceId) ?? [], now);
@@ -326,7 +338,7 @@ export class AlertEngine {
     this.notify(this.alerts.get(a.id)!, 'resolve', now);
   }
 
-  private notify(a: AlertRow, event: AlertEvent, now: number): void {
+  private notify(a: AlertRow, event: AlertEvent, now: number, group?: HamletGroup): void {
     const cfg = this.deps.config.service.alerts;
     const minutesOf = (x: AlertRow) => this.rules(x.communeId).find((r) => r.id === x.ruleId)?.minutes ?? 0;
     const facts = alertFacts(a, this.deps.directory, cfg, minutesOf);
@@ -336,6 +348,7 @@ export class AlertEngine {
       event,
       facts,
       now,
+      group,
     );
     this.deps.log.info(
       { alertId: a.id, deviceId: a.deviceId, rule: a.ruleId, event, queued: n },

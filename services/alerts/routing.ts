@@ -1,7 +1,9 @@
 /**
  * Who is told about an alert (pure): the users named by one step of the commune's chain, kept only
- * if their role may see the device (technicians no camera, economics only farm sensors). Cameras
- * go only to the police and the commune's camera maintainers, whatever the chain says.
+ * if their role may see the device (technicians no camera, economics only farm sensors). A step
+ * applies by device type, hamlet, site and contractor; with `deviceContractor` it names only the
+ * people of the device's own contractor. Cameras go only to the police and the commune's camera
+ * maintainers, whatever the chain says.
  */
 import type { CommuneFile } from '../../config/schema/commune.ts';
 import { canSee } from '../device-types/registry.ts';
@@ -11,7 +13,7 @@ export type Recipient = CommuneFile['users'][number];
 
 /** The steps of the chain that apply to this device, in order (a step may be scoped by type or place). */
 export function stepsFor(c: CommuneFile, d: DeviceFacts): CommuneFile['alerts']['notify'] {
-  return c.alerts.notify.filter((s) => inScope(s, d));
+  return c.alerts.notify.filter((s) => inScope(s, d) && (!s.deviceContractor || d.contractor !== undefined));
 }
 
 export function recipients(c: CommuneFile, d: DeviceFacts, stepIndex: number): Recipient[] {
@@ -21,6 +23,7 @@ export function recipients(c: CommuneFile, d: DeviceFacts, stepIndex: number): R
   return c.users.filter((u) => {
     const named = (step.users?.includes(u.username) ?? false) || (step.roles?.includes(u.role) ?? false);
     if (!named) return false;
+    if (step.deviceContractor && u.contractor !== d.contractor) return false;
     if (d.type === 'camera') return u.role === 'police' || maintainers.has(u.username);
     return canSee(u.role, d.type);
   });

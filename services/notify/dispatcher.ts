@@ -1,6 +1,7 @@
 import type { AlertsConfig, NotifierEntry } from '../../config/schema/alerts.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { Db } from '../store/db.ts';
+import { groupMessage } from './group-message.ts';
 import { type AckPress, type Notifier, type NotifierInstance, NotifyError } from './notifier.ts';
 import { type NotifierHealth, NotifyOutbox, type NotifyRow } from './outbox.ts';
 import { notifiers } from './registry.ts';
@@ -73,7 +74,7 @@ export class NotifyDispatcher {
   }
 
   /** The configured notifiers that reach a user through `field` (or, with null, every alert). */
-  entries(): ReadonlyArray<{ entry: NotifierEntry; kind: Notifier }> {
+  entries(): ReadonlyArray<{ entry: NotifierEntry; kind: Notifier; instance: NotifierInstance }> {
     return this.lanes;
   }
 
@@ -111,13 +112,25 @@ export class NotifyDispatcher {
   }
 
   status(): NotifierStatus[] {
-    return this.lanes.map((l) => ({
-      name: l.entry.name,
-      kind: l.entry.kind,
-      ...this.outbox.health(l.entry.name),
-      failedAttempts: l.failures,
-      pausedUntilTs: l.pausedUntilTs > this.deps.clock() ? l.pausedUntilTs : null,
-    }));
+    return this.lanes.map((l) => {
+      const health = this.outbox.health(l.entry.name);
+      return {
+        name: l.entry.name,
+        kind: l.entry.kind,
+        ...health,
+        lastError: health.lastError === null ? null : this.sanitise(health.lastError),
+        failedAttempts: l.failures,
+        pausedUntilTs: l.pausedUntilTs > this.deps.clock() ? l.pausedUntilTs : null,
+      };
+    });
+  }
+
+  /** An error as people may read it: no secret value, no control characters, bounded. */
+  private sanitise(error: string): string {
+    let out = error.replace(/\p{Cc}+/gu, ' ');
+    for (const v of Object.values(this.deps.secrets))
+      if (v.length >= 4) out = out.split(v).join('[redacted]');
+    return out.slice(0, 300);
   }
 
   private tick(): void {
@@ -136,7 +149,7 @@ export class NotifyDispatcher {
       for (;;) {
         if (this.stopped) return;
         const now = this.deps.clock();
-        const row = this.outbox.next(name);
+        const row = this.outbox.next(name, now);
         if (!row || row.nextAttemptTs > now || lane.pausedUntilTs > now) return;
         // Spacing by the configured rate: a storm queues here instead of hitting the provider's 429.
         if (now - lane.lastSendTs < 60_000 / lane.entry.ratePerMin) return;
@@ -148,26 +161,39 @@ export class NotifyDispatcher {
     }
   }
 
-  private async send(lane: Lane, row: NotifyRow): Promise<boolean> {
+  private async send(lane: Lane, head: NotifyRow): Promise<boolean> {
     const { timeoutMs, retryBaseMs, retryMaxMs } = this.deps.config;
+    // A hamlet's alerts to one person leave as one message; each row keeps the one receipt.
+    const rows = this.outbox.groupOf(head, this.deps.clock());
+    const row = rows[0] ?? head;
     try {
       const receipt = await lane.instance.send(
-        row.message,
+        groupMessage(
+          rows.map((r) => r.message),
+          lane.kind.maxLength,
+        ),
         { address: row.address, username: row.username },
         AbortSignal.any([this.abort.signal, AbortSignal.timeout(timeoutMs)]),
       );
-      this.outbox.sent(row.id, receipt.providerId, this.deps.clock());
+      const now = this.deps.clock();
+      this.deps.db.transaction(() => {
+        for (const r of rows) this.outbox.sent(r.id, receipt.providerId, now);
+      })();
       return true;
     } catch (err) {
       if (this.stopped) return false;
-      const e = err instanceof NotifyError ? err : new NotifyError(String((err as Error).message ?? err));
+      const raw = err instanceof NotifyError ? err : new NotifyError(String((err as Error).message ?? err));
+      // A provider may echo what it was sent: the reason kept and shown never holds a secret.
+      const e = Object.assign(raw, { message: this.sanitise(raw.message) });
       const now = this.deps.clock();
       const backoff =
         Math.min(retryMaxMs, retryBaseMs * 2 ** Math.min(row.attempts, 30)) * (0.8 + 0.4 * Math.random());
       const delay = e.retryAfterMs ?? Math.round(backoff);
       if (e.retryAfterMs !== undefined) lane.pausedUntilTs = now + e.retryAfterMs;
       lane.failures++;
-      this.outbox.failed(row.id, now + delay, e.message, e.permanent, now);
+      this.deps.db.transaction(() => {
+        for (const r of rows) this.outbox.failed(r.id, now + delay, e.message, e.permanent, now);
+      })();
       this.deps.log.warn(
         {
           notifier: lane.entry.name,

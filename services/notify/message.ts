@@ -49,11 +49,22 @@ export function vnTime(ts: number): string {
 
 const MAX_BEHIND_NAMES = 10;
 
+/** One alert as a line of a hamlet's merged message (services/notify/group-message.ts). */
+export function groupLine(a: AlertFacts, locale: Locale): string {
+  return t(locale, 'alert.group.line', {
+    device: a.deviceName,
+    type: a.typeLabel[locale],
+    site: a.siteName,
+    since: vnTime(a.sinceTs),
+    cause: reasonText(locale, a.reason, a.params),
+  }).normalize('NFC');
+}
+
 export function renderMessage(
   a: AlertFacts,
   event: AlertEvent,
   locale: Locale,
-  opts: { publicBaseUrl?: string | undefined; maxLength: number },
+  opts: { publicBaseUrl?: string | undefined; maxLength: number; groupable?: boolean },
 ): Message {
   const device = a.deviceName;
   const subject = t(locale, 'alert.subject', {
@@ -96,5 +107,6 @@ export function renderMessage(
     ...(ackUrl ? { ackUrl } : {}),
     ackable: event !== 'resolve',
     data: { ...a, event },
+    ...(opts.groupable ? { group: { locale, hamlet: a.hamletName, line: groupLine(a, locale) } } : {}),
   };
 }

@@ -16,6 +16,11 @@ export interface Message {
   readonly ackable: boolean;
   /** Machine-readable alert for a webhook receiver. */
   readonly data: unknown;
+  /**
+   * Set when the message may be sent merged with others of its hamlet (services/notify/group-message.ts):
+   * the reader's language, the hamlet's name and this alert's line in the merged message.
+   */
+  readonly group?: { readonly locale: 'vi' | 'en'; readonly hamlet: string; readonly line: string };
 }
 
 /** The provider's word that it took the message: its id when it gives one. */
@@ -61,6 +66,11 @@ export interface NotifierContext {
 
 /** One running notifier, built from its config. Constructors only assign; no socket before a call. */
 export interface NotifierInstance {
+  /**
+   * Optional: whether this notifier takes an alert event at all (a paid channel configured for
+   * critical alerts only). Absent: every event of its communes. Asked when the event is queued.
+   */
+  accepts?(a: { severity: string; event: string; deviceType: string }): boolean;
   /**
    * Sends one message. Resolves with the provider's receipt only when the provider took it; throws
    * NotifyError otherwise (a timeout or abort through `signal` is a failed attempt, not a receipt).

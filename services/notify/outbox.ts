@@ -12,6 +12,8 @@ export interface NotifyRow {
   readonly createdTs: number;
   readonly attempts: number;
   readonly nextAttemptTs: number;
+  /** Rows of one group key and one recipient leave as one message (grouping by hamlet). */
+  readonly groupKey: string | null;
 }
 
 export interface NotifierHealth {
@@ -24,6 +26,11 @@ export interface NotifierHealth {
   readonly lastError: string | null;
 }
 
+const ROW = `id, notifier, alert_id AS alertId, event, username, address, message, created_ts AS createdTs,
+  attempts, next_attempt_ts AS nextAttemptTs, group_key AS groupKey`;
+type RawRow = Omit<NotifyRow, 'message'> & { message: string };
+const parseRow = (r: RawRow): NotifyRow => ({ ...r, message: JSON.parse(r.message) as Message });
+
 /**
  * The durable notification outbox (the IOC outbox's idea, for every notifier): a message is a row
  * from before the alert counts as sent until the provider's receipt is written next to it, so a
@@ -34,13 +41,14 @@ export class NotifyOutbox {
   private readonly head;
   constructor(private readonly db: Db) {
     this.insert = db.prepare(
-      `INSERT INTO notify_outbox (notifier, alert_id, event, username, address, message, created_ts, next_attempt_ts)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO notify_outbox (notifier, alert_id, event, username, address, message, created_ts,
+         next_attempt_ts, group_key, hold_until_ts)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
+    // A row held for its group is passed over, so it holds no other message of the lane.
     this.head = db.prepare(
-      `SELECT id, notifier, alert_id AS alertId, event, username, address, message, created_ts AS createdTs,
-              attempts, next_attempt_ts AS nextAttemptTs
-       FROM notify_outbox WHERE notifier = ? AND sent_ts IS NULL AND dead_ts IS NULL ORDER BY id LIMIT 1`,
+      `SELECT ${ROW} FROM notify_outbox WHERE notifier = ? AND sent_ts IS NULL AND dead_ts IS NULL
+       AND (hold_until_ts IS NULL OR hold_until_ts <= ?) ORDER BY id LIMIT 1`,
     );
   }
 
@@ -53,7 +61,31 @@ export class NotifyOutbox {
     address: string;
     message: Message;
     now: number;
+    /** Joins the recipient's rows of this key still waiting; all wait until the latest hold. */
+    group?: { key: string; holdUntilTs: number };
   }): void {
+    // A group is the rows still in their hold: one released (even if not yet sent, its lane
+    // backed up) is closed, so a backlog never merges one outage's message with a later one's.
+    let group: { key: string; hold: number } | null = null;
+    if (r.group) {
+      const open = this.db
+        .prepare(
+          `SELECT group_key AS key, MAX(hold_until_ts) AS hold FROM notify_outbox WHERE notifier = ? AND address = ?
+           AND group_key LIKE ? AND sent_ts IS NULL AND dead_ts IS NULL AND hold_until_ts >= ?
+           GROUP BY group_key ORDER BY hold DESC LIMIT 1`,
+        )
+        .get(r.notifier, r.address, `${r.group.key}@%`, r.now) as { key: string; hold: number } | undefined;
+      group = open
+        ? { key: open.key, hold: Math.max(open.hold, r.group.holdUntilTs) }
+        : { key: `${r.group.key}@${r.now}`, hold: r.group.holdUntilTs };
+      if (open && group.hold > open.hold)
+        this.db
+          .prepare(
+            `UPDATE notify_outbox SET hold_until_ts = ? WHERE notifier = ? AND address = ? AND group_key = ?
+             AND sent_ts IS NULL AND dead_ts IS NULL`,
+          )
+          .run(group.hold, r.notifier, r.address, group.key);
+    }
     this.insert.run(
       r.notifier,
       r.alertId,
@@ -63,12 +95,27 @@ export class NotifyOutbox {
       JSON.stringify(r.message),
       r.now,
       r.now,
+      group?.key ?? null,
+      group?.hold ?? null,
     );
   }
 
-  next(notifier: string): NotifyRow | undefined {
-    const r = this.head.get(notifier) as (Omit<NotifyRow, 'message'> & { message: string }) | undefined;
-    return r && { ...r, message: JSON.parse(r.message) as Message };
+  next(notifier: string, now = Number.MAX_SAFE_INTEGER): NotifyRow | undefined {
+    const r = this.head.get(notifier, now) as RawRow | undefined;
+    return r && parseRow(r);
+  }
+
+  /** The rows that leave with `row` as one message: its group's for the same recipient, released. */
+  groupOf(row: NotifyRow, now: number): NotifyRow[] {
+    if (row.groupKey === null) return [row];
+    return (
+      this.db
+        .prepare(
+          `SELECT ${ROW} FROM notify_outbox WHERE notifier = ? AND address = ? AND group_key = ?
+           AND sent_ts IS NULL AND dead_ts IS NULL AND (hold_until_ts IS NULL OR hold_until_ts <= ?) ORDER BY id`,
+        )
+        .all(row.notifier, row.address, row.groupKey, now) as RawRow[]
+    ).map(parseRow);
   }
 
   sent(id: number, receipt: string, now: number): void {

@@ -121,6 +121,11 @@ const MIGRATIONS: readonly string[] = [
      sent_ts INTEGER, receipt TEXT, dead_ts INTEGER);
    CREATE INDEX notify_outbox_pending ON notify_outbox (notifier, id) WHERE sent_ts IS NULL AND dead_ts IS NULL;
    CREATE INDEX notify_outbox_alert ON notify_outbox (alert_id);`,
+  // Grouping by hamlet (issue #14): a first message about a hamlet's outage waits until the other
+  // devices of the hamlet that went down with it are due too (at most alerts.hamletGroupSec); the
+  // rows of one group and one recipient then leave as one message, each row keeping the receipt.
+  `ALTER TABLE notify_outbox ADD COLUMN group_key TEXT;
+   ALTER TABLE notify_outbox ADD COLUMN hold_until_ts INTEGER;`,
 ];
 
 export function openDb(file: string): Db {

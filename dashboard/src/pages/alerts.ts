@@ -7,8 +7,10 @@
 import { api } from '../api.ts';
 import { h } from '../components/dom.ts';
 import { errorBox } from '../components/errors.ts';
+import { type NotifierHealthView, notifierHealthPanel } from '../components/notifier-health.ts';
 import { since } from '../components/time.ts';
 import { formatDateTime, reasonText, t } from '../i18n.ts';
+import { app } from '../store.ts';
 import { definePage } from './page.ts';
 
 const REFRESH_MS = 15_000;
@@ -116,13 +118,23 @@ function alertsPage(root: HTMLElement): () => void {
   const openList = h('ul', { class: 'plain-list alerts-open' });
   const historyList = h('ul', { class: 'plain-list alerts-history' });
   const status = h('div', { class: 'alerts-status', 'aria-live': 'polite' });
+  // Who fixes the channels sees them: a notifier that is down is why nobody was told.
+  const seesNotifiers = app.user?.role === 'technician' || app.user?.role === 'admin';
+  const notifiers = h('div', { class: 'notifiers-health' });
   root.replaceChildren(
     h('h2', {}, t('alerts.title')),
     status,
     openList,
+    seesNotifiers ? notifiers : '',
     h('details', { class: 'panel' }, h('summary', {}, t('alerts.history')), historyList),
   );
   const load = async () => {
+    // Apart from the alerts: the channels' health failing must not hide them.
+    if (seesNotifiers)
+      api.alertNotifiers<NotifierHealthView>().then(
+        (r) => notifiers.replaceChildren(notifierHealthPanel(r.notifiers)),
+        (err) => notifiers.replaceChildren(errorBox(err)),
+      );
     try {
       const [open, history] = await Promise.all([
         api.alerts<AlertView>('open'),

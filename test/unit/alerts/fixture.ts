@@ -39,7 +39,7 @@ export function alertCommune(extra: Record<string, unknown> = {}) {
         username: 'kythuat.a',
         name: 'Kỹ thuật A',
         role: 'technician',
-        contact: { telegramChatId: '111', email: 'a@xa.vn' },
+        contact: { telegramChatId: '111', email: 'a@xa.vn', phone: '0912345678' },
       },
       {
         username: 'lanhdao.b',
@@ -72,7 +72,9 @@ export function alertCommune(extra: Record<string, unknown> = {}) {
   });
 }
 
-export function alertSetup(opts: { db?: Db; now?: number; alerts?: Record<string, unknown> } = {}) {
+export function alertSetup(
+  opts: { db?: Db; now?: number; alerts?: Record<string, unknown>; secrets?: Record<string, string> } = {},
+) {
   let now = opts.now ?? T0;
   const db = opts.db ?? openDb(':memory:');
   const commune = alertCommune();
@@ -93,7 +95,7 @@ export function alertSetup(opts: { db?: Db; now?: number; alerts?: Record<string
   const config = {
     service,
     communes: [commune],
-    notifierSecrets: { tg: 'x', hook: 'y'.repeat(32) },
+    notifierSecrets: { tg: 'x', hook: 'y'.repeat(32), ...opts.secrets },
   } as unknown as Config;
   const directory = new DeviceDirectory({ communes: [commune] });
   const intervals = new IntervalLog(db);

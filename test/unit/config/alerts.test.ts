@@ -52,7 +52,7 @@ describe('alerts configuration', () => {
         /canhxa\.yaml: alerts\.notifiers\[0\]\.config — secret "telegram-bot" is not set .*Fix: add "telegram-bot"/,
       ),
       expect.stringMatching(
-        /alerts\.notifiers\[1\]\.kind — "carrier-pigeon" is not a notifier kind\. Fix: use one of telegram, email, webhook\./,
+        /alerts\.notifiers\[1\]\.kind — "carrier-pigeon" is not a notifier kind\. Fix: use one of telegram, email, webhook, zalo\./,
       ),
       expect.stringMatching(/alerts\.notifiers\[2\]\.config\.host — .*Fix: /),
       expect.stringMatching(/alerts\.notifiers\[2\]\.config\.from — .*Fix: /),
