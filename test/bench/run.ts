@@ -13,7 +13,7 @@
  *             second through each overload and its recovery, share of saturated, peak RSS (overload.ts)
  *   idle      10,000 idle connections to the service and to mosquitto (idle.ts)
  *   noisy     good devices' latency beside malformed and wrong-password floods (noisy.ts)
- *   profile   CPU profile of the service under the QoS 1 load (profile.ts)
+ *   profile   CPU profile of the service under the QoS 1 load (profile.ts); --profile-rate 2000 at a fixed rate
  *   probes    the probe runtime against loopback targets, 5 % hanging (probes.ts), then inside
  *             the service beside the MQTT load: probes/min, lag, service CPU and RSS (probes-service.ts)
  *   cameras   one check cycle of 500 stand-in cameras through the onvif probe (cameras.ts)
@@ -159,7 +159,8 @@ const RUNNERS: Record<Scenario, () => Promise<Figure[]>> = {
   overload: async () => (await benchOverload()).figures,
   idle: async () => (await benchIdle()).figures,
   noisy: async () => (await benchNoisy()).figures,
-  profile: async () => (await benchProfile()).figures,
+  profile: async () =>
+    (await benchProfile({ ratePerSec: Number(args().values['profile-rate'] ?? 0) })).figures,
   async probes() {
     const alone = await benchProbes();
     console.log('  the same runtime inside the service, beside the MQTT load');
@@ -170,11 +171,16 @@ const RUNNERS: Record<Scenario, () => Promise<Figure[]>> = {
   fuzz: async () => (await benchFuzz()).figures,
 };
 
-function selected(): Scenario[] {
-  const { values } = parseArgs({
-    options: { only: { type: 'string', multiple: true } },
+/** `--only a,b` and `--profile-rate N` (the profile scenario at a fixed QoS 1 rate; 0: closed loop). */
+function args() {
+  return parseArgs({
+    options: { only: { type: 'string', multiple: true }, 'profile-rate': { type: 'string' } },
     allowPositionals: false,
   });
+}
+
+function selected(): Scenario[] {
+  const { values } = args();
   if (!values.only) return [...DEFAULT];
   const names = values.only
     .flatMap((v) => v.split(','))
