@@ -8,13 +8,17 @@
  * the sender; the excess waits on the client, not in our memory, and nothing is dropped. An
  * external broker's shard session is slowed the same way through its held acknowledgements.
  *
- * Hysteresis: the gate closes at `highWater` messages accepted and not yet stored, and opens again
- * only below `lowWater`, so the store always has whole batches in front of it while the senders
- * wait, and the event loop is not spent parsing input the store cannot take (before this, one
- * second after closing every hold was released whatever the backlog, and under a 50,000 msg/s
- * flood the spool grew to 72,000 rows while almost nothing was stored).
- *
+ * Hysteresis: the gate closes at `highWater` messages accepted and not yet stored, and starts to
+ * open only below `lowWater`, so the store always has whole batches in front of it while the
+ * senders wait, and the event loop is not spent parsing input the store cannot take (before this,
+ * one second after closing every hold was released whatever the backlog, and under a 50,000 msg/s
+ * flood the spool grew to 72,000 rows while almost nothing was stored). It opens metered: each
+ * batch stored releases, oldest first, as many held completions as the backlog is under its high
+ * water, not all of them. In a flood each released client reads about as much again as it sent
+ * last, so releasing 400 clients at once let 400 socket reads in at once (up to 64 KiB each).
+
  * What is already read when it closes is still taken: at most one socket read (64 KiB) per client.
+ * New completions are held while any are waiting, so none overtakes the queue.
  * A store that fails is not "behind": the spool is what takes messages then, so the gate opens and
  * stays open. A store that stops answering without failing opens it after `stallMs` without
  * progress, for the same reason.
@@ -22,7 +26,7 @@
 export interface InflowGateOptions {
   /** Backlog (messages accepted, not stored) at which completions start to be held. */
   readonly highWater: number;
-  /** Backlog under which every held completion is released. */
+  /** Backlog under which held completions are released (metered: see progress()). */
   readonly lowWater: number;
   /** Without a batch stored for this long, the gate opens (the store is stalled, not behind). */
   readonly stallMs: number;
@@ -79,11 +83,18 @@ export class InflowGate {
     this.waiting.push(done);
   }
 
-  /** The store took a batch; the backlog is now `backlog`. Opens the gate below low water. */
+  /**
+   * The store took a batch; the backlog is now `backlog`. Below low water, releases the oldest
+   * held completions, as many as the backlog is under high water; open again once none wait.
+   */
   progress(backlog: number): void {
     if (!this.closed) return;
     this.lastProgressTs = this.opts.clock();
-    if (backlog < this.opts.lowWater) this.open();
+    if (backlog >= this.opts.lowWater) return;
+    const n = Math.min(this.waiting.length, this.opts.highWater - backlog);
+    // Nothing left to store: the store would idle while the queue waits.
+    if (n === this.waiting.length || backlog === 0) return this.open();
+    this.release(this.waiting.splice(0, n));
   }
 
   /** Releases every held completion, in the order they came (store failed, stalled, or stopping). */
@@ -94,7 +105,11 @@ export class InflowGate {
     if (this.waiting.length === 0) return;
     const waiting = this.waiting;
     this.waiting = [];
-    for (const done of waiting) {
+    this.release(waiting);
+  }
+
+  private release(completions: ReadonlyArray<() => void>): void {
+    for (const done of completions) {
       try {
         done();
       } catch (err) {
