@@ -74,7 +74,7 @@ const DEFAULT: readonly Scenario[] = [
 const TIMEOUT_MS: Record<Scenario, number> = {
   store: 180_000,
   spool: 180_000,
-  e2e: 300_000,
+  e2e: 420_000,
   mosquitto: 120_000,
   rate: 180_000,
   overload: 420_000,
