@@ -4,6 +4,7 @@ import { errorText, StoreError } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { Db } from '../store/db.ts';
 import type { Reading, Store } from '../store/store.ts';
+import { InflowGate, type InflowGateStats } from './inflow-gate.ts';
 import type { Spool, SpoolWork } from './spool.ts';
 
 /**
@@ -23,16 +24,21 @@ export const durableChannel = channel('canhxa:ingest:durable');
  */
 const BATCHES_IN_FLIGHT = 8;
 /**
- * Acknowledgements wait while the store is healthy but this many batches behind, and go out once
- * it is back under half of it, or after MAX_HOLD_MS at most. Without it, input that outruns the
- * store grows the backlog (and publish→stored latency) until the spool is full; with it, the
- * devices' own QoS 1 windows slow them to what the store takes. A store outage never holds
- * anything: then the spool is what keeps taking messages. As many as the pipeline takes at once:
- * measured against twice and four times that, the same msg/s stored at saturation, with half and a
- * third of the publish→stored latency.
+ * Acknowledgements (and with them the reading of the publishers' sockets) wait while the store is
+ * healthy but this many batches behind, and go out once it is back under half of it (InflowGate).
+ * Without it, input that outruns the store grows the backlog (and publish→stored latency) until
+ * the spool is full; with it, the senders are slowed to what the store takes. A store outage never
+ * holds anything: then the spool is what keeps taking messages. As many as the pipeline takes at
+ * once: measured against twice and four times that, the same msg/s stored at saturation, with half
+ * and a third of the publish→stored latency.
  */
 const BACKLOG_HOLD_BATCHES = BATCHES_IN_FLIGHT;
-const MAX_HOLD_MS = 1000;
+/**
+ * A healthy store that stored nothing for this long is stalled, not behind: the gate opens and the
+ * spool takes what comes, as in an outage. Long enough that a busy machine's slow batch (seconds
+ * under a flood, with a checkpoint) does not open it.
+ */
+const STALL_MS = 10_000;
 
 export interface BatchWriterStats {
   readonly kind: string;
@@ -59,8 +65,7 @@ export interface BatchWriterStats {
 export class BatchWriter {
   private memory: SpoolWork[] = [];
   /** Acknowledgements waiting for the store to catch up (see BACKLOG_HOLD_BATCHES). */
-  private held: Array<() => void> = [];
-  private holdTimer: NodeJS.Timeout | null = null;
+  private readonly gate: InflowGate;
   private timer: NodeJS.Timeout | null = null;
   private timerImmediate = false;
   private running: Promise<void> | null = null;
@@ -72,7 +77,6 @@ export class BatchWriter {
     batches: 0,
     quarantined: 0,
     replayed: 0,
-    heldAcks: 0,
     lastWriteTs: null as number | null,
     lastError: null as string | null,
   };
@@ -95,6 +99,14 @@ export class BatchWriter {
       `INSERT OR IGNORE INTO device_events (commune_id, device_id, ts, received_ts, type, severity, detail)
        VALUES (@communeId, @deviceId, @ts, @receivedTs, @type, @severity, @detail)`,
     );
+    const highWater = opts.maxSize * BACKLOG_HOLD_BATCHES;
+    this.gate = new InflowGate({
+      highWater,
+      lowWater: Math.floor(highWater / 2),
+      stallMs: STALL_MS,
+      clock: opts.clock,
+      onError: (err) => opts.log.error({ err }, 'acknowledgement failed'),
+    });
   }
 
   /** Starts draining what a previous run left in the spool. */
@@ -114,15 +126,17 @@ export class BatchWriter {
   }
 
   /**
-   * Runs `ack` (the broker's acknowledgement of a spooled message) now, or, while the healthy store
-   * is more than BACKLOG_HOLD_BATCHES batches behind, once it has caught up (at most MAX_HOLD_MS).
+   * Runs `ack` (the broker's acknowledgement of a spooled message, which also lets it read that
+   * client's socket again) now, or, while the healthy store is more than BACKLOG_HOLD_BATCHES
+   * batches behind, once it is back under half of that (InflowGate).
    */
   admit(ack: () => void): void {
-    if (this.failures > 0 || this.stopped || this.backlog() < this.opts.maxSize * BACKLOG_HOLD_BATCHES)
-      return ack();
-    this.held.push(ack);
-    this.stats.heldAcks += 1;
-    this.holdTimer ??= setTimeout(() => this.release(), MAX_HOLD_MS);
+    this.gate.admit(ack, this.backlog(), this.failures === 0 && !this.stopped);
+  }
+
+  /** The pushback gate's counts (held acknowledgements, closes, peak backlog). */
+  inflow(): InflowGateStats {
+    return this.gate.stats();
   }
 
   /** A row was appended to the spool: write soon. */
@@ -145,7 +159,7 @@ export class BatchWriter {
     // A retry the last drain armed (the store failed) is the next run's: the spool keeps the rows.
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    this.release();
+    this.gate.open();
   }
 
   snapshot(): BatchWriterStats {
@@ -154,6 +168,7 @@ export class BatchWriter {
       ok: this.failures === 0,
       inMemory: this.memory.reduce((n, w) => n + w.readings.length, 0),
       ...this.stats,
+      heldAcks: this.gate.stats().held,
     };
   }
 
@@ -171,20 +186,6 @@ export class BatchWriter {
   /** Messages accepted and not yet in the store. */
   private backlog(): number {
     return this.spool.depth + this.memory.length;
-  }
-
-  private release(): void {
-    if (this.holdTimer) clearTimeout(this.holdTimer);
-    this.holdTimer = null;
-    const held = this.held;
-    this.held = [];
-    for (const ack of held) {
-      try {
-        ack();
-      } catch (err) {
-        this.opts.log.error({ err }, 'acknowledgement failed');
-      }
-    }
   }
 
   private kick(delayMs: number): void {
@@ -248,7 +249,7 @@ export class BatchWriter {
         await Promise.all(out.map((b) => b.outcome));
         this.memory.unshift(...out.filter((b) => b.fromMemory).flatMap((b) => b.work));
         this.failures += 1;
-        this.release();
+        this.gate.open();
         this.stats.lastError = errorText(result.err);
         this.opts.log.warn(
           { err: result.err, spoolDepth: this.spool.depth, failures: this.failures },
@@ -258,8 +259,7 @@ export class BatchWriter {
       }
       out.shift();
       if (!batch.fromMemory) this.spool.ack(batch.rows.at(-1)!.id);
-      if (this.held.length > 0 && this.backlog() < (this.opts.maxSize * BACKLOG_HOLD_BATCHES) / 2)
-        this.release();
+      this.gate.progress(this.backlog());
       if (durableChannel.hasSubscribers) durableChannel.publish({ work: batch.work });
       this.failures = 0;
       this.stats.batches += 1;

@@ -374,6 +374,11 @@ export class Ingest {
     this.deps.availability.flushHeard();
   }
 
+  /** The overload pushback's counts (inflow-gate.ts): held acknowledgements, closes, peak backlog. */
+  inflow() {
+    return this.writer.inflow();
+  }
+
   stats() {
     return {
       accepted: this.accepted,

@@ -1,5 +1,7 @@
 /**
- * A CPU profile of the service process under the QoS 1 closed-loop load of e2e.ts. Node 20 refuses
+ * A CPU profile of the service process under the QoS 1 closed-loop load of e2e.ts, or at a fixed
+ * rate (`npm run bench -- --only profile --profile-rate 2000`: a province's peak, where fixed costs
+ * per turn and per batch show instead of the saturated path). Node 20 refuses
  * --cpu-prof in NODE_OPTIONS and startServiceProcess takes only the environment, so the probe
  * preload (service-probe.mjs) runs the same V8 profiler through the inspector: SIGUSR2 starts it
  * after the warm-up, a second SIGUSR2 writes the .cpuprofile, which is then summarised.
@@ -26,6 +28,8 @@ export interface ProfileOptions {
   readonly generators: number;
   readonly window: number;
   readonly measureMs: number;
+  /** QoS 1 messages per second over all generators; 0: closed loop (`window` in flight). */
+  readonly ratePerSec: number;
   /** Where to keep the .cpuprofile (e.g. to open it in Chrome DevTools); default: the temp dir, removed. */
   readonly keepAs?: string;
 }
@@ -38,6 +42,7 @@ export async function benchProfile(
     generators: E2E_DEFAULTS.generators,
     window: E2E_DEFAULTS.window,
     measureMs: 10_000,
+    ratePerSec: 0,
     ...opts,
   };
   const svcFiles = writeBenchService(o.devices);
@@ -56,11 +61,13 @@ export async function benchProfile(
       service,
       spoolFile,
       gens,
-      { qos: 1, window: o.window, ratePerSec: 0, warmupMs, measureMs: o.measureMs },
+      { qos: 1, window: o.window, ratePerSec: o.ratePerSec, warmupMs, measureMs: o.measureMs },
       0,
     );
     for (const l of phaseLines(
-      `QoS 1, closed loop (${o.window} in flight per connection), profiler on`,
+      o.ratePerSec > 0
+        ? `QoS 1, fixed ${fmtInt(o.ratePerSec)} msg/s, profiler on`
+        : `QoS 1, closed loop (${o.window} in flight per connection), profiler on`,
       phase,
       1,
     ))
@@ -76,7 +83,7 @@ export async function benchProfile(
       figures: [
         {
           scenario: 'profile',
-          name: 'QoS 1 stored msg/s with the profiler on',
+          name: `QoS 1 stored msg/s with the profiler on${o.ratePerSec > 0 ? ` (offered ${fmtInt(o.ratePerSec)})` : ''}`,
           value: fmtInt(phase.stored.storedPerSec),
         },
       ],

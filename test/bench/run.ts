@@ -9,9 +9,11 @@
  *             then the same load against mosquitto (reference-mosquitto.ts) and the ratio
  *   mosquitto only the mosquitto reference
  *   rate      only the fixed 2,000 msg/s QoS 1 phase, ours then mosquitto's, and the CPU ratio (#15)
+ *   overload  the saturated rate, then 2.5× it offered at QoS 0 and QoS 1: stored msg/s and RSS per
+ *             second through each overload and its recovery, share of saturated, peak RSS (overload.ts)
  *   idle      10,000 idle connections to the service and to mosquitto (idle.ts)
  *   noisy     good devices' latency beside malformed and wrong-password floods (noisy.ts)
- *   profile   CPU profile of the service under the QoS 1 load (profile.ts)
+ *   profile   CPU profile of the service under the QoS 1 load (profile.ts); --profile-rate 2000 at a fixed rate
  *   probes    the probe runtime against loopback targets, 5 % hanging (probes.ts), then inside
  *             the service beside the MQTT load: probes/min, lag, service CPU and RSS (probes-service.ts)
  *   cameras   one check cycle of 500 stand-in cameras through the onvif probe (cameras.ts)
@@ -29,6 +31,7 @@ import { type Figure, fmtInt, killChildren, shellLimit, table } from './harness.
 import { benchIdle } from './idle.ts';
 import { benchLorawan } from './lorawan.ts';
 import { benchNoisy } from './noisy.ts';
+import { benchOverload } from './overload.ts';
 import { benchProbes } from './probes.ts';
 import { benchProbesInService } from './probes-service.ts';
 import { benchProfile } from './profile.ts';
@@ -42,6 +45,7 @@ const SCENARIOS = [
   'e2e',
   'mosquitto',
   'rate',
+  'overload',
   'idle',
   'noisy',
   'profile',
@@ -57,6 +61,7 @@ const DEFAULT: readonly Scenario[] = [
   'store',
   'spool',
   'e2e',
+  'overload',
   'idle',
   'noisy',
   'profile',
@@ -69,9 +74,10 @@ const DEFAULT: readonly Scenario[] = [
 const TIMEOUT_MS: Record<Scenario, number> = {
   store: 180_000,
   spool: 180_000,
-  e2e: 300_000,
+  e2e: 420_000,
   mosquitto: 120_000,
   rate: 180_000,
+  overload: 420_000,
   idle: 360_000,
   noisy: 180_000,
   profile: 180_000,
@@ -150,9 +156,11 @@ const RUNNERS: Record<Scenario, () => Promise<Figure[]>> = {
     console.log(`  ${f.name}: ${f.value} (${f.note})`);
     return [...ref.figures, { ...f, scenario: 'rate' }];
   },
+  overload: async () => (await benchOverload()).figures,
   idle: async () => (await benchIdle()).figures,
   noisy: async () => (await benchNoisy()).figures,
-  profile: async () => (await benchProfile()).figures,
+  profile: async () =>
+    (await benchProfile({ ratePerSec: Number(args().values['profile-rate'] ?? 0) })).figures,
   async probes() {
     const alone = await benchProbes();
     console.log('  the same runtime inside the service, beside the MQTT load');
@@ -163,11 +171,16 @@ const RUNNERS: Record<Scenario, () => Promise<Figure[]>> = {
   fuzz: async () => (await benchFuzz()).figures,
 };
 
-function selected(): Scenario[] {
-  const { values } = parseArgs({
-    options: { only: { type: 'string', multiple: true } },
+/** `--only a,b` and `--profile-rate N` (the profile scenario at a fixed QoS 1 rate; 0: closed loop). */
+function args() {
+  return parseArgs({
+    options: { only: { type: 'string', multiple: true }, 'profile-rate': { type: 'string' } },
     allowPositionals: false,
   });
+}
+
+function selected(): Scenario[] {
+  const { values } = args();
   if (!values.only) return [...DEFAULT];
   const names = values.only
     .flatMap((v) => v.split(','))
