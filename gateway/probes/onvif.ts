@@ -11,6 +11,7 @@ import {
 import { cameraBinding } from './support/camera-sink.ts';
 import { fetchSnapshot } from './support/http-snapshot.ts';
 import { hammingDistance, type ImageMeasures, measureJpeg } from './support/image-checks.ts';
+import { CameraEvents } from './support/onvif-events.ts';
 import { type Creds, OnvifSession, StepAborted, StepFailed } from './support/onvif-session.ts';
 import { rtspDescribe, sdpHasVideo } from './support/rtsp-describe.ts';
 
@@ -28,6 +29,8 @@ const OnvifConfig = z.strictObject({
   checkStream: z.boolean().default(true),
   /** Fetch and judge the snapshot. */
   checkSnapshot: z.boolean().default(true),
+  /** Where the camera offers ONVIF events: its own tamper and signal-loss alarms (pull point). */
+  checkEvents: z.boolean().default(true),
   /** Mean luminance (0–255) under this: too dark (a dead IR lamp, a black cover). */
   darkLuminanceMin: z.number().min(0).max(255).default(30),
   /** Luminance standard deviation under this: near-uniform, the lens is covered or sprayed. */
@@ -47,6 +50,8 @@ interface Identity {
   readonly serialNumber: string;
 }
 const identities = new WeakMap<object, Identity>();
+/** Each camera's event subscription, kept between runs (support/onvif-events.ts says why). */
+const watchers = new WeakMap<object, CameraEvents>();
 
 const degraded = (code: string, params: Record<string, string | number>): ProbeResult => ({
   verdict: 'degraded',
@@ -64,9 +69,12 @@ const degraded = (code: string, params: Record<string, string | number>): ProbeR
  *    (the camera's problem: it refuses what it was set up with), a malformed answer a reason.
  * 3. GetStreamUri + RTSP DESCRIBE (RFC 2326 §10.2): the SDP must hold a video track.
  * 4. GetSnapshotUri + HTTP GET (digest or basic): the JPEG decoded and judged.
+ * 5. Where GetCapabilities lists the Events service: the camera's own alarms from its pull-point
+ *    subscription (tamper, signal loss), kept open between runs and ended by `release`.
  *
- * Several troubles at once: the verdict names the first of stream, covered, dark, blurred, moved,
- * snapshot, clock (what leaves the police blind first); the metrics carry every measure.
+ * Several troubles at once: the verdict names the first of signal loss, stream, covered, dark,
+ * blurred, moved, tamper, snapshot, events, clock (what leaves the police blind first); the metrics
+ * carry every measure.
  */
 export const onvifProbe: DeviceProbe<OnvifConfig> = {
   kind: 'onvif',
@@ -81,6 +89,7 @@ export const onvifProbe: DeviceProbe<OnvifConfig> = {
     clockDriftMaxSec: 30,
     checkStream: true,
     checkSnapshot: true,
+    checkEvents: true,
     darkLuminanceMin: 30,
     coveredStddevMax: 6,
     sharpnessMin: 50,
@@ -99,7 +108,31 @@ export const onvifProbe: DeviceProbe<OnvifConfig> = {
       session.close();
     }
   },
+  async release(target) {
+    const w = watchers.get(target);
+    watchers.delete(target);
+    await w?.stop();
+  },
 };
+
+/** The camera's event watcher, started at its first run that finds the Events service. */
+function eventsOf(target: OnvifConfig, s: OnvifSession): CameraEvents | undefined {
+  const xaddr = s.cam.uri?.events?.href;
+  let w = watchers.get(target);
+  if (!target.checkEvents || !xaddr) {
+    // No longer offered (a firmware change): nothing to watch.
+    if (w) void w.stop();
+    watchers.delete(target);
+    return undefined;
+  }
+  if (!w || w.ended) {
+    w = new CameraEvents(target, xaddr);
+    watchers.set(target, w);
+  }
+  w.timeShift = s.cam.timeShift;
+  w.start();
+  return w;
+}
 
 async function run(target: OnvifConfig, s: OnvifSession, signal: AbortSignal): Promise<ProbeResult> {
   const metrics: Record<string, number> = {};
@@ -118,6 +151,10 @@ async function run(target: OnvifConfig, s: OnvifSession, signal: AbortSignal): P
   metrics.clockDriftSec = driftSec;
 
   await s.call('GetCapabilities', (cb) => cam.getCapabilities(cb));
+  const watcher = eventsOf(target, s);
+  const alarms = watcher?.troubles() ?? {};
+  events.push(...(watcher?.drainEvents() ?? []));
+  if (alarms.signalLoss) troubles.push(alarms.signalLoss);
   const info = await s.call<Record<string, unknown>>('GetDeviceInformation', (cb) =>
     cam.getDeviceInformation(cb),
   );
@@ -143,6 +180,8 @@ async function run(target: OnvifConfig, s: OnvifSession, signal: AbortSignal): P
     const verdict = await checkSnapshot(target, snap?.uri, signal, metrics);
     if (verdict) troubles.push(verdict);
   }
+  if (alarms.tamper) troubles.push(alarms.tamper);
+  if (alarms.problem) troubles.push(alarms.problem);
   if (Math.abs(driftSec) > target.clockDriftMaxSec)
     troubles.push(
       degraded('camera-clock-drift', { seconds: driftSec, thresholdSec: target.clockDriftMaxSec }),
