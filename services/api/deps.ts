@@ -6,6 +6,7 @@ import type { Sessions } from '../auth/sessions.ts';
 import type { Users } from '../auth/users.ts';
 import type { IntervalLog } from '../availability/interval-log.ts';
 import type { LiveStates } from '../availability/live-states.ts';
+import type { OnvifDiscovery } from '../cameras/discovery.ts';
 import type { SnapshotStore } from '../cameras/snapshot-store.ts';
 import type { IngestStats } from '../ingest/ingest-stats.ts';
 import type { RejectLog } from '../ingest/reject-log.ts';
@@ -53,6 +54,8 @@ export interface ApiDeps {
   };
   /** The cameras' snapshots (police only); absent where no probe runs beside the API. */
   readonly snapshots?: SnapshotStore;
+  /** WS-Discovery of ONVIF devices on the service's LAN that the inventory lacks. */
+  readonly onvifDiscovery?: OnvifDiscovery;
   /** Alerts and notifiers; absent when the service runs without them. */
   readonly alerting?: Alerting;
   readonly db: Db;

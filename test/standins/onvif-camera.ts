@@ -3,6 +3,7 @@ import { createServer as createHttp, type IncomingMessage, type ServerResponse }
 import { type AddressInfo, createServer as createTcp, type Server, type Socket } from 'node:net';
 import { type Scene, sceneJpeg } from './camera-scene.ts';
 import { type EventsMode, type EventTopic, StandInEvents } from './onvif-events.ts';
+import { type DiscoveryResponder, startDiscoveryResponder } from './ws-discovery.ts';
 
 /**
  * A high-mast ONVIF camera on loopback, speaking the real protocols so the `onvif` package and our
@@ -17,6 +18,7 @@ import { type EventsMode, type EventTopic, StandInEvents } from './onvif-events.
  *   most camera firmwares challenge), an SDP (RFC 4566) with an H.264 video track.
  * - The snapshot over HTTP with digest auth (RFC 7616, qop=auth, MD5), a JPEG of its scene.
  * - ONVIF Events with pull-point subscriptions (./onvif-events.ts): tamper and signal loss.
+ * - WS-Discovery (./ws-discovery.ts) when started `discoverable`: a ProbeMatch naming its XAddr.
  *
  * Every misbehaviour a field camera shows can be set at any time with `set()`.
  */
@@ -59,6 +61,8 @@ export interface OnvifCameraStandIn {
   raiseEvent(topic: EventTopic, active: boolean): void;
   /** Pull-point subscriptions alive now. */
   readonly eventSubscriptions: number;
+  /** Its WS-Discovery endpoint reference (urn:uuid:…) when started `discoverable`. */
+  readonly discoveryEndpoint: string | undefined;
   /** Requests seen, by operation (`GetDeviceInformation`, `DESCRIBE`, `snapshot`). */
   readonly requests: Readonly<Record<string, number>>;
   stop(): Promise<void>;
@@ -110,6 +114,8 @@ export async function startOnvifCamera(
     password?: string;
     info?: Partial<CameraInfo>;
     behaviour?: Partial<CameraBehaviour>;
+    /** Answers WS-Discovery probes (binds UDP 3702 shared with other responders). */
+    discoverable?: boolean;
   } = {},
 ): Promise<OnvifCameraStandIn> {
   const host = '127.0.0.1';
@@ -354,6 +360,13 @@ export async function startOnvifCamera(
     if (!rtspUp) await close(rtsp);
   }
   await apply();
+  const discovery: DiscoveryResponder | undefined = opts.discoverable
+    ? await startDiscoveryResponder({
+        xaddr: `${base()}/onvif/device_service`,
+        silent: () => b.offline || b.hang,
+        garbage: () => b.garbage,
+      })
+    : undefined;
 
   return {
     host,
@@ -377,8 +390,10 @@ export async function startOnvifCamera(
     get eventSubscriptions() {
       return events.subscriptions;
     },
+    discoveryEndpoint: discovery?.endpoint,
     async stop() {
       events.reset();
+      await discovery?.stop();
       dropAll();
       await Promise.all([close(http), close(rtsp)]);
     },

@@ -14,6 +14,8 @@ import { deviceFor, visibleDevices } from '../visibility.ts';
 // is written to the audit log (who, when, which camera).
 
 const POLICE = ['police'] as const;
+/** Devices on the LAN that nobody watches: police (their cameras) and admins (the inventory). */
+const DISCOVERY = ['police', 'admin'] as const;
 
 /** Example param: a camera of the caller's commune (or any, for a caller without one). */
 function exampleCamera(ctx: ExampleContext): { id: string } {
@@ -49,6 +51,19 @@ function snapshotMeta(deps: ApiDeps, deviceId: string) {
 }
 
 export const cameraRoutes = [
+  route({
+    method: 'get',
+    path: '/api/cameras/discovery',
+    access: DISCOVERY,
+    tag: 'cameras',
+    summary:
+      "ONVIF devices that answer WS-Discovery on the service's LAN but are in no commune's inventory (endpoint, XAddrs, host, port, name and hardware from their scopes). One multicast probe of a few seconds, its answer reused for a minute. Audited.",
+    async handle({ deps, user }) {
+      if (!deps.onvifDiscovery) throw new CxError('CX_NOT_FOUND', 'no ONVIF discovery in this process');
+      deps.audit.record(user!, 'onvif-discovery', '*', deps.clock());
+      return await deps.onvifDiscovery.run();
+    },
+  }),
   route({
     method: 'get',
     path: '/api/cameras',
