@@ -205,6 +205,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
       : {}),
     snapshots,
     onvifDiscovery: onvifDiscoveryFor(config, clock, log),
+    deviceCredentials: credentials,
     alerting,
     db,
     bus,

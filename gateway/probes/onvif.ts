@@ -50,6 +50,8 @@ interface Identity {
   readonly serialNumber: string;
 }
 const identities = new WeakMap<object, Identity>();
+/** The last image judgement per camera: a `camera-snapshot` event names the image of each new one. */
+const lastJudged = new WeakMap<object, string>();
 /** Each camera's event subscription, kept between runs (support/onvif-events.ts says why). */
 const watchers = new WeakMap<object, CameraEvents>();
 
@@ -177,7 +179,7 @@ async function run(target: OnvifConfig, s: OnvifSession, signal: AbortSignal): P
     const snap = await s.call<{ uri?: string }>('GetSnapshotUri', (cb) =>
       cam.getSnapshotUri({ profileToken }, cb),
     );
-    const verdict = await checkSnapshot(target, snap?.uri, signal, metrics);
+    const verdict = await checkSnapshot(target, snap?.uri, signal, metrics, events);
     if (verdict) troubles.push(verdict);
   }
   if (alarms.tamper) troubles.push(alarms.tamper);
@@ -246,6 +248,7 @@ async function checkSnapshot(
   uri: string | undefined,
   signal: AbortSignal,
   metrics: Record<string, number>,
+  events: ProbeEvent[],
 ): Promise<ProbeResult | undefined> {
   if (!uri || !/^https?:\/\//i.test(uri)) return degraded('onvif-malformed', { step: 'GetSnapshotUri' });
   const o = await fetchSnapshot(uri, target, signal);
@@ -266,11 +269,23 @@ async function checkSnapshot(
   metrics.snapshotContrast = m.stddev;
   metrics.snapshotSharpness = m.sharpness;
   const binding = cameraBinding(target);
-  binding?.sink.keep(binding.deviceId, o.bytes, m, Date.now());
+  const sha256 = binding?.sink.keep(binding.deviceId, o.bytes, m, Date.now());
   const reference = binding?.sink.referenceHash(binding.deviceId);
   const distance = reference ? hammingDistance(reference, m.dHash) : undefined;
   if (distance !== undefined) metrics.sceneDistanceBits = distance;
-  return judgeImage(target, m, distance);
+  const verdict = judgeImage(target, m, distance);
+  // The verdict travels over MQTT, the image does not: when the judgement changes, an event names
+  // the kept image it was made on, so the police can open that very snapshot.
+  const judged = verdict?.reason.code ?? 'ok';
+  if (sha256 && lastJudged.get(target) !== judged) {
+    lastJudged.set(target, judged);
+    events.push({
+      type: 'camera-snapshot',
+      severity: verdict ? 'warning' : 'info',
+      detail: { sha256, judged },
+    });
+  }
+  return verdict;
 }
 
 /** Dark before covered: a black cover is dark and uniform, and "too dark" is what a person sees. */

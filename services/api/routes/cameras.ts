@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { User } from '../../auth/users.ts';
+import { receiveSnapshot } from '../../cameras/snapshot-upload.ts';
 import type { DeviceInfo } from '../../inventory/device-directory.ts';
 import { CxError } from '../../shared/errors.ts';
 import type { ApiDeps } from '../deps.ts';
@@ -119,6 +120,16 @@ export const cameraRoutes = [
       res.type('image/jpeg').send(image);
       return res;
     },
+  }),
+  route({
+    method: 'put',
+    path: '/api/cameras/:id/snapshots',
+    access: { deviceCredential: 'gateway' },
+    tag: 'cameras',
+    summary:
+      "A probe gateway at a site uploads a snapshot it judged (Content-Type: image/jpeg, at most 8 MiB; X-Taken-Ts: epoch ms), with its own device id and MQTT password as HTTP Basic, for a camera it reports for. Kept content-addressed beside the embedded probe's; answers its sha256 and the camera's approved reference dHash (the gateway judges 'scene moved' with it). Refused credentials are counted in the reject log.",
+    examples: { params: exampleCamera, body: {} },
+    handle: ({ deps, deviceId, params, req }) => receiveSnapshot(deps, deviceId!, params.id!, req),
   }),
   route({
     method: 'post',
