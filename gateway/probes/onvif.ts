@@ -152,36 +152,40 @@ async function run(target: OnvifConfig, s: OnvifSession, signal: AbortSignal): P
   const driftSec = Math.round((cameraTime.getTime() + 500 - (sentAt + Date.now()) / 2) / 1000);
   metrics.clockDriftSec = driftSec;
 
-  await s.call('GetCapabilities', (cb) => cam.getCapabilities(cb));
+  // GetDeviceInformation beside GetCapabilities → GetProfiles (which needs the media service's
+  // address), and the stream beside the snapshot: each run costs the camera's round trips, and a
+  // cycle of hundreds of cameras is that many runs through a bounded number of slots.
+  const [profiles, info] = await inOrder(
+    s
+      .call('GetCapabilities', (cb) => cam.getCapabilities(cb))
+      .then(() => s.call<Array<{ $?: { token?: string } }>>('GetProfiles', (cb) => cam.getProfiles(cb))),
+    s.call<Record<string, unknown>>('GetDeviceInformation', (cb) => cam.getDeviceInformation(cb)),
+  );
   const watcher = eventsOf(target, s);
   const alarms = watcher?.troubles() ?? {};
   events.push(...(watcher?.drainEvents() ?? []));
   if (alarms.signalLoss) troubles.push(alarms.signalLoss);
-  const info = await s.call<Record<string, unknown>>('GetDeviceInformation', (cb) =>
-    cam.getDeviceInformation(cb),
-  );
   events.push(...identityEvents(target, info));
-  const profiles = await s.call<Array<{ $?: { token?: string } }>>('GetProfiles', (cb) =>
-    cam.getProfiles(cb),
-  );
   const profileToken = Array.isArray(profiles) ? profiles[0]?.$?.token : undefined;
   if (!profileToken) return { ...down('onvif-malformed', { step: 'GetProfiles' }), metrics, events };
 
-  if (target.checkStream) {
-    const stream = await s.call<{ uri?: string }>('GetStreamUri', (cb) =>
-      cam.getStreamUri({ protocol: 'RTSP', profileToken }, cb),
-    );
-    const verdict = await checkStream(target, stream?.uri, signal, metrics);
-    if (verdict?.verdict === 'down') return { ...verdict, metrics, events };
-    if (verdict) troubles.push(verdict);
-  }
-  if (target.checkSnapshot) {
-    const snap = await s.call<{ uri?: string }>('GetSnapshotUri', (cb) =>
-      cam.getSnapshotUri({ profileToken }, cb),
-    );
-    const verdict = await checkSnapshot(target, snap?.uri, signal, metrics, events);
-    if (verdict) troubles.push(verdict);
-  }
+  const [stream, image] = await inOrder(
+    target.checkStream
+      ? s
+          .call<{ uri?: string }>('GetStreamUri', (cb) =>
+            cam.getStreamUri({ protocol: 'RTSP', profileToken }, cb),
+          )
+          .then((x) => checkStream(target, x?.uri, signal, metrics))
+      : undefined,
+    target.checkSnapshot
+      ? s
+          .call<{ uri?: string }>('GetSnapshotUri', (cb) => cam.getSnapshotUri({ profileToken }, cb))
+          .then((x) => checkSnapshot(target, x?.uri, signal, metrics, events))
+      : undefined,
+  );
+  if (stream?.verdict === 'down') return { ...stream, metrics, events };
+  if (stream) troubles.push(stream);
+  if (image) troubles.push(image);
   if (alarms.tamper) troubles.push(alarms.tamper);
   if (alarms.problem) troubles.push(alarms.problem);
   if (Math.abs(driftSec) > target.clockDriftMaxSec)
@@ -192,6 +196,17 @@ async function run(target: OnvifConfig, s: OnvifSession, signal: AbortSignal): P
   const first = troubles[0];
   if (first) return { ...first, metrics, events };
   return { verdict: 'up', reason: OK, metrics, events };
+}
+
+/**
+ * Both results once both have settled (no step left running when the run returns); a failure is
+ * thrown in argument order, so the verdict is the one the steps' order gives, whichever ended first.
+ */
+async function inOrder<A, B>(a: Promise<A> | A, b: Promise<B> | B): Promise<[A, B]> {
+  const [x, y] = await Promise.allSettled([a, b]);
+  if (x.status === 'rejected') throw x.reason;
+  if (y.status === 'rejected') throw y.reason;
+  return [x.value, y.value];
 }
 
 function identityEvents(target: OnvifConfig, info: Record<string, unknown> | undefined): ProbeEvent[] {
