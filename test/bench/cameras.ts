@@ -15,6 +15,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
 import { type OnvifConfig, onvifProbe } from '../../gateway/probes/onvif.ts';
 import { ProbeTimeout } from '../../gateway/probes/probe.ts';
 import { bindCameraSink } from '../../gateway/probes/support/camera-sink.ts';
@@ -199,6 +200,13 @@ export async function benchCameras(o = CAMERAS_DEFAULTS): Promise<{ figures: Fig
   }
 }
 
-// `tsx test/bench/cameras.ts [--alone]`: the cycle without the MQTT load beside it, for comparison.
-if (process.argv[1] === import.meta.filename)
-  await benchCameras({ ...CAMERAS_DEFAULTS, ...(process.argv.includes('--alone') ? { beside: null } : {}) });
+// `tsx test/bench/cameras.ts [--alone] [--concurrency N]`: without the MQTT load beside it, or
+// with another number of runs at once, for comparison.
+if (process.argv[1] === import.meta.filename) {
+  const { values } = parseArgs({ options: { alone: { type: 'boolean' }, concurrency: { type: 'string' } } });
+  await benchCameras({
+    ...CAMERAS_DEFAULTS,
+    ...(values.alone ? { beside: null } : {}),
+    ...(values.concurrency ? { concurrency: Number(values.concurrency) } : {}),
+  });
+}
