@@ -114,4 +114,15 @@ describe.sequential('ONVIF events through a pull-point subscription', () => {
     await waitFor(() => cam.eventSubscriptions === 0, 'the unsubscribe', 20_000);
     expect(cam.requests.Unsubscribe).toBe(1);
   });
+
+  it('does not hold a stopping gateway on a camera that hangs: release ends in seconds', async () => {
+    const { cam, config } = await camera();
+    await probe(config);
+    await waitFor(() => cam.eventSubscriptions === 1, 'a subscription', 20_000);
+    await cam.set({ hang: true });
+    const t0 = performance.now();
+    await onvifProbe.release!(config);
+    // The Unsubscribe is never answered: the watcher gives up after its 2 s, not the 30 s socket timeout.
+    expect(performance.now() - t0).toBeLessThan(10_000);
+  });
 });

@@ -27,6 +27,7 @@ type Alarm = 'tamper' | 'signal-loss';
 const LEASE_MS = 10 * 60_000;
 const BACKOFF_MIN_MS = 1000;
 const BACKOFF_MAX_MS = 60_000;
+const UNSUBSCRIBE_WAIT_MS = 2000;
 /** Renew when less than this is left of the subscription (the package asks for PT2M each time). */
 const RENEW_BEFORE_MS = 60_000;
 
@@ -107,8 +108,17 @@ export class CameraEvents {
     this.wake?.();
     const sub = this.cam.events.subscription;
     // Best effort: tell the camera to free the pull point (cameras hold a handful). A held pull is
-    // answered when the camera ends the subscription; we do not wait for it.
-    if (sub) await this.call<unknown>('Unsubscribe', (cb) => this.cam.unsubscribe(cb, true)).catch(() => {});
+    // answered when the camera ends the subscription; we do not wait for it, nor more than
+    // UNSUBSCRIBE_WAIT_MS for a hanging camera's answer (a stopping gateway waits on this).
+    if (!sub) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.call<unknown>('Unsubscribe', (cb) => this.cam.unsubscribe(cb, true)).catch(() => {}),
+      new Promise<void>((r) => {
+        timer = setTimeout(r, UNSUBSCRIBE_WAIT_MS);
+      }),
+    ]);
+    clearTimeout(timer);
   }
 
   private async run(): Promise<void> {
