@@ -25,7 +25,7 @@ beforeAll(async () => {
     startCameraCommune([{ id: 'cam-cong', name: 'Camera cổng UBND', discoverable: true }]),
     launchBrowser(),
   ]);
-}, 90_000);
+}, 180_000);
 
 afterAll(async () => {
   await browser?.close();

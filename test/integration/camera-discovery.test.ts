@@ -43,7 +43,7 @@ beforeAll(async () => {
   commune = await startCameraCommune([{ id: 'cam-cong', name: 'Camera cổng UBND', discoverable: true }]);
   for (const role of ROLES)
     cookies.set(role, await login(commune.app, userOf(role), commune.app.userPasswords.get(userOf(role))!));
-}, 60_000);
+}, 180_000);
 
 afterAll(async () => {
   await commune?.stop();

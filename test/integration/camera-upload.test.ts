@@ -105,7 +105,7 @@ beforeAll(async () => {
   const config = loadGatewayConfig(file, { CX_TEST_GW_PASSWORD: app.devicePasswords.get('gw-ap1')! });
   gateway = new GatewayRuntime(config, { log: createLogger({ level: 'silent' }) });
   gateway.start();
-}, 90_000);
+}, 180_000);
 
 afterAll(async () => {
   await gateway?.stop();
