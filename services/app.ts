@@ -21,6 +21,7 @@ import { IntervalLog } from './availability/interval-log.ts';
 import type { LiveStates } from './availability/live-states.ts';
 import { ServiceRuns } from './availability/service-runs.ts';
 import { Broker } from './broker/broker.ts';
+import { onvifDiscoveryFor } from './cameras/discovery.ts';
 import { SNAPSHOTS_PER_CAMERA, SnapshotStore } from './cameras/snapshot-store.ts';
 import { backfillDemoHistory } from './demo/history.ts';
 import { troubleCandidates } from './demo/trouble.ts';
@@ -203,6 +204,8 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
         }
       : {}),
     snapshots,
+    onvifDiscovery: onvifDiscoveryFor(config, clock, log),
+    deviceCredentials: credentials,
     alerting,
     db,
     bus,

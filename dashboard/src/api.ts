@@ -13,6 +13,7 @@ import type {
   MaintenanceInfo,
   MaintenancePlan,
   MapBase,
+  OnvifDiscoveryRun,
   OutagesResponse,
   Params,
   PublicConfig,
@@ -163,6 +164,7 @@ export const api = {
   soilPlots: () => request<{ plots: unknown[] }>('GET', '/api/soil/plots'),
   cameras: () => request<CameraCard[]>('GET', '/api/cameras'),
   approveReference: (id: string) => request<unknown>('POST', `/api/cameras/${enc(id)}/reference`, {}),
+  onvifDiscovery: () => request<OnvifDiscoveryRun>('GET', '/api/cameras/discovery'),
   alerts: <T>(status: 'open' | 'history') => request<{ alerts: T[] }>('GET', `/api/alerts${qs({ status })}`),
   alertNotifiers: <T>() => request<{ notifiers: T[] }>('GET', '/api/alerts/notifiers'),
   alertAction: (action: 'acknowledge' | 'resolve', ids: number[], note: string) =>

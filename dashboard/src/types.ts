@@ -342,3 +342,19 @@ export interface CameraCard {
   snapshot: { sha256: string; takenTs: number } | null;
   reference: { sha256: string; approvedBy: string; approvedTs: number } | null;
 }
+
+/** GET /api/cameras/discovery (police, admin): ONVIF devices on the LAN the inventory lacks. */
+export interface OnvifDiscoveryRun {
+  ranTs: number;
+  timeoutMs: number;
+  malformedAnswers: number;
+  error: string | null;
+  devices: Array<{
+    endpoint: string;
+    xaddrs: string[];
+    host: string;
+    port: number;
+    name: string | null;
+    hardware: string | null;
+  }>;
+}

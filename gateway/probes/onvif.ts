@@ -11,6 +11,7 @@ import {
 import { cameraBinding } from './support/camera-sink.ts';
 import { fetchSnapshot } from './support/http-snapshot.ts';
 import { hammingDistance, type ImageMeasures, measureJpeg } from './support/image-checks.ts';
+import { CameraEvents } from './support/onvif-events.ts';
 import { type Creds, OnvifSession, StepAborted, StepFailed } from './support/onvif-session.ts';
 import { rtspDescribe, sdpHasVideo } from './support/rtsp-describe.ts';
 
@@ -28,6 +29,8 @@ const OnvifConfig = z.strictObject({
   checkStream: z.boolean().default(true),
   /** Fetch and judge the snapshot. */
   checkSnapshot: z.boolean().default(true),
+  /** Where the camera offers ONVIF events: its own tamper and signal-loss alarms (pull point). */
+  checkEvents: z.boolean().default(true),
   /** Mean luminance (0–255) under this: too dark (a dead IR lamp, a black cover). */
   darkLuminanceMin: z.number().min(0).max(255).default(30),
   /** Luminance standard deviation under this: near-uniform, the lens is covered or sprayed. */
@@ -47,6 +50,10 @@ interface Identity {
   readonly serialNumber: string;
 }
 const identities = new WeakMap<object, Identity>();
+/** The last image judgement per camera: a `camera-snapshot` event names the image of each new one. */
+const lastJudged = new WeakMap<object, string>();
+/** Each camera's event subscription, kept between runs (support/onvif-events.ts says why). */
+const watchers = new WeakMap<object, CameraEvents>();
 
 const degraded = (code: string, params: Record<string, string | number>): ProbeResult => ({
   verdict: 'degraded',
@@ -64,9 +71,12 @@ const degraded = (code: string, params: Record<string, string | number>): ProbeR
  *    (the camera's problem: it refuses what it was set up with), a malformed answer a reason.
  * 3. GetStreamUri + RTSP DESCRIBE (RFC 2326 §10.2): the SDP must hold a video track.
  * 4. GetSnapshotUri + HTTP GET (digest or basic): the JPEG decoded and judged.
+ * 5. Where GetCapabilities lists the Events service: the camera's own alarms from its pull-point
+ *    subscription (tamper, signal loss), kept open between runs and ended by `release`.
  *
- * Several troubles at once: the verdict names the first of stream, covered, dark, blurred, moved,
- * snapshot, clock (what leaves the police blind first); the metrics carry every measure.
+ * Several troubles at once: the verdict names the first of signal loss, stream, covered, dark,
+ * blurred, moved, tamper, snapshot, events, clock (what leaves the police blind first); the metrics
+ * carry every measure.
  */
 export const onvifProbe: DeviceProbe<OnvifConfig> = {
   kind: 'onvif',
@@ -81,6 +91,7 @@ export const onvifProbe: DeviceProbe<OnvifConfig> = {
     clockDriftMaxSec: 30,
     checkStream: true,
     checkSnapshot: true,
+    checkEvents: true,
     darkLuminanceMin: 30,
     coveredStddevMax: 6,
     sharpnessMin: 50,
@@ -99,7 +110,31 @@ export const onvifProbe: DeviceProbe<OnvifConfig> = {
       session.close();
     }
   },
+  async release(target) {
+    const w = watchers.get(target);
+    watchers.delete(target);
+    await w?.stop();
+  },
 };
+
+/** The camera's event watcher, started at its first run that finds the Events service. */
+function eventsOf(target: OnvifConfig, s: OnvifSession): CameraEvents | undefined {
+  const xaddr = s.cam.uri?.events?.href;
+  let w = watchers.get(target);
+  if (!target.checkEvents || !xaddr) {
+    // No longer offered (a firmware change): nothing to watch.
+    if (w) void w.stop();
+    watchers.delete(target);
+    return undefined;
+  }
+  if (!w || w.ended) {
+    w = new CameraEvents(target, xaddr);
+    watchers.set(target, w);
+  }
+  w.timeShift = s.cam.timeShift;
+  w.start();
+  return w;
+}
 
 async function run(target: OnvifConfig, s: OnvifSession, signal: AbortSignal): Promise<ProbeResult> {
   const metrics: Record<string, number> = {};
@@ -117,32 +152,42 @@ async function run(target: OnvifConfig, s: OnvifSession, signal: AbortSignal): P
   const driftSec = Math.round((cameraTime.getTime() + 500 - (sentAt + Date.now()) / 2) / 1000);
   metrics.clockDriftSec = driftSec;
 
-  await s.call('GetCapabilities', (cb) => cam.getCapabilities(cb));
-  const info = await s.call<Record<string, unknown>>('GetDeviceInformation', (cb) =>
-    cam.getDeviceInformation(cb),
+  // GetDeviceInformation beside GetCapabilities → GetProfiles (which needs the media service's
+  // address), and the stream beside the snapshot: each run costs the camera's round trips, and a
+  // cycle of hundreds of cameras is that many runs through a bounded number of slots.
+  const [profiles, info] = await inOrder(
+    s
+      .call('GetCapabilities', (cb) => cam.getCapabilities(cb))
+      .then(() => s.call<Array<{ $?: { token?: string } }>>('GetProfiles', (cb) => cam.getProfiles(cb))),
+    s.call<Record<string, unknown>>('GetDeviceInformation', (cb) => cam.getDeviceInformation(cb)),
   );
+  const watcher = eventsOf(target, s);
+  const alarms = watcher?.troubles() ?? {};
+  events.push(...(watcher?.drainEvents() ?? []));
+  if (alarms.signalLoss) troubles.push(alarms.signalLoss);
   events.push(...identityEvents(target, info));
-  const profiles = await s.call<Array<{ $?: { token?: string } }>>('GetProfiles', (cb) =>
-    cam.getProfiles(cb),
-  );
   const profileToken = Array.isArray(profiles) ? profiles[0]?.$?.token : undefined;
   if (!profileToken) return { ...down('onvif-malformed', { step: 'GetProfiles' }), metrics, events };
 
-  if (target.checkStream) {
-    const stream = await s.call<{ uri?: string }>('GetStreamUri', (cb) =>
-      cam.getStreamUri({ protocol: 'RTSP', profileToken }, cb),
-    );
-    const verdict = await checkStream(target, stream?.uri, signal, metrics);
-    if (verdict?.verdict === 'down') return { ...verdict, metrics, events };
-    if (verdict) troubles.push(verdict);
-  }
-  if (target.checkSnapshot) {
-    const snap = await s.call<{ uri?: string }>('GetSnapshotUri', (cb) =>
-      cam.getSnapshotUri({ profileToken }, cb),
-    );
-    const verdict = await checkSnapshot(target, snap?.uri, signal, metrics);
-    if (verdict) troubles.push(verdict);
-  }
+  const [stream, image] = await inOrder(
+    target.checkStream
+      ? s
+          .call<{ uri?: string }>('GetStreamUri', (cb) =>
+            cam.getStreamUri({ protocol: 'RTSP', profileToken }, cb),
+          )
+          .then((x) => checkStream(target, x?.uri, signal, metrics))
+      : undefined,
+    target.checkSnapshot
+      ? s
+          .call<{ uri?: string }>('GetSnapshotUri', (cb) => cam.getSnapshotUri({ profileToken }, cb))
+          .then((x) => checkSnapshot(target, x?.uri, signal, metrics, events))
+      : undefined,
+  );
+  if (stream?.verdict === 'down') return { ...stream, metrics, events };
+  if (stream) troubles.push(stream);
+  if (image) troubles.push(image);
+  if (alarms.tamper) troubles.push(alarms.tamper);
+  if (alarms.problem) troubles.push(alarms.problem);
   if (Math.abs(driftSec) > target.clockDriftMaxSec)
     troubles.push(
       degraded('camera-clock-drift', { seconds: driftSec, thresholdSec: target.clockDriftMaxSec }),
@@ -151,6 +196,17 @@ async function run(target: OnvifConfig, s: OnvifSession, signal: AbortSignal): P
   const first = troubles[0];
   if (first) return { ...first, metrics, events };
   return { verdict: 'up', reason: OK, metrics, events };
+}
+
+/**
+ * Both results once both have settled (no step left running when the run returns); a failure is
+ * thrown in argument order, so the verdict is the one the steps' order gives, whichever ended first.
+ */
+async function inOrder<A, B>(a: Promise<A> | A, b: Promise<B> | B): Promise<[A, B]> {
+  const [x, y] = await Promise.allSettled([a, b]);
+  if (x.status === 'rejected') throw x.reason;
+  if (y.status === 'rejected') throw y.reason;
+  return [x.value, y.value];
 }
 
 function identityEvents(target: OnvifConfig, info: Record<string, unknown> | undefined): ProbeEvent[] {
@@ -207,6 +263,7 @@ async function checkSnapshot(
   uri: string | undefined,
   signal: AbortSignal,
   metrics: Record<string, number>,
+  events: ProbeEvent[],
 ): Promise<ProbeResult | undefined> {
   if (!uri || !/^https?:\/\//i.test(uri)) return degraded('onvif-malformed', { step: 'GetSnapshotUri' });
   const o = await fetchSnapshot(uri, target, signal);
@@ -227,11 +284,23 @@ async function checkSnapshot(
   metrics.snapshotContrast = m.stddev;
   metrics.snapshotSharpness = m.sharpness;
   const binding = cameraBinding(target);
-  binding?.sink.keep(binding.deviceId, o.bytes, m, Date.now());
+  const sha256 = binding?.sink.keep(binding.deviceId, o.bytes, m, Date.now());
   const reference = binding?.sink.referenceHash(binding.deviceId);
   const distance = reference ? hammingDistance(reference, m.dHash) : undefined;
   if (distance !== undefined) metrics.sceneDistanceBits = distance;
-  return judgeImage(target, m, distance);
+  const verdict = judgeImage(target, m, distance);
+  // The verdict travels over MQTT, the image does not: when the judgement changes, an event names
+  // the kept image it was made on, so the police can open that very snapshot.
+  const judged = verdict?.reason.code ?? 'ok';
+  if (sha256 && lastJudged.get(target) !== judged) {
+    lastJudged.set(target, judged);
+    events.push({
+      type: 'camera-snapshot',
+      severity: verdict ? 'warning' : 'info',
+      detail: { sha256, judged },
+    });
+  }
+  return verdict;
 }
 
 /** Dark before covered: a black cover is dark and uniform, and "too dark" is what a person sees. */

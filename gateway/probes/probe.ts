@@ -66,6 +66,12 @@ export interface DeviceProbe<C> {
    */
   readonly secretKeys?: readonly string[];
   probe(target: C, signal: AbortSignal): Promise<ProbeResult>;
+  /**
+   * Ends what the probe keeps open between runs of this target (an ONVIF camera's event
+   * subscription). The runtime calls it for every target when it stops; a later run may open it
+   * again. Resolves, never rejects.
+   */
+  release?(target: C): Promise<void>;
 }
 
 /** A probe of any config, as the registry and the runtime hold it. */

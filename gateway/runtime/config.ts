@@ -61,6 +61,12 @@ const GatewayFileSchema = z.strictObject({
   concurrency: z.number().int().min(1).max(1024).default(32),
   jitterPct: z.number().min(0).max(50).default(10),
   statusRefreshSec: z.number().int().min(10).max(86_400).default(300),
+  /**
+   * The service's API (e.g. https://canhxa.example.vn): onvif targets' snapshots are uploaded
+   * there with the gateway's credential (never sent over MQTT). Without it they are judged here
+   * and not kept, and "scene moved" is not judged (no approved reference reaches the gateway).
+   */
+  snapshotUploadUrl: z.url({ protocol: /^https?$/ }).optional(),
   targets: z.array(TargetSchema).min(1),
 });
 type GatewayFile = z.output<typeof GatewayFileSchema>;

@@ -1,8 +1,10 @@
+import { bindCameraSink } from '../probes/support/camera-sink.ts';
 import { type EventDoc, GATEWAY_HEALTH, probeErrorMetric, type TelemetryDoc } from '../probes/wire.ts';
 import type { GatewayConfig } from './config.ts';
 import type { Logger } from './logger.ts';
 import { Publisher, type PublisherStats } from './publisher.ts';
 import { Scheduler, type Timers } from './scheduler.ts';
+import { SnapshotUploader } from './snapshot-uploader.ts';
 
 /**
  * The probe runtime: scheduler → publisher. The same class runs on a box at a hamlet
@@ -16,6 +18,8 @@ export class GatewayRuntime {
   private readonly config: GatewayConfig;
   private readonly clock: () => number;
   private readonly heartbeatSec: number;
+  /** Camera snapshots to the service's store over HTTP, when the file names its API. */
+  readonly snapshots: SnapshotUploader | undefined;
   private beat: NodeJS.Timeout | undefined;
   private startedMs = 0;
 
@@ -45,6 +49,17 @@ export class GatewayRuntime {
       onConnect: () => this.sendBeat(),
       ...(opts.clock ? { clock: opts.clock } : {}),
     });
+    if (config.snapshotUploadUrl) {
+      const uploader = new SnapshotUploader({
+        apiUrl: config.snapshotUploadUrl,
+        gatewayId: config.gatewayId,
+        password: config.broker.password,
+        log: this.log,
+      });
+      for (const t of config.targets)
+        if (t.probe.kind === 'onvif') bindCameraSink(t.config as object, t.device, uploader);
+      this.snapshots = uploader;
+    }
     this.scheduler = new Scheduler({
       targets: config.targets.map((t) => ({
         deviceId: t.device,
@@ -142,6 +157,7 @@ export class GatewayRuntime {
   async stop(): Promise<void> {
     clearInterval(this.beat);
     await this.scheduler.stop();
+    await this.snapshots?.stop();
     await this.publisher.stop();
     this.log.info('gateway stopped');
   }

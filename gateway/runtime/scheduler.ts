@@ -127,12 +127,13 @@ export class Scheduler {
     );
   }
 
-  /** Stops scheduling, aborts runs in progress and waits for them to end. */
+  /** Stops scheduling, aborts runs in progress, waits for them to end, then releases what probes keep open. */
   async stop(): Promise<void> {
     this.running = false;
     for (const s of this.states) this.timers.clearTimeout(s.timer);
     for (const c of this.controllers) c.abort(new ProbeTimeout(0));
     await Promise.allSettled([...this.inFlight]);
+    await Promise.allSettled(this.states.map((s) => s.target.probe.release?.(s.target.config)));
   }
 
   private schedule(s: TargetState, dueMs: number): void {

@@ -8,7 +8,14 @@ import { localeFrom, t } from '../shared/i18n/index.ts';
 import { DASHBOARD_DIST } from './dashboard-build.ts';
 import type { ApiDeps } from './deps.ts';
 import { openApiDocument } from './openapi.ts';
-import { allows, isApiKeyAccess, keyAllows, type RouteSpec } from './route.ts';
+import {
+  allows,
+  type DeviceAccess,
+  isApiKeyAccess,
+  isDeviceAccess,
+  keyAllows,
+  type RouteSpec,
+} from './route.ts';
 import { SESSION_COOKIE } from './routes/auth.ts';
 import { ROUTES } from './routes/registry.ts';
 
@@ -54,6 +61,52 @@ function checkApiKey(deps: ApiDeps, spec: RouteSpec, req: Request, user: unknown
   return key;
 }
 
+/**
+ * The device of a `deviceCredential` route (HTTP Basic: device id and its MQTT password, checked
+ * as the broker checks a CONNECT): 401 when absent or wrong, each refusal of a claimed identity
+ * recorded in the reject log like a refused CONNECT. A session without Basic gets undefined here
+ * and the role check refuses it (403): these routes are for devices, not people.
+ */
+async function checkDevice(
+  deps: ApiDeps,
+  access: DeviceAccess,
+  req: Request,
+  user: unknown,
+): Promise<string | undefined> {
+  const basic = /^Basic\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+  if (basic === undefined && user) return undefined;
+  const refuse = (detail: string): never => {
+    req.res?.setHeader(
+      'WWW-Authenticate',
+      `Basic realm="canhxa-${access.deviceCredential}", charset="UTF-8"`,
+    );
+    throw new CxError('CX_UNAUTHENTICATED', detail);
+  };
+  if (basic === undefined) return refuse('no device credential');
+  const text = Buffer.from(basic, 'base64').toString('utf8');
+  const colon = text.indexOf(':');
+  const id = (colon > 0 ? text.slice(0, colon) : text).slice(0, 64);
+  const password = colon > 0 ? text.slice(colon + 1) : '';
+  const device = deps.directory.get(id);
+  const detail = `${req.method} ${req.path}`;
+  if (!device || device.type.kind !== access.deviceCredential) {
+    deps.rejects.record({ source: 'api', reason: 'unknown-client', clientId: id, detail });
+    return refuse(`not a known ${access.deviceCredential}`);
+  }
+  if (!password || !(await deps.deviceCredentials?.verify(id, password))) {
+    deps.rejects.record({
+      source: 'api',
+      reason: 'bad-password',
+      deviceId: id,
+      communeId: device.communeId,
+      clientId: id,
+      detail,
+    });
+    return refuse('wrong device password');
+  }
+  return id;
+}
+
 function mount(app: express.Express, deps: ApiDeps, spec: RouteSpec): void {
   app[spec.method](spec.path, async (req: Request, res: Response) => {
     const token = parseCookies(req.headers.cookie)[SESSION_COOKIE];
@@ -68,9 +121,12 @@ function mount(app: express.Express, deps: ApiDeps, spec: RouteSpec): void {
     if (user && account?.mustChangePassword && !spec.duringPasswordChange)
       throw new CxError('CX_PASSWORD_CHANGE_REQUIRED', `${user.username} must choose a new password first`);
     const apiKey = isApiKeyAccess(spec.access) ? checkApiKey(deps, spec, req, user) : undefined;
-    if (spec.access !== 'public' && !user && !apiKey)
+    const deviceId = isDeviceAccess(spec.access)
+      ? await checkDevice(deps, spec.access, req, user)
+      : undefined;
+    if (spec.access !== 'public' && !user && !apiKey && !deviceId)
       throw new CxError('CX_UNAUTHENTICATED', 'not signed in');
-    if (!apiKey && !allows(spec.access, user)) {
+    if (!apiKey && !deviceId && !allows(spec.access, user)) {
       deps.log.info({ username: user?.username, role: user?.role, path: spec.path }, 'access refused');
       throw new CxError('CX_FORBIDDEN', `role ${user?.role} may not ${spec.method} ${spec.path}`);
     }
@@ -87,8 +143,9 @@ function mount(app: express.Express, deps: ApiDeps, spec: RouteSpec): void {
     }
     const result = await spec.handle({
       deps,
-      user: apiKey ? undefined : user,
+      user: apiKey || deviceId ? undefined : user,
       apiKey,
+      deviceId,
       query: query.data,
       body: body.data,
       params: req.params as Record<string, string>,

@@ -1,11 +1,13 @@
 import type { Config } from '../../config/load.ts';
 import type { Alerting } from '../alerts/alerting.ts';
 import type { ApiKeys } from '../auth/api-keys.ts';
+import type { DeviceCredentials } from '../auth/device-credentials.ts';
 import type { LoginThrottle } from '../auth/login-throttle.ts';
 import type { Sessions } from '../auth/sessions.ts';
 import type { Users } from '../auth/users.ts';
 import type { IntervalLog } from '../availability/interval-log.ts';
 import type { LiveStates } from '../availability/live-states.ts';
+import type { OnvifDiscovery } from '../cameras/discovery.ts';
 import type { SnapshotStore } from '../cameras/snapshot-store.ts';
 import type { IngestStats } from '../ingest/ingest-stats.ts';
 import type { RejectLog } from '../ingest/reject-log.ts';
@@ -53,6 +55,10 @@ export interface ApiDeps {
   };
   /** The cameras' snapshots (police only); absent where no probe runs beside the API. */
   readonly snapshots?: SnapshotStore;
+  /** Devices' MQTT passwords, checked for a gateway's upload (HTTP Basic) as the broker checks a CONNECT. */
+  readonly deviceCredentials?: Pick<DeviceCredentials, 'verify'>;
+  /** WS-Discovery of ONVIF devices on the service's LAN that the inventory lacks. */
+  readonly onvifDiscovery?: OnvifDiscovery;
   /** Alerts and notifiers; absent when the service runs without them. */
   readonly alerting?: Alerting;
   readonly db: Db;

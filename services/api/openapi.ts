@@ -1,7 +1,7 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import { pathParams } from './examples.ts';
-import { isApiKeyAccess, type RouteSpec } from './route.ts';
+import { isApiKeyAccess, isDeviceAccess, type RouteSpec } from './route.ts';
 
 const ErrorBody = z.object({
   code: z.string(),
@@ -15,6 +15,8 @@ function describeAccess(r: RouteSpec): string {
   if (r.access === 'signed-in') return 'Any signed-in role.';
   if (isApiKeyAccess(r.access))
     return `API key with scope "${r.access.apiKeyScope}" (Authorization: Bearer cxk_…). Sessions are refused.`;
+  if (isDeviceAccess(r.access))
+    return `A ${r.access.deviceCredential} device's own MQTT credential as HTTP Basic (device id, password). Sessions and API keys are refused.`;
   return `Roles: ${r.access.join(', ')}.`;
 }
 
@@ -41,17 +43,25 @@ export function openApiDocument(
     bearerFormat: 'cxk_… (npm run api-key -- create)',
     description: 'IOC feed API key; scopes: summaries, states.',
   });
+  registry.registerComponent('securitySchemes', 'deviceBasic', {
+    type: 'http',
+    scheme: 'basic',
+    description: "A gateway's device id and MQTT password (device-secrets.json).",
+  });
   for (const r of routes) {
     const path = r.path.replace(/:(\w+)/g, '{$1}');
     const params = pathParams(r.path);
     const byKey = isApiKeyAccess(r.access);
+    const byDevice = isDeviceAccess(r.access);
     registry.registerPath({
       method: r.method,
       path,
       summary: r.summary,
       tags: [r.tag],
       description: describeAccess(r),
-      ...(r.access === 'public' ? {} : { security: [byKey ? { iocKey: [] } : { session: [] }] }),
+      ...(r.access === 'public'
+        ? {}
+        : { security: [byKey ? { iocKey: [] } : byDevice ? { deviceBasic: [] } : { session: [] }] }),
       request: {
         ...(params.length
           ? { params: z.object(Object.fromEntries(params.map((p) => [p, z.string()]))) }

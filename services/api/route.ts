@@ -10,10 +10,28 @@ import type { ApiDeps } from './deps.ts';
  * key with the named scope, sent as `Authorization: Bearer cxk_…`. The two worlds do not mix:
  * a session never opens an API-key route (403) and a key never opens a session route.
  */
-export type Access = 'public' | 'signed-in' | readonly Role[] | { readonly apiKeyScope: ApiKeyScope };
+export type Access =
+  | 'public'
+  | 'signed-in'
+  | readonly Role[]
+  | { readonly apiKeyScope: ApiKeyScope }
+  | DeviceAccess;
+
+/**
+ * A device of this type, with its own MQTT credential as HTTP Basic (device id, password): a probe
+ * gateway at a site uploading what MQTT must not carry (camera snapshots). Sessions and API keys
+ * never open such a route, and a device credential opens nothing else.
+ */
+export interface DeviceAccess {
+  readonly deviceCredential: 'gateway';
+}
 
 export function isApiKeyAccess(access: Access): access is { readonly apiKeyScope: ApiKeyScope } {
   return typeof access === 'object' && 'apiKeyScope' in access;
+}
+
+export function isDeviceAccess(access: Access): access is DeviceAccess {
+  return typeof access === 'object' && 'deviceCredential' in access;
 }
 
 export interface RouteContext<Q, B> {
@@ -21,6 +39,8 @@ export interface RouteContext<Q, B> {
   readonly user: User | undefined;
   /** The verified API key on an `apiKeyScope` route; undefined elsewhere. */
   readonly apiKey: ApiKey | undefined;
+  /** The device whose credential was verified on a `deviceCredential` route; undefined elsewhere. */
+  readonly deviceId: string | undefined;
   readonly query: Q;
   readonly body: B;
   readonly params: Record<string, string>;
@@ -87,7 +107,7 @@ export function route<Q extends z.ZodType, B extends z.ZodType>(spec: RouteSpec<
 /** Whether a signed-in user (or nobody) may call a route. API-key routes take no user. */
 export function allows(access: Access, user: User | undefined): boolean {
   if (access === 'public') return true;
-  if (!user || isApiKeyAccess(access)) return false;
+  if (!user || isApiKeyAccess(access) || isDeviceAccess(access)) return false;
   return access === 'signed-in' || access.includes(user.role);
 }
 

@@ -3,10 +3,10 @@ import type { Db } from '../store/db.ts';
 
 /**
  * Where a message was refused: at the broker (auth, ACL, size), at ingest (topic, schema), by the
- * LoRaWAN decoder (a network server's event: unknown DevEUI, undecodable, duplicate frame), or by
- * the store.
+ * LoRaWAN decoder (a network server's event: unknown DevEUI, undecodable, duplicate frame), by
+ * the store, or at the API (a gateway's snapshot upload: its credential, the camera it names).
  */
-export type RejectSource = 'broker' | 'ingest' | 'lorawan' | 'store';
+export type RejectSource = 'broker' | 'ingest' | 'lorawan' | 'store' | 'api';
 
 export interface Reject {
   readonly source: RejectSource;

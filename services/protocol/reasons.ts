@@ -110,6 +110,10 @@ export const REASONS = {
   'camera-blurred': { params: ['sharpness', 'threshold'], wire: true },
   'camera-scene-moved': { params: ['distance', 'threshold'], wire: true },
   'camera-clock-drift': { params: ['seconds', 'thresholdSec'], wire: true },
+  /** The camera's own tamper alarm is on (ONVIF event `topic`, e.g. VideoSource/GlobalSceneChange/ImagingService). */
+  'camera-tampered': { params: ['topic'], wire: true },
+  /** The camera reports its video signal lost (ONVIF event VideoSource/SignalLoss) on `source`. */
+  'camera-signal-lost': { params: ['source'], wire: true },
   // LoRaWAN (gateway/lorawan/): a sensor that keeps sending one reading is broken, not dry.
   'frozen-value': { params: ['metric', 'hours'], wire: true },
   // Why a payload codec (gateway/lorawan/codecs/) could not read a frame; kept in the reject log.

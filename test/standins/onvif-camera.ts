@@ -2,6 +2,8 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer as createHttp, type IncomingMessage, type ServerResponse } from 'node:http';
 import { type AddressInfo, createServer as createTcp, type Server, type Socket } from 'node:net';
 import { type Scene, sceneJpeg } from './camera-scene.ts';
+import { type EventsMode, type EventTopic, StandInEvents } from './onvif-events.ts';
+import { type DiscoveryResponder, startDiscoveryResponder } from './ws-discovery.ts';
 
 /**
  * A high-mast ONVIF camera on loopback, speaking the real protocols so the `onvif` package and our
@@ -15,6 +17,8 @@ import { type Scene, sceneJpeg } from './camera-scene.ts';
  * - RTSP 1.0 (RFC 2326) over TCP: OPTIONS, DESCRIBE behind digest auth (RFC 2617 without qop, as
  *   most camera firmwares challenge), an SDP (RFC 4566) with an H.264 video track.
  * - The snapshot over HTTP with digest auth (RFC 7616, qop=auth, MD5), a JPEG of its scene.
+ * - ONVIF Events with pull-point subscriptions (./onvif-events.ts): tamper and signal loss.
+ * - WS-Discovery (./ws-discovery.ts) when started `discoverable`: a ProbeMatch naming its XAddr.
  *
  * Every misbehaviour a field camera shows can be set at any time with `set()`.
  */
@@ -32,6 +36,8 @@ export interface CameraBehaviour {
   refuseCredentials: boolean;
   /** Authenticated SOAP calls are answered with malformed XML (a firmware bug, a proxy's page). */
   garbage: boolean;
+  /** `ok`: the Events service is advertised and answers; `none`: not offered; `malformed`: broken answers. */
+  events: EventsMode;
 }
 
 export interface CameraInfo {
@@ -51,6 +57,12 @@ export interface OnvifCameraStandIn {
   readonly info: CameraInfo;
   set(change: Partial<CameraBehaviour>): Promise<void>;
   setInfo(change: Partial<CameraInfo>): void;
+  /** Raises (true) or clears (false) a property event on every pull-point subscription. */
+  raiseEvent(topic: EventTopic, active: boolean): void;
+  /** Pull-point subscriptions alive now. */
+  readonly eventSubscriptions: number;
+  /** Its WS-Discovery endpoint reference (urn:uuid:…) when started `discoverable`. */
+  readonly discoveryEndpoint: string | undefined;
   /** Requests seen, by operation (`GetDeviceInformation`, `DESCRIBE`, `snapshot`). */
   readonly requests: Readonly<Record<string, number>>;
   stop(): Promise<void>;
@@ -102,6 +114,8 @@ export async function startOnvifCamera(
     password?: string;
     info?: Partial<CameraInfo>;
     behaviour?: Partial<CameraBehaviour>;
+    /** Answers WS-Discovery probes (binds UDP 3702 shared with other responders). */
+    discoverable?: boolean;
   } = {},
 ): Promise<OnvifCameraStandIn> {
   const host = '127.0.0.1';
@@ -124,6 +138,7 @@ export async function startOnvifCamera(
     stream: 'ok',
     refuseCredentials: false,
     garbage: false,
+    events: 'ok',
     ...opts.behaviour,
   };
   const requests: Record<string, number> = {};
@@ -174,11 +189,16 @@ export async function startOnvifCamera(
   }
 
   const base = () => `http://${host}:${ports.http}`;
+  const events = new StandInEvents(base, cameraNow, soap);
+  const eventsXAddr = () =>
+    b.events === 'none'
+      ? ''
+      : `<tt:Events><tt:XAddr>${base()}/onvif/event_service</tt:XAddr><tt:WSSubscriptionPolicySupport>false</tt:WSSubscriptionPolicySupport><tt:WSPullPointSupport>true</tt:WSPullPointSupport></tt:Events>`;
   const operations: Record<string, () => string> = {
     GetCapabilities: () =>
-      `<tds:GetCapabilitiesResponse><tds:Capabilities><tt:Device><tt:XAddr>${base()}/onvif/device_service</tt:XAddr></tt:Device><tt:Media><tt:XAddr>${base()}/onvif/media_service</tt:XAddr><tt:StreamingCapabilities><tt:RTPMulticast>false</tt:RTPMulticast><tt:RTP_TCP>true</tt:RTP_TCP><tt:RTP_RTSP_TCP>true</tt:RTP_RTSP_TCP></tt:StreamingCapabilities></tt:Media></tds:Capabilities></tds:GetCapabilitiesResponse>`,
+      `<tds:GetCapabilitiesResponse><tds:Capabilities><tt:Device><tt:XAddr>${base()}/onvif/device_service</tt:XAddr></tt:Device><tt:Media><tt:XAddr>${base()}/onvif/media_service</tt:XAddr><tt:StreamingCapabilities><tt:RTPMulticast>false</tt:RTPMulticast><tt:RTP_TCP>true</tt:RTP_TCP><tt:RTP_RTSP_TCP>true</tt:RTP_RTSP_TCP></tt:StreamingCapabilities></tt:Media>${eventsXAddr()}</tds:Capabilities></tds:GetCapabilitiesResponse>`,
     GetServices: () =>
-      `<tds:GetServicesResponse><tds:Service><tds:Namespace>http://www.onvif.org/ver10/device/wsdl</tds:Namespace><tds:XAddr>${base()}/onvif/device_service</tds:XAddr><tds:Version><tt:Major>2</tt:Major><tt:Minor>60</tt:Minor></tds:Version></tds:Service><tds:Service><tds:Namespace>http://www.onvif.org/ver10/media/wsdl</tds:Namespace><tds:XAddr>${base()}/onvif/media_service</tds:XAddr><tds:Version><tt:Major>2</tt:Major><tt:Minor>60</tt:Minor></tds:Version></tds:Service></tds:GetServicesResponse>`,
+      `<tds:GetServicesResponse><tds:Service><tds:Namespace>http://www.onvif.org/ver10/device/wsdl</tds:Namespace><tds:XAddr>${base()}/onvif/device_service</tds:XAddr><tds:Version><tt:Major>2</tt:Major><tt:Minor>60</tt:Minor></tds:Version></tds:Service><tds:Service><tds:Namespace>http://www.onvif.org/ver10/media/wsdl</tds:Namespace><tds:XAddr>${base()}/onvif/media_service</tds:XAddr><tds:Version><tt:Major>2</tt:Major><tt:Minor>60</tt:Minor></tds:Version></tds:Service>${b.events === 'none' ? '' : `<tds:Service><tds:Namespace>http://www.onvif.org/ver10/events/wsdl</tds:Namespace><tds:XAddr>${base()}/onvif/event_service</tds:XAddr><tds:Version><tt:Major>2</tt:Major><tt:Minor>60</tt:Minor></tds:Version></tds:Service>`}</tds:GetServicesResponse>`,
     GetDeviceInformation: () =>
       `<tds:GetDeviceInformationResponse><tds:Manufacturer>${info.manufacturer}</tds:Manufacturer><tds:Model>${info.model}</tds:Model><tds:FirmwareVersion>${info.firmwareVersion}</tds:FirmwareVersion><tds:SerialNumber>${info.serialNumber}</tds:SerialNumber><tds:HardwareId>88</tds:HardwareId></tds:GetDeviceInformationResponse>`,
     GetVideoSources: () =>
@@ -191,7 +211,7 @@ export async function startOnvifCamera(
       `<trt:GetSnapshotUriResponse><trt:MediaUri><tt:Uri>${base()}/onvif-http/snapshot?Profile_1</tt:Uri><tt:InvalidAfterConnect>false</tt:InvalidAfterConnect><tt:InvalidAfterReboot>false</tt:InvalidAfterReboot><tt:Timeout>PT60S</tt:Timeout></trt:MediaUri></trt:GetSnapshotUriResponse>`,
   };
 
-  function onSoap(xml: string, res: ServerResponse): void {
+  function onSoap(xml: string, url: string, res: ServerResponse): void {
     const op = /<(?:[\w-]+:)?Body[^>]*>\s*<(?:[\w-]+:)?(\w+)/.exec(xml)?.[1] ?? 'unknown';
     count(op);
     if (op === 'GetSystemDateAndTime') {
@@ -204,6 +224,7 @@ export async function startOnvifCamera(
       res.writeHead(200, { 'content-type': 'application/soap+xml' });
       return void res.end('<html><body>502 Bad Gateway</body>');
     }
+    if (b.events !== 'none' && events.handle(op, xml, url, res, b.events)) return;
     const answer = operations[op];
     if (!answer)
       return soap(
@@ -251,7 +272,7 @@ export async function startOnvifCamera(
     }
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => onSoap(Buffer.concat(chunks).toString('utf8'), res));
+    req.on('end', () => onSoap(Buffer.concat(chunks).toString('utf8'), req.url ?? '', res));
   });
 
   const rtspNonce = randomBytes(16).toString('hex');
@@ -331,12 +352,21 @@ export async function startOnvifCamera(
     const httpUp = !b.offline;
     const rtspUp = !b.offline && b.stream !== 'refuse';
     if (!httpUp || !rtspUp) dropAll();
+    // A camera that went away forgot its subscriptions (as after a reboot).
+    if (!httpUp) events.reset();
     if (httpUp && !http.listening) await listen(http, ports.http);
     if (!httpUp) await close(http);
     if (rtspUp && !rtsp.listening) await listen(rtsp, ports.rtsp);
     if (!rtspUp) await close(rtsp);
   }
   await apply();
+  const discovery: DiscoveryResponder | undefined = opts.discoverable
+    ? await startDiscoveryResponder({
+        xaddr: `${base()}/onvif/device_service`,
+        silent: () => b.offline || b.hang,
+        garbage: () => b.garbage,
+      })
+    : undefined;
 
   return {
     host,
@@ -354,7 +384,16 @@ export async function startOnvifCamera(
     setInfo(change) {
       Object.assign(info, change);
     },
+    raiseEvent(topic, active) {
+      events.raise(topic, active);
+    },
+    get eventSubscriptions() {
+      return events.subscriptions;
+    },
+    discoveryEndpoint: discovery?.endpoint,
     async stop() {
+      events.reset();
+      await discovery?.stop();
       dropAll();
       await Promise.all([close(http), close(rtsp)]);
     },

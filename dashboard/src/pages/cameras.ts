@@ -6,6 +6,7 @@
 import { api } from '../api.ts';
 import { h } from '../components/dom.ts';
 import { errorBox } from '../components/errors.ts';
+import { onvifDiscoverySection } from '../components/onvif-discovery.ts';
 import { stateBadge } from '../components/state.ts';
 import { since } from '../components/time.ts';
 import { formatDateTime, reasonText, t } from '../i18n.ts';
@@ -88,6 +89,7 @@ export function camerasPage(root: HTMLElement): () => void {
       { class: 'page page-cameras', id: 'main' },
       h('div', { class: 'page-head' }, h('h1', {}, t('cameras.heading'))),
       grid,
+      onvifDiscoverySection(),
     ),
   );
   void load();

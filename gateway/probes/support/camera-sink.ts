@@ -4,8 +4,9 @@ import type { ImageMeasures } from './image-checks.ts';
  * Where the ONVIF probe leaves the snapshots it judged, and where it reads the reference view a
  * person approved. Snapshots are binary and large: they never travel in the 16 KiB JSON MQTT
  * documents. Inside the service the embedded gateway binds the service's snapshot store
- * (services/cameras/snapshot-store.ts) directly; a gateway box at a hamlet has none bound (the
- * probe then judges covered, dark and blurred but not "scene moved": TODO #12, an upload route).
+ * (services/cameras/snapshot-store.ts) directly; a gateway box at a hamlet binds the uploader
+ * (gateway/runtime/snapshot-uploader.ts) when its file names the service's API, else none (the
+ * probe then judges covered, dark and blurred but not "scene moved").
  */
 export interface CameraSnapshotSink {
   /** Keeps the snapshot (content-addressed); returns its sha256 in hex. Must not throw for a full disk: log and go on. */

@@ -1,5 +1,5 @@
-import { type IncomingMessage, request } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { Agent, type IncomingMessage, request } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { basicAuthorization, digestAuthorization, parseChallenge } from './digest.ts';
 
 export type SnapshotOutcome =
@@ -28,11 +28,17 @@ export function fetchSnapshot(
     const path = url.pathname + url.search;
     let done = false;
     let current: ReturnType<typeof request> | undefined;
+    // One connection for the challenge and the answer to it (ends with the fetch).
+    const agent =
+      url.protocol === 'https:'
+        ? new HttpsAgent({ keepAlive: true, maxSockets: 1, rejectUnauthorized: false })
+        : new Agent({ keepAlive: true, maxSockets: 1 });
     const finish = (o: SnapshotOutcome) => {
       if (done) return;
       done = true;
       signal.removeEventListener('abort', onAbort);
       current?.destroy();
+      agent.destroy();
       resolve(o);
     };
     const onAbort = () => finish({ kind: 'aborted' });
@@ -42,7 +48,7 @@ export function fetchSnapshot(
       const send = url.protocol === 'https:' ? httpsRequest : request;
       const req = send(url, {
         method: 'GET',
-        agent: false,
+        agent,
         // Cameras present self-signed certificates; the snapshot is judged, not trusted.
         rejectUnauthorized: false,
         headers: { 'user-agent': 'canhxa-probe/1', ...(authorization ? { authorization } : {}) },

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { User } from '../../auth/users.ts';
+import { receiveSnapshot } from '../../cameras/snapshot-upload.ts';
 import type { DeviceInfo } from '../../inventory/device-directory.ts';
 import { CxError } from '../../shared/errors.ts';
 import type { ApiDeps } from '../deps.ts';
@@ -14,6 +15,8 @@ import { deviceFor, visibleDevices } from '../visibility.ts';
 // is written to the audit log (who, when, which camera).
 
 const POLICE = ['police'] as const;
+/** Devices on the LAN that nobody watches: police (their cameras) and admins (the inventory). */
+const DISCOVERY = ['police', 'admin'] as const;
 
 /** Example param: a camera of the caller's commune (or any, for a caller without one). */
 function exampleCamera(ctx: ExampleContext): { id: string } {
@@ -49,6 +52,19 @@ function snapshotMeta(deps: ApiDeps, deviceId: string) {
 }
 
 export const cameraRoutes = [
+  route({
+    method: 'get',
+    path: '/api/cameras/discovery',
+    access: DISCOVERY,
+    tag: 'cameras',
+    summary:
+      "ONVIF devices that answer WS-Discovery on the service's LAN but are in no commune's inventory (endpoint, XAddrs, host, port, name and hardware from their scopes). One multicast probe of a few seconds, its answer reused for a minute. Audited.",
+    async handle({ deps, user }) {
+      if (!deps.onvifDiscovery) throw new CxError('CX_NOT_FOUND', 'no ONVIF discovery in this process');
+      deps.audit.record(user!, 'onvif-discovery', '*', deps.clock());
+      return await deps.onvifDiscovery.run();
+    },
+  }),
   route({
     method: 'get',
     path: '/api/cameras',
@@ -104,6 +120,16 @@ export const cameraRoutes = [
       res.type('image/jpeg').send(image);
       return res;
     },
+  }),
+  route({
+    method: 'put',
+    path: '/api/cameras/:id/snapshots',
+    access: { deviceCredential: 'gateway' },
+    tag: 'cameras',
+    summary:
+      "A probe gateway at a site uploads a snapshot it judged (Content-Type: image/jpeg, at most 8 MiB; X-Taken-Ts: epoch ms), with its own device id and MQTT password as HTTP Basic, for a camera it reports for. Kept content-addressed beside the embedded probe's; answers its sha256 and the camera's approved reference dHash (the gateway judges 'scene moved' with it). Refused credentials are counted in the reject log.",
+    examples: { params: exampleCamera, body: {} },
+    handle: ({ deps, deviceId, params, req }) => receiveSnapshot(deps, deviceId!, params.id!, req),
   }),
   route({
     method: 'post',
