@@ -3,6 +3,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import type { z } from 'zod';
 import { deviceTypes } from '../services/device-types/registry.ts';
 import { alertsProblems } from './alerts.ts';
+import { contractorProblems } from './contractors.ts';
 import { dependencyProblems } from './dependencies.ts';
 import { kpiProblems } from './kpi.ts';
 import { devEuiClashes, lorawanProblems } from './lorawan.ts';
@@ -230,6 +231,7 @@ export function communeProblems(file: string, c: CommuneFile): string[] {
   out.push(...lorawanProblems(file, c));
   out.push(...soilPlotProblems(file, c));
   out.push(...kpiProblems(file, c));
+  out.push(...contractorProblems(file, c));
   return out;
 }
 

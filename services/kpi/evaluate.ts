@@ -76,6 +76,7 @@ export function runKpis(
     nowTs,
     hamlets: c.hamlets,
     sites: c.sites,
+    contractors: c.contractors ?? [],
     ledgers: devices.map((d) =>
       deviceLedger(d, spans.get(d.id)!, countedWindows(d, windowsOf(d.type), nowTs)),
     ),
@@ -88,6 +89,8 @@ export function runKpis(
       kpi: c.kpi ?? null,
       broadcasts: c.broadcasts,
       targets: c.kpiTargets,
+      // Only when present, so the hash of a commune without contractors is what it was before.
+      ...((c.contractors ?? []).length > 0 ? { contractors: c.contractors } : {}),
     }),
   );
   return {
