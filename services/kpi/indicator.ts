@@ -47,6 +47,11 @@ export interface Indicator<P = unknown> extends Registered, Configurable<P> {
   readonly better: 'higher' | 'lower';
   readonly rules: readonly string[];
   compute(input: KpiInput, params: P): IndicatorResult;
+  /**
+   * The devices whose evidence a figure rests on (the evidence API lists them). When absent:
+   * every device of `params.deviceType`, or every device when the params name no type.
+   */
+  devicesOf?(input: KpiInput, params: P): readonly DeviceLedger[];
 }
 
 export function defineIndicator<S extends z.ZodType>(

@@ -33,6 +33,14 @@ export const contractorSla = defineIndicator({
     'kpi.rule.unknown',
     'kpi.rule.unreachable',
   ],
+  devicesOf: (input, params) =>
+    input.ledgers.filter((l) =>
+      (input.contractors ?? []).some(
+        (k) =>
+          (params.contractor === undefined || k.id === params.contractor) &&
+          k.contracts.some((ct) => inContract(ct, l.device)),
+      ),
+    ),
   compute(input, params) {
     const closed = input.nowTs >= input.period.toTs;
     const counted = input.ledgers.filter((l) => l.segments.length > 0);
