@@ -192,7 +192,8 @@ export function trendChart(data: TrendData): Chart {
     ],
     axes: [
       {
-        space: 40,
+        // "12/2026" is ~55 px wide: fewer ticks on a phone, every month on a desktop.
+        space: 64,
         incrs: [1, 2, 3, 6],
         values: (_u, splits) => {
           const ticks = splits.map((i) => data.months[Math.round(i)] ?? '');

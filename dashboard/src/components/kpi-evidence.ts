@@ -156,6 +156,9 @@ export function evidencePanel(): { el: HTMLElement; show(label: string, link: st
     el.dataset.loaded = 'false';
     try {
       const e = await api.evidence<EvidenceView>(link);
+      // The first step is named by what it covers (the commune, or a contractor), not by the KPI.
+      if (trail.length === 1 && e.scope.kind === 'commune' && !link.includes('contract='))
+        trail[0]!.label = e.scope.label;
       const crumbs = h(
         'nav',
         { class: 'breadcrumb', 'aria-label': t('kpi.evidence.trail') },

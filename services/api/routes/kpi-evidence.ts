@@ -137,13 +137,22 @@ function children(
     next === 'hamlet' ? l.device.hamletId : next === 'site' ? l.device.siteId : l.device.id;
   const groups = new Map<string, DeviceLedger[]>();
   for (const l of shown) groups.set(keyOf(l), [...(groups.get(keyOf(l)) ?? []), l]);
-  return [...groups].map(([id, ls]) => ({
-    kind: next,
-    id,
-    label: scopeLabel(c, next, id) ?? id,
-    ...groupContribution(input, ls),
-    evidence: link(next, id),
-  }));
+  // Hamlets and sites in the commune file's order, the way the commune lists them.
+  const order = (id: string) =>
+    next === 'hamlet'
+      ? c.hamlets.findIndex((x) => x.id === id)
+      : next === 'site'
+        ? c.sites.findIndex((x) => x.id === id)
+        : 0;
+  return [...groups]
+    .sort(([a], [b]) => order(a) - order(b))
+    .map(([id, ls]) => ({
+      kind: next,
+      id,
+      label: scopeLabel(c, next, id) ?? id,
+      ...groupContribution(input, ls),
+      evidence: link(next, id),
+    }));
 }
 
 const EvidenceQuery = z.strictObject({
