@@ -26,7 +26,7 @@ beforeAll(async () => {
   at('tl-cam-01', 'down', last.fromTs + 40 * H);
   at('tl-cam-01', 'up', last.fromTs + 43 * H);
   for (const d of app.directory.all()) if (d.communeId === 'ta-lai') at(d.id, 'up', last.toTs + H);
-}, 120_000);
+}, 300_000);
 afterAll(() => app?.stop());
 
 const get = (path: string, user = 'lanhdao.talai') =>
@@ -60,7 +60,7 @@ interface Evidence {
 const camera = () =>
   [...app.directory.all()].filter((d) => d.communeId === 'ta-lai' && d.type.kind === 'camera');
 
-describe('the evidence behind each KPI figure', () => {
+describe('the evidence behind each KPI figure', { timeout: 120_000 }, () => {
   it('/api/kpis carries a link per figure that explains it down to the intervals, to the second', async () => {
     const [kpis] = await json<
       Array<{ figures: Array<{ targetId: string; value: number; evidence: string }> }>
@@ -152,7 +152,7 @@ describe('the evidence behind each KPI figure', () => {
   });
 });
 
-describe('the month-by-month trend', () => {
+describe('the month-by-month trend', { timeout: 120_000 }, () => {
   it('gives each target twelve months ending with this one, last month equal to /api/kpis', async () => {
     const [trend] = await json<
       Array<{

@@ -194,13 +194,17 @@ function kpisPage(root: HTMLElement): () => void {
     trendSlot.replaceChildren(chart.el);
   };
   trendPick.addEventListener('change', drawTrend);
+  let asked = 0;
   const load = async (period?: string) => {
+    // A slower answer for a period chosen before must not overwrite the one chosen last.
+    const mine = ++asked;
     cards.dataset.loaded = 'false';
     try {
       const [kpis, table] = await Promise.all([
         api.kpis<KpisOfCommune>(period),
         api.kpiContractors<{ communeId: string; period: string; rows: ContractRow[] }>(period),
       ]);
+      if (mine !== asked) return;
       const c = kpis[0];
       cards.replaceChildren(
         ...(c?.figures ?? []).map((f) => card(f, () => evidence.show(f.name, f.evidence))),
