@@ -70,7 +70,10 @@ describe('leaders’ page (Chỉ tiêu)', () => {
     )) as Array<{ figures: Array<{ targetId: string; value: number; status: string }> }>;
     const uplink = kpis[0]!.figures.find((f) => f.targetId === 'tl-kpi-uplink-uptime')!;
     // Should this ever fail on a busy box, say what the store held for the line.
-    const held = () => JSON.stringify([...app.readModel.spans(['tl-net-ubnd'], last)]);
+    const held = () =>
+      JSON.stringify(
+        app.db.prepare("SELECT * FROM state_intervals WHERE device_id = 'tl-net-ubnd' ORDER BY rowid").all(),
+      );
     expect(uplink.value, held()).not.toBeNull();
     const card = page.locator('.kpi-card[data-kpi-id="tl-kpi-uplink-uptime"]');
     expect(await card.getAttribute('data-status')).toBe(uplink.status);
