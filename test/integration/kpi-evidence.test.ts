@@ -17,6 +17,10 @@ beforeAll(async () => {
     cookie.set(u, await login(app, u, app.userPasswords.get(u)!));
   // Last month's evidence as the availability engine writes it: every device up, the UBND line
   // down 5 h, a loudspeaker down 2 h and back, a camera down 3 h.
+  // The engine has already written what it knows (commissioning: awaiting evidence, from the
+  // commissioning date; on a busy box also a probe's verdict now, which would leave that first
+  // interval open across the history written here). The history replaces it, written in order.
+  app.db.prepare("DELETE FROM state_intervals WHERE commune_id = 'ta-lai'").run();
   const log = new IntervalLog(app.db);
   const at = (deviceId: string, state: 'up' | 'down', ts: number, reason = 'heartbeat') =>
     log.transition({ deviceId, communeId: 'ta-lai', state, reason, params: {}, ts, lastHeardTs: null });
