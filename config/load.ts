@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import { tlsFileProblems, tlsRelativeTo } from '../gateway/runtime/tls.ts';
 import { deviceTypes } from '../services/device-types/registry.ts';
 import { alertsProblems } from './alerts.ts';
+import { contractorProblems } from './contractors.ts';
 import { dependencyProblems } from './dependencies.ts';
 import { kpiProblems } from './kpi.ts';
 import { devEuiClashes, lorawanProblems } from './lorawan.ts';
@@ -231,6 +232,7 @@ export function communeProblems(file: string, c: CommuneFile): string[] {
   out.push(...lorawanProblems(file, c));
   out.push(...soilPlotProblems(file, c));
   out.push(...kpiProblems(file, c));
+  out.push(...contractorProblems(file, c));
   return out;
 }
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CommuneAlertsSchema, ContactSchema } from './alerts.ts';
 import { GeoLine, GeoPoint, GeoPolygon, Id, IsoDate, RetentionDays, Text } from './common.ts';
+import { ContractorSchema } from './contractors.ts';
 import { KpiSectionSchema, KpiTargetSchema } from './kpi.ts';
 
 export { KpiTargetSchema };
@@ -283,6 +284,8 @@ export const CommuneFileSchema = z.strictObject({
   roads: z.array(RoadSchema).default([]),
   /** Alert rules and who is told (issue #14); no rules by default. */
   alerts: CommuneAlertsSchema.prefault({}),
+  /** Suppliers with their budget lines and contractual uptime (issue #16); none by default. */
+  contractors: z.array(ContractorSchema).default([]),
 });
 
 export type CommuneFile = z.output<typeof CommuneFileSchema>;

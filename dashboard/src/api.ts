@@ -169,4 +169,15 @@ export const api = {
   alertNotifiers: <T>() => request<{ notifiers: T[] }>('GET', '/api/alerts/notifiers'),
   alertAction: (action: 'acknowledge' | 'resolve', ids: number[], note: string) =>
     request<{ done: number[]; refused: number[] }>('POST', `/api/alerts/${action}`, { ids, note }),
+  kpis: <T>(period?: string) => request<T[]>('GET', `/api/kpis${qs({ period })}`),
+  kpiTrend: <T>() => request<T[]>('GET', '/api/kpis/trend'),
+  kpiContractors: <T>(period?: string) => request<T[]>('GET', `/api/kpis/contractors${qs({ period })}`),
+  /** An evidence link exactly as the API gave it (a same-origin /api/kpis/…/evidence path). */
+  evidence: <T>(link: string) => request<T>('GET', link),
+  reports: <T>() => request<T[]>('GET', '/api/reports'),
+  verifyReport: <T>(communeId: string, period: string, format: string) =>
+    request<T>('GET', `/api/reports/${enc(communeId)}/${enc(period)}/verify${qs({ format })}`),
+  /** A link, not a fetch: the browser downloads the report with the session cookie. */
+  reportUrl: (communeId: string, period: string, format: string) =>
+    `/api/reports/${enc(communeId)}/${enc(period)}${qs({ format })}`,
 };

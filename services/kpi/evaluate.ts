@@ -41,13 +41,17 @@ export interface KpiRun {
   readonly settingsHash: string;
 }
 
-/** Reads the evidence and computes the commune's KPIs over `period`, counted up to `nowTs`. */
-export function runKpis(
+/**
+ * Reads the commune's evidence over `period` (counted up to `nowTs`) and builds every device's
+ * ledger: what every indicator computes over, and what the evidence API explains a figure with.
+ * `evidence` is the sha256 of the spans read, per device with evidence in the period.
+ */
+export function readKpiInput(
   c: CommuneFile,
   readModel: Pick<ReadModel, 'spans'>,
   period: Period,
   nowTs: number,
-): KpiRun {
+): { input: KpiInput; evidence: Record<string, string> } {
   const devices = kpiDevices(c);
   const spans = new Map<string, EvidenceSpan[]>(devices.map((d) => [d.id, []]));
   const hashes = new Map<string, ReturnType<typeof createHash>>();
@@ -76,18 +80,35 @@ export function runKpis(
     nowTs,
     hamlets: c.hamlets,
     sites: c.sites,
+    contractors: c.contractors ?? [],
     ledgers: devices.map((d) =>
       deviceLedger(d, spans.get(d.id)!, countedWindows(d, windowsOf(d.type), nowTs)),
     ),
   };
+  const evidence = Object.fromEntries(
+    [...hashes].sort(([a], [b]) => a.localeCompare(b)).map(([id, h]) => [id, h.digest('hex').slice(0, 16)]),
+  );
+  return { input, evidence };
+}
+
+/** Reads the evidence and computes the commune's KPIs over `period`, counted up to `nowTs`. */
+export function runKpis(
+  c: CommuneFile,
+  readModel: Pick<ReadModel, 'spans'>,
+  period: Period,
+  nowTs: number,
+): KpiRun {
+  const { input, evidence } = readKpiInput(c, readModel, period, nowTs);
   const settingsHash = sha256(
     JSON.stringify({
-      devices,
+      devices: input.ledgers.map((l) => l.device),
       sites: c.sites,
       hamlets: c.hamlets,
       kpi: c.kpi ?? null,
       broadcasts: c.broadcasts,
       targets: c.kpiTargets,
+      // Only when present, so the hash of a commune without contractors is what it was before.
+      ...((c.contractors ?? []).length > 0 ? { contractors: c.contractors } : {}),
     }),
   );
   return {
@@ -95,9 +116,7 @@ export function runKpis(
     period,
     nowTs,
     figures: evaluateTargets(c.kpiTargets, input, c.kpi?.atRiskMargin ?? 1),
-    evidence: Object.fromEntries(
-      [...hashes].sort(([a], [b]) => a.localeCompare(b)).map(([id, h]) => [id, h.digest('hex').slice(0, 16)]),
-    ),
+    evidence,
     settingsHash,
   };
 }

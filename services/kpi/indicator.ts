@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { HamletConfig, SiteConfig } from '../../config/schema/commune.ts';
+import type { ContractorConfig } from '../../config/schema/contractors.ts';
 import type { Period } from '../read-model/read-model.ts';
 import type { Configurable, Registered } from '../shared/registry.ts';
 import type { DeviceLedger } from './ledger.ts';
@@ -13,6 +14,8 @@ export interface KpiInput {
   readonly sites: readonly SiteConfig[];
   /** One per device of the commune, commissioned or not (an uncommissioned one has no segments). */
   readonly ledgers: readonly DeviceLedger[];
+  /** The commune's contractors and their SLAs (`contractors:`); none when absent. */
+  readonly contractors?: readonly ContractorConfig[];
 }
 
 /** One line of an indicator's breakdown (a device, hamlet, site, type or contractor). */
@@ -44,6 +47,11 @@ export interface Indicator<P = unknown> extends Registered, Configurable<P> {
   readonly better: 'higher' | 'lower';
   readonly rules: readonly string[];
   compute(input: KpiInput, params: P): IndicatorResult;
+  /**
+   * The devices whose evidence a figure rests on (the evidence API lists them). When absent:
+   * every device of `params.deviceType`, or every device when the params name no type.
+   */
+  devicesOf?(input: KpiInput, params: P): readonly DeviceLedger[];
 }
 
 export function defineIndicator<S extends z.ZodType>(

@@ -70,6 +70,17 @@ function input(): KpiInput {
       },
     ],
     ledgers: devices.map((d) => deviceLedger(d, spans, [period])),
+    contractors: [
+      {
+        id: 'vnpt-dong-nai',
+        name: 'VNPT Đồng Nai',
+        illustrative: true,
+        contracts: [
+          { budgetLine: 'II.1.2 Wi-Fi công cộng', slaPct: 95, deviceTypes: ['wifi-ap'] },
+          { budgetLine: 'II.4.1 Đường truyền', slaPct: 99, devices: ['uplink-1'], sites: ['truong-1'] },
+        ],
+      },
+    ],
   };
 }
 

@@ -8,3 +8,4 @@ indicatorConformance('outage-count');
 indicatorConformance('mttr');
 indicatorConformance('mtbf');
 indicatorConformance('longest-outage');
+indicatorConformance('contractor-sla');

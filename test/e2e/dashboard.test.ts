@@ -197,7 +197,7 @@ describe('dashboard in the browser', () => {
 
   it('gives leaders the overview with commune-wide counts (cameras counted, not listed)', async () => {
     const page = await signIn('lanhdao.talai');
-    expect(await navPages(page)).toEqual(['overview', 'map', 'alerts', 'broadcasts', 'maintenance']);
+    expect(await navPages(page)).toEqual(['overview', 'map', 'alerts', 'kpis', 'broadcasts', 'maintenance']);
     await page.waitForSelector('.summary-table tr[data-type="camera"]');
     expect(await page.locator('.device-row[data-device-id^="tl-cam-"]').count()).toBe(0);
     await done(page);
@@ -278,6 +278,7 @@ describe('dashboard in the browser', () => {
       'overview',
       'outages',
       'alerts',
+      'kpis',
       'ingest',
       'broadcasts',
       'farms',

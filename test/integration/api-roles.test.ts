@@ -214,6 +214,57 @@ describe('device types by role', () => {
   });
 });
 
+describe("KPI evidence by role: a leader's drill-down never names or places a camera", () => {
+  it('follows every evidence link from /api/kpis and the contractors down to sites; camera evidence is 403', async () => {
+    const cams = [...app.directory.all()].filter((d) => d.communeId === 'ta-lai' && d.type.sensitive);
+    // A site that holds a camera and other devices (the UBND) is named for those; one that holds
+    // only cameras would place them.
+    const all = [...app.directory.all()];
+    const cameraOnly = cams
+      .map((c) => c.siteId)
+      .filter((s) => all.every((d) => d.siteId !== s || d.type.sensitive));
+    const secrets = [...cams.flatMap((c) => [c.id, c.name]), ...cameraOnly];
+    for (const role of ROLES) {
+      const kpis = await call('get', '/api/kpis?commune=ta-lai', cookies.get(role));
+      const evidence = ROUTES.find((r) => r.path === '/api/kpis/:kpiId/evidence')!;
+      if (Array.isArray(evidence.access) && evidence.access.includes(role)) {
+        expect(canSee(role, 'camera'), role).toBe(false);
+        const table = await call('get', '/api/kpis/contractors?commune=ta-lai', cookies.get(role));
+        const links: string[] = [
+          ...kpis
+            .json()[0]
+            .figures.map((f: { evidence?: string }) => f.evidence)
+            .filter(Boolean),
+          ...(table.status === 200 ? table.json()[0].rows.map((r: { evidence: string }) => r.evidence) : []),
+        ];
+        expect(links.length, role).toBeGreaterThan(0);
+        for (const link of links) {
+          const top = await call('get', link, cookies.get(role));
+          expect(top.status, `${role} ${link}`).toBe(200);
+          const hamlets = top.json().children.map((c: { evidence: string }) => c.evidence);
+          const bodies = [top.text];
+          for (const h of hamlets) {
+            const res = await call('get', h, cookies.get(role));
+            bodies.push(res.text);
+            for (const site of res.json().children as Array<{ evidence: string }>)
+              bodies.push((await call('get', site.evidence, cookies.get(role))).text);
+          }
+          for (const body of bodies)
+            for (const s of secrets) expect(body, `${role} ${link}: ${s}`).not.toContain(s);
+        }
+      }
+      for (const cam of cams) {
+        const res = await call(
+          'get',
+          `/api/kpis/tl-kpi-camera-uptime/evidence?scope=device&id=${cam.id}`,
+          cookies.get(role),
+        );
+        expect(res.status, `${role} ${cam.id}`).toBe(403);
+      }
+    }
+  }, 180_000);
+});
+
 describe('ingest counters and refusals by role', () => {
   it('shows technicians no camera id, admins every device, the police camera refusals but no unknown clients', async () => {
     const topic = (id: string, ch: string) => `cx/v1/ta-lai/${id}/${ch}`;

@@ -152,3 +152,80 @@ export function timeSeriesChart(data: SeriesResponse, win: ChartWindow): Chart {
     },
   };
 }
+
+/** One KPI month by month (GET /api/kpis/trend): the months as `MM/YYYY`, values in the KPI's unit. */
+export interface TrendData {
+  readonly title: string;
+  /** Unit shown on the axis (%, phút…). */
+  readonly unit: string;
+  readonly months: readonly string[];
+  readonly values: readonly (number | null)[];
+  readonly target: number;
+}
+
+const TARGET = '#b45309';
+
+/**
+ * A KPI's trend: its value per month as a line with points, the target as a dashed line. The x
+ * axis is the month's index (months are not equally long; a leader reads "03/2026", not a date),
+ * with the same vi/en number format, tick records and width-following as the time-series chart.
+ */
+export function trendChart(data: TrendData): Chart {
+  const plot = h('div', { class: 'chart-plot' });
+  const el = h(
+    'figure',
+    { class: 'chart trend-chart', 'data-points': data.values.filter((v) => v !== null).length },
+    h('figcaption', { class: 'chart-title' }, data.unit ? `${data.title} (${data.unit})` : data.title),
+    plot,
+  );
+  const xs = data.months.map((_, i) => i);
+  const value = (_u: uPlot, v: number | null) => withUnit(v, data.unit);
+  const opts = (width: number): uPlot.Options => ({
+    width,
+    height: HEIGHT,
+    cursor: { drag: { x: false, y: false } },
+    scales: { x: { time: false, range: () => [-0.5, data.months.length - 0.5] } },
+    series: [
+      { label: t('chart.month'), value: (_u, i) => (i === null ? '–' : (data.months[i] ?? '–')) },
+      { label: t('chart.value'), stroke: MEAN, width: 2, points: { show: true, size: 7 }, value },
+      { label: t('chart.target'), stroke: TARGET, width: 1.5, dash: [6, 4], points: { show: false }, value },
+    ],
+    axes: [
+      {
+        // "12/2026" is ~55 px wide: fewer ticks on a phone, every month on a desktop.
+        space: 64,
+        incrs: [1, 2, 3, 6],
+        values: (_u, splits) => {
+          const ticks = splits.map((i) => data.months[Math.round(i)] ?? '');
+          el.dataset.xTicks = ticks.join(' | ');
+          return ticks;
+        },
+      },
+      {
+        size: (_u, values) => 16 + Math.max(2, ...(values ?? []).map((v) => v.length)) * 7,
+        values: (_u, splits, _i, _space, incr) => {
+          const ticks = splits.map((v) => formatNumber(v, decimalsFor(incr)));
+          el.dataset.yTicks = ticks.join(' | ');
+          return ticks;
+        },
+      },
+    ],
+  });
+  const aligned: uPlot.AlignedData = [xs, [...data.values], data.months.map(() => data.target)];
+  let chart: uPlot | null = null;
+  const watch = new ResizeObserver(() => {
+    const width = Math.floor(plot.clientWidth);
+    if (width <= 0) return;
+    if (!chart) chart = new uPlot(opts(width), aligned, plot);
+    else if (width !== chart.width) chart.setSize({ width, height: HEIGHT });
+  });
+  watch.observe(plot);
+  return {
+    el,
+    destroy() {
+      watch.disconnect();
+      chart?.destroy();
+      chart = null;
+    },
+  };
+}

@@ -12,6 +12,7 @@ import { cameras } from './cameras.ts';
 import { device } from './device.ts';
 import { farms } from './farms.ts';
 import { ingest } from './ingest.ts';
+import { kpis } from './kpis.ts';
 import { maintenance } from './maintenance.ts';
 import { map } from './map.ts';
 import { outages } from './outages.ts';
@@ -24,6 +25,7 @@ export const PAGES = [
   cameras,
   outages,
   alerts,
+  kpis,
   ingest,
   device,
   broadcasts,

@@ -8,6 +8,8 @@ import { cameraRoutes } from './cameras.ts';
 import { deviceRoutes, maintenanceListRoute } from './devices.ts';
 import { gatewayRoutes } from './gateways.ts';
 import { iocRoutes } from './ioc.ts';
+import { kpiEvidenceRoutes } from './kpi-evidence.ts';
+import { kpiTrendRoutes } from './kpi-trend.ts';
 import { mapRoutes } from './map.ts';
 import { operationsRoutes } from './operations.ts';
 import { outagesRoutes } from './outages.ts';
@@ -36,5 +38,7 @@ export const ROUTES: readonly RouteSpec[] = [
   maintenanceListRoute,
   ...cameraRoutes,
   ...reportRoutes,
+  ...kpiEvidenceRoutes,
+  ...kpiTrendRoutes,
   ...alertRoutes,
 ];

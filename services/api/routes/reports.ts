@@ -12,6 +12,7 @@ import { CxError } from '../../shared/errors.ts';
 import type { ApiDeps } from '../deps.ts';
 import { type ExampleContext, route } from '../route.ts';
 import { communesOf, inScope } from '../visibility.ts';
+import { evidenceLink } from './kpi-evidence.ts';
 
 const archiveOf = (deps: ApiDeps) => new ReportArchive(join(deps.config.paths.dataDir, 'reports'));
 
@@ -88,9 +89,12 @@ export const reportRoutes = [
           { fromTs: period.fromTs, toTs: period.toTs },
           Math.max(period.fromTs + 1, Math.min(now, period.toTs)),
         );
+        const key = query.period ?? periodKey('month', period.fromTs);
         const figures = run.figures.map((f) => {
           const r = redactSensitive(c, f);
-          return user!.role === 'province' ? { ...r, rows: [] } : r;
+          if (user!.role === 'province') return { ...r, rows: [] };
+          // Leaders and admins can ask why: the intervals and events behind the figure.
+          return { ...r, evidence: evidenceLink(f.targetId, id, key) };
         });
         return { communeId: id, fromTs: period.fromTs, toTs: period.toTs, nowTs: run.nowTs, figures };
       });

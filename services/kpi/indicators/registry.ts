@@ -1,5 +1,6 @@
 import { defineRegistry } from '../../shared/registry.ts';
 import type { Indicator } from '../indicator.ts';
+import { contractorSla } from './contractor-sla.ts';
 import { hamletCoverage } from './hamlet-coverage.ts';
 import { longestOutage } from './longest-outage.ts';
 import { mtbf } from './mtbf.ts';
@@ -17,6 +18,7 @@ export const INDICATORS: readonly Indicator[] = [
   mttr,
   mtbf,
   longestOutage,
+  contractorSla,
 ] as unknown as readonly Indicator[];
 
 export const indicators = defineRegistry('indicator', INDICATORS);

@@ -64,6 +64,7 @@ describe('dashboard page registry', () => {
       'overview',
       'outages',
       'alerts',
+      'kpis',
       'ingest',
       'broadcasts',
       'farms',
@@ -78,6 +79,11 @@ describe('dashboard page registry', () => {
     expect(navPages('leader').map((p) => p.id)).toContain('map');
     // Bulletins go to the loudspeakers' audience only.
     expect(navPages('leader').map((p) => p.id)).toContain('broadcasts');
+    // The KPIs against the plan's targets (Chỉ tiêu) are the leaders' and admins' alone.
+    for (const role of ['leader', 'admin'] as const)
+      expect(navPages(role).map((p) => p.id)).toContain('kpis');
+    for (const role of ['police', 'economics', 'technician', 'province'] as const)
+      expect(navPages(role).map((p) => p.id)).not.toContain('kpis');
     expect(navPages('economics').map((p) => p.id)).not.toContain('broadcasts');
     for (const role of ['technician', 'admin', 'province', 'leader', 'economics'] as const)
       expect(navPages(role).map((p) => p.id)).not.toContain('cameras');
