@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CommuneAlertsSchema, ContactSchema } from './alerts.ts';
+import { QuietHoursSchema } from './quiet-windows.ts';
 import { GeoLine, GeoPoint, GeoPolygon, Id, IsoDate, RetentionDays, Text } from './common.ts';
 import { KpiSectionSchema, KpiTargetSchema } from './kpi.ts';
 
@@ -178,6 +179,8 @@ export const UserSchema = z.strictObject({
   contact: ContactSchema.optional(),
   /** Language of the alerts sent to this user. */
   locale: z.enum(['vi', 'en']).default('vi'),
+  /** This user's quiet hours, instead of the commune's (alerts.quietHours). */
+  quietHours: QuietHoursSchema.optional(),
 });
 
 /** A province user (Sở / IOC tỉnh): listed in the service file, sees the rollup of every commune. */

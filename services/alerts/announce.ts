@@ -7,6 +7,7 @@ import { type AlertEvent, type AlertFacts, renderMessage } from '../notify/messa
 import type { AlertRow } from './alert-store.ts';
 import type { DeviceFacts } from './conditions.ts';
 import { cameraExtras, type Recipient, recipients } from './routing.ts';
+import { quietUntil } from './windows/occurrences.ts';
 
 /** What a message says about an alert, from its row and the inventory. */
 export function alertFacts(
@@ -119,6 +120,12 @@ export function announce(
         address,
         message: render(u.locale, u.role),
         now,
+        // Quiet hours (the user's, else the commune's) hold non-exempt messages; none is dropped.
+        heldUntilTs: quietUntil(
+          u.quietHours ?? commune.alerts.quietHours,
+          { severity: a.severity, deviceType: d.type },
+          now,
+        ),
       });
       queued++;
     }

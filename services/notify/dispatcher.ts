@@ -136,7 +136,7 @@ export class NotifyDispatcher {
       for (;;) {
         if (this.stopped) return;
         const now = this.deps.clock();
-        const row = this.outbox.next(name);
+        const row = this.outbox.next(name, now);
         if (!row || row.nextAttemptTs > now || lane.pausedUntilTs > now) return;
         // Spacing by the configured rate: a storm queues here instead of hitting the provider's 429.
         if (now - lane.lastSendTs < 60_000 / lane.entry.ratePerMin) return;

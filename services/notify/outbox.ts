@@ -34,17 +34,21 @@ export class NotifyOutbox {
   private readonly head;
   constructor(private readonly db: Db) {
     this.insert = db.prepare(
-      `INSERT INTO notify_outbox (notifier, alert_id, event, username, address, message, created_ts, next_attempt_ts)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO notify_outbox (notifier, alert_id, event, username, address, message, created_ts, next_attempt_ts,
+         held_until_ts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.head = db.prepare(
       `SELECT id, notifier, alert_id AS alertId, event, username, address, message, created_ts AS createdTs,
               attempts, next_attempt_ts AS nextAttemptTs
-       FROM notify_outbox WHERE notifier = ? AND sent_ts IS NULL AND dead_ts IS NULL ORDER BY id LIMIT 1`,
+       FROM notify_outbox WHERE notifier = ? AND sent_ts IS NULL AND dead_ts IS NULL
+         AND (held_until_ts IS NULL OR held_until_ts <= ?) ORDER BY id LIMIT 1`,
     );
   }
 
-  /** Call inside the transaction that changes the alert, so the two commit together. */
+  /**
+   * Call inside the transaction that changes the alert, so the two commit together. A row held
+   * (quiet hours) waits in the table until `heldUntilTs`, not in memory, and holds up no other row.
+   */
   enqueue(r: {
     notifier: string;
     alertId: number;
@@ -53,6 +57,7 @@ export class NotifyOutbox {
     address: string;
     message: Message;
     now: number;
+    heldUntilTs?: number | null;
   }): void {
     this.insert.run(
       r.notifier,
@@ -63,11 +68,13 @@ export class NotifyOutbox {
       JSON.stringify(r.message),
       r.now,
       r.now,
+      r.heldUntilTs ?? null,
     );
   }
 
-  next(notifier: string): NotifyRow | undefined {
-    const r = this.head.get(notifier) as (Omit<NotifyRow, 'message'> & { message: string }) | undefined;
+  /** The first row of the notifier's lane not held past `now`. */
+  next(notifier: string, now: number): NotifyRow | undefined {
+    const r = this.head.get(notifier, now) as (Omit<NotifyRow, 'message'> & { message: string }) | undefined;
     return r && { ...r, message: JSON.parse(r.message) as Message };
   }
 
