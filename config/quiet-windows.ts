@@ -16,7 +16,9 @@ export function quietWindowProblems(file: string, c: CommuneFile): string[] {
   const ids = new Set<string>();
   c.alerts.windows.forEach((w, i) => {
     if (ids.has(w.id))
-      out.push(`${file}: alerts.windows[${i}].id — "${w.id}" is used twice. Fix: give each window its own id.`);
+      out.push(
+        `${file}: alerts.windows[${i}].id — "${w.id}" is used twice. Fix: give each window its own id.`,
+      );
     ids.add(w.id);
     if (!places[w.scope.kind].has(w.scope.id))
       out.push(

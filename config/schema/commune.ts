@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { CommuneAlertsSchema, ContactSchema } from './alerts.ts';
-import { QuietHoursSchema } from './quiet-windows.ts';
 import { GeoLine, GeoPoint, GeoPolygon, Id, IsoDate, RetentionDays, Text } from './common.ts';
 import { KpiSectionSchema, KpiTargetSchema } from './kpi.ts';
+import { QuietHoursSchema } from './quiet-windows.ts';
 
 export { KpiTargetSchema };
 

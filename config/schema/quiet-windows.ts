@@ -13,7 +13,10 @@ export const WINDOW_MAX_DAYS = 90;
 
 export const ClockTime = z
   .string()
-  .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a 24-hour time HH:MM in Vietnam time (e.g. "22:00"); quote it');
+  .regex(
+    /^([01]\d|2[0-3]):[0-5]\d$/,
+    'must be a 24-hour time HH:MM in Vietnam time (e.g. "22:00"); quote it',
+  );
 
 /**
  * When a window holds. Kept to three shapes a person can check by eye (no cron strings): once

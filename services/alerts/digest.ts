@@ -60,15 +60,19 @@ export function summarise(
 export function renderDigest(s: DigestSummary, locale: Locale, publicBaseUrl?: string): Message {
   const [y, m, d] = s.day.split('-');
   const subject = t(locale, 'alert.digest.subject', { day: `${d}/${m}/${y}` });
-  const lines = [subject, t(locale, 'alert.digest.totals', {
+  const lines = [
+    subject,
+    t(locale, 'alert.digest.totals', {
       opened: s.opened,
       acknowledged: s.acknowledged,
       resolved: s.resolved,
       stillOpen: s.stillOpen,
-    })];
+    }),
+  ];
   if (s.opened + s.acknowledged + s.resolved + s.stillOpen === 0) lines.push(t(locale, 'alert.digest.none'));
   for (const h of s.byHamlet) lines.push(t(locale, 'alert.digest.hamlet', { ...h }));
-  if (publicBaseUrl) lines.push(t(locale, 'alert.digest.link', { url: `${publicBaseUrl.replace(/\/$/, '')}/#/alerts` }));
+  if (publicBaseUrl)
+    lines.push(t(locale, 'alert.digest.link', { url: `${publicBaseUrl.replace(/\/$/, '')}/#/alerts` }));
   return {
     alertId: 0,
     event: 'digest',
@@ -116,11 +120,18 @@ export class DailyDigest {
     );
   }
 
-  private queueFor(c: CommuneFile, u: User, day: { fromTs: number; toTs: number; name: string }, now: number) {
+  private queueFor(
+    c: CommuneFile,
+    u: User,
+    day: { fromTs: number; toTs: number; name: string },
+    now: number,
+  ) {
     const { db, directory, dispatcher } = this.deps;
     return db.transaction(() => {
       const fresh = db
-        .prepare('INSERT OR IGNORE INTO alert_digests (commune_id, username, day, queued_ts) VALUES (?, ?, ?, ?)')
+        .prepare(
+          'INSERT OR IGNORE INTO alert_digests (commune_id, username, day, queued_ts) VALUES (?, ?, ?, ?)',
+        )
         .run(c.commune.id, u.username, day.name, now).changes;
       if (fresh === 0) return 0;
       const maintainer = c.alerts.cameraMaintainers.includes(u.username);
@@ -142,10 +153,14 @@ export class DailyDigest {
       const message = renderDigest(summarise(rows, hamletName, day), u.locale, this.deps.publicBaseUrl);
       let n = 0;
       for (const { entry, kind } of dispatcher.entries()) {
-        if (kind.contactField === null || (entry.communes && !entry.communes.includes(c.commune.id))) continue;
+        if (kind.contactField === null || (entry.communes && !entry.communes.includes(c.commune.id)))
+          continue;
         const address = u.contact?.[kind.contactField];
         if (!address) continue;
-        const text = message.text.length > kind.maxLength ? `${message.text.slice(0, kind.maxLength - 1)}…` : message.text;
+        const text =
+          message.text.length > kind.maxLength
+            ? `${message.text.slice(0, kind.maxLength - 1)}…`
+            : message.text;
         dispatcher.outbox.enqueue({
           notifier: entry.name,
           alertId: 0,

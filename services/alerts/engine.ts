@@ -194,7 +194,12 @@ export class AlertEngine {
       }
       const n = (failures.get(r.deviceId, now - windowMin * 60_000) as { n: number }).n;
       const watched = rules.some((rule) => rule.kind === 'down-for' && inScope(rule, d));
-      if (watched && !silenced.has(d.id) && isFlapping(n, changes) && !openByDevice.get(d.id)?.some((a) => a.kind === 'flapping')) {
+      if (
+        watched &&
+        !silenced.has(d.id) &&
+        isFlapping(n, changes) &&
+        !openByDevice.get(d.id)?.some((a) => a.kind === 'flapping')
+      ) {
         const id = this.alerts.insert({
           key: `flapping:${d.id}:${r.id}`,
           communeId: r.communeId,
@@ -261,7 +266,11 @@ export class AlertEngine {
       }
     }
     for (const a of this.alerts.open()) {
-      const change = suppressionChange(a, isSuppressed(a.deviceId, statuses.get(a.deviceId)?.state, silenced), now);
+      const change = suppressionChange(
+        a,
+        isSuppressed(a.deviceId, statuses.get(a.deviceId)?.state, silenced),
+        now,
+      );
       if (change) this.alerts.update(a.id, change);
       this.step(change ? this.alerts.get(a.id)! : a, behind.get(a.deviceId) ?? [], now);
     }

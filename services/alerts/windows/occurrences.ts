@@ -34,7 +34,8 @@ export function minutesOf(clock: string): number {
 
 /** Occurrences that start before `toTs` and end after `fromTs`, in order. */
 export function occurrences(s: WindowSchedule, fromTs: number, toTs: number): Occurrence[] {
-  if (s.kind === 'once') return s.startTs < toTs && s.untilTs > fromTs ? [s] : [];
+  if (s.kind === 'once')
+    return s.startTs < toTs && s.untilTs > fromTs ? [{ startTs: s.startTs, untilTs: s.untilTs }] : [];
   const out: Occurrence[] = [];
   // An occurrence that began up to its own length before fromTs still holds at fromTs.
   for (let day = localDayStart(fromTs - s.durationMin * MIN_MS); day < toTs; day += DAY_MS) {

@@ -22,7 +22,6 @@ export interface WindowSchedulerDeps {
  */
 export class WindowScheduler {
   readonly store: WindowStore;
-  private cache: { now: number; devices: Set<string> } | undefined;
 
   constructor(private readonly deps: WindowSchedulerDeps) {
     this.store = new WindowStore(deps.db);
@@ -85,18 +84,19 @@ export class WindowScheduler {
           });
           planned++;
         }
-        this.deps.log.info({ windowId: w.id, untilTs: occ.untilTs, devices: planned }, 'maintenance window started');
+        this.deps.log.info(
+          { windowId: w.id, untilTs: occ.untilTs, devices: planned },
+          'maintenance window started',
+        );
       }
     })();
   }
 
   /** Devices in a window holding now: their alerts neither open nor repeat nor escalate. */
   silenced(now: number): ReadonlySet<string> {
-    if (this.cache?.now === now) return this.cache.devices;
     const devices = new Set<string>();
     for (const w of this.store.all())
       if (activeAt(w.schedule, now)) for (const d of devicesOf(this.deps.directory, w)) devices.add(d.id);
-    this.cache = { now, devices };
     return devices;
   }
 

@@ -25,7 +25,11 @@ export interface MaintenanceWindow {
 /** The maintenance record's `set_by` for a window's devices: says which window put them there. */
 export const windowSetBy = (id: number) => `window:${id}`;
 
-type Raw = Omit<MaintenanceWindow, 'scope' | 'schedule'> & { kind: string; scopeId: string; schedule: string };
+type Raw = Omit<MaintenanceWindow, 'scope' | 'schedule'> & {
+  kind: string;
+  scopeId: string;
+  schedule: string;
+};
 
 /** The windows table, and the record of occurrences already started. */
 export class WindowStore {
@@ -82,7 +86,9 @@ export class WindowStore {
       if (this.db.prepare('DELETE FROM maintenance_windows WHERE id = ?').run(id).changes === 0) return false;
       this.db.prepare('DELETE FROM maintenance_window_runs WHERE window_id = ?').run(id);
       this.db.prepare('DELETE FROM maintenance_plans WHERE set_by = ?').run(windowSetBy(id));
-      this.db.prepare('UPDATE device_maintenance SET until_ts = ? WHERE set_by = ?').run(now, windowSetBy(id));
+      this.db
+        .prepare('UPDATE device_maintenance SET until_ts = ? WHERE set_by = ?')
+        .run(now, windowSetBy(id));
       return true;
     })();
   }
@@ -91,16 +97,25 @@ export class WindowStore {
   markStarted(windowId: number, startTs: number, untilTs: number): boolean {
     return (
       this.db
-        .prepare('INSERT OR IGNORE INTO maintenance_window_runs (window_id, start_ts, until_ts) VALUES (?, ?, ?)')
+        .prepare(
+          'INSERT OR IGNORE INTO maintenance_window_runs (window_id, start_ts, until_ts) VALUES (?, ?, ?)',
+        )
         .run(windowId, startTs, untilTs).changes === 1
     );
   }
 }
 
 /** The devices a window covers: those of its place that its role may see. */
-export function devicesOf(directory: DeviceDirectory, w: Pick<MaintenanceWindow, 'communeId' | 'scope' | 'role'>) {
+export function devicesOf(
+  directory: DeviceDirectory,
+  w: Pick<MaintenanceWindow, 'communeId' | 'scope' | 'role'>,
+) {
   const inPlace = (d: DeviceInfo) =>
-    w.scope.kind === 'device' ? d.id === w.scope.id : w.scope.kind === 'site' ? d.siteId === w.scope.id : d.hamletId === w.scope.id;
+    w.scope.kind === 'device'
+      ? d.id === w.scope.id
+      : w.scope.kind === 'site'
+        ? d.siteId === w.scope.id
+        : d.hamletId === w.scope.id;
   return [...directory.all()].filter(
     (d) => d.communeId === w.communeId && inPlace(d) && canSee(w.role, d.type.kind),
   );

@@ -8,6 +8,7 @@ import { cameraRoutes } from './cameras.ts';
 import { deviceRoutes, maintenanceListRoute } from './devices.ts';
 import { gatewayRoutes } from './gateways.ts';
 import { iocRoutes } from './ioc.ts';
+import { maintenanceWindowRoutes } from './maintenance-windows.ts';
 import { mapRoutes } from './map.ts';
 import { operationsRoutes } from './operations.ts';
 import { outagesRoutes } from './outages.ts';
@@ -34,6 +35,7 @@ export const ROUTES: readonly RouteSpec[] = [
   ...accountRoutes,
   ...auditRoutes,
   maintenanceListRoute,
+  ...maintenanceWindowRoutes,
   ...cameraRoutes,
   ...reportRoutes,
   ...alertRoutes,
