@@ -137,13 +137,26 @@ async function allUp(
   return out;
 }
 
+interface Span {
+  startTs: number;
+  untilTs: number;
+}
+/** The fields these tests read from the answers (a window, a device, a list of either). */
+interface Answer {
+  id: number;
+  devices: Array<{ id: string }>;
+  active: Span | null;
+  next: Span | null;
+  maintenance: { setBy: string; reason: string; untilTs: number };
+}
+
 async function call(app: TestApp, cookie: string, method: string, path: string, body?: unknown) {
   const res = await fetch(`${app.apiUrl}${path}`, {
     method,
     headers: { cookie, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
-  return { status: res.status, json: (await res.json()) as any };
+  return { status: res.status, json: (await res.json()) as Answer };
 }
 
 /** A weekly schedule whose occurrence began a minute ago (today's weekday, Vietnam time). */
@@ -204,7 +217,7 @@ describe('maintenance windows end to end', { timeout: 180_000 }, () => {
       setBy: `window:${siteWindow.json.id}`,
       reason: 'Nhà thầu bảo trì định kỳ',
     });
-    expect(wifi.json.maintenance.untilTs).toBe(siteWindow.json.active.untilTs);
+    expect(wifi.json.maintenance.untilTs).toBe(siteWindow.json.active!.untilTs);
 
     const camWindow = await call(app, police, 'POST', '/api/maintenance/windows', {
       scope: { kind: 'device', id: 'mw-cam-1' },
@@ -219,9 +232,11 @@ describe('maintenance windows end to end', { timeout: 180_000 }, () => {
     );
 
     // Each sees the windows of the devices they see: the technician never the camera's.
-    const techList = (await call(app, tech, 'GET', '/api/maintenance/windows')).json as Array<{ id: number }>;
+    const techList = (await call(app, tech, 'GET', '/api/maintenance/windows')).json as unknown as Array<{
+      id: number;
+    }>;
     expect(techList.map((w) => w.id)).toEqual([siteWindow.json.id]);
-    const policeList = (await call(app, police, 'GET', '/api/maintenance/windows')).json as Array<{
+    const policeList = (await call(app, police, 'GET', '/api/maintenance/windows')).json as unknown as Array<{
       id: number;
       devices: Array<{ id: string }>;
     }>;
@@ -240,7 +255,7 @@ describe('maintenance windows end to end', { timeout: 180_000 }, () => {
     expect(plans.n).toBe(0);
     const audit = (
       await call(app, await login(app, 'quantri.bt', r.passwords.get('quantri.bt')!), 'GET', '/api/audit')
-    ).json as Array<{ username: string; action: string }>;
+    ).json as unknown as Array<{ username: string; action: string }>;
     expect(
       audit
         .filter((a) => a.action === 'maintenance-window-add')
@@ -269,16 +284,16 @@ describe('maintenance windows end to end', { timeout: 180_000 }, () => {
       45_000,
     );
     // Next week's occurrence is what the list shows now.
-    const next = (
+    const list = (
       await call(
         app,
         await login(app, 'kythuat.bt', r.passwords.get('kythuat.bt')!),
         'GET',
         '/api/maintenance/windows',
       )
-    ).json[0];
-    expect(next.active).toBeNull();
-    expect(next.next.startTs).toBe(siteWindow.json.active.startTs + 7 * 24 * HOUR);
+    ).json as unknown as Answer[];
+    expect(list[0]!.active).toBeNull();
+    expect(list[0]!.next!.startTs).toBe(siteWindow.json.active!.startTs + 7 * 24 * HOUR);
   });
 
   it('quiet hours hold a warning through a restart and send it once at 06:00; the 07:00 digest is sent once per day across a restart', async () => {
@@ -320,7 +335,9 @@ describe('maintenance windows end to end', { timeout: 180_000 }, () => {
       r.telegram.sent.filter((m) => m.text.includes(`Tóm tắt cảnh báo ngày ${label(at23)}`));
     app.alerting.housekeep();
     expect(digests()).toEqual([]);
-    expect(r.telegram.sent.filter((m) => m.text.includes('Tóm tắt cảnh báo ngày')).map((m) => m.text)).toHaveLength(1);
+    expect(
+      r.telegram.sent.filter((m) => m.text.includes('Tóm tắt cảnh báo ngày')).map((m) => m.text),
+    ).toHaveLength(1);
 
     // 07:00: yesterday's digest to the technician, once, also after a restart.
     r.skip(HOUR + MIN);
