@@ -1,6 +1,7 @@
 import { deviceTypes } from '../services/device-types/registry.ts';
 import { notifiers } from '../services/notify/registry.ts';
 import { ProbeSecrets } from './probe-targets.ts';
+import { quietWindowProblems } from './quiet-windows.ts';
 import type { CommuneFile } from './schema/commune.ts';
 import type { ServiceConfig } from './schema/service.ts';
 
@@ -115,5 +116,6 @@ function communeAlertProblems(file: string, c: CommuneFile): string[] {
         `${file}: alerts.cameraMaintainers[${j}] — "${u}" is not a user of this commune. Fix: use a username of users:.`,
       );
   });
+  out.push(...quietWindowProblems(file, c));
   return out;
 }

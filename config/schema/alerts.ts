@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Id, Text } from './common.ts';
+import { ConfigWindowSchema, DigestSchema, QuietHoursSchema } from './quiet-windows.ts';
 
 /**
  * Alert rules and routing (issue #14). Rules and who is told live in the commune file (`alerts:`);
@@ -68,6 +69,12 @@ export const CommuneAlertsSchema = z.strictObject({
   notify: z.array(NotifyStepSchema).default([{ roles: ['technician'] }]),
   /** Users (besides the police) who are told about cameras: the commune's camera contractor. */
   cameraMaintainers: z.array(z.string()).default([]),
+  /** Quiet hours of the commune (a user's own replace them): non-critical messages wait them out. */
+  quietHours: QuietHoursSchema.optional(),
+  /** The daily digest of yesterday's alerts; none when absent. */
+  digest: DigestSchema.optional(),
+  /** Recurring maintenance windows the commune plans (the API adds others). */
+  windows: z.array(ConfigWindowSchema).default([]),
 });
 export type CommuneAlerts = z.output<typeof CommuneAlertsSchema>;
 

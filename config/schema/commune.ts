@@ -3,6 +3,7 @@ import { CommuneAlertsSchema, ContactSchema } from './alerts.ts';
 import { GeoLine, GeoPoint, GeoPolygon, Id, IsoDate, RetentionDays, Text } from './common.ts';
 import { ContractorSchema } from './contractors.ts';
 import { KpiSectionSchema, KpiTargetSchema } from './kpi.ts';
+import { QuietHoursSchema } from './quiet-windows.ts';
 
 export { KpiTargetSchema };
 
@@ -184,6 +185,8 @@ export const UserSchema = z.strictObject({
   contractor: Text.optional(),
   /** Language of the alerts sent to this user. */
   locale: z.enum(['vi', 'en']).default('vi'),
+  /** This user's quiet hours, instead of the commune's (alerts.quietHours). */
+  quietHours: QuietHoursSchema.optional(),
 });
 
 /** A province user (Sở / IOC tỉnh): listed in the service file, sees the rollup of every commune. */

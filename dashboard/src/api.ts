@@ -12,6 +12,7 @@ import type {
   IngestStats,
   MaintenanceInfo,
   MaintenancePlan,
+  MaintenanceWindow,
   MapBase,
   OnvifDiscoveryRun,
   OutagesResponse,
@@ -136,6 +137,9 @@ export const api = {
       'GET',
       '/api/maintenance',
     ),
+  maintenanceWindows: () => request<MaintenanceWindow[]>('GET', '/api/maintenance/windows'),
+  removeWindows: (ids: number[]) =>
+    request<Array<{ id: number; result: string }>>('POST', '/api/maintenance/windows/remove', { ids }),
   changePassword: (currentPassword: string, newPassword: string) =>
     request<{ user: User; sessionsEnded: number }>('POST', '/api/auth/password', {
       currentPassword,

@@ -35,6 +35,23 @@ export interface MaintenanceInfo {
   untilTs: number | null;
 }
 
+/** A maintenance window as GET /api/maintenance/windows gives it (times in epoch ms). */
+export interface MaintenanceWindow {
+  id: number;
+  fromConfig: boolean;
+  scope: { kind: 'device' | 'site' | 'hamlet'; id: string; name: string };
+  reason: string;
+  schedule:
+    | { kind: 'once'; startTs: number; untilTs: number }
+    | { kind: 'daily'; at: string; durationMin: number }
+    | { kind: 'weekly'; days: string[]; at: string; durationMin: number };
+  createdBy: string;
+  active: { startTs: number; untilTs: number } | null;
+  next: { startTs: number; untilTs: number } | null;
+  devices: Array<{ id: string; name: string; type: string }>;
+  removable: boolean;
+}
+
 export interface MaintenancePlan {
   id: number;
   deviceId: string;

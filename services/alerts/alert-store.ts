@@ -28,12 +28,15 @@ export interface AlertRow {
   readonly resolvedTs: number | null;
   readonly resolvedBy: string | null;
   readonly resolveNote: string | null;
+  /** Since when its device is in maintenance or a window (no repeats, no escalation); null if not. */
+  readonly suppressedSinceTs: number | null;
 }
 
 const COLUMNS = `id, key, commune_id AS communeId, rule_id AS ruleId, kind, severity, device_id AS deviceId, state,
   reason, params, since_ts AS sinceTs, status, opened_ts AS openedTs, behind, step, stepped_ts AS steppedTs,
   notified_ts AS notifiedTs, repeats, acked_by AS ackedBy, acked_ts AS ackedTs, ack_note AS ackNote,
-  ack_until_ts AS ackUntilTs, resolved_ts AS resolvedTs, resolved_by AS resolvedBy, resolve_note AS resolveNote`;
+  ack_until_ts AS ackUntilTs, resolved_ts AS resolvedTs, resolved_by AS resolvedBy, resolve_note AS resolveNote,
+  suppressed_since_ts AS suppressedSinceTs`;
 
 type Raw = Omit<AlertRow, 'params' | 'behind'> & { params: string | null; behind: string };
 const parse = (r: Raw): AlertRow => ({
@@ -133,6 +136,7 @@ export class AlertStore {
         | 'resolvedTs'
         | 'resolvedBy'
         | 'resolveNote'
+        | 'suppressedSinceTs'
         | 'behind',
         unknown
       >

@@ -9,13 +9,15 @@ import type { EventBus } from '../shared/bus.ts';
 import { t } from '../shared/i18n/index.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { Db } from '../store/db.ts';
+import { DailyDigest } from './digest.ts';
 import { AlertEngine } from './engine.ts';
+import { WindowScheduler } from './windows/window-scheduler.ts';
 
 export interface AlertingDeps {
   readonly config: Config;
   readonly db: Db;
   readonly directory: DeviceDirectory;
-  readonly intervals: Pick<IntervalLog, 'statuses'>;
+  readonly intervals: Pick<IntervalLog, 'statuses' | 'addPlan' | 'maintenances'>;
   readonly bus: EventBus;
   readonly audit: AuditLog;
   readonly clock: () => number;
@@ -30,6 +32,10 @@ export interface AlertingDeps {
 export class Alerting {
   readonly engine: AlertEngine;
   readonly dispatcher: NotifyDispatcher;
+  /** Maintenance windows: their occurrences become planned maintenance of the devices they cover. */
+  readonly windows: WindowScheduler;
+  readonly digest: DailyDigest;
+  private housekeeper: NodeJS.Timeout | undefined;
 
   constructor(private readonly deps: AlertingDeps) {
     this.dispatcher = new NotifyDispatcher({
@@ -40,19 +46,43 @@ export class Alerting {
       log: deps.log.child({ mod: 'notify' }),
       onPress: (notifier, press) => this.pressed(notifier, press),
     });
+    this.windows = new WindowScheduler({ ...deps, log: deps.log.child({ mod: 'alerts.windows' }) });
+    this.digest = new DailyDigest({
+      db: deps.db,
+      directory: deps.directory,
+      dispatcher: this.dispatcher,
+      publicBaseUrl: deps.config.service.alerts.publicBaseUrl,
+      log: deps.log.child({ mod: 'alerts.digest' }),
+    });
     this.engine = new AlertEngine({
       ...deps,
+      silenced: (now) => this.windows.silenced(now),
       dispatcher: this.dispatcher,
       log: deps.log.child({ mod: 'alerts' }),
     });
   }
 
   start(): void {
+    this.windows.syncConfig([...this.deps.directory.communes.values()], this.deps.clock());
+    this.housekeep();
+    this.housekeeper = setInterval(() => this.housekeep(), this.deps.config.service.alerts.tickMs).unref();
     this.engine.start();
     this.dispatcher.start();
   }
 
+  /** Starts due window occurrences and queues due digests; each is recorded, so none runs twice. */
+  housekeep(): void {
+    try {
+      const now = this.deps.clock();
+      this.windows.tick(now);
+      if (this.digest.tick(now) > 0) this.dispatcher.wake();
+    } catch (err) {
+      this.deps.log.child({ mod: 'alerts' }).error({ err }, 'alert housekeeping failed');
+    }
+  }
+
   async stop(): Promise<void> {
+    clearInterval(this.housekeeper);
     this.engine.stop();
     await this.dispatcher.stop();
   }

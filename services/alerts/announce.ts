@@ -8,6 +8,7 @@ import type { AlertRow } from './alert-store.ts';
 import type { DeviceFacts } from './conditions.ts';
 import type { HamletGroup } from './hamlet-groups.ts';
 import { cameraExtras, type Recipient, recipients } from './routing.ts';
+import { quietUntil } from './windows/occurrences.ts';
 
 /** What a message says about an alert, from its row and the inventory. */
 export function alertFacts(
@@ -134,6 +135,12 @@ export function announce(
         message: render(u.locale, u.role),
         now,
         ...(grouped ? { group } : {}),
+        // Quiet hours (the user's, else the commune's) hold non-exempt messages; none is dropped.
+        heldUntilTs: quietUntil(
+          u.quietHours ?? commune.alerts.quietHours,
+          { severity: a.severity, deviceType: d.type },
+          now,
+        ),
       });
       queued++;
     }

@@ -21,6 +21,7 @@ import {
 import { type HamletGroup, hamletGroup } from './hamlet-groups.ts';
 import { isFlapping, timedAction } from './lifecycle.ts';
 import { stepsFor } from './routing.ts';
+import { isSuppressed, suppressionChange } from './suppression.ts';
 
 export interface AlertEngineDeps {
   readonly config: Config;
@@ -31,7 +32,11 @@ export interface AlertEngineDeps {
   readonly bus: EventBus;
   readonly clock: () => number;
   readonly log: Logger;
+  /** Devices in a maintenance window now (services/alerts/windows): their alerts are suppressed. */
+  readonly silenced?: (now: number) => ReadonlySet<string>;
 }
+
+const NONE: ReadonlySet<string> = new Set();
 
 const PAGE = 1000;
 const BAD_STATES = "('down', 'unreachable', 'degraded')";
@@ -150,6 +155,7 @@ export class AlertEngine {
        AND state IN ${BAD_STATES} AND reason NOT IN ${UPSTREAM_LIST}`,
     );
     const openByDevice = this.openByDevice();
+    const silenced = this.deps.silenced?.(now) ?? NONE;
     for (const r of rows) {
       const d = deviceFacts(this.deps.directory, r.deviceId);
       const rules = this.rules(r.communeId);
@@ -189,7 +195,12 @@ export class AlertEngine {
       }
       const n = (failures.get(r.deviceId, now - windowMin * 60_000) as { n: number }).n;
       const watched = rules.some((rule) => rule.kind === 'down-for' && inScope(rule, d));
-      if (watched && isFlapping(n, changes) && !openByDevice.get(d.id)?.some((a) => a.kind === 'flapping')) {
+      if (
+        watched &&
+        !silenced.has(d.id) &&
+        isFlapping(n, changes) &&
+        !openByDevice.get(d.id)?.some((a) => a.kind === 'flapping')
+      ) {
         const id = this.alerts.insert({
           key: `flapping:${d.id}:${r.id}`,
           communeId: r.communeId,
@@ -224,9 +235,10 @@ export class AlertEngine {
     for (const list of open.values())
       for (const a of list) if (!this.stillHolds(a, statuses.get(a.deviceId), now)) this.close(a, now, {});
     const stillOpen = this.openByDevice();
+    const silenced = this.deps.silenced?.(now) ?? NONE;
     for (const s of statuses.values()) {
       const d = deviceFacts(this.deps.directory, s.deviceId);
-      if (!d) continue;
+      if (!d || silenced.has(d.id)) continue;
       const mine = stillOpen.get(d.id) ?? [];
       // A flapping device gets one alert about its flapping, not one per outage.
       if (mine.some((a) => a.kind === 'flapping')) continue;
@@ -265,12 +277,22 @@ export class AlertEngine {
         this.notify(this.alerts.get(id)!, 'fire', now, group);
       }
     }
-    for (const a of this.alerts.open()) this.step(a, behind.get(a.deviceId) ?? [], now);
+    for (const a of this.alerts.open()) {
+      const change = suppressionChange(
+        a,
+        isSuppressed(a.deviceId, statuses.get(a.deviceId)?.state, silenced),
+        now,
+      );
+      if (change) this.alerts.update(a.id, change);
+      this.step(change ? this.alerts.get(a.id)! : a, behind.get(a.deviceId) ?? [], now);
+    }
   }
 
   /** Whether an open alert's condition still holds; an alert resolves only when the device recovered. */
   private stillHolds(a: AlertRow, s: StatusRow | undefined, now: number): boolean {
-    if (!s || s.state === 'maintenance') return false;
+    if (!s) return false;
+    // In maintenance nobody watches the device: the alert stays, suppressed, until it is seen again.
+    if (s.state === 'maintenance') return true;
     // `unknown` is monitoring not knowing (a restart's gap, no evidence yet): never a recovery.
     if (s.state === 'unknown') return true;
     if (a.kind === 'flapping') {

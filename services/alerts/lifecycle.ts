@@ -14,6 +14,11 @@ export interface OpenAlertClock {
   readonly notifiedTs: number;
   readonly repeats: number;
   readonly ackUntilTs: number | null;
+  /**
+   * Since when the alert is suppressed (its device in maintenance or a window); null or absent
+   * when it is not. A suppressed alert neither repeats nor escalates.
+   */
+  readonly suppressedSinceTs?: number | null;
 }
 
 export interface Timings {
@@ -30,7 +35,7 @@ export type TimedAction = 'refire' | 'escalate' | 'repeat' | null;
  * repeats to the last step told until `maxRepeats`.
  */
 export function timedAction(a: OpenAlertClock, stepCount: number, t: Timings, now: number): TimedAction {
-  if (a.status === 'resolved') return null;
+  if (a.status === 'resolved' || (a.suppressedSinceTs ?? null) !== null) return null;
   if (a.status === 'acknowledged')
     return a.ackUntilTs !== null && now >= a.ackUntilTs && a.repeats < t.maxRepeats ? 'refire' : null;
   if (a.step + 1 < stepCount && now - a.steppedTs >= t.escalateAfterMs) return 'escalate';
@@ -41,4 +46,17 @@ export function timedAction(a: OpenAlertClock, stepCount: number, t: Timings, no
 /** Flapping: this many state changes of one device inside the window. */
 export function isFlapping(changesInWindow: number, threshold: number): boolean {
   return changesInWindow >= threshold;
+}
+
+/**
+ * The clock of an alert whose suppression ends at `now`: its step and repeat timers move on by
+ * the time it was suppressed, so suppressed time never uses up an escalation step or a repeat
+ * interval (issue #14). An acknowledgement's expiry is a time a person gave: it does not move.
+ */
+export function resumed(
+  a: Pick<OpenAlertClock, 'steppedTs' | 'notifiedTs' | 'suppressedSinceTs'>,
+  now: number,
+): { steppedTs: number; notifiedTs: number; suppressedSinceTs: null } {
+  const paused = a.suppressedSinceTs == null ? 0 : Math.max(0, now - a.suppressedSinceTs);
+  return { steppedTs: a.steppedTs + paused, notifiedTs: a.notifiedTs + paused, suppressedSinceTs: null };
 }

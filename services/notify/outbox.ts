@@ -42,17 +42,21 @@ export class NotifyOutbox {
   constructor(private readonly db: Db) {
     this.insert = db.prepare(
       `INSERT INTO notify_outbox (notifier, alert_id, event, username, address, message, created_ts,
-         next_attempt_ts, group_key, hold_until_ts)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         next_attempt_ts, group_key, hold_until_ts, held_until_ts)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     // A row held for its group is passed over, so it holds no other message of the lane.
     this.head = db.prepare(
       `SELECT ${ROW} FROM notify_outbox WHERE notifier = ? AND sent_ts IS NULL AND dead_ts IS NULL
-       AND (hold_until_ts IS NULL OR hold_until_ts <= ?) ORDER BY id LIMIT 1`,
+       AND (hold_until_ts IS NULL OR hold_until_ts <= ?) AND (held_until_ts IS NULL OR held_until_ts <= ?)
+       ORDER BY id LIMIT 1`,
     );
   }
 
-  /** Call inside the transaction that changes the alert, so the two commit together. */
+  /**
+   * Call inside the transaction that changes the alert, so the two commit together. A row held
+   * (quiet hours) waits in the table until `heldUntilTs`, not in memory, and holds up no other row.
+   */
   enqueue(r: {
     notifier: string;
     alertId: number;
@@ -63,6 +67,8 @@ export class NotifyOutbox {
     now: number;
     /** Joins the recipient's rows of this key still waiting; all wait until the latest hold. */
     group?: { key: string; holdUntilTs: number };
+    /** Quiet hours: not sent before then (null: at once). */
+    heldUntilTs?: number | null;
   }): void {
     // A group is the rows still in their hold: one released (even if not yet sent, its lane
     // backed up) is closed, so a backlog never merges one outage's message with a later one's.
@@ -97,11 +103,12 @@ export class NotifyOutbox {
       r.now,
       group?.key ?? null,
       group?.hold ?? null,
+      r.heldUntilTs ?? null,
     );
   }
 
   next(notifier: string, now = Number.MAX_SAFE_INTEGER): NotifyRow | undefined {
-    const r = this.head.get(notifier, now) as RawRow | undefined;
+    const r = this.head.get(notifier, now, now) as RawRow | undefined;
     return r && parseRow(r);
   }
 
@@ -112,9 +119,10 @@ export class NotifyOutbox {
       this.db
         .prepare(
           `SELECT ${ROW} FROM notify_outbox WHERE notifier = ? AND address = ? AND group_key = ?
-           AND sent_ts IS NULL AND dead_ts IS NULL AND (hold_until_ts IS NULL OR hold_until_ts <= ?) ORDER BY id`,
+           AND sent_ts IS NULL AND dead_ts IS NULL AND (hold_until_ts IS NULL OR hold_until_ts <= ?)
+           AND (held_until_ts IS NULL OR held_until_ts <= ?) ORDER BY id`,
         )
-        .all(row.notifier, row.address, row.groupKey, now) as RawRow[]
+        .all(row.notifier, row.address, row.groupKey, now, now) as RawRow[]
     ).map(parseRow);
   }
 

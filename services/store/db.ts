@@ -126,6 +126,21 @@ const MIGRATIONS: readonly string[] = [
   // rows of one group and one recipient then leave as one message, each row keeping the receipt.
   `ALTER TABLE notify_outbox ADD COLUMN group_key TEXT;
    ALTER TABLE notify_outbox ADD COLUMN hold_until_ts INTEGER;`,
+  // Maintenance windows, quiet hours and the daily digest (issue #14): windows with the started
+  // occurrences (so a restart starts none twice), when an open alert's suppression began, until
+  // when quiet hours hold a notification, and the digests queued (one per user and local day).
+  `CREATE TABLE maintenance_windows (
+     id INTEGER PRIMARY KEY, commune_id TEXT NOT NULL, config_id TEXT UNIQUE, scope_kind TEXT NOT NULL,
+     scope_id TEXT NOT NULL, role TEXT NOT NULL, reason TEXT NOT NULL, schedule TEXT NOT NULL,
+     created_by TEXT NOT NULL, created_ts INTEGER NOT NULL);
+   CREATE TABLE maintenance_window_runs (
+     window_id INTEGER NOT NULL, start_ts INTEGER NOT NULL, until_ts INTEGER NOT NULL,
+     PRIMARY KEY (window_id, start_ts));
+   ALTER TABLE alerts ADD COLUMN suppressed_since_ts INTEGER;
+   ALTER TABLE notify_outbox ADD COLUMN held_until_ts INTEGER;
+   CREATE TABLE alert_digests (
+     commune_id TEXT NOT NULL, username TEXT NOT NULL, day TEXT NOT NULL, queued_ts INTEGER NOT NULL,
+     PRIMARY KEY (commune_id, username, day));`,
 ];
 
 export function openDb(file: string): Db {

@@ -512,3 +512,32 @@ describe('sign-in and secrets', () => {
     expect(maintenance.requestBody.content['application/json']?.example).toEqual({ on: false });
   });
 });
+
+describe('maintenance windows by role', () => {
+  const once = () => ({ kind: 'once', startTs: Date.now() + 3_600_000, untilTs: Date.now() + 7_200_000 });
+  const add = (role: Role, scope: { kind: string; id: string }) =>
+    call('post', '/api/maintenance/windows', cookies.get(role), {
+      scope,
+      reason: 'Kiểm tra quyền',
+      schedule: once(),
+    });
+  const firstOf = (type: string) =>
+    [...app.directory.all()].find((d) => d.communeId === 'ta-lai' && d.type.kind === type)!.id;
+
+  it('refuses a technician a camera and economics anything but farm sensors; a place covers only what the role sees', async () => {
+    expect((await add('technician', { kind: 'device', id: firstOf('camera') })).status).toBe(403);
+    expect((await add('admin', { kind: 'device', id: firstOf('camera') })).status).toBe(403);
+    expect((await add('economics', { kind: 'device', id: firstOf('wifi-ap') })).status).toBe(403);
+    expect((await add('economics', { kind: 'device', id: firstOf('soil-sensor') })).status).toBe(200);
+    expect((await add('police', { kind: 'device', id: firstOf('camera') })).status).toBe(200);
+    const covered = async (role: Role) =>
+      (
+        (await add(role, { kind: 'hamlet', id: 'tl-ap-12' })).json() as { devices: Array<{ type: string }> }
+      ).devices
+        .map((d) => d.type)
+        .sort();
+    expect(await covered('technician')).toEqual(['loudspeaker', 'soil-sensor', 'soil-sensor']);
+    expect(await covered('economics')).toEqual(['soil-sensor', 'soil-sensor']);
+    expect(await covered('police')).toEqual(['camera']);
+  });
+});

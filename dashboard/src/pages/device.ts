@@ -209,7 +209,9 @@ function maintenanceBox(d: DeviceDetail, reload: () => void): HTMLElement | null
           h(
             'div',
             { class: 'meta' },
-            t('maintenance.setBy', { who: m.setBy ?? '–', at: formatDateTime(m.setTs) }),
+            m.setBy?.startsWith('window:') && m.untilTs
+              ? t('maintenance.inWindow', { at: formatDateTime(m.untilTs) })
+              : t('maintenance.setBy', { who: m.setBy ?? '–', at: formatDateTime(m.setTs) }),
           ),
         ),
       );

@@ -1,9 +1,10 @@
-/** What is in maintenance now (who, why, until when) and what is planned next. */
+/** What is in maintenance now (who, why, until when), what is planned next, and the maintenance windows. */
 import { api } from '../api.ts';
 import { h } from '../components/dom.ts';
 import { errorBox } from '../components/errors.ts';
 import { formatDateTime, t } from '../i18n.ts';
 import { href } from '../router.ts';
+import type { MaintenanceWindow } from '../types.ts';
 import { definePage } from './page.ts';
 
 const REFRESH_MS = 30_000;
@@ -17,22 +18,80 @@ function card(id: string, name: string, lines: (string | null)[]): HTMLElement {
   );
 }
 
+/** How a window repeats, in words: once, daily at…, weekly on … at…. */
+function scheduleText(s: MaintenanceWindow['schedule']): string {
+  if (s.kind === 'once') return t('maintenance.scheduleOnce');
+  if (s.kind === 'daily') return t('maintenance.scheduleDaily', { at: s.at, minutes: s.durationMin });
+  const days = s.days.map((d) => t(`maintenance.day.${d}`)).join(', ');
+  return t('maintenance.scheduleWeekly', { days, at: s.at, minutes: s.durationMin });
+}
+
+/** One window: place, reason, how it repeats, now or next, the devices it covers, and removal. */
+function windowCard(w: MaintenanceWindow, reload: () => void): HTMLElement {
+  const when = w.active
+    ? t('maintenance.windowActive', { at: formatDateTime(w.active.untilTs) })
+    : w.next
+      ? t('maintenance.windowNext', {
+          from: formatDateTime(w.next.startTs),
+          to: formatDateTime(w.next.untilTs),
+        })
+      : t('maintenance.windowOver');
+  const remove = w.removable
+    ? h(
+        'button',
+        { type: 'button', class: 'btn', 'data-action': 'remove-window' },
+        t('maintenance.windowRemove'),
+      )
+    : null;
+  remove?.addEventListener('click', () => {
+    if (!window.confirm(t('maintenance.windowRemoveConfirm', { reason: w.reason }))) return;
+    void api.removeWindows([w.id]).then(reload, reload);
+  });
+  return h(
+    'article',
+    { class: `maint-card${w.active ? ' maint-active' : ''}`, 'data-window-id': String(w.id) },
+    h('strong', {}, w.scope.name),
+    ...[
+      w.reason,
+      `${scheduleText(w.schedule)} · ${when}`,
+      t('maintenance.windowDevices', {
+        count: w.devices.length,
+        names: w.devices.map((d) => d.name).join(', '),
+      }),
+      t('maintenance.windowBy', { who: w.createdBy }),
+    ].map((l) => h('div', { class: 'meta' }, l)),
+    remove,
+  );
+}
+
 function render(root: HTMLElement): () => void {
   const now = h('section', { class: 'panel', id: 'maintenance-now' }, h('h2', {}, t('maintenance.now')));
   const next = h('section', { class: 'panel', id: 'maintenance-next' }, h('h2', {}, t('maintenance.next')));
+  const windows = h(
+    'section',
+    { class: 'panel', id: 'maintenance-windows' },
+    h('h2', {}, t('maintenance.windows')),
+  );
   const main = h(
     'main',
     { class: 'page page-maintenance', id: 'main' },
     h('h1', {}, t('maintenance.title')),
     now,
     next,
+    windows,
   );
   root.append(main);
   let alive = true;
   const load = async () => {
     try {
-      const data = await api.maintenance();
+      const [data, list] = await Promise.all([api.maintenance(), api.maintenanceWindows()]);
       if (!alive) return;
+      windows.replaceChildren(
+        h('h2', {}, t('maintenance.windows')),
+        ...(list.length === 0
+          ? [h('p', { class: 'empty' }, t('maintenance.noWindows'))]
+          : list.map((w) => windowCard(w, () => void load()))),
+      );
       now.replaceChildren(
         h('h2', {}, t('maintenance.now')),
         ...(data.now.length === 0
@@ -43,10 +102,12 @@ function render(root: HTMLElement): () => void {
                 d.maintenance?.untilTs
                   ? t('maintenance.until', { at: formatDateTime(d.maintenance.untilTs) })
                   : t('maintenance.noEnd'),
-                t('maintenance.setBy', {
-                  who: d.maintenance?.setBy ?? '–',
-                  at: formatDateTime(d.maintenance?.setTs ?? d.sinceTs ?? 0),
-                }),
+                d.maintenance?.setBy?.startsWith('window:')
+                  ? t('maintenance.inWindow', { at: formatDateTime(d.maintenance.untilTs ?? 0) })
+                  : t('maintenance.setBy', {
+                      who: d.maintenance?.setBy ?? '–',
+                      at: formatDateTime(d.maintenance?.setTs ?? d.sinceTs ?? 0),
+                    }),
               ]),
             )),
       );

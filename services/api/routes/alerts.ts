@@ -64,6 +64,8 @@ function alertView(deps: ApiDeps, user: User, a: AlertRow) {
     resolvedTs: a.resolvedTs,
     resolvedBy: a.resolvedBy,
     resolveNote: a.resolveNote,
+    // Since when its device is in maintenance or a window (no repeats, no escalation); null if not.
+    suppressedSinceTs: a.suppressedSinceTs,
   };
 }
 

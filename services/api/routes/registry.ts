@@ -10,6 +10,7 @@ import { gatewayRoutes } from './gateways.ts';
 import { iocRoutes } from './ioc.ts';
 import { kpiEvidenceRoutes } from './kpi-evidence.ts';
 import { kpiTrendRoutes } from './kpi-trend.ts';
+import { maintenanceWindowRoutes } from './maintenance-windows.ts';
 import { mapRoutes } from './map.ts';
 import { operationsRoutes } from './operations.ts';
 import { outagesRoutes } from './outages.ts';
@@ -36,6 +37,7 @@ export const ROUTES: readonly RouteSpec[] = [
   ...accountRoutes,
   ...auditRoutes,
   maintenanceListRoute,
+  ...maintenanceWindowRoutes,
   ...cameraRoutes,
   ...reportRoutes,
   ...kpiEvidenceRoutes,

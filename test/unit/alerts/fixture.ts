@@ -17,7 +17,7 @@ const log = createLogger({ level: 'silent' });
  * A commune with alert rules: an uplink with a camera and two Wi-Fi APs behind it, a soil sensor;
  * a technician (step 0), a leader (step 1), the police, an economics officer, a camera maintainer.
  */
-export function alertCommune(extra: Record<string, unknown> = {}) {
+export function alertCommune(extra: Record<string, unknown> = {}, alertsExtra: Record<string, unknown> = {}) {
   return buildCommune({
     hamlets: [
       { id: 'ap-1', name: 'Ấp 1' },
@@ -66,6 +66,7 @@ export function alertCommune(extra: Record<string, unknown> = {}) {
         ],
         notify: [{ roles: ['technician', 'police', 'economics'] }, { roles: ['leader'] }],
         cameraMaintainers: ['camera.e'],
+        ...alertsExtra,
       },
       ...extra,
     },
@@ -73,11 +74,17 @@ export function alertCommune(extra: Record<string, unknown> = {}) {
 }
 
 export function alertSetup(
-  opts: { db?: Db; now?: number; alerts?: Record<string, unknown>; secrets?: Record<string, string> } = {},
+  opts: {
+    db?: Db;
+    now?: number;
+    alerts?: Record<string, unknown>;
+    communeAlerts?: Record<string, unknown>;
+    secrets?: Record<string, string>;
+  } = {},
 ) {
   let now = opts.now ?? T0;
   const db = opts.db ?? openDb(':memory:');
-  const commune = alertCommune();
+  const commune = alertCommune({}, opts.communeAlerts);
   const service = ServiceConfigSchema.parse({
     alerts: {
       publicBaseUrl: 'https://canhxa.example.vn',

@@ -1,0 +1,108 @@
+import type { CommuneFile } from '../../../config/schema/commune.ts';
+import type { IntervalLog } from '../../availability/interval-log.ts';
+import type { DeviceDirectory } from '../../inventory/device-directory.ts';
+import type { Logger } from '../../shared/logger.ts';
+import type { Db } from '../../store/db.ts';
+import { activeAt } from './occurrences.ts';
+import { devicesOf, type MaintenanceWindow, WindowStore, windowSetBy } from './window-store.ts';
+
+export interface WindowSchedulerDeps {
+  readonly db: Db;
+  readonly directory: DeviceDirectory;
+  readonly intervals: Pick<IntervalLog, 'addPlan' | 'maintenances'>;
+  readonly log: Logger;
+}
+
+/**
+ * Starts the occurrences of maintenance windows by writing them as planned maintenance of each
+ * device they cover (start and end of the occurrence): the availability engine starts and ends
+ * planned maintenance in whatever process holds the device, so a window's devices go through
+ * the one maintenance path (state interval, KPI exclusion, durable record) and a restart in the
+ * middle of a window leaves them in it. Each occurrence is recorded once, so none starts twice.
+ */
+export class WindowScheduler {
+  readonly store: WindowStore;
+
+  constructor(private readonly deps: WindowSchedulerDeps) {
+    this.store = new WindowStore(deps.db);
+  }
+
+  /**
+   * Makes the windows planned in the commune files those of the table: new ones added, changed
+   * ones replaced, removed ones removed (their devices leave maintenance).
+   */
+  syncConfig(communes: readonly CommuneFile[], now: number): void {
+    const have = new Map(
+      this.store.all().flatMap((w) => (w.configId === null ? [] : [[w.configId, w] as const])),
+    );
+    const want = new Set<string>();
+    for (const c of communes)
+      for (const cw of c.alerts.windows) {
+        const configId = `${c.commune.id}:${cw.id}`;
+        want.add(configId);
+        const old = have.get(configId);
+        const same =
+          old &&
+          old.reason === cw.reason &&
+          JSON.stringify([old.scope, old.schedule]) === JSON.stringify([cw.scope, cw.schedule]);
+        if (same) continue;
+        if (old) this.store.remove(old.id, now);
+        this.store.add({
+          communeId: c.commune.id,
+          configId,
+          scope: cw.scope,
+          role: 'admin',
+          reason: cw.reason,
+          schedule: cw.schedule,
+          createdBy: 'config',
+          createdTs: now,
+        });
+      }
+    for (const [configId, w] of have) if (!want.has(configId)) this.store.remove(w.id, now);
+  }
+
+  /** Starts the occurrences that hold now and were not started yet. */
+  tick(now: number): void {
+    this.deps.db.transaction(() => {
+      const maintenance = this.deps.intervals.maintenances();
+      for (const w of this.store.all()) {
+        const occ = activeAt(w.schedule, now);
+        if (!occ || !this.store.markStarted(w.id, occ.startTs, occ.untilTs)) continue;
+        let planned = 0;
+        for (const d of devicesOf(this.deps.directory, w)) {
+          // Maintenance a person set that outlasts this occurrence stays as they set it.
+          const m = maintenance.get(d.id);
+          if (m && (m.untilTs === null || m.untilTs >= occ.untilTs)) continue;
+          this.deps.intervals.addPlan({
+            deviceId: d.id,
+            communeId: w.communeId,
+            startTs: occ.startTs,
+            untilTs: occ.untilTs,
+            reason: w.reason,
+            setBy: windowSetBy(w.id),
+            setTs: now,
+          });
+          planned++;
+        }
+        this.deps.log.info(
+          { windowId: w.id, untilTs: occ.untilTs, devices: planned },
+          'maintenance window started',
+        );
+      }
+    })();
+  }
+
+  /** Devices in a window holding now: their alerts neither open nor repeat nor escalate. */
+  silenced(now: number): ReadonlySet<string> {
+    const devices = new Set<string>();
+    for (const w of this.store.all())
+      if (activeAt(w.schedule, now)) for (const d of devicesOf(this.deps.directory, w)) devices.add(d.id);
+    return devices;
+  }
+
+  /** The window that put a device in maintenance, from its maintenance record's `setBy`. */
+  windowOf(setBy: string | null): MaintenanceWindow | undefined {
+    const m = /^window:(\d+)$/.exec(setBy ?? '');
+    return m ? this.store.get(Number(m[1])) : undefined;
+  }
+}

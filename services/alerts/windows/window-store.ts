@@ -1,0 +1,122 @@
+import type { Role } from '../../../config/schema/commune.ts';
+import type { WindowSchedule, WindowScope } from '../../../config/schema/quiet-windows.ts';
+import { canSee } from '../../device-types/registry.ts';
+import type { DeviceDirectory, DeviceInfo } from '../../inventory/device-directory.ts';
+import type { Db } from '../../store/db.ts';
+
+/**
+ * A maintenance window: a schedule over a device, a site or a hamlet. `role` is whose devices
+ * it covers in that place (its creator's role; admin for the commune file's), so a window never
+ * reaches a device its creator may not see: a technician's hamlet window leaves the cameras out.
+ */
+export interface MaintenanceWindow {
+  readonly id: number;
+  readonly communeId: string;
+  /** The id in the commune file for a window planned there; null for one made through the API. */
+  readonly configId: string | null;
+  readonly scope: WindowScope;
+  readonly role: Role;
+  readonly reason: string;
+  readonly schedule: WindowSchedule;
+  readonly createdBy: string;
+  readonly createdTs: number;
+}
+
+/** The maintenance record's `set_by` for a window's devices: says which window put them there. */
+export const windowSetBy = (id: number) => `window:${id}`;
+
+type Raw = Omit<MaintenanceWindow, 'scope' | 'schedule'> & {
+  kind: string;
+  scopeId: string;
+  schedule: string;
+};
+
+/** The windows table, and the record of occurrences already started. */
+export class WindowStore {
+  constructor(private readonly db: Db) {}
+
+  all(): MaintenanceWindow[] {
+    return (
+      this.db
+        .prepare(
+          `SELECT id, commune_id AS communeId, config_id AS configId, scope_kind AS kind, scope_id AS scopeId,
+             role, reason, schedule, created_by AS createdBy, created_ts AS createdTs
+           FROM maintenance_windows ORDER BY id`,
+        )
+        .all() as Raw[]
+    ).map(({ kind, scopeId, schedule, ...w }) => ({
+      ...w,
+      scope: { kind: kind as WindowScope['kind'], id: scopeId },
+      schedule: JSON.parse(schedule) as WindowSchedule,
+    }));
+  }
+
+  get(id: number): MaintenanceWindow | undefined {
+    return this.all().find((w) => w.id === id);
+  }
+
+  add(w: Omit<MaintenanceWindow, 'id'>): number {
+    return Number(
+      this.db
+        .prepare(
+          `INSERT INTO maintenance_windows (commune_id, config_id, scope_kind, scope_id, role, reason, schedule,
+             created_by, created_ts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          w.communeId,
+          w.configId,
+          w.scope.kind,
+          w.scope.id,
+          w.role,
+          w.reason,
+          JSON.stringify(w.schedule),
+          w.createdBy,
+          w.createdTs,
+        ).lastInsertRowid,
+    );
+  }
+
+  /**
+   * Removes a window: its plans not yet started go, and the devices it holds in maintenance leave
+   * it at the next availability check (their planned end becomes now), through the one path that
+   * ends maintenance. Returns false when there was no such window.
+   */
+  remove(id: number, now: number): boolean {
+    return this.db.transaction(() => {
+      if (this.db.prepare('DELETE FROM maintenance_windows WHERE id = ?').run(id).changes === 0) return false;
+      this.db.prepare('DELETE FROM maintenance_window_runs WHERE window_id = ?').run(id);
+      this.db.prepare('DELETE FROM maintenance_plans WHERE set_by = ?').run(windowSetBy(id));
+      this.db
+        .prepare('UPDATE device_maintenance SET until_ts = ? WHERE set_by = ?')
+        .run(now, windowSetBy(id));
+      return true;
+    })();
+  }
+
+  /** Records an occurrence as started; false if it already was (a restart, a second process). */
+  markStarted(windowId: number, startTs: number, untilTs: number): boolean {
+    return (
+      this.db
+        .prepare(
+          'INSERT OR IGNORE INTO maintenance_window_runs (window_id, start_ts, until_ts) VALUES (?, ?, ?)',
+        )
+        .run(windowId, startTs, untilTs).changes === 1
+    );
+  }
+}
+
+/** The devices a window covers: those of its place that its role may see. */
+export function devicesOf(
+  directory: DeviceDirectory,
+  w: Pick<MaintenanceWindow, 'communeId' | 'scope' | 'role'>,
+) {
+  const inPlace = (d: DeviceInfo) =>
+    w.scope.kind === 'device'
+      ? d.id === w.scope.id
+      : w.scope.kind === 'site'
+        ? d.siteId === w.scope.id
+        : d.hamletId === w.scope.id;
+  return [...directory.all()].filter(
+    (d) => d.communeId === w.communeId && inPlace(d) && canSee(w.role, d.type.kind),
+  );
+}
