@@ -4,6 +4,8 @@ import type {
   AuditPage,
   AuditQuery,
   CameraCard,
+  CameraHealth,
+  CameraSnapshots,
   Commune,
   Device,
   DeviceDetail,
@@ -163,6 +165,10 @@ export const api = {
   soilPlots: () => request<{ plots: unknown[] }>('GET', '/api/soil/plots'),
   cameras: () => request<CameraCard[]>('GET', '/api/cameras'),
   approveReference: (id: string) => request<unknown>('POST', `/api/cameras/${enc(id)}/reference`, {}),
+  cameraDrift: (id: string, range: SeriesRange) =>
+    request<SeriesResponse>('GET', `/api/cameras/${enc(id)}/drift${qs({ range })}`),
+  cameraSnapshots: (id: string) => request<CameraSnapshots>('GET', `/api/cameras/${enc(id)}/snapshots`),
+  cameraHealth: () => request<CameraHealth>('GET', '/api/camera-health'),
   alerts: <T>(status: 'open' | 'history') => request<{ alerts: T[] }>('GET', `/api/alerts${qs({ status })}`),
   alertAction: (action: 'acknowledge' | 'resolve', ids: number[], note: string) =>
     request<{ done: number[]; refused: number[] }>('POST', `/api/alerts/${action}`, { ids, note }),
