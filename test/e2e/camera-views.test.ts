@@ -44,7 +44,7 @@ beforeAll(async () => {
     60_000,
   );
   await commune.app.ingest.flush();
-}, 120_000);
+}, 240_000);
 
 afterAll(async () => {
   await browser?.close();

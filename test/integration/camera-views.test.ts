@@ -40,7 +40,7 @@ beforeAll(async () => {
     cookies.set(role, await login(app, userOf(role), app.userPasswords.get(userOf(role))!));
   for (const u of [CAMERA_MAINTAINER, PROVINCE_USER])
     cookies.set(u, await login(app, u, app.userPasswords.get(u)!));
-}, 90_000);
+}, 240_000);
 
 afterAll(async () => {
   await commune?.stop();

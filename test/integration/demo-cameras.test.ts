@@ -57,7 +57,7 @@ beforeAll(async () => {
     extra: 'demo: { historyHours: 0, troubleAtStart: true }\ningest: { batchMaxDelayMs: 20 }',
   });
   police = await login(app, 'congan.demo', app.userPasswords.get('congan.demo')!);
-}, 120_000);
+}, 240_000);
 
 afterAll(async () => {
   await app?.stop();

@@ -37,7 +37,7 @@ beforeAll(async () => {
   app = await startTestApp({ extra: 'map: { tileUrl: null }' });
   for (const [role, user] of Object.entries(USERS))
     cookies.set(role, await login(app, user, app.userPasswords.get(user)!));
-}, 120_000);
+}, 240_000);
 
 afterAll(async () => {
   await app?.stop();
