@@ -182,6 +182,12 @@ export function communeProblems(file: string, c: CommuneFile): string[] {
   dupes(c.users, 'users');
   dupes(c.kpiTargets, 'kpiTargets');
   dupes(c.broadcasts ?? [], 'broadcasts');
+  c.users.forEach((u, i) => {
+    if (u.cameraMaintainer && u.role !== 'technician')
+      out.push(
+        `${file}: users[${i}].cameraMaintainer — "${u.username}" is a ${u.role}; only a technician is named a camera maintainer (the police see cameras in full). Fix: remove cameraMaintainer or list a technician.`,
+      );
+  });
   const hamlets = new Set(c.hamlets.map((h) => h.id));
   const sites = new Set(c.sites.map((s) => s.id));
   const devices = new Map(c.devices.map((d) => [d.id, d]));

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { z } from 'zod';
@@ -35,6 +36,9 @@ export function secretEnvName(name: string): string {
   return `CANHXA_SECRET_${name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
 }
 
+/** A secret named so is the demo's own stand-ins', made up per run when it is set nowhere. */
+export const DEMO_SECRET_PREFIX = 'demo-';
+
 const SECRET_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 /**
@@ -44,6 +48,7 @@ const SECRET_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
  */
 export class ProbeSecrets {
   private file: Record<string, unknown> | undefined;
+  private readonly generated = new Map<string, string>();
   private fileProblem: string | undefined;
   private readonly path: string;
   readonly shownPath: string;
@@ -65,10 +70,24 @@ export class ProbeSecrets {
     this.read();
     const v = this.file?.[name];
     if (typeof v === 'string' && v.length > 0) return { value: v };
+    // The sample communes' stand-in cameras (gateway/simulator/camera-standins.ts) take whatever
+    // password their target resolved to, so a `demo-` secret set nowhere is made up for this run:
+    // a fresh clone starts with no secrets file, and none is ever written into the repository. A
+    // real camera given a `demo-` name refuses it (camera-auth-refused), which shows at once.
+    if (name.startsWith(DEMO_SECRET_PREFIX)) return { value: this.demoSecret(name) };
     const why = this.fileProblem ? ` (${this.fileProblem})` : '';
     return {
       problem: `secret "${name}" is not set${why}. Fix: add "${name}": "…" to ${this.shownPath} (mode 0600) or set ${secretEnvName(name)}`,
     };
+  }
+
+  private demoSecret(name: string): string {
+    let v = this.generated.get(name);
+    if (!v) {
+      v = `Demo-${randomBytes(12).toString('base64url')}`;
+      this.generated.set(name, v);
+    }
+    return v;
   }
 
   private read(): void {

@@ -303,6 +303,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
       plan: planTrouble(troubleCandidates(config, directory)),
       simulator,
       standIns,
+      ...(standIns ? { cameras: standIns.cameras } : {}),
       maintain: (id, untilTs) =>
         availability.setMaintenance(id, true, 'demo', {
           reason: 'Thay bộ nguồn (dữ liệu mẫu) / Power supply replacement (demo)',

@@ -187,6 +187,11 @@ export const UserSchema = z.strictObject({
   locale: z.enum(['vi', 'en']).default('vi'),
   /** This user's quiet hours, instead of the commune's (alerts.quietHours). */
   quietHours: QuietHoursSchema.optional(),
+  /**
+   * A technician who looks after the cameras (issue #12): sees their health (state, reason, since
+   * when), never an image, a stream or a position. Technicians only (config/load.ts).
+   */
+  cameraMaintainer: z.boolean().default(false),
 });
 
 /** A province user (Sở / IOC tỉnh): listed in the service file, sees the rollup of every commune. */

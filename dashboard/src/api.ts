@@ -4,6 +4,8 @@ import type {
   AuditPage,
   AuditQuery,
   CameraCard,
+  CameraHealth,
+  CameraSnapshots,
   Commune,
   Device,
   DeviceDetail,
@@ -169,6 +171,10 @@ export const api = {
   cameras: () => request<CameraCard[]>('GET', '/api/cameras'),
   approveReference: (id: string) => request<unknown>('POST', `/api/cameras/${enc(id)}/reference`, {}),
   onvifDiscovery: () => request<OnvifDiscoveryRun>('GET', '/api/cameras/discovery'),
+  cameraDrift: (id: string, range: SeriesRange) =>
+    request<SeriesResponse>('GET', `/api/cameras/${enc(id)}/drift${qs({ range })}`),
+  cameraSnapshots: (id: string) => request<CameraSnapshots>('GET', `/api/cameras/${enc(id)}/snapshots`),
+  cameraHealth: () => request<CameraHealth>('GET', '/api/camera-health'),
   alerts: <T>(status: 'open' | 'history') => request<{ alerts: T[] }>('GET', `/api/alerts${qs({ status })}`),
   alertNotifiers: <T>() => request<{ notifiers: T[] }>('GET', '/api/alerts/notifiers'),
   alertAction: (action: 'acknowledge' | 'resolve', ids: number[], note: string) =>

@@ -348,6 +348,32 @@ export interface OutagesResponse {
 }
 
 /** A camera as GET /api/cameras lists it (police only). */
+/** GET /api/cameras/:id/snapshots: what the camera's history page shows of its images (police). */
+export interface CameraSnapshots {
+  deviceId: string;
+  reference: { sha256: string; approvedBy: string; approvedTs: number } | null;
+  snapshots: Array<{
+    sha256: string;
+    takenTs: number;
+    luminance: number;
+    contrast: number;
+    sharpness: number;
+  }>;
+}
+
+/** GET /api/camera-health: rows for the police and camera maintainers, counts alone for leaders. */
+export interface CameraHealth {
+  cameras: Array<{
+    id: string;
+    name: string;
+    state: DeviceState;
+    reason: string;
+    params: Params;
+    sinceTs: number | null;
+  }> | null;
+  counts: Array<{ communeId: string; total: number; byState: Record<DeviceState, number> }>;
+}
+
 export interface CameraCard {
   id: string;
   name: string;

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { CameraControls } from './camera-standins.ts';
 import type { OfflineControls } from './flaky.ts';
 
 /** What the trouble needs to know of a device to choose it. */
@@ -8,6 +9,8 @@ export interface TroubleCandidate {
   readonly kind: string;
   /** Watched by a probe (a stand-in plays it), not an MQTT client of the simulator. */
   readonly probed: boolean;
+  /** The probe's kind when probed (`onvif`: a stand-in camera the trouble can turn or cover). */
+  readonly probeKind?: string;
   /** A probe with a latency threshold: a slow answer makes it degraded. */
   readonly latencyThreshold: boolean;
   /** How many devices depend on it: a line with dependents shows `unreachable` when it falls. */
@@ -23,12 +26,20 @@ export interface TroublePlan {
   readonly slow: readonly string[];
   /** Devices a technician has put in maintenance, with a reason and a planned end. */
   readonly maintenance: readonly string[];
+  /** Stand-in cameras whose clock runs ahead from the start (degraded / camera-clock-drift). */
+  readonly clockDrift: readonly string[];
+  /** Stand-in cameras whose lens is covered a while after the start (degraded, covered). */
+  readonly covered: readonly string[];
 }
+
+/** How far the drifting camera's clock runs ahead: over the probe's 30 s, inside WS-Security's 300 s. */
+export const DEMO_DRIFT_SEC = 135;
 
 /**
  * A few devices in trouble from the first minute of the demo (issue #17), per commune: a camera
  * dropped, a line with devices behind it down (they become unreachable), another line slow
- * (degraded), a loudspeaker silent, and a Wi-Fi AP in planned maintenance. The choice is by id, so
+ * (degraded), a loudspeaker silent, a Wi-Fi AP in planned maintenance, a stand-in camera's clock
+ * running ahead and, a while later, another one covered. The choice is by id, so
  * the demo is the same each time.
  */
 export function planTrouble(devices: readonly TroubleCandidate[]): TroublePlan {
@@ -37,6 +48,8 @@ export function planTrouble(devices: readonly TroubleCandidate[]): TroublePlan {
     down: [] as string[],
     slow: [] as string[],
     maintenance: [] as string[],
+    clockDrift: [] as string[],
+    covered: [] as string[],
   };
   for (const communeId of new Set(devices.map((d) => d.communeId))) {
     const mine = devices.filter((d) => d.communeId === communeId).sort((a, b) => a.id.localeCompare(b.id));
@@ -51,6 +64,9 @@ export function planTrouble(devices: readonly TroubleCandidate[]): TroublePlan {
     if (speaker) plan.down.push(speaker.id);
     const ap = mine.find((d) => d.kind === 'wifi-ap');
     if (ap) plan.maintenance.push(ap.id);
+    const [drifting, covered] = mine.filter((d) => d.kind === 'camera' && d.probeKind === 'onvif');
+    if (drifting) plan.clockDrift.push(drifting.id);
+    if (covered) plan.covered.push(covered.id);
   }
   return plan;
 }
@@ -66,6 +82,10 @@ export interface TroubleOptions {
     | undefined;
   /** Puts a device in maintenance until the given time (the engine ends it then by itself). */
   readonly maintain?: (deviceId: string, untilTs: number) => void;
+  /** The demo's stand-in cameras, for the drift and the cover. */
+  readonly cameras?: CameraControls;
+  /** When the cover goes on after the start (ms); 2 min / speed unless given. */
+  readonly coverAfterMs?: number;
   /** 1 is real time: the trouble is mended after 30 min / speed. */
   readonly speed: number;
   readonly log: Logger;
@@ -75,6 +95,7 @@ export interface TroubleOptions {
 export class DemoTrouble {
   private readonly opts: TroubleOptions;
   private timer: NodeJS.Timeout | null = null;
+  private coverTimer: NodeJS.Timeout | null = null;
 
   constructor(opts: TroubleOptions) {
     this.opts = opts;
@@ -86,6 +107,7 @@ export class DemoTrouble {
       ...plan.offline.map((id) => simulator?.goOffline(id)),
       ...plan.down.map((id) => standIns?.goOffline(id, { slow: false })),
       ...plan.slow.map((id) => standIns?.goOffline(id, { slow: true })),
+      ...plan.clockDrift.map((id) => this.opts.cameras?.set(id, { driftSec: DEMO_DRIFT_SEC })),
     ];
     const failed = (await Promise.allSettled(steps)).filter((r) => r.status === 'rejected').length;
     const untilTs = Date.now() + (2 * 3_600_000) / this.opts.speed;
@@ -94,11 +116,25 @@ export class DemoTrouble {
     log.info({ ...plan }, 'demo trouble started');
     this.timer = setTimeout(() => void this.mend(), (30 * 60_000) / this.opts.speed);
     this.timer.unref();
+    // Later, so the police first see the camera's own view, then the cover (and its reason) arrive.
+    this.coverTimer = setTimeout(
+      () => void this.cover(),
+      this.opts.coverAfterMs ?? (2 * 60_000) / this.opts.speed,
+    );
+    this.coverTimer.unref();
   }
 
   stop(): void {
     if (this.timer) clearTimeout(this.timer);
+    if (this.coverTimer) clearTimeout(this.coverTimer);
     this.timer = null;
+    this.coverTimer = null;
+  }
+
+  private async cover(): Promise<void> {
+    const { plan, cameras, log } = this.opts;
+    const r = await Promise.allSettled(plan.covered.map((id) => cameras?.set(id, { scene: 'covered' })));
+    if (r.some((x) => x.status === 'rejected')) log.warn('demo trouble: a camera could not be covered');
   }
 
   private async mend(): Promise<void> {
@@ -106,6 +142,8 @@ export class DemoTrouble {
     await Promise.allSettled([
       ...plan.offline.map((id) => simulator?.comeBack(id)),
       ...[...plan.down, ...plan.slow].map((id) => standIns?.comeBack(id)),
+      ...plan.clockDrift.map((id) => this.opts.cameras?.set(id, { driftSec: 0 })),
+      ...plan.covered.map((id) => this.opts.cameras?.set(id, { scene: 'normal' })),
     ]);
     log.info('demo trouble mended');
   }

@@ -2,14 +2,15 @@ import { createServer as createHttp } from 'node:http';
 import { createServer as createTcp, type Server, type Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { PlayedEvent } from './bulletins.ts';
+import { CameraStandIns } from './camera-standins.ts';
 import { FlakySchedule, type OfflineControls } from './flaky.ts';
 
 /** A probed device of the demo, as the simulator needs it: where its probe looks. */
 export interface StandInTarget {
   readonly deviceId: string;
   /**
-   * Probe kind: `http` and `play-status` (url) and `tcp` (host, port) get a stand-in; others are
-   * left alone.
+   * Probe kind: `http` and `play-status` (url) and `tcp` (host, port) get a stand-in, `onvif` a
+   * stand-in camera (camera-standins.ts); others are left alone.
    */
   readonly kind: string;
   readonly config: unknown;
@@ -57,6 +58,8 @@ export class ProbeStandIns implements OfflineControls {
   private readonly log: Logger;
   private readonly flakyShare: number;
   private reconciling: Promise<void> = Promise.resolve();
+  /** The security cameras among the targets, for the demo's trouble to turn and cover. */
+  readonly cameras: CameraStandIns;
 
   constructor(opts: {
     targets: readonly StandInTarget[];
@@ -69,6 +72,7 @@ export class ProbeStandIns implements OfflineControls {
     this.random = opts.random ?? Math.random;
     this.flakyShare = opts.flakyShare;
     this.flaky = new FlakySchedule(this, { speed: opts.speed, random: this.random, log: this.log });
+    this.cameras = new CameraStandIns({ targets: opts.targets, log: opts.log });
     for (const target of opts.targets) {
       const at = address(target);
       if (at)
@@ -85,14 +89,14 @@ export class ProbeStandIns implements OfflineControls {
   }
 
   async start(): Promise<void> {
-    await Promise.all([...this.standIns.values()].map((s) => this.open(s)));
+    await Promise.all([...[...this.standIns.values()].map((s) => this.open(s)), this.cameras.start()]);
     this.flaky.start([...this.standIns.keys()], this.flakyShare);
     this.log.info({ standIns: this.standIns.size }, 'probe stand-ins started');
   }
 
   async stop(): Promise<void> {
     this.flaky.stop();
-    await Promise.all([...this.standIns.values()].map((s) => this.close(s)));
+    await Promise.all([...[...this.standIns.values()].map((s) => this.close(s)), this.cameras.stop()]);
   }
 
   /**

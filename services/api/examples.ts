@@ -1,4 +1,5 @@
 import { canSee } from '../device-types/registry.ts';
+import { mayMaintain } from './maintenance.ts';
 import type { ExampleContext, RouteSpec } from './route.ts';
 
 // Working requests for each route (RouteSpec.examples): checked, filled in and shared by the role
@@ -51,6 +52,18 @@ export function examplePath(spec: RouteSpec, ctx: ExampleContext): string {
  * Example param: a device the caller may see (its commune, a type its role sees); a caller without
  * a session gets one an admin would see, so that only the route's own access rule refuses it.
  */
+/** Example param: a device this role may put in maintenance (the police: a camera). */
+export function exampleMaintained(ctx: ExampleContext): { id: string } {
+  const role = ctx.role ?? 'admin';
+  const d = [...ctx.deps.directory.all()].find(
+    (x) =>
+      (ctx.communeId === null || x.communeId === ctx.communeId) &&
+      canSee(role, x.type.kind) &&
+      mayMaintain(role, x.type.kind),
+  );
+  return d ? { id: d.id } : exampleDevice(ctx);
+}
+
 export function exampleDevice(ctx: ExampleContext): { id: string } {
   const role = ctx.role ?? 'admin';
   const d = [...ctx.deps.directory.all()].find(

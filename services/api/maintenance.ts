@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Role } from '../../config/schema/commune.ts';
 import type { MaintenancePlan, MaintenanceRow } from '../availability/interval-log.ts';
 import { CxError } from '../shared/errors.ts';
 import type { ApiDeps } from './deps.ts';
@@ -21,6 +22,14 @@ export const MaintenanceBody = z.discriminatedUnion('on', [
     startTs: z.number().int().optional(),
   }),
 ]);
+
+/**
+ * Who may put a device of this kind in maintenance: the police their cameras (a camera taken down
+ * for works is theirs to announce, and nobody else sees it); technicians and admins everything else.
+ */
+export function mayMaintain(role: Role, kind: string): boolean {
+  return kind === 'camera' ? role === 'police' : role === 'technician' || role === 'admin';
+}
 
 /** What the device page and the maintenance list show of one device's maintenance. */
 export function maintenanceOf(

@@ -35,6 +35,16 @@ export function deviceFor(deps: ApiDeps, user: User, id: string): DeviceInfo {
 }
 
 /**
+ * A technician whom their commune file names a camera maintainer (`cameraMaintainer: true`): sees
+ * the cameras' health, never their imagery, streams or positions (issue #12).
+ */
+export function isCameraMaintainer(deps: Pick<ApiDeps, 'config'>, user: User): boolean {
+  if (user.role !== 'technician' || user.communeId === null) return false;
+  const c = deps.config.communes.find((x) => x.commune.id === user.communeId);
+  return c?.users.some((u) => u.username === user.username && u.cameraMaintainer) ?? false;
+}
+
+/**
  * Whether this user may see a device's ingest counters and refusals (its id, counts, reasons;
  * never its readings or state). An admin runs the broker and sees every device of their commune,
  * cameras included: finding the client that floods it is their job. Everyone else sees the devices

@@ -128,20 +128,26 @@ export class AvailabilityEngine {
   heard(deviceId: string, ts: number, heartbeat?: unknown): void {
     const live = this.live.get(deviceId);
     if (!live) return;
-    live.lastHeardTs = ts;
-    const dirty = this.heardDirty.get(deviceId) ?? { deviceId, ts };
-    dirty.ts = ts;
+    const dirty = this.markHeard(deviceId, live, ts);
     if (heartbeat !== undefined) {
       dirty.heartbeatTs = ts;
       dirty.heartbeat = heartbeat;
     }
-    this.heardDirty.set(deviceId, dirty);
     if (!live.tracked || live.state === 'maintenance') return;
     if (live.verdict?.state === 'degraded')
       return this.transition(live, 'degraded', live.verdict.reason.code, live.verdict.reason.params, ts);
     live.verdict = null;
     if (live.state !== 'up')
       this.transition(live, 'up', heartbeat !== undefined ? 'heartbeat' : 'message', {}, ts);
+  }
+
+  /** Notes the time the device was last heard from, to be written with the next batch. */
+  private markHeard(deviceId: string, live: Live, ts: number) {
+    live.lastHeardTs = ts;
+    const dirty = this.heardDirty.get(deviceId) ?? { deviceId, ts };
+    dirty.ts = ts;
+    this.heardDirty.set(deviceId, dirty);
+    return dirty;
   }
 
   /**
@@ -164,6 +170,10 @@ export class AvailabilityEngine {
     }
     const why: Reason = reason ?? { code: 'reporter-verdict', params: {} };
     live.verdict = { state, reason: why };
+    // A degraded verdict is the device answering, badly: as much a sign of life as `up`. Without
+    // it a camera judged covered for longer than its window was called late, then degraded again
+    // at the next refresh, and so on (the demo's covered camera flapped every few minutes).
+    if (state === 'degraded') this.markHeard(deviceId, live, ts);
     if (!live.tracked || live.state === 'maintenance') return;
     if (state === 'down') this.goDown(live, why.code, why.params, ts);
     else this.transition(live, state, why.code, why.params, ts);

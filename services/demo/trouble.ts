@@ -13,6 +13,7 @@ export function troubleCandidates(config: Config, directory: DeviceDirectory): T
       communeId: d.communeId,
       kind: d.type.kind,
       probed: targets.has(d.id),
+      ...(targets.has(d.id) ? { probeKind: targets.get(d.id)!.kind } : {}),
       latencyThreshold: probe?.latencyDegradedMs !== undefined,
       dependents: all.filter((x) => x.upstreamIds.includes(d.id)).length,
     };

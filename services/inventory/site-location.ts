@@ -13,6 +13,13 @@ const PUBLIC_BUILDINGS: ReadonlySet<SiteConfig['kind']> = new Set([
   'health-station',
 ]);
 
+/**
+ * Sites whose position is the police's to know (issue #12): a key point is chosen to be watched (a
+ * crossroads, a ferry landing, a quarry track) and a police post is where the watching is done.
+ * Whoever may not see cameras gets their hamlet's centre, whatever devices are there.
+ */
+const POLICE_ONLY_PLACES: ReadonlySet<SiteConfig['kind']> = new Set(['key-point', 'police-post']);
+
 export interface SitePlace {
   readonly lat: number;
   readonly lon: number;
@@ -34,14 +41,16 @@ export function hidesSensitive(
 /**
  * Where a viewer may be told a site is. Never a camera's position to someone who may not see
  * cameras (issue #17): a site other than a public building that holds a camera they cannot see
- * is placed at its hamlet's centre instead, marked approximate.
+ * is placed at its hamlet's centre instead, marked approximate; so are every key point and police
+ * post for them (issue #12), with or without a camera yet.
  */
 export function siteLocationFor(
   commune: CommuneFile,
   site: SiteConfig,
   sees: (kind: string) => boolean,
 ): SitePlace {
-  if (PUBLIC_BUILDINGS.has(site.kind) || !hidesSensitive(commune, site.id, sees))
+  const policeOnly = POLICE_ONLY_PLACES.has(site.kind) && !sees('camera');
+  if (!policeOnly && (PUBLIC_BUILDINGS.has(site.kind) || !hidesSensitive(commune, site.id, sees)))
     return { ...site.location, approximate: false };
   const hamlet = commune.hamlets.find((h) => h.id === site.hamlet);
   const at = hamlet?.center ?? ringCentre(hamlet?.boundary?.coordinates[0]) ?? commune.commune.center;

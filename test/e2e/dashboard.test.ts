@@ -139,6 +139,7 @@ describe('dashboard in the browser', () => {
       'ingest',
       'broadcasts',
       'maintenance',
+      'camera-health',
     ]);
     const chips = await typeChips(page);
     expect(chips).not.toContain('camera');
@@ -197,7 +198,15 @@ describe('dashboard in the browser', () => {
 
   it('gives leaders the overview with commune-wide counts (cameras counted, not listed)', async () => {
     const page = await signIn('lanhdao.talai');
-    expect(await navPages(page)).toEqual(['overview', 'map', 'alerts', 'kpis', 'broadcasts', 'maintenance']);
+    expect(await navPages(page)).toEqual([
+      'overview',
+      'map',
+      'alerts',
+      'kpis',
+      'broadcasts',
+      'maintenance',
+      'camera-health',
+    ]);
     await page.waitForSelector('.summary-table tr[data-type="camera"]');
     expect(await page.locator('.device-row[data-device-id^="tl-cam-"]').count()).toBe(0);
     await done(page);
@@ -205,7 +214,7 @@ describe('dashboard in the browser', () => {
 
   it('gives the province both communes: a row per commune, a commune selector, never a camera', async () => {
     const page = await signIn(PROVINCE_USER);
-    expect(await navPages(page)).toEqual(['overview', 'map', 'broadcasts']);
+    expect(await navPages(page)).toEqual(['overview', 'map', 'broadcasts', 'camera-health']);
     expect(await page.locator('.user-role').textContent()).toBe('Sở / Trung tâm IOC tỉnh');
     expect(await page.locator('.brand-sub').textContent()).toBe('Tỉnh Đồng Nai');
     await page.waitForSelector('.communes-table tr[data-commune="loc-tan"]');

@@ -5,7 +5,7 @@
  */
 import { api } from '../api.ts';
 import { getLocale, t } from '../i18n.ts';
-import type { SeriesRange } from '../types.ts';
+import type { SeriesRange, SeriesResponse } from '../types.ts';
 import { type Chart, timeSeriesChart } from './chart.ts';
 import { h } from './dom.ts';
 import { errorBox } from './errors.ts';
@@ -26,7 +26,12 @@ export interface MetricCharts {
   destroy(): void;
 }
 
-export function metricCharts(deviceId: string): MetricCharts {
+export function metricCharts(
+  deviceId: string,
+  /** Where a metric's series comes from; the device's series route unless given (a camera's drift route). */
+  fetchSeries: (metric: string, range: SeriesRange) => Promise<SeriesResponse> = (m, r) =>
+    api.series(deviceId, m, r),
+): MetricCharts {
   let range: SeriesRange = '24h';
   let metrics: string[] = [];
   let loaded = '';
@@ -72,7 +77,7 @@ export function metricCharts(deviceId: string): MetricCharts {
     panel.setAttribute('aria-busy', 'true');
     const toTs = Date.now();
     const win = { fromTs: toTs - RANGE_MS[range], toTs };
-    const results = await Promise.allSettled(metrics.map((m) => api.series(deviceId, m, range)));
+    const results = await Promise.allSettled(metrics.map((m) => fetchSeries(m, range)));
     if (mine !== generation) return;
     panel.removeAttribute('aria-busy');
     for (const c of drawn) c.destroy();

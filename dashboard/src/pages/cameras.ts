@@ -10,6 +10,7 @@ import { onvifDiscoverySection } from '../components/onvif-discovery.ts';
 import { stateBadge } from '../components/state.ts';
 import { since } from '../components/time.ts';
 import { formatDateTime, reasonText, t } from '../i18n.ts';
+import { href } from '../router.ts';
 import type { CameraCard } from '../types.ts';
 import { definePage } from './page.ts';
 
@@ -42,7 +43,7 @@ function card(c: CameraCard, reload: () => void): HTMLElement {
           loading: 'lazy',
         })
       : h('div', { class: 'camera-snapshot camera-none muted' }, t('cameras.noSnapshot')),
-    h('h2', {}, c.name),
+    h('h2', {}, h('a', { href: href('camera', c.id), class: 'camera-link' }, c.name)),
     h('div', { class: 'camera-state' }, stateBadge(c.state), c.sinceTs ? since(c.sinceTs) : null),
     h('p', { class: 'meta camera-reason', 'data-reason': c.reason }, reasonText(c.reason, c.params)),
     h(

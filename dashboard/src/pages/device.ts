@@ -105,7 +105,7 @@ function latest(d: DeviceDetail): HTMLElement {
   );
 }
 
-function historyTable(list: readonly HistoryInterval[], now: number): HTMLElement {
+export function historyTable(list: readonly HistoryInterval[], now: number): HTMLElement {
   if (!list.length) return h('p', { class: 'muted' }, t('history.empty'));
   return h(
     'div',
@@ -168,9 +168,10 @@ function localInput(ts: number): string {
  * and a planned end (it ends itself then), optionally a later start, confirmed before it is sent.
  * In maintenance: who set it, why, until when, and the button that ends it.
  */
-function maintenanceBox(d: DeviceDetail, reload: () => void): HTMLElement | null {
+export function maintenanceBox(d: DeviceDetail, reload: () => void): HTMLElement | null {
   const role = app.user?.role;
-  if (role !== 'technician' && role !== 'admin') return null;
+  // As the API's rule (services/api/maintenance.ts mayMaintain): the police their cameras only.
+  if (d.type === 'camera' ? role !== 'police' : role !== 'technician' && role !== 'admin') return null;
   const msg = h('div', { class: 'alert alert-error', role: 'alert', hidden: true, id: 'maintenance-error' });
   const fail = (err: unknown) => {
     msg.textContent = errorText(err);

@@ -66,7 +66,7 @@ function popupHtml(p: SitePin): string {
     .map(
       (d) =>
         `<li><span class="state-badge compact state-${d.state}">${stateIconMarkup(d.state)}<span>${escapeHtml(stateText(d.state))}</span></span> ` +
-        `<a href="${href('device', d.id)}">${escapeHtml(d.name)}</a><br><small>${escapeHtml(typeLabel(d))} · ${escapeHtml(reasonText(d.reason, d.params))}</small></li>`,
+        `<a href="${href(d.type === 'camera' ? 'camera' : 'device', d.id)}">${escapeHtml(d.name)}</a><br><small>${escapeHtml(typeLabel(d))} · ${escapeHtml(reasonText(d.reason, d.params))}</small></li>`,
     )
     .join('');
   const approx = p.approximate ? `<div class="muted">${escapeHtml(t('map.approximate'))}</div>` : '';

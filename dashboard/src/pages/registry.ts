@@ -8,6 +8,8 @@ import { account } from './account.ts';
 import { alerts } from './alerts.ts';
 import { audit } from './audit.ts';
 import { broadcasts } from './broadcasts.ts';
+import { camera } from './camera.ts';
+import { cameraHealth } from './camera-health.ts';
 import { cameras } from './cameras.ts';
 import { device } from './device.ts';
 import { farms } from './farms.ts';
@@ -28,9 +30,11 @@ export const PAGES = [
   kpis,
   ingest,
   device,
+  camera,
   broadcasts,
   farms,
   maintenance,
+  cameraHealth,
   users,
   audit,
   account,

@@ -3,9 +3,10 @@ import type { Role } from '../../../config/schema/commune.ts';
 import { canSee } from '../../device-types/registry.ts';
 import type { DeviceInfo } from '../../inventory/device-directory.ts';
 import { type SitePlace, siteLocationFor } from '../../inventory/site-location.ts';
+import { CxError } from '../../shared/errors.ts';
 import type { ApiDeps } from '../deps.ts';
-import { exampleDevice } from '../examples.ts';
-import { checkTimes, MaintenanceBody, maintenanceOf, plansFor } from '../maintenance.ts';
+import { exampleDevice, exampleMaintained } from '../examples.ts';
+import { checkTimes, MaintenanceBody, maintenanceOf, mayMaintain, plansFor } from '../maintenance.ts';
 import { route } from '../route.ts';
 import { readSeries, SeriesRangeSchema, SeriesResponseSchema } from '../series.ts';
 import { deviceFor, visibleDevices } from '../visibility.ts';
@@ -171,14 +172,17 @@ export const deviceRoutes = [
   route({
     method: 'post',
     path: '/api/devices/:id/maintenance',
-    access: ['technician', 'admin'],
+    // The police for their cameras only, technicians and admins for the rest (mayMaintain).
+    access: ['technician', 'admin', 'police'],
     tag: 'devices',
     summary:
       'Puts a device in maintenance (its downtime then does not count as an outage) with a reason and a planned end (epoch ms, at most 90 days), at which it ends itself; with a future startTs it is planned; { on: false } takes it out and drops its plans.',
     body: MaintenanceBody,
-    examples: { params: exampleDevice, body: { on: false } },
+    examples: { params: exampleMaintained, body: { on: false } },
     handle({ deps, user, params, body }) {
       const d = deviceFor(deps, user!, params.id!);
+      if (!mayMaintain(user!.role, d.type.kind))
+        throw new CxError('CX_FORBIDDEN', `role ${user!.role} may not put a ${d.type.kind} in maintenance`);
       const now = deps.clock();
       if (!body.on) {
         deps.availability.setMaintenance(d.id, false, user!.username);

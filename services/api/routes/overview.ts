@@ -23,7 +23,9 @@ export const overviewRoutes = [
         );
         const sites = shown.map((s) => {
           const { lat, lon, approximate } = siteLocationFor(c, s, sees);
-          return { ...s, location: { lat, lon }, approximate };
+          // A hidden place keeps no street address either: it would say what the position does not.
+          const { address, ...rest } = s;
+          return { ...rest, ...(approximate ? {} : { address }), location: { lat, lon }, approximate };
         });
         return { ...c.commune, hamlets: c.hamlets, roads: c.roads, sites };
       });

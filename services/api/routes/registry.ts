@@ -4,6 +4,7 @@ import { alertRoutes } from './alerts.ts';
 import { auditRoutes } from './audit-log.ts';
 import { authRoutes } from './auth.ts';
 import { broadcastRoutes } from './broadcasts.ts';
+import { cameraViewRoutes } from './camera-views.ts';
 import { cameraRoutes } from './cameras.ts';
 import { deviceRoutes, maintenanceListRoute } from './devices.ts';
 import { gatewayRoutes } from './gateways.ts';
@@ -39,6 +40,7 @@ export const ROUTES: readonly RouteSpec[] = [
   maintenanceListRoute,
   ...maintenanceWindowRoutes,
   ...cameraRoutes,
+  ...cameraViewRoutes,
   ...reportRoutes,
   ...kpiEvidenceRoutes,
   ...kpiTrendRoutes,

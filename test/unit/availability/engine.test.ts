@@ -139,6 +139,26 @@ describe('availability engine', () => {
     s.engine.stop();
   });
 
+  it('takes a degraded verdict as a sign of life: a camera covered for hours stays degraded, never late', () => {
+    const s = setup();
+    const covered = { code: 'camera-covered', params: { stddev: 1, threshold: 6 } } as const;
+    s.engine.status('cam-1', 'degraded', T0, covered);
+    // The probe repeats its unchanged verdict within the camera's window (60 s here) for an hour.
+    for (let i = 0; i < 60; i++) {
+      s.engine.heard('net-1', s.now());
+      s.advance(50_000);
+      s.engine.status('cam-1', 'degraded', s.now(), covered);
+      expect(s.engine.get('cam-1')).toMatchObject({ state: 'degraded', reason: 'camera-covered' });
+    }
+    expect(s.engine.get('cam-1')?.sinceTs).toBe(T0);
+    // Silence after it is still late (its line, cam-1's upstream, still answering).
+    s.advance(30_000);
+    s.engine.heard('net-1', s.now());
+    s.advance(31_000);
+    expect(s.engine.get('cam-1')?.reason).toBe('heartbeat-late');
+    s.engine.stop();
+  });
+
   it('records no interval before the commissioning date', () => {
     const s = setup();
     s.engine.heard('cam-2', T0);

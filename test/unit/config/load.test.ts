@@ -291,6 +291,19 @@ describe('broken configurations', () => {
     expect(p).toContain('Fix: give each a distinct id');
   });
 
+  it('refuses a camera maintainer who is not a technician, and takes one who is', () => {
+    const c = commune() as { users: Array<Record<string, unknown>> };
+    c.users = [
+      { username: 'congan.thu', name: 'Công an', role: 'police', cameraMaintainer: true },
+      { username: 'kythuat.thu', name: 'Kỹ thuật', role: 'technician', cameraMaintainer: true },
+    ];
+    const problems = problemsOf(writeConfig({ communes: { 'thu.yaml': c } }));
+    const p = problemWith(problems, 'users[0].cameraMaintainer');
+    expect(p).toContain('"congan.thu" is a police');
+    expect(p).toContain('Fix: remove cameraMaintainer or list a technician');
+    expect(problems.some((x) => x.includes('users[1]'))).toBe(false);
+  });
+
   it('reports a YAML syntax error with line and column', () => {
     const bad = ['commune:', '  id: thu', '  name: Xã Thử', '  province: [Đồng Nai', 'hamlets: []', ''].join(
       '\n',

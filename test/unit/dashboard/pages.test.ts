@@ -59,6 +59,8 @@ describe('dashboard page registry', () => {
       'ingest',
       'broadcasts',
       'maintenance',
+      // Camera health: the API serves it to the camera maintainers among them (403 for the others).
+      'camera-health',
     ]);
     expect(navPages('admin').map((p) => p.id)).toEqual([
       'overview',
@@ -75,7 +77,7 @@ describe('dashboard page registry', () => {
     // The farm pilot is the economics office's (and the admin's).
     expect(navPages('economics').map((p) => p.id)).toEqual(['overview', 'map', 'alerts', 'farms']);
     // Leaders and the province get the map: communes, hamlets and sites, never a camera's position.
-    expect(navPages('province').map((p) => p.id)).toEqual(['overview', 'map', 'broadcasts']);
+    expect(navPages('province').map((p) => p.id)).toEqual(['overview', 'map', 'broadcasts', 'camera-health']);
     expect(navPages('leader').map((p) => p.id)).toContain('map');
     // Bulletins go to the loudspeakers' audience only.
     expect(navPages('leader').map((p) => p.id)).toContain('broadcasts');
