@@ -11,7 +11,9 @@ import type { ApiDeps } from '../api/deps.ts';
 import { linkStatesByDevice } from '../ingest/lorawan-links.ts';
 import type { DeviceInfo } from '../inventory/device-directory.ts';
 import { batteryTrend, type DayCompleteness, dailyCompleteness } from '../kpi/soil.ts';
+import type { Db } from '../store/db.ts';
 import type { Reading } from '../store/store.ts';
+import { plotKey, thresholdOverrides } from './thresholds.ts';
 
 const DAY_MS = 86_400_000;
 /** The readings a soil plot is about, in the order the page and the exports show them. */
@@ -37,14 +39,24 @@ export interface PlotRef {
   readonly crop: { readonly id: string; readonly name: string } | null;
   readonly dryBelowPct: number | null;
   readonly wetAbovePct: number | null;
+  /** The commune file's bounds (the plot's own, else its crop's); what taking an override off returns to. */
+  readonly fileBounds: { readonly dryBelowPct: number; readonly wetAbovePct: number | null } | null;
+  /** Who set the bounds in use from the dashboard, and when; null when they are the file's. */
+  readonly thresholdsSetBy: { readonly username: string; readonly ts: number } | null;
   readonly sensors: readonly DeviceInfo[];
 }
 
 /**
  * The plots of the given communes: every farm site with soil sensors or a `plots` entry. A farm
- * with sensors but no plot entry is still shown, with no bounds (so no dry/wet verdict).
+ * with sensors but no plot entry is still shown, with no bounds (so no dry/wet verdict) until the
+ * economics office sets some. With `db`, bounds set from the dashboard (thresholds.ts) win over
+ * the file's.
  */
-export function plotsOf(deps: Pick<ApiDeps, 'directory'>, communeIds: readonly string[]): PlotRef[] {
+export function plotsOf(
+  deps: Pick<ApiDeps, 'directory'> & { readonly db?: Db },
+  communeIds: readonly string[],
+): PlotRef[] {
+  const overrides = deps.db ? thresholdOverrides(deps.db) : new Map();
   const out: PlotRef[] = [];
   for (const communeId of communeIds) {
     const c = deps.directory.communes.get(communeId);
@@ -57,7 +69,9 @@ export function plotsOf(deps: Pick<ApiDeps, 'directory'>, communeIds: readonly s
       const crop = plot ? c.crops.find((k) => k.id === plot.crop) : undefined;
       const own = sensors.filter((d) => d.siteId === site.id);
       if (!plot && own.length === 0) continue;
-      const bounds = plot && crop ? plotBounds(plot, crop) : null;
+      const fileBounds = plot && crop ? plotBounds(plot, crop) : null;
+      const set = overrides.get(plotKey(communeId, site.id));
+      const bounds = set ?? fileBounds;
       out.push({
         communeId,
         siteId: site.id,
@@ -67,6 +81,8 @@ export function plotsOf(deps: Pick<ApiDeps, 'directory'>, communeIds: readonly s
         crop: crop ? { id: crop.id, name: crop.name } : null,
         dryBelowPct: bounds?.dryBelowPct ?? null,
         wetAbovePct: bounds?.wetAbovePct ?? null,
+        fileBounds,
+        thresholdsSetBy: set ? { username: set.setBy, ts: set.setTs } : null,
         sensors: own,
       });
     }
