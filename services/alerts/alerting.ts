@@ -9,6 +9,7 @@ import type { EventBus } from '../shared/bus.ts';
 import { t } from '../shared/i18n/index.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { Db } from '../store/db.ts';
+import type { Store } from '../store/store.ts';
 import { AlertEngine } from './engine.ts';
 
 export interface AlertingDeps {
@@ -20,6 +21,8 @@ export interface AlertingDeps {
   readonly audit: AuditLog;
   readonly clock: () => number;
   readonly log: Logger;
+  /** Where the readings rules (metric-threshold, plot-dry, plot-wet) read. */
+  readonly store?: Store;
 }
 
 /**

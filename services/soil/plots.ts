@@ -10,7 +10,13 @@ import { lostUplinksPct } from '../../gateway/lorawan/link-health.ts';
 import type { ApiDeps } from '../api/deps.ts';
 import { linkStatesByDevice } from '../ingest/lorawan-links.ts';
 import type { DeviceInfo } from '../inventory/device-directory.ts';
-import { batteryTrend, type DayCompleteness, dailyCompleteness } from '../kpi/soil.ts';
+import {
+  BATTERY_EMPTY_V,
+  BATTERY_WINDOW_DAYS,
+  batteryTrend,
+  type DayCompleteness,
+  dailyCompleteness,
+} from '../kpi/soil.ts';
 import type { Db } from '../store/db.ts';
 import type { Reading } from '../store/store.ts';
 import { plotKey, thresholdOverrides } from './thresholds.ts';
@@ -18,15 +24,8 @@ import { plotKey, thresholdOverrides } from './thresholds.ts';
 const DAY_MS = 86_400_000;
 /** The readings a soil plot is about, in the order the page and the exports show them. */
 export const SOIL_METRICS = ['soilMoisturePct', 'soilTempC', 'soilEcUsCm', 'batteryPct', 'batteryV'] as const;
-/** Battery history the drain is fitted over. */
-export const BATTERY_WINDOW_DAYS = 14;
 /** Local days of completeness shown per sensor (today included). */
 export const COMPLETENESS_DAYS = 7;
-/**
- * A sensor that reports volts (Dragino LSE01's 3.6 V Li-SOCl2 cell) is treated as empty at 3.0 V:
- * such a cell holds its voltage until near the end, so the days named are a late warning, not early.
- */
-const EMPTY_V = 3.0;
 
 export type PlotStatus = 'dry' | 'wet' | 'ok' | 'no-data';
 
@@ -126,7 +125,7 @@ async function sensorView(deps: ApiDeps, d: DeviceInfo, links: ReturnType<typeof
   const battery = batteryMetric
     ? batteryTrend(await query(batteryMetric, since(BATTERY_WINDOW_DAYS)), {
         windowDays: BATTERY_WINDOW_DAYS,
-        emptyAt: batteryMetric === 'batteryPct' ? 0 : EMPTY_V,
+        emptyAt: batteryMetric === 'batteryPct' ? 0 : BATTERY_EMPTY_V,
       })
     : null;
   // Completeness from the first local midnight of the window; the install day counts from commissioning.
