@@ -8,6 +8,7 @@ import { DeviceDirectory } from '../../../services/inventory/device-directory.ts
 import { EventBus } from '../../../services/shared/bus.ts';
 import { createLogger } from '../../../services/shared/logger.ts';
 import { type Db, openDb } from '../../../services/store/db.ts';
+import type { Store } from '../../../services/store/store.ts';
 import { buildCommune } from '../../fixtures/mini-commune.ts';
 
 export const T0 = Date.parse('2026-11-23T08:00:00+07:00');
@@ -72,10 +73,20 @@ export function alertCommune(extra: Record<string, unknown> = {}) {
   });
 }
 
-export function alertSetup(opts: { db?: Db; now?: number; alerts?: Record<string, unknown> } = {}) {
+export function alertSetup(
+  opts: {
+    db?: Db;
+    now?: number;
+    alerts?: Record<string, unknown>;
+    /** Merged into the commune file (crops, plots, an alerts section of its own). */
+    commune?: Record<string, unknown>;
+    /** Where readings rules read. */
+    store?: Store;
+  } = {},
+) {
   let now = opts.now ?? T0;
   const db = opts.db ?? openDb(':memory:');
-  const commune = alertCommune();
+  const commune = alertCommune(opts.commune);
   const service = ServiceConfigSchema.parse({
     alerts: {
       publicBaseUrl: 'https://canhxa.example.vn',
@@ -106,6 +117,7 @@ export function alertSetup(opts: { db?: Db; now?: number; alerts?: Record<string
     audit: new AuditLog(db),
     clock: () => now,
     log,
+    ...(opts.store ? { store: opts.store } : {}),
   });
   const set = (deviceId: string, state: DeviceState, reason: string, params: Record<string, string> = {}) =>
     intervals.transition({ deviceId, communeId: 'xa-thu', state, reason, params, ts: now, lastHeardTs: now });
