@@ -42,6 +42,8 @@ export interface PlotRef {
   readonly fileBounds: { readonly dryBelowPct: number; readonly wetAbovePct: number | null } | null;
   /** Who set the bounds in use from the dashboard, and when; null when they are the file's. */
   readonly thresholdsSetBy: { readonly username: string; readonly ts: number } | null;
+  /** Personal data: only plotsView for the economics office passes it on (plotsView). */
+  readonly household: { readonly name: string; readonly phone: string | null } | null;
   readonly sensors: readonly DeviceInfo[];
 }
 
@@ -82,6 +84,9 @@ export function plotsOf(
         wetAbovePct: bounds?.wetAbovePct ?? null,
         fileBounds,
         thresholdsSetBy: set ? { username: set.setBy, ts: set.setTs } : null,
+        household: plot?.household
+          ? { name: plot.household.name, phone: plot.household.phone ?? null }
+          : null,
         sensors: own,
       });
     }
@@ -170,8 +175,11 @@ function localMidnight(ts: number): number {
   return Math.floor((ts + offset) / DAY_MS) * DAY_MS - offset;
 }
 
-/** Every plot of the communes with its sensors and its verdict, driest first. */
-export async function plotsView(deps: ApiDeps, communeIds: readonly string[]) {
+/**
+ * Every plot of the communes with its sensors and its verdict, driest first. The farm household's
+ * name and phone only with `withHousehold` (the economics office: issue #13's personal data rule).
+ */
+export async function plotsView(deps: ApiDeps, communeIds: readonly string[], withHousehold = false) {
   const links = linkStatesByDevice(deps.db);
   const plots = await Promise.all(
     plotsOf(deps, communeIds).map(async (p) => {
@@ -183,8 +191,14 @@ export async function plotsView(deps: ApiDeps, communeIds: readonly string[]) {
         moistures.length > 0
           ? Math.round((moistures.reduce((a, b) => a + b, 0) / moistures.length) * 10) / 10
           : null;
-      const { sensors: _devices, ...ref } = p;
-      return { ...ref, moisturePct, status: plotStatus(moisturePct, p), sensors };
+      const { sensors: _devices, household, ...ref } = p;
+      return {
+        ...ref,
+        household: withHousehold ? household : null,
+        moisturePct,
+        status: plotStatus(moisturePct, p),
+        sensors,
+      };
     }),
   );
   const rank: Record<PlotStatus, number> = { dry: 0, wet: 1, ok: 2, 'no-data': 3 };

@@ -43,6 +43,10 @@ beforeAll(async () => {
   };
   const doc = {
     ...COMMUNE,
+    // Personal data that no message may carry.
+    plots: (COMMUNE.plots as Array<Record<string, unknown>>).map((p, i) =>
+      i === 0 ? { ...p, household: { name: 'Hộ bà Trần Thị Điều', phone: '0987654321' } } : p,
+    ),
     users: (COMMUNE.users as Array<{ username: string }>).map((u) => ({
       ...u,
       contact: { telegramChatId: CHAT[roles[u.username]!] },
@@ -117,5 +121,7 @@ describe('a dry plot alerts the economics office', () => {
     // The commune's chain (technicians, police) is not told about the plot.
     expect(about(CHAT.technician)).toEqual([]);
     expect(about(CHAT.police)).toEqual([]);
+    // Nor does any message name the farm household, to economics or anyone.
+    expect(telegram.sent.filter((m) => /Trần Thị Điều|0987654321/.test(m.text))).toEqual([]);
   }, 120_000);
 });

@@ -60,7 +60,14 @@ beforeAll(async () => {
   tmp = mkdtempSync(join(tmpdir(), 'cx-soil-thr-'));
   mkdirSync(join(tmp, 'communes'));
   mkdirSync(join(tmp, 'data'));
-  writeFileSync(join(tmp, 'communes', 'xa-vuon.yaml'), stringify(COMMUNE));
+  // The tiêu plot's household (personal data) and an admin, who must not see it.
+  const doc = structuredClone(COMMUNE) as typeof COMMUNE & {
+    users: Array<Record<string, string>>;
+    plots: Array<Record<string, unknown>>;
+  };
+  doc.plots[0]!.household = { name: 'Hộ ông Nguyễn Văn Tiêu', phone: '0912345678' };
+  doc.users.push({ username: 'quantri.vuon', name: 'Quản trị', role: 'admin' });
+  writeFileSync(join(tmp, 'communes', 'xa-vuon.yaml'), stringify(doc));
   app = await start();
   passwords = app.userPasswords;
   const ns: MqttClient = await connectDevice(app, 'gw');
@@ -127,6 +134,22 @@ describe('plot moisture bounds set by the economics office', () => {
     expect(await tieu()).toMatchObject({ dryBelowPct: 15, wetAbovePct: 35.5 });
   }, 60_000);
 
+  it("shows the farm household's name and phone to the economics office alone", async () => {
+    const mine = (await call('GET', '/api/soil/plots', 'kinhte.vuon')).json.plots as Array<
+      Record<string, unknown>
+    >;
+    expect(mine.find((p) => p.siteId === 'vuon-tieu')!.household).toEqual({
+      name: 'Hộ ông Nguyễn Văn Tiêu',
+      phone: '0912345678',
+    });
+    const admin = await call('GET', '/api/soil/plots', 'quantri.vuon');
+    expect(admin.status).toBe(200);
+    expect(JSON.stringify(admin.json)).not.toMatch(/Nguyễn Văn Tiêu|0912345678/);
+    expect(
+      JSON.stringify((await put({ dryBelowPct: 15, wetAbovePct: 35.5 }, 'quantri.vuon')).json),
+    ).not.toMatch(/0912345678/);
+  }, 60_000);
+
   it('goes back to the commune file with fromFile', async () => {
     const res = await put({ fromFile: true });
     expect(res.status).toBe(200);
@@ -136,6 +159,6 @@ describe('plot moisture bounds set by the economics office', () => {
       .prepare(`SELECT action FROM audit_log WHERE action LIKE 'soil-%' ORDER BY id`)
       .pluck()
       .all();
-    expect(actions).toEqual(['soil-thresholds', 'soil-thresholds-reset']);
+    expect(actions).toEqual(['soil-thresholds', 'soil-thresholds', 'soil-thresholds-reset']);
   }, 60_000);
 });

@@ -46,6 +46,8 @@ export interface SoilPlot {
   wetAbovePct: number | null;
   fileBounds: { dryBelowPct: number; wetAbovePct: number | null } | null;
   thresholdsSetBy: { username: string; ts: number } | null;
+  /** The farm household: only the economics office gets it from the API. */
+  household: { name: string; phone: string | null } | null;
   moisturePct: number | null;
   status: 'dry' | 'wet' | 'ok' | 'no-data';
   sensors: SoilSensor[];
@@ -170,6 +172,14 @@ function plotCard(p: SoilPlot, charts: Map<string, MetricCharts>, reload: () => 
       { class: 'muted plot-bounds' },
       `${p.hamletName} · ${p.crop?.name ?? t('farms.noCrop')} · ${boundsText(p)}`,
     ),
+    p.household
+      ? h(
+          'p',
+          { class: 'meta plot-household' },
+          t('farms.household', { name: p.household.name }),
+          p.household.phone ? [' · ', h('a', { href: `tel:${p.household.phone}` }, p.household.phone)] : null,
+        )
+      : null,
     thresholdsNote(p),
     thresholdsEditor(p, reload),
     h(

@@ -62,9 +62,10 @@ export const soilRoutes = [
     access: ACCESS,
     tag: 'soil',
     summary:
-      "The economics office's farm pilot: each plot with its crop, moisture bounds and verdict (too dry, too wet), and its soil sensors' latest readings, battery trend (days until empty), LoRaWAN link health and daily completeness; driest first.",
+      "The economics office's farm pilot: each plot with its crop, moisture bounds and verdict (too dry, too wet), the farm household's name and phone (economics only), and its soil sensors' latest readings, battery trend (days until empty), LoRaWAN link health and daily completeness; driest first.",
     async handle({ deps, user }) {
-      return { plots: await plotsView(deps, communesOf(deps, user!)) };
+      // The farm household's name and phone are the economics office's to see, not the admin's.
+      return { plots: await plotsView(deps, communesOf(deps, user!), user!.role === 'economics') };
     },
   }),
   route({
@@ -112,8 +113,8 @@ export const soilRoutes = [
         deps.audit.record(user!, 'soil-thresholds', plot.siteId, now, { before, after }, plot.communeId);
       }
       const updated = plotsOf(deps, [plot.communeId]).find((p) => p.siteId === plot.siteId)!;
-      const { sensors: _sensors, ...ref } = updated;
-      return { plot: ref };
+      const { sensors: _sensors, household, ...ref } = updated;
+      return { plot: { ...ref, household: user!.role === 'economics' ? household : null } };
     },
   }),
   route({
