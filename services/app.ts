@@ -170,7 +170,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     log: log.child({ mod: 'reports' }),
   });
   if (withApi) void reports.start();
-  const alerting = new Alerting({ config, db, directory, intervals, bus, audit, clock, log });
+  const alerting = new Alerting({ config, db, directory, intervals, bus, audit, clock, log, store });
   if (withApi) alerting.start();
   const app = createApiApp({
     config,

@@ -1,53 +1,32 @@
 import { z } from 'zod';
-import { Id, Text } from './common.ts';
+import { RULE_KINDS, type RuleSchema } from '../../services/alerts/rule-kinds/registry.ts';
+import { NOTIFY_ROLES, Scope } from './alert-rule-base.ts';
+import { Id } from './common.ts';
 import { ConfigWindowSchema, DigestSchema, QuietHoursSchema } from './quiet-windows.ts';
 
 /**
  * Alert rules and routing (issue #14). Rules and who is told live in the commune file (`alerts:`);
  * the notifiers (Telegram, e-mail, webhook) and the lifecycle timings in the service file.
  */
-export const SEVERITIES = ['critical', 'warning', 'info'] as const;
-export type Severity = (typeof SEVERITIES)[number];
+export { SEVERITIES, type Severity } from './alert-rule-base.ts';
 
-/** Which devices a rule or a routing step covers; absent lists cover everything. */
-const Scope = {
-  deviceTypes: z.array(z.string()).min(1).optional(),
-  hamlets: z.array(Id).min(1).optional(),
-  sites: z.array(Id).min(1).optional(),
-  /** Devices installed or maintained by these contractors (a device's `contractor`, spelt alike). */
-  contractors: z.array(Text).min(1).optional(),
-};
-
-const RuleBase = {
-  /** Stable: part of each alert's de-duplication key, so never rename it. */
-  id: Id,
-  /** How long the condition must hold before the alert opens; 0 opens it at once. */
-  minutes: z.number().min(0).max(10_080),
-  severity: z.enum(SEVERITIES).default('warning'),
-  ...Scope,
-};
-
-export const AlertRuleSchema = z.discriminatedUnion('kind', [
-  /** Down, or unreachable on its own (not behind a failing upstream), longer than `minutes`. */
-  z.strictObject({ kind: z.literal('down-for'), ...RuleBase }),
-  /** Degraded for one of `reasons` (codes of services/protocol/reasons.ts) longer than `minutes`. */
-  z.strictObject({
-    kind: z.literal('degraded-for'),
-    ...RuleBase,
-    reasons: z.array(z.string()).min(1, 'name at least one reason code, e.g. [latency-high]'),
-  }),
-  /** Nothing at all heard from the device for `minutes` (a sensor or an adapter gone quiet). */
-  z.strictObject({ kind: z.literal('silent'), ...RuleBase, minutes: z.number().min(1).max(10_080) }),
-]);
-export type AlertRule = z.output<typeof AlertRuleSchema>;
-export type AlertRuleKind = AlertRule['kind'];
+/**
+ * A rule of one of the registered kinds (services/alerts/rule-kinds/registry.ts), each with its
+ * own schema: down-for, degraded-for, silent (states), metric-threshold, plot-dry, plot-wet (readings).
+ */
+export const AlertRuleSchema = z.discriminatedUnion(
+  'kind',
+  RULE_KINDS.map((k) => k.configSchema) as unknown as [RuleSchema, ...RuleSchema[]],
+);
+export type { AlertRule } from '../../services/alerts/rule-kinds/registry.ts';
+export type AlertRuleKind = z.output<typeof AlertRuleSchema>['kind'];
 
 /**
  * One step of the escalation chain: the users it names, and every user of the listed roles. With
  * deviceTypes/hamlets/sites, the step applies only to alerts about such devices.
  */
 export const NotifyStepSchema = z.strictObject({
-  roles: z.array(z.enum(['police', 'economics', 'technician', 'leader', 'admin'])).optional(),
+  roles: z.array(z.enum(NOTIFY_ROLES)).optional(),
   users: z.array(z.string()).optional(),
   /**
    * Only those of the named users and roles who work for the device's own contractor (a user's

@@ -265,6 +265,19 @@ export const PlotSchema = z.strictObject({
   crop: Id,
   dryBelowPct: MoisturePct.optional(),
   wetAbovePct: MoisturePct.optional(),
+  /**
+   * The farm household of the pilot: personal data, shown to the economics office alone (not to
+   * admins, leaders, technicians or the province, and never in an alert message).
+   */
+  household: z
+    .strictObject({
+      name: Text,
+      phone: z
+        .string()
+        .regex(/^\+?\d{9,15}$/, 'a phone number in digits, e.g. "0912345678"')
+        .optional(),
+    })
+    .optional(),
 });
 
 export const CommuneFileSchema = z.strictObject({

@@ -168,6 +168,11 @@ export const api = {
   ingestRejects: (limit = 50) => request<RejectEntry[]>('GET', `/api/ingest/rejects${qs({ limit })}`),
   broadcasts: (from?: number, to?: number) => request<unknown[]>('GET', `/api/broadcasts${qs({ from, to })}`),
   soilPlots: () => request<{ plots: unknown[] }>('GET', '/api/soil/plots'),
+  /** A plot's moisture bounds over the commune file's, or `{ fromFile: true }` to go back to them. */
+  setSoilThresholds: (
+    site: string,
+    body: { dryBelowPct: number; wetAbovePct: number | null } | { fromFile: true },
+  ) => request<{ plot: unknown }>('PUT', `/api/soil/plots/${enc(site)}/thresholds`, body),
   cameras: () => request<CameraCard[]>('GET', '/api/cameras'),
   approveReference: (id: string) => request<unknown>('POST', `/api/cameras/${enc(id)}/reference`, {}),
   onvifDiscovery: () => request<OnvifDiscoveryRun>('GET', '/api/cameras/discovery'),

@@ -10,6 +10,7 @@ import { t } from '../shared/i18n/index.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { Db } from '../store/db.ts';
 import { DailyDigest } from './digest.ts';
+import type { Store } from '../store/store.ts';
 import { AlertEngine } from './engine.ts';
 import { WindowScheduler } from './windows/window-scheduler.ts';
 
@@ -22,6 +23,8 @@ export interface AlertingDeps {
   readonly audit: AuditLog;
   readonly clock: () => number;
   readonly log: Logger;
+  /** Where the readings rules (metric-threshold, plot-dry, plot-wet) read. */
+  readonly store?: Store;
 }
 
 /**

@@ -7,7 +7,7 @@ import { type AlertEvent, type AlertFacts, renderMessage } from '../notify/messa
 import type { AlertRow } from './alert-store.ts';
 import type { DeviceFacts } from './conditions.ts';
 import type { HamletGroup } from './hamlet-groups.ts';
-import { cameraExtras, type Recipient, recipients } from './routing.ts';
+import { cameraExtras, type Recipient, recipients, ruleRoles } from './routing.ts';
 import { quietUntil } from './windows/occurrences.ts';
 
 /** What a message says about an alert, from its row and the inventory. */
@@ -73,6 +73,7 @@ export function announce(
   const d = deviceFacts(deps.directory, a.deviceId);
   if (!commune || !d) return 0;
   const byName = new Map(commune.users.map((u) => [u.username, u]));
+  const roles = ruleRoles(commune, a.ruleId);
   let users: Recipient[];
   if (event === 'resolve') {
     users = deps.dispatcher.outbox
@@ -80,8 +81,8 @@ export function announce(
       .map((t) => (t.username ? byName.get(t.username) : undefined))
       .filter((u): u is Recipient => u !== undefined);
     // An episode seen only after it ended (the service was down meanwhile): tell the first step.
-    if (users.length === 0) users = recipients(commune, d, 0);
-  } else users = [...recipients(commune, d, a.step), ...cameraExtras(commune, d, a.step)];
+    if (users.length === 0) users = recipients(commune, d, 0, roles);
+  } else users = [...recipients(commune, d, a.step, roles), ...cameraExtras(commune, d, a.step)];
   const unique = [...new Map(users.map((u) => [u.username, u])).values()];
   // Each reader sees the names of the devices behind the cause that their role may see: a
   // technician is told how many devices a dead line cut off, never a camera's name.

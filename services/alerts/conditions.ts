@@ -4,24 +4,10 @@
  * device's durable status.
  */
 import type { AlertRule } from '../../config/schema/alerts.ts';
-import type { DeviceState } from '../availability/states.ts';
+import { ruleKinds } from './rule-kinds/registry.ts';
+import type { ClosedInterval, DeviceFacts, MetricEpisode, StatusFacts } from './rule-kinds/rule-kind.ts';
 
-export interface DeviceFacts {
-  readonly id: string;
-  readonly type: string;
-  readonly hamletId: string;
-  readonly siteId: string;
-  /** Who installed or maintains it (the commune file's `contractor`), for routing. */
-  readonly contractor?: string | undefined;
-}
-
-export interface StatusFacts {
-  readonly state: DeviceState;
-  readonly reason: string;
-  readonly params: Readonly<Record<string, unknown>>;
-  readonly sinceTs: number;
-  readonly lastHeardTs: number | null;
-}
+export type { DeviceFacts, StatusFacts } from './rule-kinds/rule-kind.ts';
 
 /**
  * Reasons that say the device is fine but cut off by what it depends on: the cause gets the alert
@@ -64,19 +50,16 @@ export function inScope(
 /**
  * The start of the episode in which the rule's condition holds, or null when it does not hold
  * (or the device is in maintenance, or behind a failing upstream). It counts only once it has held
- * for `rule.minutes`: see `due`.
+ * for `rule.minutes`: see `due`. `episode`: a readings rule's finding for the device (engine.ts).
  */
-export function conditionSince(rule: AlertRule, d: DeviceFacts, s: StatusFacts): number | null {
+export function conditionSince(
+  rule: AlertRule,
+  d: DeviceFacts,
+  s: StatusFacts,
+  episode?: MetricEpisode,
+): number | null {
   if (!inScope(rule, d) || s.state === 'maintenance' || causeOf(s) !== null) return null;
-  switch (rule.kind) {
-    case 'down-for':
-      return s.state === 'down' || s.state === 'unreachable' ? s.sinceTs : null;
-    case 'degraded-for':
-      return s.state === 'degraded' && rule.reasons.includes(s.reason) ? s.sinceTs : null;
-    case 'silent':
-      // A device never heard since the service knew it is silent from when its state began.
-      return s.lastHeardTs ?? s.sinceTs;
-  }
+  return ruleKinds.get(rule.kind)!.since(rule, s, episode);
 }
 
 /** Whether an episode that began at `sinceTs` has lasted long enough to open the alert. */
@@ -85,18 +68,12 @@ export function due(rule: AlertRule, sinceTs: number, now: number): boolean {
 }
 
 /** A closed interval that by itself satisfied a rule (seen on the cursor after a crash). */
-export function closedEpisodeMatches(
-  rule: AlertRule,
-  d: DeviceFacts,
-  i: {
-    state: DeviceState;
-    reason: string;
-    params: Readonly<Record<string, unknown>>;
-    startTs: number;
-    endTs: number;
-  },
-): boolean {
-  if (rule.kind === 'silent') return false;
-  const since = conditionSince(rule, d, { ...i, sinceTs: i.startTs, lastHeardTs: null });
-  return since !== null && i.endTs - i.startTs >= rule.minutes * 60_000;
+export function closedEpisodeMatches(rule: AlertRule, d: DeviceFacts, i: ClosedInterval): boolean {
+  if (
+    !inScope(rule, d) ||
+    i.state === 'maintenance' ||
+    causeOf({ ...i, sinceTs: i.startTs, lastHeardTs: null }) !== null
+  )
+    return false;
+  return ruleKinds.get(rule.kind)!.closedEpisode(rule, i);
 }

@@ -8,6 +8,7 @@ import type { AlertEvent } from '../notify/message.ts';
 import type { EventBus } from '../shared/bus.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { Db } from '../store/db.ts';
+import type { Store } from '../store/store.ts';
 import { type AlertRow, AlertStore } from './alert-store.ts';
 import { alertFacts, announce, deviceFacts } from './announce.ts';
 import {
@@ -20,7 +21,9 @@ import {
 } from './conditions.ts';
 import { type HamletGroup, hamletGroup } from './hamlet-groups.ts';
 import { isFlapping, timedAction } from './lifecycle.ts';
-import { stepsFor } from './routing.ts';
+import { ReadingsRules } from './readings-rules.ts';
+import { ruleRoles, stepsFor } from './routing.ts';
+import { ruleKinds } from './rule-kinds/registry.ts';
 import { isSuppressed, suppressionChange } from './suppression.ts';
 
 export interface AlertEngineDeps {
@@ -34,6 +37,8 @@ export interface AlertEngineDeps {
   readonly log: Logger;
   /** Devices in a maintenance window now (services/alerts/windows): their alerts are suppressed. */
   readonly silenced?: (now: number) => ReadonlySet<string>;
+  /** Where readings rules (metric-threshold, plot-dry, plot-wet) read; without it they never hold. */
+  readonly store?: Store;
 }
 
 const NONE: ReadonlySet<string> = new Set();
@@ -52,18 +57,32 @@ const UPSTREAM_LIST = `(${[...UPSTREAM_REASONS].map((r) => `'${r}'`).join(', ')}
 export class AlertEngine {
   readonly alerts: AlertStore;
   private timer: NodeJS.Timeout | undefined;
+  private readingsTimer: NodeJS.Timeout | undefined;
   private offState: (() => void) | undefined;
   private woken = false;
+  /** Findings of the readings rules, refreshed beside the ticks (async: the store may be InfluxDB). */
+  readonly readings: ReadingsRules;
 
   constructor(private readonly deps: AlertEngineDeps) {
     this.alerts = new AlertStore(deps.db);
+    this.readings = new ReadingsRules(deps);
   }
 
   start(): void {
     this.initCursor();
     this.offState = this.deps.bus.onState(() => this.wake());
-    this.timer = setInterval(() => this.tick(), this.deps.config.service.alerts.tickMs).unref();
+    const { tickMs } = this.deps.config.service.alerts;
+    this.timer = setInterval(() => this.tick(), tickMs).unref();
+    // Readings rules query the store per device: a sensor sends every 10 to 60 minutes, so every
+    // six ticks (30 s by default) is prompt enough and keeps a province's store unhurried.
+    this.readingsTimer = setInterval(() => void this.refreshAndTick(), tickMs * 6).unref();
     this.wake();
+    void this.refreshAndTick();
+  }
+
+  /** Reads what the readings rules need, then evaluates; a refresh still running is not doubled. */
+  async refreshAndTick(): Promise<void> {
+    if (await this.readings.refresh()) this.tick();
   }
 
   /** First start: changes from now on; the statuses already tell what is wrong now. */
@@ -77,6 +96,7 @@ export class AlertEngine {
 
   stop(): void {
     clearInterval(this.timer);
+    clearInterval(this.readingsTimer);
     this.offState?.();
   }
 
@@ -244,7 +264,8 @@ export class AlertEngine {
       if (mine.some((a) => a.kind === 'flapping')) continue;
       for (const rule of this.rules(s.communeId)) {
         if (mine.some((a) => a.ruleId === rule.id)) continue;
-        const since = conditionSince(rule, d, s);
+        const episode = this.readings.episode(rule.id, d.id);
+        const since = conditionSince(rule, d, s, episode);
         if (since === null || !due(rule, since, now)) continue;
         const key = `${rule.id}:${d.id}:${since}`;
         if (this.alerts.hasKey(key)) continue;
@@ -256,8 +277,8 @@ export class AlertEngine {
           severity: rule.severity,
           deviceId: d.id,
           state: s.state,
-          reason: s.reason,
-          params: s.params,
+          reason: episode?.reason ?? s.reason,
+          params: episode?.params ?? s.params,
           sinceTs: since,
           status: 'firing',
           behind: behind.get(d.id) ?? [],
@@ -305,17 +326,12 @@ export class AlertEngine {
         .get(a.deviceId, now - windowMin * 60_000) as { n: number };
       return isFlapping(n.n, changes) || s.state !== 'up';
     }
-    switch (a.kind) {
-      // Behind a failing upstream the device is still cut off: its alert stays until it is back.
-      case 'down-for':
-        return s.state === 'down' || s.state === 'unreachable';
-      case 'degraded-for':
-        return s.state === 'degraded' && s.reason === a.reason;
-      case 'silent':
-        return (s.lastHeardTs ?? s.sinceTs) === a.sinceTs;
-      default:
-        return false;
-    }
+    const kind = ruleKinds.get(a.kind);
+    if (!kind) return false;
+    // A readings rule not yet read since the start: the open alert stands until it is.
+    if (kind.evaluate && !this.readings.ready) return true;
+    const rule = this.rules(a.communeId).find((r) => r.id === a.ruleId);
+    return kind.stillHolds(rule, a.reason, a.sinceTs, s, this.readings.episode(a.ruleId, a.deviceId));
   }
 
   /** Escalation, repeats, expired acknowledgements; and the list of devices behind a cause. */
@@ -326,9 +342,10 @@ export class AlertEngine {
     const d = deviceFacts(this.deps.directory, a.deviceId);
     if (!commune || !d) return;
     const t = this.deps.config.service.alerts;
+    const c = commune as CommuneFile;
     const action = timedAction(
       a,
-      stepsFor(commune as CommuneFile, d).length,
+      ruleRoles(c, a.ruleId) ? 1 : stepsFor(c, d).length,
       {
         escalateAfterMs: t.escalateAfterMin * 60_000,
         repeatEveryMs: t.repeatEveryMin * 60_000,

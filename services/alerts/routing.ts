@@ -5,9 +5,10 @@
  * people of the device's own contractor. Cameras go only to the police and the commune's camera
  * maintainers, whatever the chain says.
  */
-import type { CommuneFile } from '../../config/schema/commune.ts';
+import type { CommuneFile, Role } from '../../config/schema/commune.ts';
 import { canSee } from '../device-types/registry.ts';
 import { type DeviceFacts, inScope } from './conditions.ts';
+import { ruleKinds } from './rule-kinds/registry.ts';
 
 export type Recipient = CommuneFile['users'][number];
 
@@ -16,7 +17,25 @@ export function stepsFor(c: CommuneFile, d: DeviceFacts): CommuneFile['alerts'][
   return c.alerts.notify.filter((s) => inScope(s, d) && (!s.deviceContractor || d.contractor !== undefined));
 }
 
-export function recipients(c: CommuneFile, d: DeviceFacts, stepIndex: number): Recipient[] {
+/**
+ * The roles a rule tells instead of the commune's chain (a plot alert: the economics office), or
+ * undefined for the chain. Such a rule has one step: there is nobody to escalate to.
+ */
+export function ruleRoles(c: CommuneFile, ruleId: string): readonly Role[] | undefined {
+  const rule = c.alerts.rules.find((r) => r.id === ruleId);
+  return rule && ruleKinds.get(rule.kind)?.roles?.(rule);
+}
+
+export function recipients(
+  c: CommuneFile,
+  d: DeviceFacts,
+  stepIndex: number,
+  roles?: readonly Role[],
+): Recipient[] {
+  if (roles) {
+    if (d.type === 'camera' || stepIndex !== 0) return [];
+    return c.users.filter((u) => roles.includes(u.role) && canSee(u.role, d.type));
+  }
   const step = stepsFor(c, d)[stepIndex];
   if (!step) return [];
   const maintainers = new Set(c.alerts.cameraMaintainers);

@@ -5,6 +5,13 @@
  */
 
 const DAY_MS = 86_400_000;
+/**
+ * A sensor that reports volts (Dragino LSE01's 3.6 V Li-SOCl2 cell) is treated as empty at 3.0 V:
+ * such a cell holds its voltage until near the end, so the days named are a late warning, not early.
+ */
+export const BATTERY_EMPTY_V = 3.0;
+/** Battery history the drain is fitted over (the farms page, the days-left alert rule). */
+export const BATTERY_WINDOW_DAYS = 14;
 /** Asia/Ho_Chi_Minh is UTC+7 all year (no DST), so a local day is a fixed 24 h slice of UTC. */
 const VN_OFFSET_MS = 7 * 3_600_000;
 

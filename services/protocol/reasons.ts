@@ -116,6 +116,11 @@ export const REASONS = {
   'camera-signal-lost': { params: ['source'], wire: true },
   // LoRaWAN (gateway/lorawan/): a sensor that keeps sending one reading is broken, not dry.
   'frozen-value': { params: ['metric', 'hours'], wire: true },
+  // Readings alert rules (services/alerts/rule-kinds/): a metric beyond its bound, a plot too dry or wet.
+  'metric-above': { params: ['metric', 'value', 'bound'], wire: false },
+  'metric-below': { params: ['metric', 'value', 'bound'], wire: false },
+  'plot-dry': { params: ['plot', 'moisturePct', 'boundPct'], wire: false },
+  'plot-wet': { params: ['plot', 'moisturePct', 'boundPct'], wire: false },
   // Why a payload codec (gateway/lorawan/codecs/) could not read a frame; kept in the reject log.
   'payload-truncated': { params: ['bytes', 'expected'], wire: false },
   'payload-oversized': { params: ['bytes', 'max'], wire: false },

@@ -10,21 +10,22 @@ import { lostUplinksPct } from '../../gateway/lorawan/link-health.ts';
 import type { ApiDeps } from '../api/deps.ts';
 import { linkStatesByDevice } from '../ingest/lorawan-links.ts';
 import type { DeviceInfo } from '../inventory/device-directory.ts';
-import { batteryTrend, type DayCompleteness, dailyCompleteness } from '../kpi/soil.ts';
+import {
+  BATTERY_EMPTY_V,
+  BATTERY_WINDOW_DAYS,
+  batteryTrend,
+  type DayCompleteness,
+  dailyCompleteness,
+} from '../kpi/soil.ts';
+import type { Db } from '../store/db.ts';
 import type { Reading } from '../store/store.ts';
+import { plotKey, thresholdOverrides } from './thresholds.ts';
 
 const DAY_MS = 86_400_000;
 /** The readings a soil plot is about, in the order the page and the exports show them. */
 export const SOIL_METRICS = ['soilMoisturePct', 'soilTempC', 'soilEcUsCm', 'batteryPct', 'batteryV'] as const;
-/** Battery history the drain is fitted over. */
-export const BATTERY_WINDOW_DAYS = 14;
 /** Local days of completeness shown per sensor (today included). */
 export const COMPLETENESS_DAYS = 7;
-/**
- * A sensor that reports volts (Dragino LSE01's 3.6 V Li-SOCl2 cell) is treated as empty at 3.0 V:
- * such a cell holds its voltage until near the end, so the days named are a late warning, not early.
- */
-const EMPTY_V = 3.0;
 
 export type PlotStatus = 'dry' | 'wet' | 'ok' | 'no-data';
 
@@ -37,14 +38,26 @@ export interface PlotRef {
   readonly crop: { readonly id: string; readonly name: string } | null;
   readonly dryBelowPct: number | null;
   readonly wetAbovePct: number | null;
+  /** The commune file's bounds (the plot's own, else its crop's); what taking an override off returns to. */
+  readonly fileBounds: { readonly dryBelowPct: number; readonly wetAbovePct: number | null } | null;
+  /** Who set the bounds in use from the dashboard, and when; null when they are the file's. */
+  readonly thresholdsSetBy: { readonly username: string; readonly ts: number } | null;
+  /** Personal data: only plotsView for the economics office passes it on (plotsView). */
+  readonly household: { readonly name: string; readonly phone: string | null } | null;
   readonly sensors: readonly DeviceInfo[];
 }
 
 /**
  * The plots of the given communes: every farm site with soil sensors or a `plots` entry. A farm
- * with sensors but no plot entry is still shown, with no bounds (so no dry/wet verdict).
+ * with sensors but no plot entry is still shown, with no bounds (so no dry/wet verdict) until the
+ * economics office sets some. With `db`, bounds set from the dashboard (thresholds.ts) win over
+ * the file's.
  */
-export function plotsOf(deps: Pick<ApiDeps, 'directory'>, communeIds: readonly string[]): PlotRef[] {
+export function plotsOf(
+  deps: Pick<ApiDeps, 'directory'> & { readonly db?: Db },
+  communeIds: readonly string[],
+): PlotRef[] {
+  const overrides = deps.db ? thresholdOverrides(deps.db) : new Map();
   const out: PlotRef[] = [];
   for (const communeId of communeIds) {
     const c = deps.directory.communes.get(communeId);
@@ -57,7 +70,9 @@ export function plotsOf(deps: Pick<ApiDeps, 'directory'>, communeIds: readonly s
       const crop = plot ? c.crops.find((k) => k.id === plot.crop) : undefined;
       const own = sensors.filter((d) => d.siteId === site.id);
       if (!plot && own.length === 0) continue;
-      const bounds = plot && crop ? plotBounds(plot, crop) : null;
+      const fileBounds = plot && crop ? plotBounds(plot, crop) : null;
+      const set = overrides.get(plotKey(communeId, site.id));
+      const bounds = set ?? fileBounds;
       out.push({
         communeId,
         siteId: site.id,
@@ -67,6 +82,11 @@ export function plotsOf(deps: Pick<ApiDeps, 'directory'>, communeIds: readonly s
         crop: crop ? { id: crop.id, name: crop.name } : null,
         dryBelowPct: bounds?.dryBelowPct ?? null,
         wetAbovePct: bounds?.wetAbovePct ?? null,
+        fileBounds,
+        thresholdsSetBy: set ? { username: set.setBy, ts: set.setTs } : null,
+        household: plot?.household
+          ? { name: plot.household.name, phone: plot.household.phone ?? null }
+          : null,
         sensors: own,
       });
     }
@@ -110,7 +130,7 @@ async function sensorView(deps: ApiDeps, d: DeviceInfo, links: ReturnType<typeof
   const battery = batteryMetric
     ? batteryTrend(await query(batteryMetric, since(BATTERY_WINDOW_DAYS)), {
         windowDays: BATTERY_WINDOW_DAYS,
-        emptyAt: batteryMetric === 'batteryPct' ? 0 : EMPTY_V,
+        emptyAt: batteryMetric === 'batteryPct' ? 0 : BATTERY_EMPTY_V,
       })
     : null;
   // Completeness from the first local midnight of the window; the install day counts from commissioning.
@@ -155,8 +175,11 @@ function localMidnight(ts: number): number {
   return Math.floor((ts + offset) / DAY_MS) * DAY_MS - offset;
 }
 
-/** Every plot of the communes with its sensors and its verdict, driest first. */
-export async function plotsView(deps: ApiDeps, communeIds: readonly string[]) {
+/**
+ * Every plot of the communes with its sensors and its verdict, driest first. The farm household's
+ * name and phone only with `withHousehold` (the economics office: issue #13's personal data rule).
+ */
+export async function plotsView(deps: ApiDeps, communeIds: readonly string[], withHousehold = false) {
   const links = linkStatesByDevice(deps.db);
   const plots = await Promise.all(
     plotsOf(deps, communeIds).map(async (p) => {
@@ -168,8 +191,14 @@ export async function plotsView(deps: ApiDeps, communeIds: readonly string[]) {
         moistures.length > 0
           ? Math.round((moistures.reduce((a, b) => a + b, 0) / moistures.length) * 10) / 10
           : null;
-      const { sensors: _devices, ...ref } = p;
-      return { ...ref, moisturePct, status: plotStatus(moisturePct, p), sensors };
+      const { sensors: _devices, household, ...ref } = p;
+      return {
+        ...ref,
+        household: withHousehold ? household : null,
+        moisturePct,
+        status: plotStatus(moisturePct, p),
+        sensors,
+      };
     }),
   );
   const rank: Record<PlotStatus, number> = { dry: 0, wet: 1, ok: 2, 'no-data': 3 };

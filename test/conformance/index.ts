@@ -1,5 +1,6 @@
 import { PAYLOAD_CODECS } from '../../gateway/lorawan/codecs/registry.ts';
 import { PROBES } from '../../gateway/probes/registry.ts';
+import { RULE_KINDS } from '../../services/alerts/rule-kinds/registry.ts';
 import { DEVICE_TYPES } from '../../services/device-types/registry.ts';
 import { INDICATORS } from '../../services/kpi/indicators/registry.ts';
 import { NOTIFIERS } from '../../services/notify/registry.ts';
@@ -87,5 +88,14 @@ export const CONFORMANCE_INDEX: readonly ConformanceEntry[] = [
     suite: 'notifier.suite.ts',
     call: 'notifierConformance',
     layout: {},
+  },
+  {
+    registry: 'alert rule kind',
+    folder: 'services/alerts/rule-kinds',
+    entries: RULE_KINDS,
+    suite: 'alert-rule-kind.suite.ts',
+    call: 'alertRuleKindConformance',
+    // plot-moisture.ts and metric-episode.ts are what the kinds share, not kinds.
+    layout: { exclude: ['registry.ts', 'rule-kind.ts', 'metric-episode.ts', 'plot-moisture.ts'] },
   },
 ];

@@ -9,6 +9,7 @@ import { type MetricCharts, metricCharts } from '../components/device-charts.ts'
 import { h } from '../components/dom.ts';
 import { errorBox } from '../components/errors.ts';
 import { metricUnit } from '../components/metrics.ts';
+import { thresholdsEditor, thresholdsNote } from '../components/plot-thresholds.ts';
 import { stateBadge } from '../components/state.ts';
 import { formatDate, formatDateTime, formatNumber, formatRelative, reasonText, t } from '../i18n.ts';
 import type { DeviceState } from '../types.ts';
@@ -43,6 +44,10 @@ export interface SoilPlot {
   crop: { id: string; name: string } | null;
   dryBelowPct: number | null;
   wetAbovePct: number | null;
+  fileBounds: { dryBelowPct: number; wetAbovePct: number | null } | null;
+  thresholdsSetBy: { username: string; ts: number } | null;
+  /** The farm household: only the economics office gets it from the API. */
+  household: { name: string; phone: string | null } | null;
   moisturePct: number | null;
   status: 'dry' | 'wet' | 'ok' | 'no-data';
   sensors: SoilSensor[];
@@ -141,7 +146,7 @@ function boundsText(p: SoilPlot): string {
     : t('farms.bounds', { dry, wet: formatNumber(p.wetAbovePct, 1) });
 }
 
-function plotCard(p: SoilPlot, charts: Map<string, MetricCharts>): HTMLElement {
+function plotCard(p: SoilPlot, charts: Map<string, MetricCharts>, reload: () => void): HTMLElement {
   const first = p.sensors[0];
   let chart: HTMLElement | null = null;
   if (first) {
@@ -162,7 +167,21 @@ function plotCard(p: SoilPlot, charts: Map<string, MetricCharts>): HTMLElement {
       h('h2', {}, p.name),
       h('span', { class: `plot-badge plot-badge-${p.status}` }, t(`farms.status.${p.status}`)),
     ),
-    h('p', { class: 'muted' }, `${p.hamletName} · ${p.crop?.name ?? t('farms.noCrop')} · ${boundsText(p)}`),
+    h(
+      'p',
+      { class: 'muted plot-bounds' },
+      `${p.hamletName} · ${p.crop?.name ?? t('farms.noCrop')} · ${boundsText(p)}`,
+    ),
+    p.household
+      ? h(
+          'p',
+          { class: 'meta plot-household' },
+          t('farms.household', { name: p.household.name }),
+          p.household.phone ? [' · ', h('a', { href: `tel:${p.household.phone}` }, p.household.phone)] : null,
+        )
+      : null,
+    thresholdsNote(p),
+    thresholdsEditor(p, reload),
     h(
       'p',
       { class: 'plot-moisture' },
@@ -239,7 +258,7 @@ export function farmsPage(root: HTMLElement): () => void {
       body.replaceChildren(
         h('p', { class: 'farm-summary', 'data-dry': dry }, t('farms.summary', { plots: plots.length, dry })),
         ...(plots.length
-          ? plots.map((p) => plotCard(p, charts))
+          ? plots.map((p) => plotCard(p, charts, () => void load()))
           : [h('p', { class: 'muted' }, t('farms.none'))]),
         exportPanel(plots),
       );

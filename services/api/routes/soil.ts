@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { CxError } from '../../shared/errors.ts';
 import { renderCsv, renderXlsx, rowsOf } from '../../soil/export.ts';
 import { plotsOf, plotsView } from '../../soil/plots.ts';
-import { route } from '../route.ts';
+import { clearThresholdOverride, setThresholdOverride } from '../../soil/thresholds.ts';
+import { type ExampleContext, route } from '../route.ts';
 import { communesOf } from '../visibility.ts';
 
 const DAY_MS = 86_400_000;
@@ -29,6 +30,26 @@ const ExportQuery = z.strictObject({
   to: LocalDay.optional(),
 });
 
+const MoisturePct = z.number().min(0).max(100);
+/**
+ * A plot's moisture bounds set by the economics office: too dry below `dryBelowPct`, too wet above
+ * `wetAbovePct` (null: no too-wet bound); or `{ fromFile: true }` to go back to the commune file's.
+ * One object with optional fields rather than a union, so a refusal names the field at fault.
+ */
+const ThresholdsBody = z.strictObject({
+  dryBelowPct: MoisturePct.optional(),
+  wetAbovePct: MoisturePct.nullable().optional(),
+  fromFile: z.literal(true).optional(),
+});
+
+/** Example param: a plot of the caller's commune (any commune's for a call without one). */
+function examplePlot(ctx: ExampleContext): { site: string } {
+  const communes = ctx.communeId === null ? [...ctx.deps.directory.communes.keys()] : [ctx.communeId];
+  const plot = plotsOf(ctx.deps, communes)[0];
+  if (!plot) throw new Error(`no farm plot in ${ctx.communeId ?? 'any commune'}`);
+  return { site: plot.siteId };
+}
+
 const CONTENT_TYPES = {
   csv: 'text/csv; charset=utf-8',
   xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
@@ -41,9 +62,59 @@ export const soilRoutes = [
     access: ACCESS,
     tag: 'soil',
     summary:
-      "The economics office's farm pilot: each plot with its crop, moisture bounds and verdict (too dry, too wet), and its soil sensors' latest readings, battery trend (days until empty), LoRaWAN link health and daily completeness; driest first.",
+      "The economics office's farm pilot: each plot with its crop, moisture bounds and verdict (too dry, too wet), the farm household's name and phone (economics only), and its soil sensors' latest readings, battery trend (days until empty), LoRaWAN link health and daily completeness; driest first.",
     async handle({ deps, user }) {
-      return { plots: await plotsView(deps, communesOf(deps, user!)) };
+      // The farm household's name and phone are the economics office's to see, not the admin's.
+      return { plots: await plotsView(deps, communesOf(deps, user!), user!.role === 'economics') };
+    },
+  }),
+  route({
+    method: 'put',
+    path: '/api/soil/plots/:site/thresholds',
+    access: ACCESS,
+    tag: 'soil',
+    summary:
+      "Sets a plot's moisture bounds (too dry below dryBelowPct, too wet above wetAbovePct, %; null: no too-wet bound) over the commune file's, or { fromFile: true } goes back to them. The plot's mark and the plot-dry / plot-wet alert rules follow; audit-logged.",
+    body: ThresholdsBody,
+    examples: { params: examplePlot, body: { dryBelowPct: 20, wetAbovePct: 45 } },
+    handle({ deps, user, params, body }) {
+      const plot = plotsOf(deps, communesOf(deps, user!)).find((p) => p.siteId === params.site);
+      if (!plot) throw new CxError('CX_NOT_FOUND', `plot ${params.site} not found`);
+      const now = deps.clock();
+      const before = { dryBelowPct: plot.dryBelowPct, wetAbovePct: plot.wetAbovePct };
+      if (body.fromFile) {
+        if (body.dryBelowPct !== undefined || body.wetAbovePct !== undefined)
+          throw new CxError('CX_BAD_REQUEST', 'fromFile takes no bounds', {
+            fields: { fromFile: 'validation.soilFromFileAlone' },
+          });
+        clearThresholdOverride(deps.db, plot.communeId, plot.siteId);
+        deps.audit.record(user!, 'soil-thresholds-reset', plot.siteId, now, { before }, plot.communeId);
+      } else {
+        const { dryBelowPct } = body;
+        const wetAbovePct = body.wetAbovePct ?? null;
+        if (dryBelowPct === undefined)
+          throw new CxError('CX_BAD_REQUEST', 'dryBelowPct missing', {
+            fields: { dryBelowPct: 'validation.soilDryRequired' },
+          });
+        if (wetAbovePct !== null && wetAbovePct <= dryBelowPct)
+          throw new CxError('CX_BAD_REQUEST', 'wetAbovePct not above dryBelowPct', {
+            fields: { wetAbovePct: 'validation.soilWetAboveDry' },
+            params: { dry: dryBelowPct },
+          });
+        setThresholdOverride(deps.db, {
+          communeId: plot.communeId,
+          siteId: plot.siteId,
+          dryBelowPct,
+          wetAbovePct,
+          setBy: user!.username,
+          setTs: now,
+        });
+        const after = { dryBelowPct, wetAbovePct };
+        deps.audit.record(user!, 'soil-thresholds', plot.siteId, now, { before, after }, plot.communeId);
+      }
+      const updated = plotsOf(deps, [plot.communeId]).find((p) => p.siteId === plot.siteId)!;
+      const { sensors: _sensors, household, ...ref } = updated;
+      return { plot: { ...ref, household: user!.role === 'economics' ? household : null } };
     },
   }),
   route({

@@ -10,7 +10,7 @@ export interface ShardClientOptions {
   readonly tls?: TlsSettings | undefined;
   /** Fixed per shard: the broker keeps one session under it and allows one connection at a time. */
   readonly clientId: string;
-  readonly topicFilter: string;
+  readonly topicFilters: readonly string[];
   /** How long the broker keeps the session (and queues for it) while no worker is connected. */
   readonly sessionExpirySec: number;
   /**
@@ -132,15 +132,16 @@ export class ShardClient {
     if (!sessionPresent) o.onSessionLost?.();
     // Retain Handling 2: no retained messages at subscribe time. They are last-known states, not
     // news, and would be taken as fresh evidence stamped with our receive clock (§3.8.3.1).
-    client!.subscribe(o.topicFilter, { qos: 1, rh: 2 }, (err, granted) => {
-      if (err) return o.log.warn({ err, filter: o.topicFilter }, 'subscribe failed');
-      const code = granted?.[0]?.qos;
-      if (code !== 1)
+    const filters = [...o.topicFilters];
+    client!.subscribe(filters, { qos: 1, rh: 2 }, (err, granted) => {
+      if (err) return o.log.warn({ err, filters }, 'subscribe failed');
+      const refused = (granted ?? []).filter((g) => g.qos !== 1);
+      if (refused.length > 0 || (granted ?? []).length !== filters.length)
         return o.log.error(
-          { filter: o.topicFilter, code },
+          { filters, refused: refused.map((g) => ({ filter: g.topic, code: g.qos })) },
           'broker refused the shard subscription: check the ingest user ACL',
         );
-      if (!this.subscribedOnce) o.log.info({ filter: o.topicFilter }, 'shard subscribed');
+      if (!this.subscribedOnce) o.log.info({ filters }, 'shard subscribed');
       this.subscribedOnce = true;
     });
   }

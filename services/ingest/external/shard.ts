@@ -1,12 +1,15 @@
 import { join } from 'node:path';
 import { AvailabilityEngine } from '../../availability/engine.ts';
 import { DeviceDirectory } from '../../inventory/device-directory.ts';
+import { isChirpStackTopic } from '../../protocol/chirpstack-topics.ts';
 import { parseTopic, TOPIC_ROOT } from '../../protocol/topics.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { Ingest } from '../ingest.ts';
 import { Spool } from '../spool.ts';
+import { type ChirpStackRoute, chirpStackRoutes } from './chirpstack-routes.ts';
 import type { ExternalSourceDeps } from './external-source.ts';
 import { type Fence, FencedIntervalLog, FencedServiceRuns } from './fencing.ts';
+import { CHIRPSTACK_INGEST_FILTER } from './mosquitto-files.ts';
 import { type Delivery, ShardClient } from './shard-client.ts';
 
 export interface ShardDeps extends ExternalSourceDeps {
@@ -34,6 +37,7 @@ export class Shard {
   private readonly session: string;
   private readonly client: ShardClient;
   private readonly log: Logger;
+  private readonly routeChirpStack: (topic: string) => ChirpStackRoute;
 
   constructor(d: ShardDeps) {
     this.d = d;
@@ -71,6 +75,7 @@ export class Shard {
       log: log.child({ mod: 'ingest' }),
       ...(d.onStored ? { onStored: d.onStored } : {}),
     });
+    this.routeChirpStack = chirpStackRoutes(config, d.communeId);
     const ext = config.service.ingest.external!;
     this.session = `${ext.clientIdPrefix}-${d.communeId}`;
     this.client = new ShardClient({
@@ -79,7 +84,8 @@ export class Shard {
       password: ext.password,
       tls: ext.tls,
       clientId: this.session,
-      topicFilter: `${TOPIC_ROOT}/${d.communeId}/#`,
+      // ChirpStack's topics do not name the commune: every shard takes them all and keeps its own.
+      topicFilters: [`${TOPIC_ROOT}/${d.communeId}/#`, CHIRPSTACK_INGEST_FILTER],
       sessionExpirySec: ext.sessionExpirySec,
       onMessage: (topic, payload, delivery, durable) => this.onMessage(topic, payload, delivery, durable),
       onSessionLost: () => this.ingest.sessionLost(),
@@ -120,7 +126,13 @@ export class Shard {
   }
 
   private onMessage(topic: string, payload: Buffer, delivery: Delivery, durable: () => void): void {
-    const device = parseTopic(topic)?.deviceId ?? '';
+    let device = parseTopic(topic)?.deviceId ?? '';
+    if (isChirpStackTopic(topic)) {
+      // The application's network server account is the publisher (chirpstack-routes.ts).
+      const route = this.routeChirpStack(topic);
+      if (!route.take) return durable();
+      device = route.publisherId;
+    }
     // The external broker authenticated the publisher and enforced its ACL (npm run
     // mosquitto-config); what reaches us is the device the topic names. MQTT does not tell a
     // subscriber who published, so the publisher is taken to be that device (HandlerContext). A

@@ -8,6 +8,7 @@ import { DeviceDirectory } from '../../../services/inventory/device-directory.ts
 import { EventBus } from '../../../services/shared/bus.ts';
 import { createLogger } from '../../../services/shared/logger.ts';
 import { type Db, openDb } from '../../../services/store/db.ts';
+import type { Store } from '../../../services/store/store.ts';
 import { buildCommune } from '../../fixtures/mini-commune.ts';
 
 export const T0 = Date.parse('2026-11-23T08:00:00+07:00');
@@ -80,11 +81,15 @@ export function alertSetup(
     alerts?: Record<string, unknown>;
     communeAlerts?: Record<string, unknown>;
     secrets?: Record<string, string>;
+    /** Merged into the commune file (crops, plots, an alerts section of its own). */
+    commune?: Record<string, unknown>;
+    /** Where readings rules read. */
+    store?: Store;
   } = {},
 ) {
   let now = opts.now ?? T0;
   const db = opts.db ?? openDb(':memory:');
-  const commune = alertCommune({}, opts.communeAlerts);
+  const commune = alertCommune(opts.commune, opts.communeAlerts);
   const service = ServiceConfigSchema.parse({
     alerts: {
       publicBaseUrl: 'https://canhxa.example.vn',
@@ -115,6 +120,7 @@ export function alertSetup(
     audit: new AuditLog(db),
     clock: () => now,
     log,
+    ...(opts.store ? { store: opts.store } : {}),
   });
   const set = (deviceId: string, state: DeviceState, reason: string, params: Record<string, string> = {}) =>
     intervals.transition({ deviceId, communeId: 'xa-thu', state, reason, params, ts: now, lastHeardTs: now });

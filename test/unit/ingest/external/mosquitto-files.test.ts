@@ -59,7 +59,11 @@ describe('mosquitto files', () => {
         .split('\n\n')
         .find((b) => b.startsWith(`user ${user}\n`))!
         .split('\n');
-    expect(block('canhxa-ingest')).toEqual(['user canhxa-ingest', 'topic read cx/v1/#']);
+    expect(block('canhxa-ingest')).toEqual([
+      'user canhxa-ingest',
+      'topic read cx/v1/#',
+      'topic read application/+/device/+/event/+',
+    ]);
     expect(block('tl-cam-01')).toEqual([
       'user tl-cam-01',
       'topic write cx/v1/ta-lai/tl-cam-01/heartbeat',
@@ -71,7 +75,15 @@ describe('mosquitto files', () => {
     const gw = block('tl-gw-lora-01');
     expect(gw).toContain('topic write cx/v1/ta-lai/tl-soil-01/telemetry');
     expect(gw).not.toContain('topic read cx/v1/ta-lai/tl-soil-01/cmd/#');
-    expect(acl).not.toMatch(/topic (write|readwrite) .*[#+]/);
+    expect(acl).not.toMatch(/topic (write|readwrite) cx\/.*[#+]/);
+  });
+
+  it('lets a network server account publish ChirpStack events under its own applications only', () => {
+    const acl = mosquittoAcl(directory().all(), 'canhxa-ingest');
+    const writes = acl.split('\n').filter((l) => l.startsWith('topic write application/'));
+    expect(writes).toEqual(['topic write application/6f1d3c2a-5b7e-4a19-9c3d-2e8f0a4b7c61/device/+/event/+']);
+    const owner = acl.split('\n\n').find((b) => b.includes(writes[0]!))!;
+    expect(owner.split('\n')[0]).toBe('user lt-gw-lora-01');
   });
 
   it('grants a reporter its devices, and nothing to what a device only depends on', () => {
