@@ -3,7 +3,7 @@ import type { CommuneFile } from '../../config/schema/commune.ts';
 import { deviceTypes } from '../device-types/registry.ts';
 import { vnMidnightTs } from '../inventory/device-directory.ts';
 import type { Period, ReadModel } from '../read-model/read-model.ts';
-import type { KpiInput } from './indicator.ts';
+import type { KpiInput, SensorUplinks } from './indicator.ts';
 import { countedWindows, deviceLedger, type EvidenceSpan, type KpiDevice } from './ledger.ts';
 import { serviceWindows } from './service-hours.ts';
 import { evaluateTargets, type KpiFigure } from './targets.ts';
@@ -47,6 +47,8 @@ export function runKpis(
   readModel: Pick<ReadModel, 'spans'>,
   period: Period,
   nowTs: number,
+  /** Soil sensors' uplinks in the period (services/soil/uplinks.ts); without, farm figures are null. */
+  uplinks?: ReadonlyMap<string, SensorUplinks>,
 ): KpiRun {
   const devices = kpiDevices(c);
   const spans = new Map<string, EvidenceSpan[]>(devices.map((d) => [d.id, []]));
@@ -79,7 +81,14 @@ export function runKpis(
     ledgers: devices.map((d) =>
       deviceLedger(d, spans.get(d.id)!, countedWindows(d, windowsOf(d.type), nowTs)),
     ),
+    ...(uplinks ? { uplinks } : {}),
   };
+  // Uplinks are evidence too: a late-arriving backlog changes the figure, and verify must say so.
+  for (const [id, u] of uplinks ?? []) {
+    const h = hashes.get(id) ?? createHash('sha256');
+    h.update(`uplinks|${u.intervalSec}|${[...u.ts].sort((a, b) => a - b).join(',')}\n`);
+    hashes.set(id, h);
+  }
   const settingsHash = sha256(
     JSON.stringify({
       devices,

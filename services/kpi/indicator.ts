@@ -13,6 +13,18 @@ export interface KpiInput {
   readonly sites: readonly SiteConfig[];
   /** One per device of the commune, commissioned or not (an uncommissioned one has no segments). */
   readonly ledgers: readonly DeviceLedger[];
+  /**
+   * Uplink times heard in the period per sensor (services/soil/uplinks.ts reads them), with the
+   * interval each should send at. Absent when the caller did not read them: the indicators that
+   * need them (farm-completeness) then give no figure rather than a wrong one.
+   */
+  readonly uplinks?: ReadonlyMap<string, SensorUplinks>;
+}
+
+export interface SensorUplinks {
+  readonly intervalSec: number;
+  /** Epoch ms of each uplink heard, any order. */
+  readonly ts: readonly number[];
 }
 
 /** One line of an indicator's breakdown (a device, hamlet, site, type or contractor). */

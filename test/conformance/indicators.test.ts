@@ -8,3 +8,5 @@ indicatorConformance('outage-count');
 indicatorConformance('mttr');
 indicatorConformance('mtbf');
 indicatorConformance('longest-outage');
+indicatorConformance('camera-untampered');
+indicatorConformance('farm-completeness');

@@ -1,5 +1,7 @@
 import { defineRegistry } from '../../shared/registry.ts';
 import type { Indicator } from '../indicator.ts';
+import { cameraUntampered } from './camera-untampered.ts';
+import { farmCompleteness } from './farm-completeness.ts';
 import { hamletCoverage } from './hamlet-coverage.ts';
 import { longestOutage } from './longest-outage.ts';
 import { mtbf } from './mtbf.ts';
@@ -17,6 +19,8 @@ export const INDICATORS: readonly Indicator[] = [
   mttr,
   mtbf,
   longestOutage,
+  cameraUntampered,
+  farmCompleteness,
 ] as unknown as readonly Indicator[];
 
 export const indicators = defineRegistry('indicator', INDICATORS);
