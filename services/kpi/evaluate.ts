@@ -4,7 +4,13 @@ import { deviceTypes } from '../device-types/registry.ts';
 import { vnMidnightTs } from '../inventory/device-directory.ts';
 import type { Period, ReadModel } from '../read-model/read-model.ts';
 import type { KpiInput, SensorUplinks } from './indicator.ts';
-import { countedWindows, deviceLedger, type EvidenceSpan, type KpiDevice } from './ledger.ts';
+import {
+  countedWindows,
+  type DeviceLedger,
+  deviceLedger,
+  type EvidenceSpan,
+  type KpiDevice,
+} from './ledger.ts';
 import { serviceWindows } from './service-hours.ts';
 import { evaluateTargets, type KpiFigure } from './targets.ts';
 
@@ -39,6 +45,8 @@ export interface KpiRun {
   readonly evidence: Readonly<Record<string, string>>;
   /** sha256 over the settings that shape the figures (inventory, service hours, targets). */
   readonly settingsHash: string;
+  /** The ledgers the figures were computed from (a report's evidence appendix lists their outages). */
+  readonly ledgers?: readonly DeviceLedger[];
 }
 
 /** Reads the evidence and computes the commune's KPIs over `period`, counted up to `nowTs`. */
@@ -108,6 +116,7 @@ export function runKpis(
       [...hashes].sort(([a], [b]) => a.localeCompare(b)).map(([id, h]) => [id, h.digest('hex').slice(0, 16)]),
     ),
     settingsHash,
+    ledgers: input.ledgers,
   };
 }
 

@@ -1,9 +1,11 @@
 import type { CommuneFile } from '../../config/schema/commune.ts';
 import { runKpis } from '../kpi/evaluate.ts';
 import type { Period, ReadModel } from '../read-model/read-model.ts';
+import { evidenceAppendix } from './appendix.ts';
 import type { ArchivedReport, ReportArchive } from './archive.ts';
 import { reportFormats } from './formats/registry.ts';
 import { buildReport, type ReportDoc, type ReportMeta } from './report.ts';
+import { monthlyTrend } from './trend.ts';
 import { type Verification, verifyReport } from './verify.ts';
 
 /** Computes a commune's report over a period, counted up to `nowTs`. */
@@ -14,7 +16,11 @@ export function computeReport(
   nowTs: number,
   meta: ReportMeta,
 ): ReportDoc {
-  return buildReport(c, runKpis(c, readModel, period, nowTs), meta);
+  const run = runKpis(c, readModel, period, nowTs);
+  return buildReport(c, run, meta, {
+    trend: monthlyTrend(c, readModel, period, nowTs),
+    appendix: evidenceAppendix(c, run),
+  });
 }
 
 /** Renders the report in each format and archives the files. */
