@@ -5,7 +5,8 @@ import { evidenceAppendix } from './appendix.ts';
 import type { ArchivedReport, ReportArchive } from './archive.ts';
 import { reportFormats } from './formats/registry.ts';
 import { buildReport, type ReportDoc, type ReportMeta } from './report.ts';
-import { monthlyTrend } from './trend.ts';
+import { spanSnapshot } from './span-snapshot.ts';
+import { monthlyTrend, trendMonths } from './trend.ts';
 import { type Verification, verifyReport } from './verify.ts';
 
 /** Computes a commune's report over a period, counted up to `nowTs`. */
@@ -16,9 +17,16 @@ export function computeReport(
   nowTs: number,
   meta: ReportMeta,
 ): ReportDoc {
-  const run = runKpis(c, readModel, period, nowTs);
+  const months = trendMonths(period);
+  const window = { fromTs: Math.min(period.fromTs, months[0]!.fromTs), toTs: period.toTs };
+  const spans = spanSnapshot(
+    readModel,
+    c.devices.map((d) => d.id),
+    window,
+  );
+  const run = runKpis(c, spans, period, nowTs);
   return buildReport(c, run, meta, {
-    trend: monthlyTrend(c, readModel, period, nowTs),
+    trend: monthlyTrend(c, spans, period, nowTs),
     appendix: evidenceAppendix(c, run),
   });
 }
