@@ -58,6 +58,30 @@ export function runKpis(
   /** Soil sensors' uplinks in the period (services/soil/uplinks.ts); without, farm figures are null. */
   uplinks?: ReadonlyMap<string, SensorUplinks>,
 ): KpiRun {
+  return run(c, readModel, period, nowTs, uplinks, true);
+}
+
+/**
+ * The figures alone, without hashing the evidence and settings: for a report's trend months,
+ * where the hashes would be thrown away (a twelfth of the trend's time went on them).
+ */
+export function kpiFigures(
+  c: CommuneFile,
+  readModel: Pick<ReadModel, 'spans'>,
+  period: Period,
+  nowTs: number,
+): readonly KpiFigure[] {
+  return run(c, readModel, period, nowTs, undefined, false).figures;
+}
+
+function run(
+  c: CommuneFile,
+  readModel: Pick<ReadModel, 'spans'>,
+  period: Period,
+  nowTs: number,
+  uplinks: ReadonlyMap<string, SensorUplinks> | undefined,
+  hash: boolean,
+): KpiRun {
   const devices = kpiDevices(c);
   const spans = new Map<string, EvidenceSpan[]>(devices.map((d) => [d.id, []]));
   const hashes = new Map<string, ReturnType<typeof createHash>>();
@@ -70,6 +94,7 @@ export function runKpis(
     spans
       .get(s.deviceId)
       ?.push({ state: s.state, reason: s.reason, params: s.params, startTs: s.startTs, endTs });
+    if (!hash) continue;
     const h = hashes.get(s.deviceId) ?? createHash('sha256');
     h.update(`${s.state}|${s.reason}|${JSON.stringify(s.params)}|${s.startTs}|${endTs}\n`);
     hashes.set(s.deviceId, h);
@@ -92,21 +117,23 @@ export function runKpis(
     ...(uplinks ? { uplinks } : {}),
   };
   // Uplinks are evidence too: a late-arriving backlog changes the figure, and verify must say so.
-  for (const [id, u] of uplinks ?? []) {
+  for (const [id, u] of hash ? (uplinks ?? []) : []) {
     const h = hashes.get(id) ?? createHash('sha256');
     h.update(`uplinks|${u.intervalSec}|${[...u.ts].sort((a, b) => a - b).join(',')}\n`);
     hashes.set(id, h);
   }
-  const settingsHash = sha256(
-    JSON.stringify({
-      devices,
-      sites: c.sites,
-      hamlets: c.hamlets,
-      kpi: c.kpi ?? null,
-      broadcasts: c.broadcasts,
-      targets: c.kpiTargets,
-    }),
-  );
+  const settingsHash = !hash
+    ? ''
+    : sha256(
+        JSON.stringify({
+          devices,
+          sites: c.sites,
+          hamlets: c.hamlets,
+          kpi: c.kpi ?? null,
+          broadcasts: c.broadcasts,
+          targets: c.kpiTargets,
+        }),
+      );
   return {
     communeId: c.commune.id,
     period,

@@ -1,5 +1,5 @@
 import type { CommuneFile } from '../../config/schema/commune.ts';
-import { runKpis } from '../kpi/evaluate.ts';
+import { kpiFigures } from '../kpi/evaluate.ts';
 import { indicators } from '../kpi/indicators/registry.ts';
 import { localDate, periodContaining } from '../kpi/periods.ts';
 import type { KpiFigure } from '../kpi/targets.ts';
@@ -52,9 +52,9 @@ export function monthlyTrend(
   for (const m of trendMonths(period, months)) {
     const d = localDate(m.fromTs);
     const label = `${String(d.month).padStart(2, '0')}/${d.year}`;
-    const run = m.fromTs < nowTs ? runKpis(c, readModel, m, Math.min(nowTs, m.toTs)) : null;
+    const figures = m.fromTs < nowTs ? kpiFigures(c, readModel, m, Math.min(nowTs, m.toTs)) : [];
     for (const t of c.kpiTargets) {
-      const value = run?.figures.find((f) => f.targetId === t.id)?.value ?? null;
+      const value = figures.find((f) => f.targetId === t.id)?.value ?? null;
       values.get(t.id)!.push({ label, fromTs: m.fromTs, value });
     }
   }

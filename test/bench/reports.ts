@@ -136,6 +136,8 @@ export function writeYear(c: CommuneFile, file: string): number {
 interface WorkerResult {
   computeMs: number;
   renderMs: number;
+  computeCpuMs: number;
+  renderCpuMs: number;
   bytes: number;
   baseRssKB: number;
   maxRssKB: number;
@@ -180,7 +182,7 @@ export async function benchReports(): Promise<{ figures: Figure[] }> {
         const total = w.computeMs + w.renderMs;
         const line = `${period === 'month' ? 'monthly (12/2026)' : 'yearly (2026)'} ${format.toUpperCase()}`;
         const value = `${(total / 1000).toFixed(2)} s`;
-        const note = `compute ${w.computeMs.toFixed(0)} ms + render ${w.renderMs.toFixed(0)} ms; ${fmtMB(w.bytes)}; peak RSS ${fmtMB(w.maxRssKB * 1024)} (+${fmtMB((w.maxRssKB - w.baseRssKB) * 1024)} over loaded)${period === 'month' ? `; aim < 1 s` : ''}`;
+        const note = `compute ${w.computeMs.toFixed(0)} ms + render ${w.renderMs.toFixed(0)} ms wall, CPU ${w.computeCpuMs.toFixed(0)} + ${w.renderCpuMs.toFixed(0)} ms; ${fmtMB(w.bytes)}; peak RSS ${fmtMB(w.maxRssKB * 1024)} (+${fmtMB((w.maxRssKB - w.baseRssKB) * 1024)} over loaded)${period === 'month' ? `; aim < 1 s` : ''}`;
         console.log(`  ${line}: ${value} (${note})`);
         figures.push({ scenario: 'reports', name: line, value, note });
       }

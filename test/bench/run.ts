@@ -84,7 +84,7 @@ const TIMEOUT_MS: Record<Scenario, number> = {
   fuzz: 180_000,
   cameras: 300_000,
   alerts: 120_000,
-  reports: 300_000,
+  reports: 900_000,
 };
 
 const mosquittoOptions = {
