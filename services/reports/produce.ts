@@ -18,7 +18,11 @@ export function computeReport(
   meta: ReportMeta,
 ): ReportDoc {
   const months = trendMonths(period);
-  const window = { fromTs: Math.min(period.fromTs, months[0]!.fromTs), toTs: period.toTs };
+  // An on-demand period need not end on a month's edge: its last trend month may reach past it.
+  const window = {
+    fromTs: Math.min(period.fromTs, months[0]!.fromTs),
+    toTs: Math.max(period.toTs, months.at(-1)!.toTs),
+  };
   const spans = spanSnapshot(
     readModel,
     c.devices.map((d) => d.id),

@@ -154,7 +154,7 @@ export const iocRoutes: RouteSpec[] = [
     summary:
       'Devices, open alerts and KPIs as FIWARE Smart Data Models entities (NGSI-LD normalized, application/ld+json, @context by URL): type=Device | Alert | KeyPerformanceIndicator. Cameras never appear; camera KPIs are commune aggregates.',
     query: z.strictObject({
-      type: z.enum(NGSI_LD_TYPES as [NgsiLdType, ...NgsiLdType[]]),
+      type: z.enum(NGSI_LD_TYPES as [NgsiLdType, ...NgsiLdType[]]).default('Device'),
       communeId: CommuneParam,
     }),
     handle({ deps, apiKey, query, res }) {

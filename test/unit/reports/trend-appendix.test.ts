@@ -144,6 +144,12 @@ describe('report trend and evidence appendix', () => {
     expect(JSON.stringify(doc.appendix)).not.toContain('cam-1');
   });
 
+  it('an on-demand period off the month edges gets its trend too', () => {
+    const p = { fromTs: MARCH.fromTs + 10 * 24 * H, toTs: MARCH.fromTs + 20 * 24 * H };
+    const d = computeReport(commune, model, p, NOW, { scheduleId: null, dueDate: null });
+    expect(d.trend![0]!.points.at(-1)!.label).toBe('03/2026');
+  });
+
   it('the content hash covers the trend and the appendix', () => {
     const edited = structuredClone(doc) as unknown as {
       trend: Array<{ points: Array<{ value: number | null }> }>;
