@@ -208,7 +208,7 @@ function iocDocument(): object {
     title: 'Canh Xã IOC feed',
     version: '1.0.0',
     description:
-      'Read API for a provincial monitoring centre (IOC): per-commune summaries, device states and state changes. Cameras never appear. Authorization: Bearer cxk_… (scopes summaries, states). See docs/ioc.md.',
+      'Read API for a provincial monitoring centre (IOC): per-commune summaries, device states and state changes, KPIs against targets at the daily cut-off, and NGSI-LD Smart Data Models entities. Cameras never appear. Authorization: Bearer cxk_… (scopes summaries, states). See docs/ioc.md.',
   });
   return doc;
 }
