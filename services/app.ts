@@ -159,6 +159,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     sources: { directory, availability, db, clock },
     bus,
     log: log.child({ mod: 'ioc' }),
+    readModel: new SqliteReadModel({ db, store, clock }),
   });
   if (withApi) ioc.start();
   // Scheduled reports (and the one missed while the service was down) where the API serves them.

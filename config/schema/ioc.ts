@@ -1,8 +1,11 @@
 import { z } from 'zod';
 import { Id } from './common.ts';
 
-/** What a webhook receives: state changes of non-camera devices, periodic per-commune summaries. */
-export const IOC_EVENTS = ['state', 'summary'] as const;
+/**
+ * What a webhook receives: state changes of non-camera devices, periodic per-commune summaries,
+ * and each commune's KPIs against its targets once a day at the cut-off (`kpi`).
+ */
+export const IOC_EVENTS = ['state', 'summary', 'kpi'] as const;
 export type IocEvent = (typeof IOC_EVENTS)[number];
 
 export const IocWebhookSchema = z.strictObject({
@@ -14,7 +17,7 @@ export const IocWebhookSchema = z.strictObject({
    * returned by the API. 32+ characters, e.g. `openssl rand -hex 32`.
    */
   secret: z.string().min(32, 'must be at least 32 characters (e.g. the output of "openssl rand -hex 32")'),
-  events: z.array(z.enum(IOC_EVENTS)).min(1, 'name at least one event: state, summary'),
+  events: z.array(z.enum(IOC_EVENTS)).min(1, 'name at least one event: state, summary, kpi'),
   /** Only these communes (ids); all communes of the deployment when absent. */
   communes: z.array(Id).min(1).optional(),
 });
@@ -42,6 +45,15 @@ export const IocConfigSchema = z.strictObject({
     .min(1)
     .max(24 * 365)
     .default(72),
+  /**
+   * The daily cut-off, HH:MM in Asia/Ho_Chi_Minh: provincial centres take the day's figures before
+   * it, so each commune's KPIs (the day so far and each target's period so far) are computed then
+   * and pushed as one `kpi` event. One missed while the service was down is sent at start.
+   */
+  kpiCutoff: z
+    .string()
+    .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time of day HH:MM, e.g. "17:00"')
+    .default('17:00'),
   webhooks: z.array(IocWebhookSchema).default([]),
 });
 

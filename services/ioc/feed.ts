@@ -1,6 +1,8 @@
 import type { IocConfig, IocEvent, IocWebhookConfig } from '../../config/schema/ioc.ts';
+import type { ReadModel } from '../read-model/read-model.ts';
 import type { EventBus } from '../shared/bus.ts';
 import type { Logger } from '../shared/logger.ts';
+import { communeKpis, isoDay, latestCutoff } from './kpis.ts';
 import { IocOutbox, type OutboxRow, type OutboxStats } from './outbox.ts';
 import { DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, sign, TIMESTAMP_HEADER } from './signature.ts';
 import { communeSummary, type IocSources, iocCommunes, stateChanges } from './views.ts';
@@ -12,6 +14,8 @@ export interface IocFeedDeps {
   readonly log: Logger;
   /** How often the outbox is looked at when nothing wakes it up. */
   readonly tickMs?: number;
+  /** The KPI evidence; without it no `kpi` event is made. */
+  readonly readModel?: Pick<ReadModel, 'spans'>;
 }
 
 export interface WebhookStats extends OutboxStats {
@@ -42,6 +46,8 @@ export class IocFeed {
   private readonly abort = new AbortController();
   private offState: (() => void) | undefined;
   private woken = false;
+  /** `kpi:<commune>:<day>` ids already known to be in each webhook's outbox (saves a query a tick). */
+  private readonly kpiSent = new Set<string>();
   private stopped = false;
 
   constructor(private readonly deps: IocFeedDeps) {
@@ -121,6 +127,11 @@ export class IocFeed {
     } catch (err) {
       this.log.error({ err }, 'ioc state changes could not be enqueued');
     }
+    try {
+      this.pumpKpis();
+    } catch (err) {
+      this.log.error({ err }, 'ioc kpis could not be enqueued');
+    }
     for (const w of this.deps.config.webhooks) {
       if (this.draining.has(w.name)) continue;
       // Set before the drain can finish: `finally` runs in a later microtask, never before this.
@@ -152,6 +163,30 @@ export class IocFeed {
         })();
       }
     }
+  }
+
+  /**
+   * Once the day's cut-off has passed, each commune's KPIs for that day go to every webhook that
+   * takes `kpi`, once (the event id names commune and day; the outbox is the record, so a restart
+   * after the cut-off sends the one it missed and never a second).
+   */
+  private pumpKpis(): void {
+    const { readModel } = this.deps;
+    const hooks = this.webhooks('kpi');
+    if (!readModel || hooks.length === 0) return;
+    const cutoffTs = latestCutoff(this.now(), this.deps.config.kpiCutoff);
+    const day = isoDay(cutoffTs - 1);
+    for (const w of hooks)
+      for (const communeId of iocCommunes(this.deps.sources, w.communes ?? null)) {
+        const id = `kpi:${communeId}:${day}`;
+        const key = `${w.name}|${id}`;
+        if (this.kpiSent.has(key)) continue;
+        if (!this.outbox.has(w.name, id)) {
+          const c = this.deps.sources.directory.communes.get(communeId)!;
+          this.enqueue(w, 'kpi', id, communeKpis(c, readModel, cutoffTs), this.now());
+        }
+        this.kpiSent.add(key);
+      }
   }
 
   private enqueue(w: IocWebhookConfig, event: IocEvent, id: string, data: unknown, now: number): void {

@@ -45,6 +45,15 @@ export class IocOutbox {
     this.insert.run(webhook, event, eventId, body, now, now);
   }
 
+  /** Whether the webhook's outbox already holds an event with this id, delivered or not. */
+  has(webhook: string, eventId: string): boolean {
+    return (
+      this.db
+        .prepare('SELECT 1 FROM ioc_outbox WHERE webhook = ? AND event_id = ? LIMIT 1')
+        .get(webhook, eventId) !== undefined
+    );
+  }
+
   /** The oldest undelivered row of a webhook, due or not. */
   next(webhook: string): OutboxRow | undefined {
     return this.head.get(webhook) as OutboxRow | undefined;

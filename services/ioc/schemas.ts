@@ -108,3 +108,38 @@ export const HealthResponse = z.object({
     }),
   ),
 });
+
+const KpiValue = z.object({
+  fromTs: z.number().int(),
+  toTs: z.number().int().describe('Counted up to here: the cut-off, or the period end'),
+  value: z.number().nullable().describe('In the unit; null when nothing could be judged'),
+  status: z.enum(['on-track', 'at-risk', 'missed', 'no-data']),
+});
+
+export const CommuneKpisSchema = z.object({
+  communeId: z.string(),
+  name: z.string(),
+  province: z.string(),
+  day: z.string().describe('Local day (Asia/Ho_Chi_Minh), YYYY-MM-DD'),
+  cutoffTs: z.number().int().describe('The daily cut-off the figures were taken at, epoch ms'),
+  kpis: z.array(
+    z.object({
+      targetId: z.string(),
+      name: z.string(),
+      indicator: z.string().describe('uptime | hamlet-coverage | site-coverage | camera-untampered | …'),
+      unit: z.enum(['pct', 'count', 'minutes', 'hours']),
+      better: z.enum(['higher', 'lower']),
+      target: z.number(),
+      planRef: z.string().nullable(),
+      period: z.enum(['month', 'quarter', 'year']),
+      day: KpiValue.describe('The local day up to the cut-off'),
+      periodSoFar: KpiValue.describe("The target's period (month, quarter, year) up to the cut-off"),
+    }),
+  ),
+});
+
+export const KpisResponse = z.object({
+  v: z.literal(1),
+  generatedTs: z.number().int(),
+  communes: z.array(CommuneKpisSchema),
+});

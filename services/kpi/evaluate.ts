@@ -3,8 +3,14 @@ import type { CommuneFile } from '../../config/schema/commune.ts';
 import { deviceTypes } from '../device-types/registry.ts';
 import { vnMidnightTs } from '../inventory/device-directory.ts';
 import type { Period, ReadModel } from '../read-model/read-model.ts';
-import type { KpiInput } from './indicator.ts';
-import { countedWindows, deviceLedger, type EvidenceSpan, type KpiDevice } from './ledger.ts';
+import type { KpiInput, SensorUplinks } from './indicator.ts';
+import {
+  countedWindows,
+  type DeviceLedger,
+  deviceLedger,
+  type EvidenceSpan,
+  type KpiDevice,
+} from './ledger.ts';
 import { serviceWindows } from './service-hours.ts';
 import { evaluateTargets, type KpiFigure } from './targets.ts';
 
@@ -39,19 +45,29 @@ export interface KpiRun {
   readonly evidence: Readonly<Record<string, string>>;
   /** sha256 over the settings that shape the figures (inventory, service hours, targets). */
   readonly settingsHash: string;
+  /** The ledgers the figures were computed from (a report's evidence appendix lists their outages). */
+  readonly ledgers?: readonly DeviceLedger[];
 }
 
 /**
  * Reads the commune's evidence over `period` (counted up to `nowTs`) and builds every device's
  * ledger: what every indicator computes over, and what the evidence API explains a figure with.
- * `evidence` is the sha256 of the spans read, per device with evidence in the period.
+ * `evidence` is the sha256 of the spans (and uplinks) read, per device with evidence in the
+ * period; `hash: false` skips it where it would be thrown away (a report's trend months).
  */
 export function readKpiInput(
   c: CommuneFile,
   readModel: Pick<ReadModel, 'spans'>,
   period: Period,
   nowTs: number,
+  opts: {
+    /** Soil sensors' uplinks in the period (services/soil/uplinks.ts); without, farm figures are null. */
+    readonly uplinks?: ReadonlyMap<string, SensorUplinks> | undefined;
+    readonly hash?: boolean;
+  } = {},
 ): { input: KpiInput; evidence: Record<string, string> } {
+  const hash = opts.hash ?? true;
+  const { uplinks } = opts;
   const devices = kpiDevices(c);
   const spans = new Map<string, EvidenceSpan[]>(devices.map((d) => [d.id, []]));
   const hashes = new Map<string, ReturnType<typeof createHash>>();
@@ -64,6 +80,7 @@ export function readKpiInput(
     spans
       .get(s.deviceId)
       ?.push({ state: s.state, reason: s.reason, params: s.params, startTs: s.startTs, endTs });
+    if (!hash) continue;
     const h = hashes.get(s.deviceId) ?? createHash('sha256');
     h.update(`${s.state}|${s.reason}|${JSON.stringify(s.params)}|${s.startTs}|${endTs}\n`);
     hashes.set(s.deviceId, h);
@@ -84,7 +101,14 @@ export function readKpiInput(
     ledgers: devices.map((d) =>
       deviceLedger(d, spans.get(d.id)!, countedWindows(d, windowsOf(d.type), nowTs)),
     ),
+    ...(uplinks ? { uplinks } : {}),
   };
+  // Uplinks are evidence too: a late-arriving backlog changes the figure, and verify must say so.
+  for (const [id, u] of hash ? (uplinks ?? []) : []) {
+    const h = hashes.get(id) ?? createHash('sha256');
+    h.update(`uplinks|${u.intervalSec}|${[...u.ts].sort((a, b) => a - b).join(',')}\n`);
+    hashes.set(id, h);
+  }
   const evidence = Object.fromEntries(
     [...hashes].sort(([a], [b]) => a.localeCompare(b)).map(([id, h]) => [id, h.digest('hex').slice(0, 16)]),
   );
@@ -97,8 +121,10 @@ export function runKpis(
   readModel: Pick<ReadModel, 'spans'>,
   period: Period,
   nowTs: number,
+  /** Soil sensors' uplinks in the period (services/soil/uplinks.ts); without, farm figures are null. */
+  uplinks?: ReadonlyMap<string, SensorUplinks>,
 ): KpiRun {
-  const { input, evidence } = readKpiInput(c, readModel, period, nowTs);
+  const { input, evidence } = readKpiInput(c, readModel, period, nowTs, { uplinks });
   const settingsHash = sha256(
     JSON.stringify({
       devices: input.ledgers.map((l) => l.device),
@@ -118,7 +144,22 @@ export function runKpis(
     figures: evaluateTargets(c.kpiTargets, input, c.kpi?.atRiskMargin ?? 1),
     evidence,
     settingsHash,
+    ledgers: input.ledgers,
   };
+}
+
+/**
+ * The figures alone, without hashing the evidence and settings: for a report's trend months,
+ * where the hashes would be thrown away (a twelfth of the trend's time went on them).
+ */
+export function kpiFigures(
+  c: CommuneFile,
+  readModel: Pick<ReadModel, 'spans'>,
+  period: Period,
+  nowTs: number,
+): readonly KpiFigure[] {
+  const { input } = readKpiInput(c, readModel, period, nowTs, { hash: false });
+  return evaluateTargets(c.kpiTargets, input, c.kpi?.atRiskMargin ?? 1);
 }
 
 export function sha256(text: string): string {

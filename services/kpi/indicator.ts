@@ -16,6 +16,18 @@ export interface KpiInput {
   readonly ledgers: readonly DeviceLedger[];
   /** The commune's contractors and their SLAs (`contractors:`); none when absent. */
   readonly contractors?: readonly ContractorConfig[];
+  /**
+   * Uplink times heard in the period per sensor (services/soil/uplinks.ts reads them), with the
+   * interval each should send at. Absent when the caller did not read them: the indicators that
+   * need them (farm-completeness) then give no figure rather than a wrong one.
+   */
+  readonly uplinks?: ReadonlyMap<string, SensorUplinks>;
+}
+
+export interface SensorUplinks {
+  readonly intervalSec: number;
+  /** Epoch ms of each uplink heard, any order. */
+  readonly ts: readonly number[];
 }
 
 /** One line of an indicator's breakdown (a device, hamlet, site, type or contractor). */

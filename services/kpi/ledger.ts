@@ -55,6 +55,8 @@ export interface Segment {
   readonly bucket: Bucket;
   /** The recorded state, or null where no interval covers the time (no evidence: unknown). */
   readonly state: DeviceState | null;
+  /** The interval's reason code (what the camera-untampered indicator reads), null without one. */
+  readonly reason: string | null;
   /** For unreachable time: the upstream device named as root cause (null when not named). */
   readonly rootCauseId: string | null;
 }
@@ -114,7 +116,14 @@ export function deviceLedger(
     if (endTs <= startTs) return;
     const bucket = span ? BUCKET_OF[span.state] : 'unknown';
     const cause = span ? rootCause(span) : null;
-    segments.push({ startTs, endTs, bucket, state: span?.state ?? null, rootCauseId: cause });
+    segments.push({
+      startTs,
+      endTs,
+      bucket,
+      state: span?.state ?? null,
+      reason: span?.reason ?? null,
+      rootCauseId: cause,
+    });
     ms[bucket] += endTs - startTs;
     if (span?.state === 'unreachable') {
       ms.unreachable += endTs - startTs;

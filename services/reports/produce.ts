@@ -1,9 +1,12 @@
 import type { CommuneFile } from '../../config/schema/commune.ts';
 import { runKpis } from '../kpi/evaluate.ts';
 import type { Period, ReadModel } from '../read-model/read-model.ts';
+import { evidenceAppendix } from './appendix.ts';
 import type { ArchivedReport, ReportArchive } from './archive.ts';
 import { reportFormats } from './formats/registry.ts';
 import { buildReport, type ReportDoc, type ReportMeta } from './report.ts';
+import { spanSnapshot } from './span-snapshot.ts';
+import { monthlyTrend, trendMonths } from './trend.ts';
 import { type Verification, verifyReport } from './verify.ts';
 
 /** Computes a commune's report over a period, counted up to `nowTs`. */
@@ -14,7 +17,22 @@ export function computeReport(
   nowTs: number,
   meta: ReportMeta,
 ): ReportDoc {
-  return buildReport(c, runKpis(c, readModel, period, nowTs), meta);
+  const months = trendMonths(period);
+  // An on-demand period need not end on a month's edge: its last trend month may reach past it.
+  const window = {
+    fromTs: Math.min(period.fromTs, months[0]!.fromTs),
+    toTs: Math.max(period.toTs, months.at(-1)!.toTs),
+  };
+  const spans = spanSnapshot(
+    readModel,
+    c.devices.map((d) => d.id),
+    window,
+  );
+  const run = runKpis(c, spans, period, nowTs);
+  return buildReport(c, run, meta, {
+    trend: monthlyTrend(c, spans, period, nowTs),
+    appendix: evidenceAppendix(c, run),
+  });
 }
 
 /** Renders the report in each format and archives the files. */

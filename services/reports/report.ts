@@ -3,6 +3,8 @@ import { deviceTypes } from '../device-types/registry.ts';
 import { type KpiRun, sha256 } from '../kpi/evaluate.ts';
 import { localDate, periodLabel } from '../kpi/periods.ts';
 import type { KpiFigure } from '../kpi/targets.ts';
+import type { FigureEvidence } from './appendix.ts';
+import type { TrendSeries } from './trend.ts';
 
 /**
  * A report as data: the commune's KPI figures over a period, the rules they were counted by and
@@ -30,11 +32,17 @@ export interface ReportDoc {
   readonly figures: readonly KpiFigure[];
   readonly evidence: Readonly<Record<string, string>>;
   readonly settingsHash: string;
+  /** Each target month by month over the last 12 months (absent in reports made before it). */
+  readonly trend?: readonly TrendSeries[];
+  /** The longest outages behind each figure (absent in reports made before it). */
+  readonly appendix?: readonly FigureEvidence[];
   /** sha256 of everything above, canonical JSON. */
   readonly contentHash: string;
 }
 
 export type ReportMeta = Pick<ReportDoc, 'scheduleId' | 'dueDate'>;
+/** What a full report adds to the figures; both are hashed with them. */
+export type ReportExtras = Pick<ReportDoc, 'trend' | 'appendix'>;
 
 /** Deterministic JSON: object keys sorted at every level. */
 export function canonical(v: unknown): string {
@@ -60,7 +68,12 @@ export function redactSensitive(c: CommuneFile, f: KpiFigure): KpiFigure {
   return { ...f, rows };
 }
 
-export function buildReport(c: CommuneFile, run: KpiRun, meta: ReportMeta): ReportDoc {
+export function buildReport(
+  c: CommuneFile,
+  run: KpiRun,
+  meta: ReportMeta,
+  extras: ReportExtras = {},
+): ReportDoc {
   const body = {
     version: 1 as const,
     communeId: c.commune.id,
@@ -78,6 +91,7 @@ export function buildReport(c: CommuneFile, run: KpiRun, meta: ReportMeta): Repo
     figures: run.figures.map((f) => redactSensitive(c, f)),
     evidence: run.evidence,
     settingsHash: run.settingsHash,
+    ...extras,
   };
   return { ...body, contentHash: contentHashOf(body) };
 }

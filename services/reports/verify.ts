@@ -1,11 +1,14 @@
 import type { ReportFormat } from './formats/report-format.ts';
-import { contentHashOf, type ReportDoc } from './report.ts';
+import { canonical, contentHashOf, type ReportDoc } from './report.ts';
 
 export interface FigureDifference {
   readonly targetId: string;
   readonly name: string;
-  /** `shown`: the file's visible figure differs from its embedded one (the file was edited). */
-  readonly field: 'value' | 'status' | 'shown' | 'missing';
+  /**
+   * `shown`: the file's visible figure differs from its embedded one (the file was edited);
+   * `trend`: a month of its trend chart differs (inFile, recomputed: that month's label and values).
+   */
+  readonly field: 'value' | 'status' | 'shown' | 'missing' | 'trend';
   readonly inFile: unknown;
   readonly recomputed: unknown;
 }
@@ -77,6 +80,7 @@ export async function verifyReport(
         recomputed: g.status,
       });
   }
+  differences.push(...trendDifferences(doc, fresh));
   const ids = new Set([...Object.keys(doc.evidence), ...Object.keys(fresh.evidence)]);
   const evidenceChanged = [...ids].filter((id) => doc.evidence[id] !== fresh.evidence[id]).sort();
   return {
@@ -88,4 +92,26 @@ export async function verifyReport(
     evidenceChanged,
     settingsChanged: doc.settingsHash !== fresh.settingsHash,
   };
+}
+
+/** Months of a trend series whose value differs (late data in an earlier month shows here). */
+function trendDifferences(doc: ReportDoc, fresh: ReportDoc): FigureDifference[] {
+  if (!doc.trend || canonical(doc.trend) === canonical(fresh.trend ?? [])) return [];
+  const freshById = new Map((fresh.trend ?? []).map((s) => [s.targetId, s]));
+  return doc.trend.flatMap((s) =>
+    s.points.flatMap((p, i) => {
+      const q = freshById.get(s.targetId)?.points[i];
+      return q && q.value === p.value && q.fromTs === p.fromTs
+        ? []
+        : [
+            {
+              targetId: s.targetId,
+              name: s.name,
+              field: 'trend' as const,
+              inFile: `${p.label}: ${p.value}`,
+              recomputed: q ? `${q.label}: ${q.value}` : null,
+            },
+          ];
+    }),
+  );
 }

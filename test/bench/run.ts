@@ -19,6 +19,7 @@
  *   cameras   one check cycle of 500 stand-in cameras through the onvif probe (cameras.ts)
  *   lorawan   codec decode rate per model, ChirpStack uplinks/s stored end to end (lorawan.ts)
  *   fuzz      seeded malformed MQTT packets against the embedded broker, then a liveness check (fuzz.ts)
+ *   reports   monthly and yearly report per format for 500 devices with a year of intervals (reports.ts)
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
@@ -36,6 +37,7 @@ import { benchProbes } from './probes.ts';
 import { benchProbesInService } from './probes-service.ts';
 import { benchProfile } from './profile.ts';
 import { benchMosquitto, benchMosquittoFixedRate } from './reference-mosquitto.ts';
+import { benchReports } from './reports.ts';
 import { benchSpool } from './spool-bench.ts';
 import { benchStores } from './store-bench.ts';
 
@@ -54,6 +56,7 @@ const SCENARIOS = [
   'fuzz',
   'cameras',
   'alerts',
+  'reports',
 ] as const;
 type Scenario = (typeof SCENARIOS)[number];
 /** What runs without --only: `mosquitto` is already part of e2e. */
@@ -69,6 +72,7 @@ const DEFAULT: readonly Scenario[] = [
   'lorawan',
   'cameras',
   'alerts',
+  'reports',
 ];
 /** Upper bounds per scenario; a scenario past its bound is stopped and reported as failed. */
 const TIMEOUT_MS: Record<Scenario, number> = {
@@ -86,6 +90,7 @@ const TIMEOUT_MS: Record<Scenario, number> = {
   fuzz: 180_000,
   cameras: 300_000,
   alerts: 120_000,
+  reports: 900_000,
 };
 
 const mosquittoOptions = {
@@ -123,6 +128,7 @@ const RUNNERS: Record<Scenario, () => Promise<Figure[]>> = {
   },
   spool: async () => (await benchSpool()).figures,
   alerts: async () => (await benchAlertStorm()).figures,
+  reports: async () => (await benchReports()).figures,
   async e2e() {
     const ours = await benchE2e();
     console.log('  reference: the same load against mosquitto');

@@ -44,9 +44,16 @@ function input(): KpiInput {
     },
     { state: 'up' as const, reason: 'heartbeat', params: {}, startTs: T0 + 9 * H, endTs: T0 + 24 * H },
   ];
-  const devices = ['camera', 'loudspeaker', 'wifi-ap', 'uplink'].flatMap((t) => [
+  const devices = ['camera', 'loudspeaker', 'wifi-ap', 'uplink', 'soil-sensor'].flatMap((t) => [
     device(`${t}-1`, t, 'nvh-1'),
     device(`${t}-2`, t, 'truong-1'),
+  ]);
+  devices.push(device('camera-3', 'camera', 'diem-1'));
+  // Soil sensors every 30 min, one of them missing the afternoon.
+  const every30 = Array.from({ length: 48 }, (_, k) => T0 + k * 1_800_000);
+  const uplinks = new Map([
+    ['soil-sensor-1', { intervalSec: 1800, ts: every30 }],
+    ['soil-sensor-2', { intervalSec: 1800, ts: every30.slice(0, 24) }],
   ]);
   return {
     period,
@@ -68,7 +75,9 @@ function input(): KpiInput {
         location: { lat: 11, lon: 107 },
         uplink: 'uplink-1',
       },
+      { id: 'diem-1', name: 'Ngã ba', kind: 'key-point', hamlet: 'ap-1', location: { lat: 11, lon: 107 } },
     ],
+    uplinks,
     ledgers: devices.map((d) => deviceLedger(d, spans, [period])),
     contractors: [
       {

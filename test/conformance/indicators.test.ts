@@ -9,3 +9,5 @@ indicatorConformance('mttr');
 indicatorConformance('mtbf');
 indicatorConformance('longest-outage');
 indicatorConformance('contractor-sla');
+indicatorConformance('camera-untampered');
+indicatorConformance('farm-completeness');

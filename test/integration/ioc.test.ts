@@ -309,6 +309,8 @@ describe('IOC read API v1', () => {
     expect(Object.keys(doc.paths).sort()).toEqual([
       '/api/ioc/v1/changes',
       '/api/ioc/v1/health',
+      '/api/ioc/v1/kpis',
+      '/api/ioc/v1/ngsi-ld/entities',
       '/api/ioc/v1/openapi.json',
       '/api/ioc/v1/states',
       '/api/ioc/v1/summaries',

@@ -1,6 +1,20 @@
 import { z } from 'zod';
 import type { ApiKey } from '../../auth/api-keys.ts';
-import { ChangesResponse, HealthResponse, StatesResponse, SummariesResponse } from '../../ioc/schemas.ts';
+import { communeKpis, cutoffOn, latestCutoff } from '../../ioc/kpis.ts';
+import {
+  alertEntities,
+  deviceEntities,
+  kpiEntities,
+  NGSI_LD_TYPES,
+  type NgsiLdType,
+} from '../../ioc/ngsi-ld.ts';
+import {
+  ChangesResponse,
+  HealthResponse,
+  KpisResponse,
+  StatesResponse,
+  SummariesResponse,
+} from '../../ioc/schemas.ts';
 import { communeSummary, deviceStates, iocCommunes, stateChanges } from '../../ioc/views.ts';
 import { sumCounts } from '../../kpi/counts.ts';
 import { fromMs, sumMs } from '../../kpi/uptime.ts';
@@ -28,6 +42,15 @@ function communesFor(deps: ApiDeps, key: ApiKey, communeId: string | undefined):
   if (!allowed.includes(communeId))
     throw new CxError('CX_FORBIDDEN', `API key ${key.id} may not read commune ${communeId}`);
   return [communeId];
+}
+
+/** The cut-off of `day` (its figures counted up to now while it has not come), else the latest passed. */
+function cutoffFor(deps: ApiDeps, day: string | undefined, now: number): number {
+  const cutoff = deps.config.service.ioc.kpiCutoff;
+  if (day === undefined) return latestCutoff(now, cutoff);
+  const ts = cutoffOn(Date.parse(`${day}T12:00:00+07:00`), cutoff);
+  if (Number.isNaN(ts)) throw new CxError('CX_BAD_REQUEST', `day ${day} is not a date`);
+  return Math.min(ts, now);
 }
 
 export const iocRoutes: RouteSpec[] = [
@@ -101,6 +124,61 @@ export const iocRoutes: RouteSpec[] = [
   }),
   route({
     method: 'get',
+    path: `${V1}/kpis`,
+    access: { apiKeyScope: 'summaries' },
+    tag: 'ioc',
+    summary:
+      "Each commune's KPIs against its targets at the daily cut-off (ioc.kpiCutoff, 17:00 Vietnam time by default): the day so far and the target's period so far, with status. Aggregates only (camera figures as one number). Default day: the latest cut-off passed; a later one counts up to now.",
+    query: z.strictObject({
+      communeId: CommuneParam,
+      day: z
+        .string()
+        .regex(/^\d{4}-\d{2}-\d{2}$/)
+        .optional(),
+    }),
+    response: KpisResponse,
+    handle({ deps, apiKey, query }) {
+      const now = deps.clock();
+      const cutoffTs = cutoffFor(deps, query.day, now);
+      const communes = communesFor(deps, apiKey!, query.communeId).map((id) =>
+        communeKpis(deps.directory.communes.get(id)!, deps.readModel, cutoffTs),
+      );
+      return { v: 1 as const, generatedTs: now, communes };
+    },
+  }),
+  route({
+    method: 'get',
+    path: `${V1}/ngsi-ld/entities`,
+    access: { apiKeyScope: 'states' },
+    tag: 'ioc',
+    summary:
+      'Devices, open alerts and KPIs as FIWARE Smart Data Models entities (NGSI-LD normalized, application/ld+json, @context by URL): type=Device | Alert | KeyPerformanceIndicator. Cameras never appear; camera KPIs are commune aggregates.',
+    query: z.strictObject({
+      type: z.enum(NGSI_LD_TYPES as [NgsiLdType, ...NgsiLdType[]]).default('Device'),
+      communeId: CommuneParam,
+    }),
+    handle({ deps, apiKey, query, res }) {
+      const communes = communesFor(deps, apiKey!, query.communeId);
+      const entities =
+        query.type === 'Device'
+          ? deviceEntities(deps, communes)
+          : query.type === 'Alert'
+            ? alertEntities(deps, communes)
+            : kpiEntities(
+                communes.map((id) =>
+                  communeKpis(
+                    deps.directory.communes.get(id)!,
+                    deps.readModel,
+                    cutoffFor(deps, undefined, deps.clock()),
+                  ),
+                ),
+              );
+      res.status(200).type('application/ld+json; charset=utf-8').send(JSON.stringify(entities));
+      return res;
+    },
+  }),
+  route({
+    method: 'get',
     path: `${V1}/health`,
     access: { apiKeyScope: 'summaries' },
     tag: 'ioc',
@@ -130,7 +208,7 @@ function iocDocument(): object {
     title: 'Canh Xã IOC feed',
     version: '1.0.0',
     description:
-      'Read API for a provincial monitoring centre (IOC): per-commune summaries, device states and state changes. Cameras never appear. Authorization: Bearer cxk_… (scopes summaries, states). See docs/ioc.md.',
+      'Read API for a provincial monitoring centre (IOC): per-commune summaries, device states and state changes, KPIs against targets at the daily cut-off, and NGSI-LD Smart Data Models entities. Cameras never appear. Authorization: Bearer cxk_… (scopes summaries, states). See docs/ioc.md.',
   });
   return doc;
 }

@@ -1,6 +1,8 @@
 import { defineRegistry } from '../../shared/registry.ts';
 import type { Indicator } from '../indicator.ts';
 import { contractorSla } from './contractor-sla.ts';
+import { cameraUntampered } from './camera-untampered.ts';
+import { farmCompleteness } from './farm-completeness.ts';
 import { hamletCoverage } from './hamlet-coverage.ts';
 import { longestOutage } from './longest-outage.ts';
 import { mtbf } from './mtbf.ts';
@@ -19,6 +21,8 @@ export const INDICATORS: readonly Indicator[] = [
   mtbf,
   longestOutage,
   contractorSla,
+  cameraUntampered,
+  farmCompleteness,
 ] as unknown as readonly Indicator[];
 
 export const indicators = defineRegistry('indicator', INDICATORS);

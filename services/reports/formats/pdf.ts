@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import PDFDocument from 'pdfkit';
 import { t } from '../../shared/i18n/index.ts';
+import { appendix, trendCharts } from '../pdf-draw.ts';
 import { formatValue, type ReportDoc, vnDateWords } from '../report.ts';
 import type { ExtractedReport, ReportFormat } from './report-format.ts';
 
@@ -155,7 +156,10 @@ function layout(pd: PDFKit.PDFDocument, doc: ReportDoc, locale: 'vi' | 'en'): vo
     ].filter(Boolean);
     pd.text(`- ${f.name}: ${parts.join('; ') || '—'}.`, { width });
   }
+  pd.moveDown(0.8);
+  trendCharts(pd, doc.trend ?? [], left, width);
   signature(pd, doc, left, width);
+  appendix(pd, doc, left, width);
 }
 
 /** The largest size up to `max` (half-point steps) at which the text fits on one line. */

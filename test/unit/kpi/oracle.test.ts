@@ -77,9 +77,11 @@ const DEVICES: Omit<DeviceSpec, 'commissionedAt'>[] = [
   { id: 'loa-3', type: 'loudspeaker', site: 's2' },
   { id: 'wifi-1', type: 'wifi-ap', site: 's2' },
   { id: 'cam-1', type: 'camera', site: 's3' },
+  { id: 'cam-2', type: 'camera', site: 's4' },
+  { id: 'cam-3', type: 'camera', site: 's4' },
 ];
-const SITE_HAMLET: Record<string, string> = { s1: 'h1', s2: 'h2', s3: 'h3' };
-const SITE_LINE: Record<string, string> = { s1: 'net-1', s2: 'net-2', s3: 'net-1' };
+const SITE_HAMLET: Record<string, string> = { s1: 'h1', s2: 'h2', s3: 'h3', s4: 'h3' };
+const SITE_LINE: Record<string, string> = { s1: 'net-1', s2: 'net-2', s3: 'net-1', s4: 'net-1' };
 const POP: Record<string, number | undefined> = { h1: 1200, h2: 800, h3: undefined };
 
 /** In service at this second? (Wi-Fi 06:00–22:00; loudspeakers: 06:00 for 30 min daily, 17:00 for 45 min Mon/Wed/Fri.) */
@@ -115,12 +117,20 @@ function scenario(seed: number) {
   });
   // Base states: back-to-back random stretches from before the period to after it, on whole seconds.
   const states: DeviceState[] = ['up', 'up', 'up', 'degraded', 'down', 'unreachable', 'unknown'];
-  const base = new Map<string, Array<{ ts: number; state: DeviceState; cause?: string }>>();
+  type Base = { ts: number; state: DeviceState; cause?: string; tamper?: boolean };
+  const base = new Map<string, Base[]>();
   for (const d of devices) {
-    const list: Array<{ ts: number; state: DeviceState; cause?: string }> = [];
+    const list: Base[] = [];
     for (let t = period.fromTs - int(0, 2) * DAY - int(0, 3600) * S; t < period.toTs + DAY; ) {
       const state = states[int(0, states.length - 1)]!;
-      list.push({ ts: t, state, ...(state === 'unreachable' ? { cause: SITE_LINE[d.site]! } : {}) });
+      // A camera degraded is half the time covered (tampered), half something milder.
+      const tamper = d.type === 'camera' && state === 'degraded' && r() < 0.5;
+      list.push({
+        ts: t,
+        state,
+        ...(state === 'unreachable' ? { cause: SITE_LINE[d.site]! } : {}),
+        ...(tamper ? { tamper } : {}),
+      });
       t += (r() < 0.6 ? int(10, 7200) : int(7200, 3 * 86_400)) * S;
     }
     base.set(d.id, list);
@@ -137,10 +147,14 @@ function scenario(seed: number) {
 type Scenario = ReturnType<typeof scenario>;
 
 /** The oracle's state of a device at a second: restart gap, else maintenance, else its base state. */
-function stateAt(sc: Scenario, id: string, ts: number): { state: DeviceState; cause?: string } | null {
+function stateAt(
+  sc: Scenario,
+  id: string,
+  ts: number,
+): { state: DeviceState; cause?: string; tamper?: boolean } | null {
   if (sc.gaps.some((g) => ts >= g.from && ts < g.to)) return { state: 'unknown' };
   if (sc.maint.get(id)!.some((m) => ts >= m.from && ts < m.to)) return { state: 'maintenance' };
-  let cur: { state: DeviceState; cause?: string } | null = null;
+  let cur: { state: DeviceState; cause?: string; tamper?: boolean } | null = null;
   for (const b of sc.base.get(id)!) {
     if (b.ts > ts) break;
     cur = b;
@@ -158,11 +172,16 @@ function writeIntervals(sc: Scenario, log: IntervalLog) {
     for (const ts of [...cuts].sort((a, b) => a - b)) {
       const s = stateAt(sc, d.id, ts);
       if (!s) continue;
-      const key = `${s.state}|${s.cause ?? ''}`;
+      const key = `${s.state}|${s.cause ?? ''}|${s.tamper ?? ''}`;
       if (key === last) continue;
       last = key;
-      const reason =
-        s.state === 'unreachable' ? 'uplink-down' : s.state === 'maintenance' ? 'maintenance' : 'heartbeat';
+      const reason = s.tamper
+        ? 'camera-covered'
+        : s.state === 'unreachable'
+          ? 'uplink-down'
+          : s.state === 'maintenance'
+            ? 'maintenance'
+            : 'heartbeat';
       log.transition({
         deviceId: d.id,
         communeId: 'xa-thu',
@@ -176,7 +195,17 @@ function writeIntervals(sc: Scenario, log: IntervalLog) {
   }
 }
 
-const CODE: DeviceState[] = ['unknown', 'up', 'degraded', 'down', 'unreachable', 'maintenance', 'unknown'];
+/** Code 7: degraded with the lens covered (ok for uptime, bad for the untampered-camera figure). */
+const CODE: DeviceState[] = [
+  'unknown',
+  'up',
+  'degraded',
+  'down',
+  'unreachable',
+  'maintenance',
+  'unknown',
+  'degraded',
+];
 const BUCKET_CODE: Record<Bucket, number> = { ok: 1, bad: 2, unk: 3, maint: 4 };
 const BUCKET_OF_CODE: Array<Bucket | null> = [null, 'ok', 'bad', 'unk', 'maint'];
 /** State code (index in CODE) → bucket code. */
@@ -191,6 +220,7 @@ const BUCKET_BY_STATE_CODE = CODE.map((st) => BUCKET_CODE[BUCKETS[st]]);
 function oracle(sc: Scenario) {
   const per = new Map<string, { sec: Record<Bucket, number>; outages: number[]; unreachable: number }>();
   const counted = new Map<string, Uint8Array>();
+  const untampered = new Map<string, Uint8Array>();
   const nSec = (sc.period.toTs - sc.period.fromTs) / S;
   const idx = (ts: number) => Math.min(nSec, Math.max(0, (ts - sc.period.fromTs) / S));
   const serviceByMinute = new Map<string, Uint8Array>();
@@ -203,7 +233,7 @@ function oracle(sc: Scenario) {
     const state = new Uint8Array(nSec); // 0: no evidence
     const base = sc.base.get(d.id)!;
     base.forEach((b, k) => {
-      const code = b.state === 'unknown' ? 6 : CODE.indexOf(b.state);
+      const code = b.state === 'unknown' ? 6 : b.tamper ? 7 : CODE.indexOf(b.state);
       state.fill(code, idx(b.ts), idx(base[k + 1]?.ts ?? sc.period.toTs));
     });
     for (const m of sc.maint.get(d.id)!) state.fill(5, idx(m.from), idx(m.to));
@@ -212,6 +242,7 @@ function oracle(sc: Scenario) {
     const to = Math.min(idx(d.retiredAt ? midnightOf(d.retiredAt) : sc.period.toTs), idx(sc.nowTs));
     const service = serviceByMinute.get(d.type)!;
     const row = new Uint8Array(nSec);
+    const watched = new Uint8Array(nSec);
     const tally = [0, 0, 0, 0, 0];
     const outages: number[] = [];
     let run = 0;
@@ -221,6 +252,7 @@ function oracle(sc: Scenario) {
       const code = state[i]!;
       const b = BUCKET_BY_STATE_CODE[code]!;
       row[i] = b;
+      watched[i] = code === 7 ? 2 : b;
       tally[b]!++;
       if (code === 4) unreachable++;
       if (b === 2) run++;
@@ -233,12 +265,13 @@ function oracle(sc: Scenario) {
     const sec = { ok: tally[1]!, bad: tally[2]!, unk: tally[3]!, maint: tally[4]! };
     per.set(d.id, { sec, outages, unreachable });
     counted.set(d.id, row);
+    untampered.set(d.id, watched);
   }
   // By bucket code (ok 1, bad 2, unk 3, maint 4): the group takes its best member's.
   const rank = [-1, 3, 2, 1, 0];
-  const group = (ids: string[]) => {
+  const group = (ids: string[], from = counted) => {
     const sec: Record<Bucket, number> = { ok: 0, bad: 0, maint: 0, unk: 0 };
-    const rows = ids.map((id) => counted.get(id)!);
+    const rows = ids.map((id) => from.get(id)!);
     const tally = [0, 0, 0, 0, 0];
     for (let i = 0; i < nSec; i++) {
       let best = 0;
@@ -248,7 +281,7 @@ function oracle(sc: Scenario) {
     for (let c = 1; c <= 4; c++) sec[BUCKET_OF_CODE[c]!] = tally[c]!;
     return sec;
   };
-  return { per, group };
+  return { per, group, untampered };
 }
 
 const pct = (ok: number, bad: number) => (ok + bad > 0 ? (100 * ok) / (ok + bad) : null);
@@ -264,6 +297,7 @@ function commune(sc: Scenario) {
       { id: 's1', kind: 'ubnd', hamlet: 'h1', uplink: 'net-1' },
       { id: 's2', kind: 'cultural-house', hamlet: 'h2', uplink: 'net-2' },
       { id: 's3', kind: 'school', hamlet: 'h3', uplink: 'net-1' },
+      { id: 's4', kind: 'key-point', hamlet: 'h3', uplink: 'net-1' },
     ],
     devices: sc.devices.map((d) => ({ ...d, installedAt: '2025-11-01' })),
     extra: {
@@ -310,6 +344,14 @@ function commune(sc: Scenario) {
           name: 'Internet trường học',
           indicator: 'site-coverage',
           params: { deviceType: 'uplink', siteKinds: ['school'], minPct: 80 },
+          target: 100,
+          period: 'month',
+        },
+        {
+          id: 'k-cam',
+          name: 'Camera điểm trọng yếu',
+          indicator: 'camera-untampered',
+          params: { minPct: 80 },
           target: 100,
           period: 'month',
         },
@@ -362,7 +404,7 @@ describe('KPI engine against a second-by-second oracle', () => {
         const run = runKpis(commune(sc), model, sc.period, sc.nowTs);
         const fig = (id: string) => run.figures.find((f) => f.targetId === id)!;
 
-        const { per, group } = oracle(sc);
+        const { per, group, untampered } = oracle(sc);
 
         // Uptime per device: every bucket to the millisecond, and the percentage.
         const all = fig('k-all');
@@ -426,6 +468,20 @@ describe('KPI engine against a second-by-second oracle', () => {
         };
         expect(fig('k-wifi').rows.map((x) => x.basis.status)).toEqual([siteStatus(['wifi-1'], 80)]);
         expect(fig('k-line').rows.map((x) => x.basis.status)).toEqual([siteStatus(['net-1'], 80)]);
+
+        // Key point s4 by its two cameras, covered-lens time counted against them (to the second).
+        const camIds = ['cam-2', 'cam-3'].filter((id) => Object.values(per.get(id)!.sec).some((n) => n > 0));
+        const cam = fig('k-cam').rows[0]!;
+        if (camIds.length === 0) expect(cam.basis.status).toBe('no-device');
+        else {
+          const g = group(camIds, untampered);
+          expect(cam.basis, `seed ${seed}`).toMatchObject({
+            availableMs: g.ok * S,
+            unavailableMs: g.bad * S,
+          });
+          const p = pct(g.ok, g.bad);
+          expect(cam.basis.status).toBe(p === null ? 'not-judged' : p >= 80 ? 'covered' : 'not-covered');
+        }
 
         // Outages: count, MTTR (min), MTBF (h), longest (min), all devices together.
         const outs = [...per.values()].flatMap((o) => o.outages);

@@ -1,0 +1,66 @@
+import type { CommuneFile } from '../../config/schema/commune.ts';
+import { kpiFigures } from '../kpi/evaluate.ts';
+import { indicators } from '../kpi/indicators/registry.ts';
+import { localDate, periodContaining } from '../kpi/periods.ts';
+import type { KpiFigure } from '../kpi/targets.ts';
+import type { Period, ReadModel } from '../read-model/read-model.ts';
+
+/** One month of a KPI's trend; value null when nothing could be judged (or the month had not begun). */
+export interface TrendPoint {
+  /** "03/2026". */
+  readonly label: string;
+  readonly fromTs: number;
+  readonly value: number | null;
+}
+
+export interface TrendSeries {
+  readonly targetId: string;
+  readonly name: string;
+  readonly unit: KpiFigure['unit'];
+  readonly better: KpiFigure['better'];
+  readonly target: number;
+  readonly points: readonly TrendPoint[];
+}
+
+/** How many months a report's trend chart shows, ending with the report's last month. */
+export const TREND_MONTHS = 12;
+
+/** The months [first, last] of a trend ending with the month that holds `period`'s last instant. */
+export function trendMonths(period: Period, months = TREND_MONTHS): Period[] {
+  const out: Period[] = [];
+  let m = periodContaining('month', period.toTs - 1);
+  for (let k = 0; k < months; k++) {
+    out.unshift(m);
+    m = periodContaining('month', m.fromTs - 1);
+  }
+  return out;
+}
+
+/**
+ * Every target's figure month by month over the last `months` months, each month counted by the
+ * same engine as the report (up to `nowTs`), so the chart's last point equals a monthly report of
+ * that month. Months not begun by `nowTs` have no value.
+ */
+export function monthlyTrend(
+  c: CommuneFile,
+  readModel: Pick<ReadModel, 'spans'>,
+  period: Period,
+  nowTs: number,
+  months = TREND_MONTHS,
+): TrendSeries[] {
+  const values = new Map<string, TrendPoint[]>(c.kpiTargets.map((t) => [t.id, []]));
+  for (const m of trendMonths(period, months)) {
+    const d = localDate(m.fromTs);
+    const label = `${String(d.month).padStart(2, '0')}/${d.year}`;
+    const figures = m.fromTs < nowTs ? kpiFigures(c, readModel, m, Math.min(nowTs, m.toTs)) : [];
+    for (const t of c.kpiTargets) {
+      const value = figures.find((f) => f.targetId === t.id)?.value ?? null;
+      values.get(t.id)!.push({ label, fromTs: m.fromTs, value });
+    }
+  }
+  return c.kpiTargets.map((t) => {
+    const ind = indicators.get(t.indicator)!;
+    const points = values.get(t.id)!;
+    return { targetId: t.id, name: t.name, unit: ind.unit, better: ind.better, target: t.target, points };
+  });
+}
