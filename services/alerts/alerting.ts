@@ -9,8 +9,8 @@ import type { EventBus } from '../shared/bus.ts';
 import { t } from '../shared/i18n/index.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { Db } from '../store/db.ts';
-import { DailyDigest } from './digest.ts';
 import type { Store } from '../store/store.ts';
+import { DailyDigest } from './digest.ts';
 import { AlertEngine } from './engine.ts';
 import { WindowScheduler } from './windows/window-scheduler.ts';
 

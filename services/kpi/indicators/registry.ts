@@ -1,7 +1,7 @@
 import { defineRegistry } from '../../shared/registry.ts';
 import type { Indicator } from '../indicator.ts';
-import { contractorSla } from './contractor-sla.ts';
 import { cameraUntampered } from './camera-untampered.ts';
+import { contractorSla } from './contractor-sla.ts';
 import { farmCompleteness } from './farm-completeness.ts';
 import { hamletCoverage } from './hamlet-coverage.ts';
 import { longestOutage } from './longest-outage.ts';
