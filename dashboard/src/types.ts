@@ -192,7 +192,7 @@ export interface Reading {
 }
 
 /** GET /api/devices/:id/series: one metric per bucket (min–max band, mean line). */
-export type SeriesRange = '24h' | '7d' | '30d';
+export type SeriesRange = '24h' | '7d' | '30d' | '120d';
 export interface SeriesResponse {
   metric: string | null;
   resolution: '1m' | '1h';

@@ -1,6 +1,6 @@
 /**
- * One metric of one device over 24 h, 7 d or 30 d for the dashboard's chart, from the store's
- * rollups: 24 h at 1-minute buckets, 7 d and 30 d at 1-hour buckets. The retention job rolls a
+ * One metric of one device over 24 h, 7 d, 30 d or a crop season (120 d) for the dashboard's chart,
+ * from the store's rollups: 24 h at 1-minute buckets, the longer ranges at 1-hour buckets. The retention job rolls a
  * bucket up only a while after it ends (LAG_MS, and hours once per hour), so the part of the range
  * after the last rolled-up bucket is aggregated here from raw readings, the same way (epoch-aligned
  * buckets, min/max/mean/count): a device that started reporting a minute ago already has a point.
@@ -16,6 +16,8 @@ export const SERIES_RANGES = {
   '24h': { ms: DAY_MS, resolution: '1m' },
   '7d': { ms: 7 * DAY_MS, resolution: '1h' },
   '30d': { ms: 30 * DAY_MS, resolution: '1h' },
+  // A crop season (a rice crop is 90–120 days from sowing to harvest): the farm pilot's long view.
+  '120d': { ms: 120 * DAY_MS, resolution: '1h' },
 } as const satisfies Record<string, { ms: number; resolution: RollupResolution }>;
 export type SeriesRange = keyof typeof SERIES_RANGES;
 export const SeriesRangeSchema = z.enum(Object.keys(SERIES_RANGES) as [SeriesRange, ...SeriesRange[]]);

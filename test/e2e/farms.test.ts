@@ -89,6 +89,21 @@ describe('economics office page (Vườn thí điểm)', () => {
     const chart = dieu.locator('.chart[data-metric="soilMoisturePct"]');
     await expect.poll(() => chart.getAttribute('data-y-ticks'), { timeout: 20_000 }).toMatch(/\d,\d/);
     expect(Number(await chart.getAttribute('data-points'))).toBeGreaterThan(1);
+    // A crop season is one of the chart's ranges.
+    await dieu.locator('.range-switch [data-range="120d"]').click();
+    await dieu
+      .locator('.charts-panel[data-range="120d"] .chart[data-metric="soilMoisturePct"] canvas')
+      .waitFor();
+    expect(await dieu.locator('.range-switch [data-range="120d"]').textContent()).toBe('Mùa vụ');
+    // The plots on the map: one circle each, coloured as its badge; a circle's popup gives the moisture.
+    await page.waitForSelector('.plot-map .plot-marker');
+    await page.locator('.plot-map').scrollIntoViewIfNeeded();
+    expect(await page.locator('.plot-map .plot-marker-dry').count()).toBe(1);
+    expect(await page.locator('.plot-map .plot-marker-ok').count()).toBe(1);
+    await page.locator('.plot-map .plot-marker-dry').click();
+    expect(await page.locator('.plot-map .leaflet-popup-content').textContent()).toContain(
+      'Độ ẩm đất trung bình: 19,6 %',
+    );
     expect(await page.locator('.farm-export-period').textContent()).toMatch(
       /^Số liệu từ \d{2}\/\d{2}\/\d{4} đến \d{2}\/\d{2}\/\d{4}, giờ Việt Nam\.$/,
     );

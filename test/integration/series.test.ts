@@ -72,8 +72,8 @@ describe('GET /api/devices/:id/series', () => {
     expect(body.points[0]).toMatchObject({ min: 10, max: 30, mean: 20, count: 3 });
   });
 
-  it('answers 7 d and 30 d in 1-hour buckets', async () => {
-    for (const range of ['7d', '30d']) {
+  it('answers 7 d, 30 d and a crop season (120 d) in 1-hour buckets', async () => {
+    for (const range of ['7d', '30d', '120d']) {
       const { body } = await get(
         'kythuat.talai',
         `/api/devices/tl-wifi-ubnd/series?metric=latencyMs&range=${range}`,

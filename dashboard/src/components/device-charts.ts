@@ -1,5 +1,6 @@
 /**
- * The device page's charts: one per telemetry metric, over 24 h, 7 d or 30 d (one switch for all).
+ * The device page's charts: one per telemetry metric, over 24 h, 7 d, 30 d or a crop season (one
+ * switch for all).
  * The panel outlives the page's re-renders (each heartbeat redraws the page), so the chosen range
  * stays and the series are fetched again only when the range or the metrics change, or a minute on.
  */
@@ -10,11 +11,12 @@ import { type Chart, timeSeriesChart } from './chart.ts';
 import { h } from './dom.ts';
 import { errorBox } from './errors.ts';
 
-const RANGES: readonly SeriesRange[] = ['24h', '7d', '30d'];
+const RANGES: readonly SeriesRange[] = ['24h', '7d', '30d', '120d'];
 const RANGE_MS: Record<SeriesRange, number> = {
   '24h': 86_400_000,
   '7d': 7 * 86_400_000,
   '30d': 30 * 86_400_000,
+  '120d': 120 * 86_400_000,
 };
 const REFRESH_MS = 60_000;
 /** Stored readings that are not a measurement worth a curve (the heartbeat's sequence number). */

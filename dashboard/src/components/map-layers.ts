@@ -4,8 +4,9 @@
  * labels in a pane above the markers, so no marker covers a hamlet's name.
  */
 import * as L from 'leaflet';
+import { api } from '../api.ts';
 import { t } from '../i18n.ts';
-import type { Commune, Device, GeoPoint, Hamlet } from '../types.ts';
+import type { Commune, Device, GeoPoint, Hamlet, MapBase } from '../types.ts';
 import { escapeHtml } from './dom.ts';
 import { STATE_COLORS, stateText, worst } from './state.ts';
 
@@ -118,4 +119,18 @@ export function labelMarkers(communes: readonly Commune[]): L.Marker[] {
     }
   }
   return out;
+}
+
+/**
+ * The tile layer through the service's proxy (/api/map/tiles), when it has tiles to give; what the
+ * service said about its base, so the page can say "offline" or "cached". Rejects when unreachable.
+ */
+export async function addTileBase(map: L.Map): Promise<MapBase> {
+  const base = await api.mapBase();
+  if (base.tiles)
+    L.tileLayer('/api/map/tiles/{z}/{x}/{y}.png', {
+      attribution: escapeHtml(base.attribution),
+      maxZoom: base.maxZoom,
+    }).addTo(map);
+  return base;
 }

@@ -2,13 +2,15 @@
  * "Vườn thí điểm": the economics office's farm pilot (issue #13). Each plot with its crop and
  * moisture bounds, too dry / too wet first; its soil sensors' latest readings and how fresh they
  * are, battery (days until empty), LoRaWAN link health and yesterday's completeness; a moisture
- * chart per plot; CSV / XLSX export of a plot or the whole pilot. One column on a phone.
+ * chart per plot (a day, a week, 30 days, a crop season); the plots on a map; CSV / XLSX export of a
+ * plot or the whole pilot. One column on a phone.
  */
 import { api } from '../api.ts';
 import { type MetricCharts, metricCharts } from '../components/device-charts.ts';
 import { h } from '../components/dom.ts';
 import { errorBox } from '../components/errors.ts';
 import { metricUnit } from '../components/metrics.ts';
+import { plotMap } from '../components/plot-map.ts';
 import { thresholdsEditor, thresholdsNote } from '../components/plot-thresholds.ts';
 import { stateBadge } from '../components/state.ts';
 import { formatDate, formatDateTime, formatNumber, formatRelative, reasonText, t } from '../i18n.ts';
@@ -41,6 +43,7 @@ export interface SoilPlot {
   siteId: string;
   name: string;
   hamletName: string;
+  location: { lat: number; lon: number };
   crop: { id: string; name: string } | null;
   dryBelowPct: number | null;
   wetAbovePct: number | null;
@@ -247,6 +250,7 @@ function exportPanel(plots: readonly SoilPlot[]): HTMLElement {
 export function farmsPage(root: HTMLElement): () => void {
   const body = h('div', {}, h('p', { class: 'muted' }, t('app.loading')));
   const charts = new Map<string, MetricCharts>();
+  const map = plotMap();
   let alive = true;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const load = async () => {
@@ -257,11 +261,13 @@ export function farmsPage(root: HTMLElement): () => void {
       const dry = plots.filter((p) => p.status === 'dry').length;
       body.replaceChildren(
         h('p', { class: 'farm-summary', 'data-dry': dry }, t('farms.summary', { plots: plots.length, dry })),
+        ...(plots.length ? [map.element] : []),
         ...(plots.length
           ? plots.map((p) => plotCard(p, charts, () => void load()))
           : [h('p', { class: 'muted' }, t('farms.none'))]),
         exportPanel(plots),
       );
+      map.show(plots);
       body.dataset.loaded = 'true';
     } catch (err) {
       if (alive) body.replaceChildren(errorBox(err));
@@ -281,6 +287,7 @@ export function farmsPage(root: HTMLElement): () => void {
     alive = false;
     clearTimeout(timer);
     for (const c of charts.values()) c.destroy();
+    map.destroy();
   };
 }
 

@@ -6,13 +6,13 @@
  * the worst state inside, which zooms in when pressed.
  */
 import * as L from 'leaflet';
-import { api } from '../api.ts';
 import { typeLabel } from '../components/device-row.ts';
 import { escapeHtml, h } from '../components/dom.ts';
 import { gridCluster } from '../components/grid-cluster.ts';
 import { stateIconMarkup } from '../components/icons.ts';
 import {
   addPanes,
+  addTileBase,
   type HamletShape,
   hamletOutlines,
   hamletPoint,
@@ -185,17 +185,12 @@ export function mapPage(root: HTMLElement): () => void {
   const markers = L.layerGroup().addTo(map);
   let closed = false;
 
-  api
-    .mapBase()
+  addTileBase(map)
     .then((base) => {
       if (closed) return;
       baseNote.dataset.base = base.tiles ? 'tiles' : 'offline';
       baseNote.textContent = base.tiles ? (base.reachable ? '' : t('map.baseCached')) : t('map.baseOffline');
       if (!base.tiles) return;
-      L.tileLayer('/api/map/tiles/{z}/{x}/{y}.png', {
-        attribution: escapeHtml(base.attribution),
-        maxZoom: base.maxZoom,
-      }).addTo(map);
       // Over a real map the outlines are drawn lighter, so streets stay readable.
       outlines.clearLayers();
       shapes = hamletOutlines(app.communes, true);
