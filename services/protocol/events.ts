@@ -10,3 +10,11 @@
  * controller's status page; services/broadcasts judges both alike.
  */
 export const PLAYED_EVENT = 'broadcast-played';
+
+/**
+ * A plot was watered: an irrigation controller, or a soil node that drives a valve, on a farm
+ * site reports each run. Detail: `durationMin`, `volumeL` (optional), `startedTs` (epoch ms UTC,
+ * optional: the event's own time otherwise). The economics office's page lists a plot's recent
+ * runs beside its moisture (services/soil/irrigation.ts).
+ */
+export const IRRIGATION_EVENT = 'irrigation';

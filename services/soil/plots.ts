@@ -19,6 +19,7 @@ import {
 } from '../kpi/soil.ts';
 import type { Db } from '../store/db.ts';
 import type { Reading } from '../store/store.ts';
+import { irrigationRuns } from './irrigation.ts';
 import { plotKey, thresholdOverrides } from './thresholds.ts';
 
 const DAY_MS = 86_400_000;
@@ -198,6 +199,7 @@ export async function plotsView(deps: ApiDeps, communeIds: readonly string[], wi
         moisturePct,
         status: plotStatus(moisturePct, p),
         sensors,
+        irrigations: irrigationRuns(deps, p.communeId, p.siteId),
       };
     }),
   );

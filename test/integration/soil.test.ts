@@ -60,6 +60,12 @@ interface PlotJson {
   moisturePct: number | null;
   status: string;
   sensors: SensorJson[];
+  irrigations: Array<{
+    deviceId: string;
+    startedTs: number;
+    durationMin: number | null;
+    volumeL: number | null;
+  }>;
 }
 async function plots(): Promise<PlotJson[]> {
   const res = await get('/api/soil/plots', 'kinhte.vuon');
@@ -142,6 +148,33 @@ describe('GET /api/soil/plots', () => {
     expect(whole.every((d) => d.expected === 144 && d.received <= 4)).toBe(true);
     expect(whole.filter((d) => d.received === 4 && d.pct === 2.8).length).toBeGreaterThanOrEqual(3);
     expect(sd.completeness.reduce((a, d) => a + d.received, 0)).toBe(20);
+  });
+
+  it('lists a plot’s irrigation runs reported as events, newest first, and none where nothing reports them', async () => {
+    // The điều plot's sensor node drives its valve and reports each run on its own event topic.
+    const node = await connectDevice(app, 's-dieu');
+    try {
+      for (const [hoursAgo, detail] of [
+        [30, { durationMin: 20, volumeL: 150 }],
+        [6, { durationMin: 15 }],
+      ] as const)
+        await node.publishAsync(
+          'cx/v1/xa-vuon/s-dieu/event',
+          JSON.stringify({ v: 1, ts: NOW - hoursAgo * 3_600_000, type: 'irrigation', detail }),
+          { qos: 1 },
+        );
+    } finally {
+      await node.endAsync(true);
+    }
+    const list = await until(
+      plots,
+      (p) => (p.find((x) => x.siteId === 'vuon-dieu')?.irrigations.length ?? 0) === 2,
+    );
+    expect(list.find((x) => x.siteId === 'vuon-dieu')!.irrigations).toEqual([
+      { deviceId: 's-dieu', startedTs: NOW - 6 * 3_600_000, durationMin: 15, volumeL: null },
+      { deviceId: 's-dieu', startedTs: NOW - 30 * 3_600_000, durationMin: 20, volumeL: 150 },
+    ]);
+    expect(list.find((x) => x.siteId === 'vuon-tieu')!.irrigations).toEqual([]);
   });
 
   it('refuses the police and the technicians (the farm pilot is the economics office’s)', async () => {

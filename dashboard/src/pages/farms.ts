@@ -54,6 +54,13 @@ export interface SoilPlot {
   moisturePct: number | null;
   status: 'dry' | 'wet' | 'ok' | 'no-data';
   sensors: SoilSensor[];
+  /** Irrigation runs reported from the plot in the last 7 days, newest first (empty: none reported). */
+  irrigations: Array<{
+    deviceId: string;
+    startedTs: number;
+    durationMin: number | null;
+    volumeL: number | null;
+  }>;
 }
 
 const REFRESH_MS = 60_000;
@@ -191,7 +198,37 @@ function plotCard(p: SoilPlot, charts: Map<string, MetricCharts>, reload: () => 
       t('farms.mean', { value: withUnit(p.moisturePct, 'soilMoisturePct') }),
     ),
     h('ul', { class: 'soil-sensors' }, p.sensors.map(sensorRow)),
+    irrigationList(p),
     chart,
+  );
+}
+
+/** The plot's recent irrigation runs, where something on it reports them; nothing otherwise. */
+function irrigationList(p: SoilPlot): HTMLElement | null {
+  if (p.irrigations.length === 0) return null;
+  return h(
+    'div',
+    { class: 'plot-irrigation' },
+    h('h3', {}, t('farms.irrigation.heading')),
+    h(
+      'ul',
+      {},
+      p.irrigations.map((r) =>
+        h(
+          'li',
+          { 'data-started': r.startedTs },
+          [
+            formatDateTime(r.startedTs),
+            r.durationMin === null
+              ? null
+              : t('farms.irrigation.minutes', { n: formatNumber(r.durationMin, 0) }),
+            r.volumeL === null ? null : t('farms.irrigation.litres', { n: formatNumber(r.volumeL, 0) }),
+          ]
+            .filter((x) => x !== null)
+            .join(' · '),
+        ),
+      ),
+    ),
   );
 }
 
