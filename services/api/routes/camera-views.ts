@@ -2,7 +2,6 @@ import type { User } from '../../auth/users.ts';
 import type { DeviceInfo } from '../../inventory/device-directory.ts';
 import { CxError } from '../../shared/errors.ts';
 import type { ApiDeps } from '../deps.ts';
-import type { ExampleContext } from '../route.ts';
 import { route } from '../route.ts';
 import { deviceFor, inScope, isCameraMaintainer } from '../visibility.ts';
 import { exampleCamera } from './cameras.ts';
