@@ -11,15 +11,13 @@ import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { communeDoc } from '../fixtures/mini-commune.ts';
+import { ALERT_COMMUNE, alertCommuneDoc, LINE_DEVICES } from '../fixtures/alert-commune.ts';
 import { login, startTestApp, type TestApp } from '../setup/app.ts';
 import { connectDevice, waitFor } from '../setup/helpers.ts';
 import { TestSmtpServer } from '../setup/smtp.ts';
 import { TelegramStandIn } from '../standins/telegram.ts';
 
 const MIN = 60_000;
-const liveness = { heartbeatIntervalSec: 1, graceSec: 2 };
-const LINE_DEVICES = ['al-net-1', 'al-cam-1', 'al-wifi-1', 'al-wifi-2'];
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -47,36 +45,8 @@ async function rig(): Promise<Rig> {
   cleanups.push(() => smtp.stop());
   const communesDir = join(dataDir, 'communes');
   mkdirSync(communesDir, { recursive: true });
-  const doc = communeDoc({
-    id: 'xa-canh-bao',
-    hamlets: [{ id: 'cb-ap-1', name: 'Ấp Suối Cát' }],
-    sites: [{ id: 'cb-nvh', name: 'Nhà văn hóa ấp Suối Cát', kind: 'cultural-house', uplink: 'al-net-1' }],
-    devices: [
-      { id: 'al-net-1', type: 'uplink', name: 'Đường truyền NVH Suối Cát', liveness },
-      { id: 'al-cam-1', type: 'camera', name: 'Camera cổng NVH', liveness },
-      { id: 'al-wifi-1', type: 'wifi-ap', name: 'Wi-Fi NVH 1', liveness },
-      { id: 'al-wifi-2', type: 'wifi-ap', name: 'Wi-Fi NVH 2', liveness },
-    ],
-    users: [
-      {
-        username: 'kythuat.cb',
-        name: 'Kỹ thuật Viên',
-        role: 'technician',
-        contact: { telegramChatId: '111', email: 'kythuat@xa.vn' },
-      },
-      { username: 'congan.cb', name: 'Công an xã', role: 'police', contact: { telegramChatId: '333' } },
-      { username: 'lanhdao.cb', name: 'Lãnh đạo xã', role: 'leader', contact: { telegramChatId: '222' } },
-    ],
-    extra: {
-      alerts: {
-        rules: [
-          { id: 'line-down', kind: 'down-for', minutes: 0, deviceTypes: ['uplink'], severity: 'critical' },
-        ],
-        notify: [{ roles: ['technician', 'police'] }, { roles: ['leader'] }],
-      },
-    },
-  });
-  writeFileSync(join(communesDir, 'xa-canh-bao.yaml'), stringify(doc));
+  const doc = alertCommuneDoc();
+  writeFileSync(join(communesDir, `${ALERT_COMMUNE}.yaml`), stringify(doc));
   writeFileSync(join(dataDir, 'notify-secrets.json'), JSON.stringify({ 'telegram-bot': telegram.token }));
   chmodSync(join(dataDir, 'notify-secrets.json'), 0o600);
   const extra = stringify({

@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import { NOTIFY_ROLES, RuleBase } from '../../../config/schema/alert-rule-base.ts';
 import { LOOKBACK_MS, plotMeanSeries, trailingRun } from './metric-episode.ts';
-import type { MetricEpisode, ReadingsContext } from './rule-kind.ts';
+import type { MetricEpisode, ReadingsContext, RuleKind } from './rule-kind.ts';
 
 export function plotSchema<K extends 'plot-dry' | 'plot-wet'>(kind: K) {
   return z.strictObject({
@@ -46,4 +46,25 @@ export async function plotEpisodes(
     });
   }
   return out;
+}
+
+/** One plot kind: the two differ only in the bound they judge against, their label and example. */
+export function plotRuleKind<K extends 'plot-dry' | 'plot-wet'>(
+  kind: K,
+  label: { readonly vi: string; readonly en: string },
+  exampleId: string,
+) {
+  const side = kind === 'plot-dry' ? 'dry' : 'wet';
+  const schema = plotSchema(kind);
+  return {
+    kind,
+    label,
+    configSchema: schema,
+    exampleConfig: { kind, id: exampleId, minutes: 120, severity: 'warning', roles: ['economics'] },
+    since: (_rule, _s, episode) => episode?.sinceTs ?? null,
+    stillHolds: (_rule, _reason, _since, _s, episode) => episode !== undefined,
+    closedEpisode: () => false,
+    roles: (rule) => rule.roles,
+    evaluate: (rule, ctx) => plotEpisodes(rule, ctx, side),
+  } satisfies RuleKind<z.output<typeof schema>>;
 }

@@ -2,9 +2,9 @@ import type { User } from '../../auth/users.ts';
 import type { DeviceInfo } from '../../inventory/device-directory.ts';
 import { CxError } from '../../shared/errors.ts';
 import type { ApiDeps } from '../deps.ts';
-import type { ExampleContext } from '../route.ts';
 import { route } from '../route.ts';
 import { deviceFor, inScope, isCameraMaintainer } from '../visibility.ts';
+import { exampleCamera } from './cameras.ts';
 
 // The everyday camera views beside the police grid (issue #12 items 4 and 5): one camera's kept
 // snapshots for its history page (police only), and the cameras' health for those who keep them
@@ -12,14 +12,6 @@ import { deviceFor, inScope, isCameraMaintainer } from '../visibility.ts';
 // never an image, a stream or a position), with counts alone for leaders and the province.
 
 const STATES = ['up', 'degraded', 'down', 'unreachable', 'maintenance', 'unknown'] as const;
-
-function exampleCamera(ctx: ExampleContext): { id: string } {
-  const cams = [...ctx.deps.directory.all()].filter((d) => d.type.kind === 'camera');
-  const d = cams.find((x) => ctx.communeId === null || x.communeId === ctx.communeId) ?? cams[0];
-  if (!d)
-    throw new Error('no camera in the test communes: add one (test/fixtures/mini-commune.ts has cam-1)');
-  return { id: d.id };
-}
 
 /** Every camera of the user's commune(s), whatever their role may see of it. */
 function camerasInScope(deps: ApiDeps, user: User): DeviceInfo[] {

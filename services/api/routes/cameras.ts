@@ -19,7 +19,7 @@ const POLICE = ['police'] as const;
 const DISCOVERY = ['police', 'admin'] as const;
 
 /** Example param: a camera of the caller's commune (or any, for a caller without one). */
-function exampleCamera(ctx: ExampleContext): { id: string } {
+export function exampleCamera(ctx: ExampleContext): { id: string } {
   const cams = [...ctx.deps.directory.all()].filter((d) => d.type.kind === 'camera');
   const d = cams.find((x) => ctx.communeId === null || x.communeId === ctx.communeId) ?? cams[0];
   if (!d)
