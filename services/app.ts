@@ -39,7 +39,7 @@ import { ReportArchive } from './reports/archive.ts';
 import { ReportScheduler } from './reports/schedule.ts';
 import { EventBus } from './shared/bus.ts';
 import { type Logger, rootLogger } from './shared/logger.ts';
-import { type Db, openDb } from './store/db.ts';
+import { type Db, openServiceDb } from './store/db.ts';
 import { createStore } from './store/registry.ts';
 import { communeRetentions, RetentionJob } from './store/retention.ts';
 import type { Store } from './store/store.ts';
@@ -92,7 +92,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   const clock = opts.clock ?? Date.now;
   const startedTs = clock();
   mkdirSync(config.paths.dataDir, { recursive: true });
-  const db = openDb(join(config.paths.dataDir, 'canhxa.sqlite'));
+  const db = openServiceDb(config);
   const directory = new DeviceDirectory(config);
   const store = createStore({
     config: config.service.store,

@@ -1,8 +1,7 @@
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from '../../config/load.ts';
 import { API_KEY_SCOPES, type ApiKeyScope, ApiKeys } from '../auth/api-keys.ts';
-import { openDb } from '../store/db.ts';
+import { openServiceDb } from '../store/db.ts';
+import { loadConfigOrExit } from './process.ts';
 
 /**
  * `npm run api-key -- create --name "IOC Đồng Nai" --scopes summaries,states [--communes ta-lai]`
@@ -32,20 +31,13 @@ const { values, positionals } = parseArgs({
   },
 });
 
-const config = (() => {
-  try {
-    return loadConfig(values.config!);
-  } catch (err) {
-    if (err instanceof ConfigError) fail(`Canh Xã: ${err.message}`);
-    throw err;
-  }
-})();
+const config = loadConfigOrExit(values.config!, 'npm run api-key');
 const list = (s: string | undefined) =>
   (s ?? '')
     .split(',')
     .map((x) => x.trim())
     .filter(Boolean);
-const db = openDb(join(config.paths.dataDir, 'canhxa.sqlite'));
+const db = openServiceDb(config);
 const keys = new ApiKeys(db);
 
 try {

@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { DeviceCredentials } from '../auth/device-credentials.ts';
 import { mosquittoAcl, mosquittoConf, mosquittoPasswordLine } from '../ingest/external/mosquitto-files.ts';
 import { DeviceDirectory } from '../inventory/device-directory.ts';
-import { openDb } from '../store/db.ts';
+import { openServiceDb } from '../store/db.ts';
 import { loadConfigOrExit } from './process.ts';
 
 /**
@@ -26,7 +26,7 @@ if (!ext?.username || !ext.password) {
   process.exit(1);
 }
 const directory = new DeviceDirectory(config);
-const db = openDb(join(config.paths.dataDir, 'canhxa.sqlite'));
+const db = openServiceDb(config);
 const secrets = await new DeviceCredentials(db).ensure(
   [...directory.byId.keys()],
   join(config.paths.dataDir, 'device-secrets.json'),

@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from '../../config/load.ts';
 import { SqliteReadModel } from '../read-model/sqlite-read-model.ts';
 import { ReportArchive } from '../reports/archive.ts';
 import { parsePeriodKey } from '../reports/period-key.ts';
 import { computeReport, formatOfFile, produceReport, verifyFile } from '../reports/produce.ts';
-import { openDb } from '../store/db.ts';
+import { openServiceDb } from '../store/db.ts';
+import { loadConfigOrExit } from './process.ts';
 
 /**
  * `npm run report -- verify FILE` recomputes a report file's figures from the store and says
@@ -33,15 +33,8 @@ const { values, positionals } = parseArgs({
   },
 });
 
-const config = (() => {
-  try {
-    return loadConfig(values.config!);
-  } catch (err) {
-    if (err instanceof ConfigError) fail(`Canh Xã: ${err.message}`);
-    throw err;
-  }
-})();
-const db = openDb(join(config.paths.dataDir, 'canhxa.sqlite'));
+const config = loadConfigOrExit(values.config!, 'npm run report');
+const db = openServiceDb(config);
 const readModel = new SqliteReadModel({
   db,
   // Reports read intervals only; rollups are never asked for here.

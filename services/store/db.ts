@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 
 export type Db = Database.Database;
@@ -142,6 +142,11 @@ const MIGRATIONS: readonly string[] = [
      commune_id TEXT NOT NULL, username TEXT NOT NULL, day TEXT NOT NULL, queued_ts INTEGER NOT NULL,
      PRIMARY KEY (commune_id, username, day));`,
 ];
+
+/** The service's own database in its data folder: the one file the service and every CLI share (WAL). */
+export function openServiceDb(config: { readonly paths: { readonly dataDir: string } }): Db {
+  return openDb(join(config.paths.dataDir, 'canhxa.sqlite'));
+}
 
 export function openDb(file: string): Db {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
