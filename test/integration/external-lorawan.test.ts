@@ -9,7 +9,7 @@
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { loadConfig } from '../../config/load.ts';
@@ -18,9 +18,8 @@ import { mosquittoPasswordLine } from '../../services/ingest/external/mosquitto-
 import { createLogger } from '../../services/shared/logger.ts';
 import { COMMUNE, EUI, em500, LSE01, topic, upEvent } from '../fixtures/soil-farm.ts';
 import { waitFor } from '../setup/helpers.ts';
-import { type RunningMosquitto, startMosquitto } from '../setup/mosquitto.ts';
+import { externalBrokerSetup, type RunningMosquitto, startMosquitto } from '../setup/mosquitto.ts';
 
-const ROOT = resolve(import.meta.dirname, '../..');
 const C = 'xa-vuon';
 const ROGUE = 'rogue-ns';
 const ROGUE_PASSWORD = 'rogue-Secret-42';
@@ -37,29 +36,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'cx-extlora-'));
   mkdirSync(join(dir, 'communes'));
   writeFileSync(join(dir, 'communes', `${C}.yaml`), stringify(COMMUNE));
-  const configFile = join(dir, 'canhxa.yaml');
-  const writeConfig = (url: string) =>
-    writeFileSync(
-      configFile,
-      [
-        `dataDir: ${JSON.stringify(join(dir, 'data'))}`,
-        `communesDir: ${JSON.stringify(join(dir, 'communes'))}`,
-        'api: { port: 0 }',
-        'ingest:',
-        '  source: external',
-        '  batchMaxDelayMs: 50',
-        `  external: { url: ${JSON.stringify(url)}, username: canhxa-ingest, password: "ingest-Secret-42", leaseTtlMs: 5000 }`,
-      ].join('\n'),
-    );
-  writeConfig('mqtt://127.0.0.1:1');
-  execFileSync(
-    process.execPath,
-    ['--import', 'tsx', 'services/cli/mosquitto-config.ts', '--config', configFile],
-    {
-      cwd: ROOT,
-    },
-  );
-  const out = join(dir, 'data', 'mosquitto');
+  const { configFile, writeConfig, generated: out } = externalBrokerSetup(dir);
   // An operator's looser broker: one more account that may publish under any application.
   appendFileSync(join(out, 'passwd'), `${mosquittoPasswordLine(ROGUE, ROGUE_PASSWORD)}\n`);
   appendFileSync(join(out, 'acl'), `\nuser ${ROGUE}\ntopic write application/#\n`);

@@ -9,10 +9,9 @@
  * `ingest.external.tls.caFile` setting makes trusted: both the ingest shard and the built-in
  * gateway must take it from there to get in at all.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { loadConfig } from '../../config/load.ts';
@@ -21,11 +20,10 @@ import { type RunningApp, startApp } from '../../services/app.ts';
 import { createLogger } from '../../services/shared/logger.ts';
 import { communeDoc } from '../fixtures/mini-commune.ts';
 import { waitFor } from '../setup/helpers.ts';
-import { type RunningMosquitto, startMosquitto } from '../setup/mosquitto.ts';
+import { externalBrokerSetup, type RunningMosquitto, startMosquitto } from '../setup/mosquitto.ts';
 import { privateCa } from '../setup/private-ca.ts';
 import { type Closable, tcpListener } from '../standins/probe-targets.ts';
 
-const ROOT = resolve(import.meta.dirname, '../..');
 const C = 'xa-ext';
 const fast = { intervalSec: 2, timeoutMs: 1000, retries: 0, confirmations: 1 };
 
@@ -50,33 +48,16 @@ beforeAll(async () => {
     users: [{ username: 'quantri.ext', name: 'Quản trị', role: 'admin' }],
   });
   writeFileSync(join(dir, 'communes', `${C}.yaml`), stringify(doc));
-  const configFile = join(dir, 'canhxa.yaml');
   const ca = privateCa(dir);
-  const writeConfig = (url: string) =>
-    writeFileSync(
-      configFile,
-      [
-        `dataDir: ${JSON.stringify(join(dir, 'data'))}`,
-        `communesDir: ${JSON.stringify(join(dir, 'communes'))}`,
-        'api: { port: 0 }',
-        'availability: { checkIntervalMs: 100, aliveIntervalMs: 300 }',
-        'gateway: { heartbeatSec: 5 }',
-        'ingest:',
-        '  source: external',
-        '  batchMaxDelayMs: 50',
-        `  external: { url: ${JSON.stringify(url)}, username: canhxa-ingest, password: "ingest-Secret-42", leaseTtlMs: 5000, tls: { caFile: ca.pem } }`,
-      ].join('\n'),
-    );
-  // The broker's port is known only once it runs, and it needs the generated files first.
-  writeConfig('mqtt://127.0.0.1:1');
-  execFileSync(
-    process.execPath,
-    ['--import', 'tsx', 'services/cli/mosquitto-config.ts', '--config', configFile],
-    {
-      cwd: ROOT,
-    },
-  );
-  const generated = readFileSync(join(dir, 'data', 'mosquitto', 'canhxa.conf'), 'utf8');
+  const {
+    configFile,
+    writeConfig,
+    generated: out,
+  } = externalBrokerSetup(dir, {
+    lines: ['availability: { checkIntervalMs: 100, aliveIntervalMs: 300 }', 'gateway: { heartbeatSec: 5 }'],
+    external: 'tls: { caFile: ca.pem }',
+  });
+  const generated = readFileSync(join(out, 'canhxa.conf'), 'utf8');
   broker = await startMosquitto(join(dir, 'mosquitto'), generated, ca);
   expect(broker.url).toMatch(/^mqtts:/);
   writeConfig(broker.url);

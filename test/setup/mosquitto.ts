@@ -1,8 +1,8 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { userInfo } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 
 /**
  * Debian's mosquitto (2.0.11 in CI), standing in for a province's MQTT v5 broker cluster: on a free
@@ -105,4 +105,43 @@ function freePort(): Promise<number> {
       s.close(() => resolve(port));
     });
   });
+}
+
+const ROOT = resolve(import.meta.dirname, '../..');
+
+/**
+ * External-broker mode in `dir` (its `communes/` already written): a service file whose broker url
+ * is filled in once mosquitto runs (`writeConfig`), and the password, ACL and conf files that
+ * `npm run mosquitto-config` writes from it into `generated`, for startMosquitto. `lines` are more
+ * service settings; `external` more keys of `ingest.external` (e.g. `tls: { caFile: ca.pem }`).
+ */
+export function externalBrokerSetup(
+  dir: string,
+  opts: { lines?: readonly string[]; external?: string } = {},
+): { configFile: string; writeConfig: (url: string) => void; generated: string } {
+  const configFile = join(dir, 'canhxa.yaml');
+  const writeConfig = (url: string) =>
+    writeFileSync(
+      configFile,
+      [
+        `dataDir: ${JSON.stringify(join(dir, 'data'))}`,
+        `communesDir: ${JSON.stringify(join(dir, 'communes'))}`,
+        'api: { port: 0 }',
+        ...(opts.lines ?? []),
+        'ingest:',
+        '  source: external',
+        '  batchMaxDelayMs: 50',
+        `  external: { url: ${JSON.stringify(url)}, username: canhxa-ingest, password: "ingest-Secret-42", leaseTtlMs: 5000${opts.external ? `, ${opts.external}` : ''} }`,
+      ].join('\n'),
+    );
+  // The broker's port is known only once it runs, and it needs the generated files first.
+  writeConfig('mqtt://127.0.0.1:1');
+  execFileSync(
+    process.execPath,
+    ['--import', 'tsx', 'services/cli/mosquitto-config.ts', '--config', configFile],
+    {
+      cwd: ROOT,
+    },
+  );
+  return { configFile, writeConfig, generated: join(dir, 'data', 'mosquitto') };
 }
