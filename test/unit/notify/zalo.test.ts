@@ -112,10 +112,9 @@ describe('zalo notifier (ZNS)', () => {
     expect(rows.every((r) => critical.includes(r.alertId))).toBe(true);
   });
 
-  it('a quota answer is retried with backoff until ZNS takes it, once', async () => {
-    api.mode = 'quota';
-    const before = api.sent.length;
-    const s = alertSetup({
+  /** The alert engine with the one Zalo notifier, retrying fast, its token from the secrets. */
+  const znsSetup = () =>
+    alertSetup({
       alerts: {
         retryBaseMs: 20,
         retryMaxMs: 200,
@@ -125,6 +124,11 @@ describe('zalo notifier (ZNS)', () => {
       },
       secrets: { zalo: api.token },
     });
+
+  it('a quota answer is retried with backoff until ZNS takes it, once', async () => {
+    api.mode = 'quota';
+    const before = api.sent.length;
+    const s = znsSetup();
     s.alerting.dispatcher.start();
     try {
       s.uplinkDown();
@@ -159,16 +163,7 @@ describe('zalo notifier (ZNS)', () => {
   it('an error that echoes the access token is shown and kept without it', async () => {
     api.mode = 'fail';
     api.failMessage = `token ${api.token} rejected`;
-    const s = alertSetup({
-      alerts: {
-        retryBaseMs: 20,
-        retryMaxMs: 200,
-        notifiers: [
-          { name: 'zns', kind: 'zalo', config: { apiUrl: url, tokenRef: 'zalo', templateId: '1' } },
-        ],
-      },
-      secrets: { zalo: api.token },
-    });
+    const s = znsSetup();
     s.alerting.dispatcher.start();
     try {
       s.uplinkDown();
