@@ -34,6 +34,17 @@ const BATCHES_IN_FLIGHT = 8;
  */
 const BACKLOG_HOLD_BATCHES = BATCHES_IN_FLIGHT;
 /**
+ * Past this backlog, with the store healthy, QoS 0 messages are refused (counted as `overload`)
+ * instead of spooled. Holding completions stops a socket only after the read in hand: aedes parses
+ * a whole read (up to 64 KiB, some 600 small messages) before it asks for the next, so a flood of
+ * 400 QoS 0 senders brought 240,000 messages past a closed gate, and the event loop spent itself
+ * spooling what the store could not take (61 % of the saturated rate stored, a 120,000-row spool).
+ * QoS 0 promises at most once; the sender of a QoS 1 message is slowed instead (its PUBACK waits),
+ * so nothing it sends is refused. Twice the hold mark: the gate acts first, this only bounds what
+ * gets past it.
+ */
+const SHED_QOS0_BATCHES = BACKLOG_HOLD_BATCHES * 2;
+/**
  * A healthy store that stored nothing for this long is stalled, not behind: the gate opens and the
  * spool takes what comes, as in an outage. Long enough that a busy machine's slow batch (seconds
  * under a flood, with a checkpoint) does not open it.
@@ -66,6 +77,7 @@ export class BatchWriter {
   private memory: SpoolWork[] = [];
   /** Acknowledgements waiting for the store to catch up (see BACKLOG_HOLD_BATCHES). */
   private readonly gate: InflowGate;
+  private readonly shedAt: number;
   private timer: NodeJS.Timeout | null = null;
   private timerImmediate = false;
   private running: Promise<void> | null = null;
@@ -100,6 +112,7 @@ export class BatchWriter {
        VALUES (@communeId, @deviceId, @ts, @receivedTs, @type, @severity, @detail)`,
     );
     const highWater = opts.maxSize * BACKLOG_HOLD_BATCHES;
+    this.shedAt = opts.maxSize * SHED_QOS0_BATCHES;
     this.gate = new InflowGate({
       highWater,
       lowWater: Math.floor(highWater / 2),
@@ -132,6 +145,16 @@ export class BatchWriter {
    */
   admit(ack: () => void): void {
     this.gate.admit(ack, this.backlog(), this.failures === 0 && !this.stopped);
+  }
+
+  /**
+   * True while a QoS 0 message should be refused rather than taken (SHED_QOS0_BATCHES): the
+   * healthy store is that far behind. Never during a store outage: then the spool takes everything.
+   */
+  shedsQos0(): boolean {
+    // Counting what waits for its spool commit too: one socket read's messages are all taken in
+    // one turn, before any of them is committed.
+    return this.failures === 0 && !this.stopped && this.backlog() + this.spool.queued >= this.shedAt;
   }
 
   /** The pushback gate's counts (held acknowledgements, closes, peak backlog). */

@@ -27,6 +27,7 @@ export const INGEST_REJECT_REASONS = [
   'bad-version',
   'schema',
   'too-fast-without-ts',
+  'overload',
 ] as const;
 type IngestRejectReason = (typeof INGEST_REJECT_REASONS)[number];
 
@@ -164,6 +165,8 @@ export class Ingest {
   private rejected = 0;
   private redelivered = 0;
   private duplicatesSkipped = 0;
+  /** QoS 0 messages refused because the store was far behind (BatchWriter.shedsQos0). */
+  private shedQos0 = 0;
   private readonly stamps = new ReceiveStamps();
   readonly acceptedByDevice = new Map<string, number>();
   /** ChirpStack events (topics under `application/`) become the sensors' cx/v1 documents here. */
@@ -205,6 +208,7 @@ export class Ingest {
       this.duplicatesSkipped += 1;
       return done();
     }
+    if (!msg.qos && this.writer.shedsQos0()) return this.shed(msg, done);
     const decoded = this.decode(msg);
     if (!decoded) return done();
     const { device, work, effects, stampTs } = decoded;
@@ -230,6 +234,25 @@ export class Ingest {
       this.applyEffects(effects, device, msg);
       this.writer.admit(done);
     });
+  }
+
+  /**
+   * A QoS 0 message refused under overload: counted per device (no row: a flood would make the
+   * reject log its bottleneck; no charge to the sender's budget: it is not the sender's fault), and
+   * its completion goes through the gate like any other, so the sender's socket stays unread while
+   * the store is behind. Its arrival still proves the publisher alive.
+   */
+  private shed(msg: InboundMessage, done: () => void): void {
+    this.rejected += 1;
+    this.shedQos0 += 1;
+    this.deps.rejects.tally({
+      source: 'ingest',
+      reason: 'overload',
+      deviceId: msg.deviceId,
+      topic: msg.topic,
+    });
+    if (this.deps.directory.get(msg.deviceId)) this.deps.availability.heard(msg.deviceId, msg.receivedTs);
+    this.writer.admit(done);
   }
 
   /**
@@ -385,6 +408,7 @@ export class Ingest {
       rejected: this.rejected,
       redelivered: this.redelivered,
       duplicatesSkipped: this.duplicatesSkipped,
+      overloadRefusedQos0: this.shedQos0,
       // Messages without their own ts, stamped with our receive clock; moved: past their receive
       // millisecond because an earlier message of the device already had it.
       receiveStamped: this.stamps.stamped,

@@ -315,6 +315,11 @@ export class Spool {
     return removing;
   }
 
+  /** Messages taken and not yet committed to the file (their group commit is queued or on its way). */
+  get queued(): number {
+    return this.group.queued;
+  }
+
   /** Messages accepted and not yet confirmed by the store (stats().depth, without building the rest). */
   get depth(): number {
     return this.depthRows;

@@ -28,6 +28,8 @@ export const operationsRoutes = [
         // QoS 1 messages delivered again (DUP), and those of them skipped as already durable.
         redelivered: s.redelivered,
         duplicatesSkipped: s.duplicatesSkipped,
+        // QoS 0 messages refused, counted, while the store was far behind (overload pushback).
+        overloadRefusedQos0: s.overloadRefusedQos0,
         // Messages without their own ts, stamped at receipt; moved: stamped past their receive ms so
         // that no two messages of a device share a key (refused ones: reject too-fast-without-ts).
         receiveStamped: s.receiveStamped,

@@ -72,6 +72,7 @@ export class ClusterIngestStats implements IngestStats {
       rejected: 0,
       redelivered: 0,
       duplicatesSkipped: 0,
+      overloadRefusedQos0: 0,
       receiveStamped: 0,
       receiveStampsMoved: 0,
       store: {
@@ -122,6 +123,7 @@ export class ClusterIngestStats implements IngestStats {
       rejected: sum((s) => s.rejected),
       redelivered: sum((s) => s.redelivered),
       duplicatesSkipped: sum((s) => s.duplicatesSkipped),
+      overloadRefusedQos0: sum((s) => s.overloadRefusedQos0),
       receiveStamped: sum((s) => s.receiveStamped),
       receiveStampsMoved: sum((s) => s.receiveStampsMoved),
       store: {

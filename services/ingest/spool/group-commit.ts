@@ -20,6 +20,8 @@ export class GroupCommit<T> {
   private flushScheduled = false;
   /** Commits sent and not yet answered. */
   private inFlight = 0;
+  /** Rows in the commits sent and not yet answered. */
+  private inFlightRows = 0;
   /** Settles once every group commit sent so far has been answered and its callers told. */
   private commits: Promise<unknown> = Promise.resolve();
 
@@ -33,6 +35,11 @@ export class GroupCommit<T> {
     this.pending.push({ entry, done });
     if (this.pending.length >= GROUP_MAX) void this.flush();
     else if (this.inFlight === 0) this.schedule();
+  }
+
+  /** Rows queued or on their way to the file, not yet answered. */
+  get queued(): number {
+    return this.pending.length + this.inFlightRows;
   }
 
   private schedule(): void {
@@ -51,6 +58,7 @@ export class GroupCommit<T> {
       const batch = this.pending;
       this.pending = [];
       this.inFlight += 1;
+      this.inFlightRows += batch.length;
       // A commit that throws is not durable: its callers are told so (and keep the rows in memory).
       const told = this.commit(batch.map((p) => p.entry))
         .catch((err: unknown) => {
@@ -59,6 +67,7 @@ export class GroupCommit<T> {
         })
         .then((ok) => {
           this.inFlight -= 1;
+          this.inFlightRows -= batch.length;
           // What came in meanwhile goes now, as one group.
           if (this.pending.length > 0 && this.inFlight === 0) this.schedule();
           // A throwing callback must neither crash the process nor keep the others in the group
