@@ -166,7 +166,12 @@ const RUNNERS: Record<Scenario, () => Promise<Figure[]>> = {
   idle: async () => (await benchIdle()).figures,
   noisy: async () => (await benchNoisy()).figures,
   profile: async () =>
-    (await benchProfile({ ratePerSec: Number(args().values['profile-rate'] ?? 0) })).figures,
+    (
+      await benchProfile({
+        ratePerSec: Number(args().values['profile-rate'] ?? 0),
+        ...(args().values['profile-keep'] ? { keepAs: String(args().values['profile-keep']) } : {}),
+      })
+    ).figures,
   async probes() {
     const alone = await benchProbes();
     console.log('  the same runtime inside the service, beside the MQTT load');
@@ -177,10 +182,17 @@ const RUNNERS: Record<Scenario, () => Promise<Figure[]>> = {
   fuzz: async () => (await benchFuzz()).figures,
 };
 
-/** `--only a,b` and `--profile-rate N` (the profile scenario at a fixed QoS 1 rate; 0: closed loop). */
+/**
+ * `--only a,b`, `--profile-rate N` (the profile scenario at a fixed QoS 1 rate; 0: closed loop) and
+ * `--profile-keep FILE` (keep its .cpuprofile, e.g. for Chrome DevTools).
+ */
 function args() {
   return parseArgs({
-    options: { only: { type: 'string', multiple: true }, 'profile-rate': { type: 'string' } },
+    options: {
+      only: { type: 'string', multiple: true },
+      'profile-rate': { type: 'string' },
+      'profile-keep': { type: 'string' },
+    },
     allowPositionals: false,
   });
 }

@@ -360,7 +360,8 @@ describe('npm run api-key', () => {
       .split('\t')[0]!;
     await cli('revoke', '--id', id);
     expect((await ioc('/states', key)).status).toBe(401);
-  });
+    // Three CLI processes, each compiling its TypeScript at start: seconds each on a busy machine.
+  }, 120_000);
 
   it('refuses any scope but summaries and states', async () => {
     const err = await cli('create', '--name', 'x', '--scopes', 'summaries,cameras').catch(

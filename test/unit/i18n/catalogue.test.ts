@@ -125,3 +125,14 @@ describe('i18n catalogue (services/shared/i18n)', () => {
     expect(missingIn(reasons.map((r) => `reject.${r}`))).toEqual([]);
   });
 });
+
+describe('numbers in rendered text', () => {
+  it('writes a fraction the reader’s way and leaves whole numbers (years, ids) alone', async () => {
+    const { t, CATALOGUES } = await import('../../../services/shared/i18n/index.ts');
+    const key = Object.keys(CATALOGUES.vi).find((k) => CATALOGUES.vi[k]!.includes('{value}'));
+    expect(key).toBeDefined();
+    expect(t('vi', key!, { value: 1234.5 })).toContain('1.234,5');
+    expect(t('en', key!, { value: 1234.5 })).toContain('1,234.5');
+    expect(t('vi', key!, { value: 2026 })).toContain('2026');
+  });
+});
