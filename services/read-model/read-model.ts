@@ -65,8 +65,14 @@ export interface ReadModel {
   /**
    * Events of `deviceIds` with ts in `period`, ordered by ts, then device id, then insertion: the
    * earliest `limit` of them (ask again from the last ts to go on; events of that same ts repeat).
+   * `types`: only events of these types (the limit then counts only those).
    */
-  events(deviceIds: readonly string[], period: Period, limit: number): DeviceEvent[];
+  events(
+    deviceIds: readonly string[],
+    period: Period,
+    limit: number,
+    opts?: { types?: readonly string[] },
+  ): DeviceEvent[];
   /**
    * Rollups of the store (RangeQuery filters, bucket start in [fromTs, toTs)), at the resolution
    * `rollupResolution` chooses for the period. Rejects with StoreError like Store.queryRollup.

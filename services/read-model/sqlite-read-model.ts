@@ -51,6 +51,7 @@ export class SqliteReadModel implements ReadModel {
               severity, detail
        FROM device_events
        WHERE device_id IN (SELECT value FROM json_each(@ids)) AND ts >= @fromTs AND ts < @toTs
+         AND (@types IS NULL OR type IN (SELECT value FROM json_each(@types)))
        ORDER BY ts, device_id, id LIMIT @limit`,
     );
   }
@@ -80,10 +81,16 @@ export class SqliteReadModel implements ReadModel {
     }
   }
 
-  events(deviceIds: readonly string[], period: Period, limit: number): DeviceEvent[] {
+  events(
+    deviceIds: readonly string[],
+    period: Period,
+    limit: number,
+    opts: { types?: readonly string[] } = {},
+  ): DeviceEvent[] {
     if (!(period.fromTs < period.toTs) || deviceIds.length === 0 || limit <= 0) return [];
     const rows = this.eventRows.all({
       ids: JSON.stringify(deviceIds),
+      types: opts.types ? JSON.stringify(opts.types) : null,
       fromTs: period.fromTs,
       toTs: period.toTs,
       limit,

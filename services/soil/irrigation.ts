@@ -4,7 +4,10 @@ import { IRRIGATION_EVENT } from '../protocol/events.ts';
 /** How far back a plot's irrigation runs are listed, and how many at most. */
 export const IRRIGATION_DAYS = 7;
 export const IRRIGATION_SHOWN = 10;
-/** Events read per plot to find its irrigation runs among joins, status and log events. */
+/**
+ * Irrigation events read per plot: a week of a controller reporting every run of a few minutes.
+ * Read oldest first, so a plot past it would miss its newest runs; none is known to come near.
+ */
 const EVENTS_READ = 5000;
 const DAY_MS = 86_400_000;
 
@@ -34,9 +37,9 @@ export function irrigationRuns(
     ids,
     { fromTs: now - IRRIGATION_DAYS * DAY_MS, toTs: now + 1 },
     EVENTS_READ,
+    { types: [IRRIGATION_EVENT] },
   );
   return events
-    .filter((e) => e.type === IRRIGATION_EVENT)
     .map((e) => {
       const d = (e.detail ?? {}) as Record<string, unknown>;
       const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : null);

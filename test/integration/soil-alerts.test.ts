@@ -103,9 +103,9 @@ describe('a dry plot alerts the economics office', () => {
     await up(1, 19.57, t0);
     const fired = await waitFor(() => about(CHAT.economics)[0], 'the economics officer told', 60_000, 50);
     expect(Date.now() - t0, 'not before the rule’s 3 s').toBeGreaterThanOrEqual(3000);
-    expect(fired.text).toContain('Vườn quá khô quá 0.05 phút');
+    expect(fired.text).toContain('Vườn quá khô quá 0,05 phút');
     // The plot's mean, rounded as the farms page shows it.
-    expect(fired.text).toContain('Nguyên nhân: Vườn tiêu ấp 1: độ ẩm đất 19.6 %, dưới ngưỡng quá khô 22 %');
+    expect(fired.text).toContain('Nguyên nhân: Vườn tiêu ấp 1: độ ẩm đất 19,6 %, dưới ngưỡng quá khô 22 %');
     const [alert] = app.alerting.engine.alerts.open();
     expect(alert).toMatchObject({ kind: 'plot-dry', deviceId: 's-tieu', sinceTs: t0, reason: 'plot-dry' });
 

@@ -194,6 +194,10 @@ describe('read model: events and rollups', () => {
       'wifi-1',
     ]);
     expect(s.model.events(['cam-1'], { fromTs: T0, toTs: T0 }, 10)).toEqual([]);
+    // Of one type only: the limit counts only those, so many others cannot crowd them out.
+    expect(s.model.events(['cam-1', 'wifi-1'], period, 1, { types: ['tamper'] }).map((e) => e.type)).toEqual([
+      'tamper',
+    ]);
   });
 
   it('chooses 1-minute rollups up to two days and 1-hour beyond', () => {
