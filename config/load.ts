@@ -7,7 +7,7 @@ import { alertsProblems } from './alerts.ts';
 import { contractorProblems } from './contractors.ts';
 import { dependencyProblems } from './dependencies.ts';
 import { kpiProblems } from './kpi.ts';
-import { devEuiClashes, lorawanProblems } from './lorawan.ts';
+import { applicationClashes, devEuiClashes, lorawanProblems } from './lorawan.ts';
 import { type InventoryProbeTarget, inventoryProbes, ProbeSecrets } from './probe-targets.ts';
 import { type CommuneFile, CommuneFileSchema } from './schema/commune.ts';
 import { type ServiceConfig, ServiceConfigSchema } from './schema/service.ts';
@@ -394,6 +394,7 @@ export function loadConfig(serviceFile: string, env: NodeJS.ProcessEnv = process
   const communesDir = resolve(base, service.communesDir);
   const communes: CommuneFile[] = [];
   const devEuis = new Map<string, string>();
+  const applications = new Map<string, { file: string; shown: string }>();
   const probeTargets: InventoryProbeTarget[] = [];
   const secrets = new ProbeSecrets(resolve(base, service.dataDir), env);
   let files: string[] = [];
@@ -424,6 +425,7 @@ export function loadConfig(serviceFile: string, env: NodeJS.ProcessEnv = process
     } else {
       found.push(...communeProblems(shownAs(path), c.data));
       found.push(...devEuiClashes(shownAs(path), c.data, devEuis));
+      found.push(...applicationClashes(shownAs(path), c.data, applications));
       const probed = inventoryProbes(shownAs(path), c.data, {
         embedded: service.gateway.embedded,
         secrets,

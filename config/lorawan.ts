@@ -83,3 +83,28 @@ export function devEuiClashes(file: string, c: CommuneFile, seen: Map<string, st
   });
   return out;
 }
+
+/**
+ * Each ChirpStack application under one network server account in the deployment, across commune
+ * files too: the external-broker ingest routes an application's events by it (chirpStackRoutes),
+ * and an application in two communes would be taken by one of them only. Clashes inside one file
+ * are lorawanProblems'. `seen` spans the files.
+ */
+export function applicationClashes(
+  file: string,
+  c: CommuneFile,
+  seen: Map<string, { file: string; shown: string }>,
+): string[] {
+  const out: string[] = [];
+  c.devices.forEach((d, i) => {
+    d.applicationIds?.forEach((app, j) => {
+      const prev = seen.get(app);
+      if (prev === undefined) seen.set(app, { file, shown: `${d.id} (${file}: devices[${i}])` });
+      else if (prev.file !== file)
+        out.push(
+          `${file}: devices[${i}].applicationIds[${j}] — "${app}" already belongs to ${prev.shown}, in another commune. Fix: each ChirpStack application serves one commune; give this one its own application.`,
+        );
+    });
+  });
+  return out;
+}

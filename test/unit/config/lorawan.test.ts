@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { devEuiClashes, lorawanLiveness, lorawanProblems } from '../../../config/lorawan.ts';
+import {
+  applicationClashes,
+  devEuiClashes,
+  lorawanLiveness,
+  lorawanProblems,
+} from '../../../config/lorawan.ts';
 import { type CommuneFile, CommuneFileSchema } from '../../../config/schema/commune.ts';
 
 const dev = (id: string, type: string, more: object = {}) => ({
@@ -83,6 +88,18 @@ describe('LoRaWAN fields in a commune file', () => {
     expect(devEuiClashes('a.yaml', commune([NS, s('s1')]), seen)).toEqual([]);
     expect(devEuiClashes('b.yaml', commune([NS, s('s2')]), seen)).toEqual([
       'b.yaml: devices[1].devEui — "a840410000000001" is already s1 (a.yaml: devices[1]). Fix: each sensor has its own DevEUI; check the label.',
+    ]);
+  });
+
+  it('refuses a ChirpStack application given to network servers of two communes', () => {
+    const seen = new Map<string, { file: string; shown: string }>();
+    expect(applicationClashes('a.yaml', commune([NS]), seen)).toEqual([]);
+    // Twice in one file is lorawanProblems' to say, once.
+    expect(applicationClashes('a.yaml', commune([NS]), seen)).toEqual([]);
+    expect(
+      applicationClashes('b.yaml', commune([dev('ns-b', 'gateway', { applicationIds: ['app-1'] })]), seen),
+    ).toEqual([
+      'b.yaml: devices[0].applicationIds[0] — "app-1" already belongs to ns (a.yaml: devices[0]), in another commune. Fix: each ChirpStack application serves one commune; give this one its own application.',
     ]);
   });
 
