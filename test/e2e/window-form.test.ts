@@ -38,7 +38,11 @@ beforeAll(async () => {
       { id: 'kh-loa-2', type: 'loudspeaker', name: 'Loa cổng chợ', liveness },
       { id: 'kh-cam-1', type: 'camera', name: 'Camera chợ ấp 3', liveness },
     ],
-    users: [{ username: 'kythuat.kh', name: 'Kỹ thuật viên', role: 'technician' }],
+    users: [
+      { username: 'kythuat.kh', name: 'Kỹ thuật viên', role: 'technician' },
+      { username: 'congan.kh', name: 'Công an xã', role: 'police' },
+      { username: 'lanhdao.kh', name: 'Lãnh đạo xã', role: 'leader' },
+    ],
     extra: {
       alerts: {
         rules: [
@@ -171,5 +175,47 @@ describe('maintenance window form in Chromium', { timeout: 180_000 }, () => {
       clearInterval(pump);
       await Promise.all(speakers.map((c) => c.endAsync(true)));
     }
+  });
+
+  it('the police plan a one-off window for the camera from the form (only cameras offered); a leader reads the windows without a form', async () => {
+    const { page, errors } = await signIn(browser, app, 'congan.kh', 390);
+    await page.goto(`${app.apiUrl}/#/maintenance`);
+    await page.waitForSelector('#window-form');
+    await page.selectOption('#wf-site', 'kh-cho');
+    const offered = await page
+      .locator('#wf-device option')
+      .evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
+    expect(offered).toEqual(['', 'kh-cam-1']);
+    await page.selectOption('#wf-device', 'kh-cam-1');
+    // The form starts at the next full hour for two hours; an end before the start is named.
+    const from = await page.inputValue('#wf-from-date');
+    expect(from).toMatch(/^\d{2}\/\d{2}\/\d{4}$/);
+    await page.fill('#wf-to-date', '01/01/2026');
+    await page.fill('#wf-reason', 'Chỉnh góc camera chợ');
+    await page.click('#wf-save');
+    expect(await page.locator('#wf-to-error').textContent()).toContain('phải sau thời điểm bắt đầu');
+    await page.fill('#wf-to-date', from);
+    await page.fill('#wf-to-time', '23:59');
+    await page.fill('#wf-from-time', '23:00');
+    await page.click('#wf-save');
+    const card = page.locator('#maintenance-windows [data-window-id]', { hasText: 'Chỉnh góc camera chợ' });
+    await card.waitFor();
+    expect(await card.textContent()).toMatch(
+      new RegExp(`Một lần Từ ${from} 23:00 đến ${from} 23:59 · Lần tới: ${from} 23:00`),
+    );
+    expect(await card.textContent()).toContain('1 thiết bị: Camera chợ ấp 3');
+    await page.screenshot({ path: join(SHOTS, 'window-form-police-390.png'), fullPage: true });
+    expect(errors).toEqual([]);
+    await page.context().close();
+
+    const leader = await signIn(browser, app, 'lanhdao.kh');
+    await leader.page.click('[data-nav=maintenance]');
+    await leader.page.waitForSelector('#maintenance-windows .maint-card, #maintenance-windows .empty');
+    expect(await leader.page.locator('#window-form').count()).toBe(0);
+    const seen = (await leader.page.locator('#maintenance-windows').textContent()) ?? '';
+    expect(seen).not.toContain('Chỉnh góc camera');
+    expect(seen).not.toContain('Camera chợ');
+    expect(leader.errors).toEqual([]);
+    await leader.page.context().close();
   });
 });
