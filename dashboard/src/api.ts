@@ -26,6 +26,7 @@ import type {
   SeriesResponse,
   StatusSummary,
   User,
+  WindowBody,
 } from './types.ts';
 
 /** `code` is an ERROR_CODES key from services/shared/errors.ts, or CX_NETWORK when the server was not reached. */
@@ -142,6 +143,15 @@ export const api = {
   maintenanceWindows: () => request<MaintenanceWindow[]>('GET', '/api/maintenance/windows'),
   removeWindows: (ids: number[]) =>
     request<Array<{ id: number; result: string }>>('POST', '/api/maintenance/windows/remove', { ids }),
+  createWindow: (body: WindowBody) => request<MaintenanceWindow>('POST', '/api/maintenance/windows', body),
+  editWindow: (body: WindowBody & { id: number }) =>
+    request<{ id: number; result: string; window?: MaintenanceWindow }>(
+      'POST',
+      '/api/maintenance/windows/edit',
+      body,
+    ),
+  endWindows: (ids: number[]) =>
+    request<Array<{ id: number; result: string }>>('POST', '/api/maintenance/windows/end', { ids }),
   changePassword: (currentPassword: string, newPassword: string) =>
     request<{ user: User; sessionsEnded: number }>('POST', '/api/auth/password', {
       currentPassword,

@@ -50,6 +50,17 @@ export interface MaintenanceWindow {
   next: { startTs: number; untilTs: number } | null;
   devices: Array<{ id: string; name: string; type: string }>;
   removable: boolean;
+  /** Not over and the caller may change it (never the commune file's). */
+  editable: boolean;
+  /** An occurrence holds now and the caller may end it early. */
+  endable: boolean;
+}
+
+/** What POST /api/maintenance/windows (and …/edit, with the id) takes. */
+export interface WindowBody {
+  scope: { kind: 'device' | 'site' | 'hamlet'; id: string };
+  reason: string;
+  schedule: MaintenanceWindow['schedule'];
 }
 
 export interface MaintenancePlan {

@@ -107,7 +107,7 @@ describe('dashboard in the browser', () => {
 
   it('gives the police cameras and internet lines, the map, and no ingest page', async () => {
     const page = await signIn('congan.talai');
-    expect(await navPages(page)).toEqual(['overview', 'map', 'cameras', 'alerts']);
+    expect(await navPages(page)).toEqual(['overview', 'map', 'cameras', 'alerts', 'maintenance']);
     const chips = await typeChips(page);
     expect(chips).toContain('camera');
     expect(chips).toContain('uplink');
@@ -120,7 +120,7 @@ describe('dashboard in the browser', () => {
 
   it('gives the economics office soil sensors and never a camera', async () => {
     const page = await signIn('kinhte.talai');
-    expect(await navPages(page)).toEqual(['overview', 'map', 'alerts', 'farms']);
+    expect(await navPages(page)).toEqual(['overview', 'map', 'alerts', 'farms', 'maintenance']);
     const chips = await typeChips(page);
     expect(chips).toContain('soil-sensor');
     expect(chips).not.toContain('camera');

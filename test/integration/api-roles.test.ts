@@ -540,4 +540,28 @@ describe('maintenance windows by role', () => {
     expect(await covered('economics')).toEqual(['soil-sensor', 'soil-sensor']);
     expect(await covered('police')).toEqual(['camera']);
   });
+
+  it("refuses a technician the police's camera window and a camera in their own; economics may not end theirs", async () => {
+    const cam = (await (await add('police', { kind: 'device', id: firstOf('camera') })).json()) as {
+      id: number;
+    };
+    const own = (await (await add('technician', { kind: 'device', id: firstOf('loudspeaker') })).json()) as {
+      id: number;
+    };
+    const edit = (role: Role, id: number, scope: { kind: string; id: string }) =>
+      call('post', '/api/maintenance/windows/edit', cookies.get(role), {
+        id,
+        scope,
+        reason: 'Kiểm tra quyền',
+        schedule: once(),
+      });
+    const loa = { kind: 'device', id: firstOf('loudspeaker') };
+    expect((await edit('technician', cam.id, loa)).json()).toEqual({ id: cam.id, result: 'forbidden' });
+    expect((await edit('technician', own.id, { kind: 'device', id: firstOf('camera') })).status).toBe(403);
+    expect((await edit('technician', own.id, loa)).json()).toMatchObject({ id: own.id, result: 'edited' });
+    const end = (role: Role, id: number) =>
+      call('post', '/api/maintenance/windows/end', cookies.get(role), { ids: [id] });
+    expect((await end('economics', own.id)).json()).toEqual([{ id: own.id, result: 'forbidden' }]);
+    expect((await end('technician', own.id)).json()).toEqual([{ id: own.id, result: 'not-running' }]);
+  });
 });

@@ -35,7 +35,7 @@ interface Rig {
 }
 
 /** A commune with a line, a camera and two Wi-Fi APs at one site; the service's clock starts at `startTs`. */
-async function rig(startTs = Date.now()): Promise<Rig> {
+async function rig(startTs = Date.now(), fileWindows: unknown[] = []): Promise<Rig> {
   const dataDir = mkdtempSync(join(tmpdir(), 'cx-windows-'));
   cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
   const telegram = new TelegramStandIn();
@@ -72,6 +72,7 @@ async function rig(startTs = Date.now()): Promise<Rig> {
         notify: [{ roles: ['technician', 'police'] }],
         quietHours: { start: '22:00', end: '06:00' },
         digest: { at: '07:00', roles: ['technician'] },
+        windows: fileWindows,
       },
     },
   });
@@ -294,6 +295,164 @@ describe('maintenance windows end to end', { timeout: 180_000 }, () => {
     ).json as unknown as Answer[];
     expect(list[0]!.active).toBeNull();
     expect(list[0]!.next!.startTs).toBe(siteWindow.json.active!.startTs + 7 * 24 * HOUR);
+  });
+
+  it('edits, ends early and deletes windows: devices follow, the time spent stays maintenance, bad fields named, refusals, before and after in the audit', async () => {
+    const r = await rig(Date.now(), [
+      {
+        id: 'tuesday-night',
+        scope: { kind: 'site', id: 'bt-nvh' },
+        reason: 'Nhà thầu bảo trì đêm thứ Ba',
+        schedule: { kind: 'weekly', days: ['tue'], at: '23:00', durationMin: 60 },
+      },
+    ]);
+    const app = await r.start();
+    await allUp(app, ['mw-wifi-1', 'mw-wifi-2', 'mw-cam-1']);
+    const tech = await login(app, 'kythuat.bt', r.passwords.get('kythuat.bt')!);
+    const police = await login(app, 'congan.bt', r.passwords.get('congan.bt')!);
+    const admin = await login(app, 'quantri.bt', r.passwords.get('quantri.bt')!);
+    const state = (id: string) => app.availability.get(id)?.state;
+    const post = (cookie: string, path: string, body: unknown) =>
+      call(app, cookie, 'POST', `/api/maintenance/windows${path}`, body) as Promise<{
+        status: number;
+        json: Answer & { fields: Record<string, string>; result: string; window: Answer };
+      }>;
+    const win = (kind: string, id: string, reason: string, schedule: unknown) => ({
+      scope: { kind, id },
+      reason,
+      schedule,
+    });
+
+    // A one-off window over one AP, holding now.
+    const once = { kind: 'once', startTs: r.now() - MIN, untilTs: r.now() + HOUR };
+    const made = await post(tech, '', win('device', 'mw-wifi-1', 'Thay nguồn AP 1', once));
+    expect(made.status, JSON.stringify(made.json)).toBe(200);
+    const id = made.json.id;
+    await waitFor(() => state('mw-wifi-1') === 'maintenance', 'AP 1 in the window', 45_000);
+
+    // Bad fields are named with the catalogue's keys, and nothing changes.
+    const bad = await post(tech, '/edit', {
+      id,
+      ...win('device', 'mw-wifi-1', 'x', { kind: 'daily', at: '25:00', durationMin: 0 }),
+    });
+    expect(bad.status).toBe(400);
+    expect(Object.keys(bad.json.fields).sort()).toEqual(['reason', 'schedule.at', 'schedule.durationMin']);
+    const ended = await post(tech, '/edit', {
+      id,
+      ...win('device', 'mw-wifi-1', 'Thay nguồn AP 1', { ...once, untilTs: r.now() - MIN / 2 }),
+    });
+    expect(ended.status).toBe(400);
+    expect(ended.json.fields).toEqual({ 'schedule.untilTs': 'validation.maintenanceEnd' });
+
+    // Edited to the whole site for two hours: AP 2 joins, AP 1 stays in with the new end, never the camera.
+    const twoHours = { ...once, untilTs: r.now() + 2 * HOUR };
+    const edited = await post(tech, '/edit', {
+      id,
+      ...win('site', 'bt-nvh', 'Thay nguồn cả nhà văn hóa', twoHours),
+    });
+    expect(edited.json).toMatchObject({
+      id,
+      result: 'edited',
+      window: { active: { untilTs: twoHours.untilTs } },
+    });
+    await waitFor(() => state('mw-wifi-2') === 'maintenance', 'AP 2 in the window', 45_000);
+    expect(state('mw-wifi-1')).toBe('maintenance');
+    expect(state('mw-cam-1')).toBe('up');
+    const ap1 = await call(app, tech, 'GET', '/api/devices/mw-wifi-1');
+    expect(ap1.json.maintenance).toMatchObject({
+      reason: 'Thay nguồn cả nhà văn hóa',
+      untilTs: twoHours.untilTs,
+    });
+
+    // Not theirs to change: the police's, a camera for a technician, the commune file's.
+    expect((await post(police, '/end', { ids: [id] })).json).toEqual([{ id, result: 'forbidden' }]);
+    const camera = await post(tech, '/edit', { id, ...win('device', 'mw-cam-1', 'Thay camera', twoHours) });
+    expect(camera.status).toBe(403);
+    const list = (await call(app, admin, 'GET', '/api/maintenance/windows')).json as unknown as Array<{
+      id: number;
+      fromConfig: boolean;
+      removable: boolean;
+      editable: boolean;
+      endable: boolean;
+    }>;
+    const fromFile = list.find((w) => w.fromConfig)!;
+    expect(fromFile).toMatchObject({ removable: false, editable: false, endable: false });
+    expect((await post(admin, '/end', { ids: [fromFile.id] })).json).toEqual([
+      { id: fromFile.id, result: 'from-file' },
+    ]);
+    expect(
+      (await post(admin, '/edit', { id: fromFile.id, ...win('site', 'bt-nvh', 'Đổi giờ', once) })).json,
+    ).toEqual({ id: fromFile.id, result: 'from-file' });
+    expect(list.find((w) => w.id === id)).toMatchObject({ editable: true, endable: true });
+
+    // Ended early: its end is now, both APs leave maintenance, the time they spent stays maintenance.
+    const endTs = r.now();
+    expect((await post(tech, '/end', { ids: [id] })).json).toEqual([{ id, result: 'ended' }]);
+    await waitFor(
+      () => state('mw-wifi-1') !== 'maintenance' && state('mw-wifi-2') !== 'maintenance',
+      'the APs out of maintenance',
+      45_000,
+    );
+    expect((await post(tech, '/end', { ids: [id] })).json).toEqual([{ id, result: 'not-running' }]);
+    const after = (await call(app, tech, 'GET', '/api/maintenance/windows')).json as unknown as Answer[];
+    const endedWindow = after.find((w) => w.id === id) as unknown as {
+      active: null;
+      schedule: { untilTs: number };
+      editable: boolean;
+    };
+    expect(endedWindow.active).toBeNull();
+    expect(endedWindow.schedule.untilTs).toBeGreaterThanOrEqual(endTs);
+    expect(endedWindow.editable).toBe(false);
+    const spent = app.db
+      .prepare(
+        "SELECT COUNT(*) AS n FROM state_intervals WHERE device_id = 'mw-wifi-1' AND state = 'maintenance'",
+      )
+      .get() as { n: number };
+    expect(spent.n).toBeGreaterThan(0);
+
+    // A recurring window ended early: today's occurrence is over, next week's still starts.
+    const weekly = await post(
+      tech,
+      '',
+      win('device', 'mw-wifi-2', 'Khởi động lại hằng tuần', weeklyFromNow(r.now(), 30)),
+    );
+    await waitFor(() => state('mw-wifi-2') === 'maintenance', 'AP 2 in the weekly window', 45_000);
+    expect((await post(tech, '/end', { ids: [weekly.json.id] })).json).toEqual([
+      { id: weekly.json.id, result: 'ended' },
+    ]);
+    await waitFor(() => state('mw-wifi-2') !== 'maintenance', 'AP 2 out of the weekly window', 45_000);
+    const weeklyNow = (
+      (await call(app, tech, 'GET', '/api/maintenance/windows')).json as unknown as Answer[]
+    ).find((w) => w.id === weekly.json.id)!;
+    expect(weeklyNow.active).toBeNull();
+    expect(weeklyNow.next!.startTs).toBe(weekly.json.active!.startTs + 7 * 24 * HOUR);
+    app.alerting.housekeep();
+    expect(state('mw-wifi-2')).not.toBe('maintenance');
+
+    // Deleted; the audit has who and before/after for each change.
+    expect((await post(tech, '/remove', { ids: [id] })).json).toEqual([{ id, result: 'removed' }]);
+    const audit = (await call(app, admin, 'GET', '/api/audit')).json as unknown as Array<{
+      username: string;
+      action: string;
+      target: string;
+      detail: { before?: { scope: string; reason: string }; after?: { scope: string; untilTs?: number } };
+    }>;
+    const of = (action: string) => audit.filter((a) => a.action === action && a.target === `window:${id}`);
+    expect(of('maintenance-window-edit')).toEqual([
+      expect.objectContaining({
+        username: 'kythuat.bt',
+        detail: expect.objectContaining({
+          before: expect.objectContaining({ scope: 'device:mw-wifi-1', reason: 'Thay nguồn AP 1' }),
+          after: expect.objectContaining({ scope: 'site:bt-nvh', reason: 'Thay nguồn cả nhà văn hóa' }),
+        }),
+      }),
+    ]);
+    expect(of('maintenance-window-end')).toHaveLength(1);
+    expect(of('maintenance-window-end')[0]!.detail.after!.untilTs).toBeGreaterThanOrEqual(endTs);
+    expect(of('maintenance-window-remove')[0]).toMatchObject({
+      username: 'kythuat.bt',
+      detail: { before: { scope: 'site:bt-nvh' } },
+    });
   });
 
   it('quiet hours hold a warning through a restart and send it once at 06:00; the 07:00 digest is sent once per day across a restart', async () => {

@@ -2,10 +2,15 @@
 import { api } from '../api.ts';
 import { h } from '../components/dom.ts';
 import { errorBox } from '../components/errors.ts';
+import { type WindowForm, windowForm } from '../components/window-form.ts';
 import { formatDateTime, t } from '../i18n.ts';
 import { href } from '../router.ts';
+import { app } from '../store.ts';
 import type { MaintenanceWindow } from '../types.ts';
 import { definePage } from './page.ts';
+
+/** Who may add windows (POST /api/maintenance/windows): each for the devices their role sees. */
+const WINDOW_ROLES: readonly string[] = ['technician', 'admin', 'police', 'economics'];
 
 const REFRESH_MS = 30_000;
 
@@ -26,8 +31,19 @@ function scheduleText(s: MaintenanceWindow['schedule']): string {
   return t('maintenance.scheduleWeekly', { days, at: s.at, minutes: s.durationMin });
 }
 
-/** One window: place, reason, how it repeats, now or next, the devices it covers, and removal. */
-function windowCard(w: MaintenanceWindow, reload: () => void): HTMLElement {
+/** A button of a window's card that asks first, then calls the API and reloads. */
+function action(name: string, label: string, ask: string, run: () => Promise<unknown>, reload: () => void) {
+  const b = h('button', { type: 'button', class: 'btn', 'data-action': name }, label);
+  b.addEventListener('click', () => {
+    if (!window.confirm(ask)) return;
+    b.disabled = true;
+    void run().then(reload, reload);
+  });
+  return b;
+}
+
+/** One window: place, reason, how it repeats, now or next, the devices it covers, and its buttons. */
+function windowCard(w: MaintenanceWindow, reload: () => void, edit: ((w: MaintenanceWindow) => void) | null) {
   const when = w.active
     ? t('maintenance.windowActive', { at: formatDateTime(w.active.untilTs) })
     : w.next
@@ -36,31 +52,59 @@ function windowCard(w: MaintenanceWindow, reload: () => void): HTMLElement {
           to: formatDateTime(w.next.untilTs),
         })
       : t('maintenance.windowOver');
-  const remove = w.removable
-    ? h(
-        'button',
-        { type: 'button', class: 'btn', 'data-action': 'remove-window' },
-        t('maintenance.windowRemove'),
-      )
-    : null;
-  remove?.addEventListener('click', () => {
-    if (!window.confirm(t('maintenance.windowRemoveConfirm', { reason: w.reason }))) return;
-    void api.removeWindows([w.id]).then(reload, reload);
-  });
+  const once =
+    w.schedule.kind === 'once'
+      ? ` ${t('maintenance.window', { from: formatDateTime(w.schedule.startTs), to: formatDateTime(w.schedule.untilTs) })}`
+      : '';
+  const editButton =
+    edit && w.editable
+      ? h(
+          'button',
+          { type: 'button', class: 'btn', 'data-action': 'edit-window' },
+          t('maintenance.windowEdit'),
+        )
+      : null;
+  editButton?.addEventListener('click', () => edit!(w));
+  const buttons = [
+    editButton,
+    w.endable
+      ? action(
+          'end-window',
+          t('maintenance.windowEnd'),
+          t('maintenance.windowEndConfirm', { reason: w.reason }),
+          () => api.endWindows([w.id]),
+          reload,
+        )
+      : null,
+    w.removable
+      ? action(
+          'remove-window',
+          t('maintenance.windowRemove'),
+          t('maintenance.windowRemoveConfirm', { reason: w.reason }),
+          () => api.removeWindows([w.id]),
+          reload,
+        )
+      : null,
+  ].filter((b) => b !== null);
   return h(
     'article',
     { class: `maint-card${w.active ? ' maint-active' : ''}`, 'data-window-id': String(w.id) },
-    h('strong', {}, w.scope.name),
+    h(
+      'strong',
+      {},
+      w.scope.name,
+      w.fromConfig ? h('span', { class: 'tag tag-pending' }, t('maintenance.fromFile')) : null,
+    ),
     ...[
       w.reason,
-      `${scheduleText(w.schedule)} · ${when}`,
+      `${scheduleText(w.schedule)}${once} · ${when}`,
       t('maintenance.windowDevices', {
         count: w.devices.length,
         names: w.devices.map((d) => d.name).join(', '),
       }),
-      t('maintenance.windowBy', { who: w.createdBy }),
+      w.fromConfig ? t('maintenance.fromFileHelp') : t('maintenance.windowBy', { who: w.createdBy }),
     ].map((l) => h('div', { class: 'meta' }, l)),
-    remove,
+    buttons.length > 0 ? h('div', { class: 'maint-buttons' }, buttons) : null,
   );
 }
 
@@ -82,15 +126,39 @@ function render(root: HTMLElement): () => void {
   );
   root.append(main);
   let alive = true;
+  let form: WindowForm | null = null;
+  const saved = h('div', { class: 'alert alert-ok', role: 'status', id: 'window-saved', hidden: true });
+  // The form comes once the devices this user sees are known; leaders only read.
+  if (app.user && WINDOW_ROLES.includes(app.user.role))
+    void api.devices().then(
+      (devices) => {
+        if (!alive) return;
+        form = windowForm(devices, (text) => {
+          saved.textContent = text;
+          saved.hidden = false;
+          void load();
+        });
+        windows.before(form.element);
+        void load();
+      },
+      (err: unknown) => alive && windows.before(errorBox(err)),
+    );
   const load = async () => {
     try {
       const [data, list] = await Promise.all([api.maintenance(), api.maintenanceWindows()]);
       if (!alive) return;
+      const edit = form
+        ? (w: MaintenanceWindow) => {
+            saved.hidden = true;
+            form!.edit(w);
+          }
+        : null;
       windows.replaceChildren(
         h('h2', {}, t('maintenance.windows')),
+        saved,
         ...(list.length === 0
           ? [h('p', { class: 'empty' }, t('maintenance.noWindows'))]
-          : list.map((w) => windowCard(w, () => void load()))),
+          : list.map((w) => windowCard(w, () => void load(), edit))),
       );
       now.replaceChildren(
         h('h2', {}, t('maintenance.now')),
@@ -140,6 +208,6 @@ export const maintenance = definePage({
   path: '/maintenance',
   titleKey: 'maintenance.title',
   navKey: 'nav.maintenance',
-  roles: ['technician', 'admin', 'leader'],
+  roles: ['technician', 'admin', 'leader', 'police', 'economics'],
   render,
 });

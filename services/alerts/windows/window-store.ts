@@ -76,6 +76,15 @@ export class WindowStore {
     );
   }
 
+  /** Rewrites a window's place, reason and schedule; its id (and so its maintenance records) stays. */
+  update(id: number, w: Pick<MaintenanceWindow, 'scope' | 'reason' | 'schedule'>): void {
+    this.db
+      .prepare(
+        'UPDATE maintenance_windows SET scope_kind = ?, scope_id = ?, reason = ?, schedule = ? WHERE id = ?',
+      )
+      .run(w.scope.kind, w.scope.id, w.reason, JSON.stringify(w.schedule), id);
+  }
+
   /**
    * Removes a window: its plans not yet started go, and the devices it holds in maintenance leave
    * it at the next availability check (their planned end becomes now), through the one path that
@@ -85,12 +94,59 @@ export class WindowStore {
     return this.db.transaction(() => {
       if (this.db.prepare('DELETE FROM maintenance_windows WHERE id = ?').run(id).changes === 0) return false;
       this.db.prepare('DELETE FROM maintenance_window_runs WHERE window_id = ?').run(id);
-      this.db.prepare('DELETE FROM maintenance_plans WHERE set_by = ?').run(windowSetBy(id));
-      this.db
-        .prepare('UPDATE device_maintenance SET until_ts = ? WHERE set_by = ?')
-        .run(now, windowSetBy(id));
+      this.release(id, now);
       return true;
     })();
+  }
+
+  /**
+   * Lets go of what a window holds: its plans not yet started go, and its devices in maintenance
+   * leave it at the next availability check (planned end now). The maintenance they had stays in
+   * their state intervals, so the time already spent still counts as maintenance in the KPIs.
+   */
+  release(id: number, now: number): void {
+    this.db.prepare('DELETE FROM maintenance_plans WHERE set_by = ?').run(windowSetBy(id));
+    this.db.prepare('UPDATE device_maintenance SET until_ts = ? WHERE set_by = ?').run(now, windowSetBy(id));
+  }
+
+  /** Devices a window holds in maintenance now (their record names it), by id. */
+  held(id: number): string[] {
+    return this.db
+      .prepare('SELECT device_id FROM device_maintenance WHERE set_by = ?')
+      .pluck()
+      .all(windowSetBy(id)) as string[];
+  }
+
+  /** Moves the planned end (and reason) of one device this window holds. */
+  hold(id: number, deviceId: string, untilTs: number, reason: string): void {
+    this.db
+      .prepare('UPDATE device_maintenance SET until_ts = ?, reason = ? WHERE device_id = ? AND set_by = ?')
+      .run(untilTs, reason, deviceId, windowSetBy(id));
+  }
+
+  /** The recorded end of the occurrence that started at `startTs`; undefined if it never started. */
+  runUntil(windowId: number, startTs: number): number | undefined {
+    return this.db
+      .prepare('SELECT until_ts FROM maintenance_window_runs WHERE window_id = ? AND start_ts = ?')
+      .pluck()
+      .get(windowId, startTs) as number | undefined;
+  }
+
+  /** Records (or moves) the end of a started occurrence: ended early, or edited. */
+  setRun(windowId: number, startTs: number, untilTs: number): void {
+    this.db
+      .prepare(
+        `INSERT INTO maintenance_window_runs (window_id, start_ts, until_ts) VALUES (?, ?, ?)
+         ON CONFLICT (window_id, start_ts) DO UPDATE SET until_ts = excluded.until_ts`,
+      )
+      .run(windowId, startTs, untilTs);
+  }
+
+  /** Forgets the started occurrences not over yet, so an edited schedule's occurrence starts afresh. */
+  dropOpenRuns(windowId: number, now: number): void {
+    this.db
+      .prepare('DELETE FROM maintenance_window_runs WHERE window_id = ? AND until_ts > ?')
+      .run(windowId, now);
   }
 
   /** Records an occurrence as started; false if it already was (a restart, a second process). */

@@ -5,7 +5,6 @@ import {
   WindowScheduleSchema,
   WindowScopeSchema,
 } from '../../../config/schema/quiet-windows.ts';
-import { activeAt, nextOccurrence } from '../../alerts/windows/occurrences.ts';
 import { devicesOf, type MaintenanceWindow } from '../../alerts/windows/window-store.ts';
 import type { User } from '../../auth/users.ts';
 import { canSee } from '../../device-types/registry.ts';
@@ -49,6 +48,9 @@ function windowView(deps: ApiDeps, user: User, w: MaintenanceWindow, now: number
         ? commune?.sites.find((s) => s.id === w.scope.id)?.name
         : commune?.hamlets.find((h) => h.id === w.scope.id)?.name;
   const devices = seenBy(deps, user, w);
+  const active = windows(deps).current(w, now);
+  const next = windows(deps).upcoming(w, now);
+  const removable = w.configId === null && mayRemove(deps, user, w);
   return {
     id: w.id,
     communeId: w.communeId,
@@ -58,12 +60,29 @@ function windowView(deps: ApiDeps, user: User, w: MaintenanceWindow, now: number
     schedule: w.schedule,
     createdBy: w.createdBy,
     createdTs: w.createdTs,
-    active: activeAt(w.schedule, now) ?? null,
-    next: nextOccurrence(w.schedule, now) ?? null,
+    active: active ?? null,
+    next: next ?? null,
     devices: devices.map((d) => ({ id: d.id, name: d.name, type: d.type.kind })),
-    removable: w.configId === null && mayRemove(deps, user, w),
+    removable,
+    // Over (a one-off past its end) needs no edit; ending early needs an occurrence holding now.
+    editable: removable && next !== undefined,
+    endable: removable && active !== undefined,
   };
 }
+
+/** What an edit or an end is told about a window it cannot change; null when it may. */
+function refusal(deps: ApiDeps, user: User, w: MaintenanceWindow | undefined) {
+  if (!w || !inScope(user, w.communeId)) return 'not-found' as const;
+  if (w.configId !== null) return 'from-file' as const;
+  return mayRemove(deps, user, w) ? null : ('forbidden' as const);
+}
+
+/** A window as the audit log keeps it before and after a change. */
+const auditOf = (w: Pick<MaintenanceWindow, 'scope' | 'reason' | 'schedule'>) => ({
+  scope: `${w.scope.kind}:${w.scope.id}`,
+  reason: w.reason,
+  schedule: w.schedule,
+});
 
 /** Checks a new window against the caller: their commune, devices their role sees, sane times. */
 function checkNew(deps: ApiDeps, user: User, body: z.output<typeof WindowBody>, now: number): string {
@@ -161,8 +180,72 @@ export const maintenanceWindowRoutes = [
           return { id, result: 'not-found' };
         if (!mayRemove(deps, user!, win)) return { id, result: 'forbidden' };
         w.store.remove(id, now);
-        deps.audit.record(user!, 'maintenance-window-remove', `window:${id}`, now, { reason: win.reason });
+        deps.audit.record(user!, 'maintenance-window-remove', `window:${id}`, now, {
+          reason: win.reason,
+          before: auditOf(win),
+        });
         return { id, result: 'removed' };
+      });
+    },
+  }),
+  route({
+    method: 'post',
+    path: '/api/maintenance/windows/edit',
+    access: ['technician', 'admin', 'police', 'economics'],
+    tag: 'devices',
+    summary:
+      "Changes a window's place, reason or schedule (the new one is checked as a new window). If an occurrence holds now, the devices of the new place stay or go into maintenance until its end and the others leave at the next check; time already spent in maintenance stays counted as such in the KPIs. Answers edited (with the window), not-found, from-file (change it in the commune file) or forbidden.",
+    body: WindowBody.extend({ id: z.number().int() }),
+    examples: {
+      body: {
+        id: 999_999,
+        scope: { kind: 'hamlet', id: 'tl-ap-12' },
+        reason: 'Nhà thầu bảo trì định kỳ đêm thứ Tư',
+        schedule: { kind: 'weekly', days: ['wed'], at: '22:00', durationMin: 180 },
+      },
+    },
+    handle({ deps, user, body }) {
+      const now = deps.clock();
+      const w = windows(deps);
+      const { id, ...next } = body;
+      const before = w.store.get(id);
+      const refused = refusal(deps, user!, before);
+      if (refused) return { id, result: refused };
+      checkNew(deps, user!, next, now);
+      w.edit(id, next, now);
+      deps.audit.record(user!, 'maintenance-window-edit', `window:${id}`, now, {
+        reason: next.reason,
+        before: auditOf(before!),
+        after: auditOf(next),
+      });
+      deps.alerting!.housekeep();
+      return { id, result: 'edited', window: windowView(deps, user!, w.store.get(id)!, now) };
+    },
+  }),
+  route({
+    method: 'post',
+    path: '/api/maintenance/windows/end',
+    access: ['technician', 'admin', 'police', 'economics'],
+    tag: 'devices',
+    summary:
+      "Ends the occurrence of each window holding now: its end becomes now (a one-off window's end too), its devices leave maintenance at the next check, a recurring window's later occurrences still start. The time it held stays counted as maintenance in the KPIs. Each id answers ended, not-running, not-found, from-file or forbidden.",
+    body: z.strictObject({ ids: z.array(z.number().int()).min(1).max(100) }),
+    examples: { body: { ids: [999_999] } },
+    handle({ deps, user, body }) {
+      const w = windows(deps);
+      const now = deps.clock();
+      return body.ids.map((id) => {
+        const before = w.store.get(id);
+        const refused = refusal(deps, user!, before);
+        if (refused) return { id, result: refused };
+        const occ = w.current(before!, now);
+        if (!occ || !w.endNow(id, now)) return { id, result: 'not-running' };
+        deps.audit.record(user!, 'maintenance-window-end', `window:${id}`, now, {
+          reason: before!.reason,
+          before: { startTs: occ.startTs, untilTs: occ.untilTs },
+          after: { startTs: occ.startTs, untilTs: now },
+        });
+        return { id, result: 'ended' };
       });
     },
   }),

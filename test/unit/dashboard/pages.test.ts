@@ -50,7 +50,13 @@ describe('dashboard page registry', () => {
 
   it('keeps cameras and operations pages off the navigation of roles without them', () => {
     // The camera grid (imagery) is the police's alone.
-    expect(navPages('police').map((p) => p.id)).toEqual(['overview', 'map', 'cameras', 'alerts']);
+    expect(navPages('police').map((p) => p.id)).toEqual([
+      'overview',
+      'map',
+      'cameras',
+      'alerts',
+      'maintenance',
+    ]);
     expect(navPages('technician').map((p) => p.id)).toEqual([
       'overview',
       'map',
@@ -75,7 +81,13 @@ describe('dashboard page registry', () => {
       'audit',
     ]);
     // The farm pilot is the economics office's (and the admin's).
-    expect(navPages('economics').map((p) => p.id)).toEqual(['overview', 'map', 'alerts', 'farms']);
+    expect(navPages('economics').map((p) => p.id)).toEqual([
+      'overview',
+      'map',
+      'alerts',
+      'farms',
+      'maintenance',
+    ]);
     // Leaders and the province get the map: communes, hamlets and sites, never a camera's position.
     expect(navPages('province').map((p) => p.id)).toEqual(['overview', 'map', 'broadcasts', 'camera-health']);
     expect(navPages('leader').map((p) => p.id)).toContain('map');
