@@ -19,7 +19,7 @@ import {
   inScope,
   UPSTREAM_REASONS,
 } from './conditions.ts';
-import { type HamletGroup, hamletGroup } from './hamlet-groups.ts';
+import { type HamletGroup, type HamletIndex, hamletGroup, hamletIndex } from './hamlet-groups.ts';
 import { isFlapping, timedAction } from './lifecycle.ts';
 import { ReadingsRules } from './readings-rules.ts';
 import { ruleRoles, stepsFor } from './routing.ts';
@@ -256,6 +256,8 @@ export class AlertEngine {
       for (const a of list) if (!this.stillHolds(a, statuses.get(a.deviceId), now)) this.close(a, now, {});
     const stillOpen = this.openByDevice();
     const silenced = this.deps.silenced?.(now) ?? NONE;
+    // Built at the first opening of the sweep, from the statuses it judges (hamlet-groups.ts).
+    let hamlets: HamletIndex | undefined;
     for (const s of statuses.values()) {
       const d = deviceFacts(this.deps.directory, s.deviceId);
       if (!d || silenced.has(d.id)) continue;
@@ -284,14 +286,16 @@ export class AlertEngine {
           behind: behind.get(d.id) ?? [],
           now,
         });
-        const group = hamletGroup({
+        hamlets ??= hamletIndex({
+          statuses: statuses.values(),
+          factsOf: (id) => deviceFacts(this.deps.directory, id),
+          rulesOf: (c) => this.rules(c),
+        });
+        const group = hamletGroup(hamlets, {
           communeId: s.communeId,
           device: d,
           rule,
           sinceTs: since,
-          statuses: statuses.values(),
-          factsOf: (id) => deviceFacts(this.deps.directory, id),
-          rules: this.rules(s.communeId),
           windowMs: this.deps.config.service.alerts.hamletGroupSec * 1000,
           now,
         });
