@@ -5,6 +5,7 @@ import type { IntervalLog, StatusRow } from '../availability/interval-log.ts';
 import type { DeviceDirectory } from '../inventory/device-directory.ts';
 import type { NotifyDispatcher } from '../notify/dispatcher.ts';
 import type { AlertEvent } from '../notify/message.ts';
+import type { ReportArchive } from '../reports/archive.ts';
 import type { EventBus } from '../shared/bus.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { Db } from '../store/db.ts';
@@ -22,6 +23,7 @@ import {
 import { type HamletGroup, type HamletIndex, hamletGroup, hamletIndex } from './hamlet-groups.ts';
 import { isFlapping, timedAction } from './lifecycle.ts';
 import { ReadingsRules } from './readings-rules.ts';
+import { ReportAlerts } from './report-alerts.ts';
 import { ruleRoles, stepsFor } from './routing.ts';
 import { ruleKinds } from './rule-kinds/registry.ts';
 import { isSuppressed, suppressionChange } from './suppression.ts';
@@ -39,6 +41,8 @@ export interface AlertEngineDeps {
   readonly silenced?: (now: number) => ReadonlySet<string>;
   /** Where readings rules (metric-threshold, plot-dry, plot-wet) read; without it they never hold. */
   readonly store?: Store;
+  /** The reports archive the report-overdue rules look in; without it they never hold. */
+  readonly reportArchive?: Pick<ReportArchive, 'list'>;
 }
 
 const NONE: ReadonlySet<string> = new Set();
@@ -62,10 +66,19 @@ export class AlertEngine {
   private woken = false;
   /** Findings of the readings rules, refreshed beside the ticks (async: the store may be InfluxDB). */
   readonly readings: ReadingsRules;
+  private readonly reports: ReportAlerts | undefined;
 
   constructor(private readonly deps: AlertEngineDeps) {
     this.alerts = new AlertStore(deps.db);
     this.readings = new ReadingsRules(deps);
+    this.reports =
+      deps.reportArchive &&
+      new ReportAlerts({
+        ...deps,
+        alerts: this.alerts,
+        archive: deps.reportArchive,
+        config: deps.config.service.alerts,
+      });
   }
 
   start(): void {
@@ -115,6 +128,7 @@ export class AlertEngine {
       this.deps.db.transaction(() => {
         this.pumpChanges(now);
         this.sweep(now);
+        this.reports?.sweep(now);
       })();
       this.deps.dispatcher.wake();
     } catch (err) {
@@ -315,6 +329,8 @@ export class AlertEngine {
 
   /** Whether an open alert's condition still holds; an alert resolves only when the device recovered. */
   private stillHolds(a: AlertRow, s: StatusRow | undefined, now: number): boolean {
+    // A report alert has no device: report-alerts.ts resolves it.
+    if (ReportAlerts.owns(a)) return true;
     if (!s) return false;
     // In maintenance nobody watches the device: the alert stays, suppressed, until it is seen again.
     if (s.state === 'maintenance') return true;
