@@ -393,6 +393,7 @@ export class AlertEngine {
   }
 
   private close(a: AlertRow, now: number, by: { resolvedBy?: string; resolveNote?: string }): void {
+    if (this.reports && ReportAlerts.owns(a)) return this.reports.close(a, now, by);
     this.alerts.update(a.id, { status: 'resolved', resolvedTs: now, ...by });
     this.notify(this.alerts.get(a.id)!, 'resolve', now);
   }

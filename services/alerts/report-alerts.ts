@@ -62,7 +62,7 @@ export class ReportAlerts {
         const gone =
           !rules.some((r) => r.id === a.ruleId) || !schedules.some((s) => s.id === a.params.schedule);
         if (gone || archived(String(a.params.schedule), Number(a.params.fromTs), Number(a.params.toTs)))
-          this.close(c, a, now);
+          this.close(a, now);
       }
       const ctx = {
         now,
@@ -109,9 +109,11 @@ export class ReportAlerts {
     this.tell(c, alerts.get(a.id)!, 'escalate', now);
   }
 
-  private close(c: CommuneFile, a: AlertRow, now: number): void {
-    this.deps.alerts.update(a.id, { status: 'resolved', resolvedTs: now });
-    this.tell(c, this.deps.alerts.get(a.id)!, 'resolve', now);
+  /** Resolves a report alert (archived, or by a person's hand), telling whoever was told. */
+  close(a: AlertRow, now: number, by: { resolvedBy?: string; resolveNote?: string } = {}): void {
+    this.deps.alerts.update(a.id, { status: 'resolved', resolvedTs: now, ...by });
+    const c = this.deps.directory.communes.get(a.communeId);
+    if (c) this.tell(c, this.deps.alerts.get(a.id)!, 'resolve', now);
   }
 
   /**

@@ -9,8 +9,9 @@
  * wording is "before the 25th" (trước ngày 25): on the due day itself the report is already late.
  *
  * Only the latest run of each schedule is judged (the one the scheduler makes and catches up on),
- * and only if it comes after the commune's first evidence (its first state interval): a commune
- * with no data yet, or a period that ended before the commune was monitored, owes no report.
+ * and only if it comes after the commune's first state interval, which the availability engine
+ * starts at its devices' commissioning (`awaiting-evidence` until heard): a commune with no
+ * devices yet, or a run before the commune was commissioned, owes no report.
  */
 import { z } from 'zod';
 import { NOTIFY_ROLES } from '../../../config/schema/alert-rule-base.ts';

@@ -73,7 +73,7 @@ export interface ReportsContext {
   readonly schedules: readonly ReportScheduleConfig[];
   /** Whether the archive holds a report of this schedule for exactly this period. */
   archived(scheduleId: string, fromTs: number, toTs: number): boolean;
-  /** The start of the commune's first state interval; null while it has none. */
+  /** The start of the commune's first state interval (its commissioning); null while it has none. */
   readonly firstDataTs: number | null;
 }
 
