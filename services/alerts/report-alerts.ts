@@ -35,11 +35,21 @@ export interface ReportAlertsDeps {
   readonly log: Logger;
 }
 
+/** The kinds judged here (report-overdue). */
+const REPORT_KINDS = [...ruleKinds.values()].filter((k) => k.overdue).map((k) => k.kind);
+
 export class ReportAlerts {
   private readonly firstData;
+  private readonly openIds;
 
   constructor(private readonly deps: ReportAlertsDeps) {
     this.firstData = deps.db.prepare('SELECT MIN(start_ts) AS ts FROM state_intervals WHERE commune_id = ?');
+    // Only the report alerts' ids: a storm's thousand open device alerts are not read twice a tick.
+    this.openIds = deps.db
+      .prepare(
+        `SELECT id FROM alerts WHERE status != 'resolved' AND kind IN (${REPORT_KINDS.map(() => '?').join(', ')})`,
+      )
+      .pluck();
   }
 
   /** Whether an alert is one of these (the device sweep leaves it alone). */
@@ -49,7 +59,7 @@ export class ReportAlerts {
 
   /** Call inside the engine's tick transaction. */
   sweep(now: number): void {
-    const open = this.deps.alerts.open().filter(ReportAlerts.owns);
+    const open = (this.openIds.all(...REPORT_KINDS) as number[]).map((id) => this.deps.alerts.get(id)!);
     for (const c of this.deps.directory.communes.values()) {
       const rules = c.alerts.rules.filter((r) => ruleKinds.get(r.kind)?.overdue);
       const mine = open.filter((a) => a.communeId === c.commune.id);
