@@ -35,12 +35,20 @@ export interface ReportAlertsDeps {
   readonly log: Logger;
 }
 
+/**
+ * Nothing opens in the first minutes after a start: the scheduler catches up the report missed
+ * while the service was down 60 s after its start (services/reports/schedule.ts), and making it
+ * takes seconds to minutes; an alert opened meanwhile would be resolved a moment later.
+ */
+export const START_GRACE_MS = 10 * 60_000;
+
 /** The kinds judged here (report-overdue). */
 const REPORT_KINDS = [...ruleKinds.values()].filter((k) => k.overdue).map((k) => k.kind);
 
 export class ReportAlerts {
   private readonly firstData;
   private readonly openIds;
+  private startedTs: number | undefined;
 
   constructor(private readonly deps: ReportAlertsDeps) {
     this.firstData = deps.db.prepare('SELECT MIN(start_ts) AS ts FROM state_intervals WHERE commune_id = ?');
@@ -59,6 +67,8 @@ export class ReportAlerts {
 
   /** Call inside the engine's tick transaction. */
   sweep(now: number): void {
+    this.startedTs ??= now;
+    const opening = now - this.startedTs >= START_GRACE_MS;
     const open = (this.openIds.all(...REPORT_KINDS) as number[]).map((id) => this.deps.alerts.get(id)!);
     for (const c of this.deps.directory.communes.values()) {
       const rules = c.alerts.rules.filter((r) => ruleKinds.get(r.kind)?.overdue);
@@ -80,6 +90,7 @@ export class ReportAlerts {
         archived,
         firstDataTs: (this.firstData.get(c.commune.id) as { ts: number | null }).ts,
       };
+      if (!opening) continue;
       for (const rule of rules)
         for (const found of ruleKinds.get(rule.kind)!.overdue!(rule, ctx)) this.judge(c, rule, found, now);
     }

@@ -108,6 +108,20 @@ describe('report-overdue alerts', () => {
     db.close();
   });
 
+  it('opens nothing in the first minutes after a start, while the scheduler catches up the missed report', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cx-report-overdue-'));
+    dirs.push(dir);
+    const db = openDb(join(dir, 'canhxa.db'));
+    const s = rig(db, new ReportArchive(join(dir, 'reports')), vn('2026-10-20T08:00:00'));
+    // The service's first look comes on 3 November, long past October's run and grace.
+    s.advance(vn('2026-11-03T08:00:00') - s.now());
+    s.advance(9 * 60_000);
+    expect(s.engine.alerts.open()).toEqual([]);
+    s.advance(2 * 60_000);
+    expect(s.engine.alerts.open().map((a) => a.kind)).toEqual(['report-overdue']);
+    db.close();
+  });
+
   it('owes nothing for a run before the commune first had data, or before the grace', () => {
     const schedules = [
       { id: 'bc-thang', period: 'month', due: 'after-period', dueDay: 25, leadDays: 1, formats: ['csv'] },
