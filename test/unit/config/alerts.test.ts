@@ -63,6 +63,26 @@ describe('alerts configuration', () => {
     ]);
   });
 
+  it('refuses a Zalo notifier with neither a token nor oauth, a bad app id, and oauth secrets not set', () => {
+    const oauth = { appId: '1234567890', secretKeyRef: 'zalo-app-secret', refreshTokenRef: 'zalo-refresh' };
+    const file = write({
+      notifiers: [
+        { name: 'z1', kind: 'zalo', config: { templateId: '1' } },
+        { name: 'z2', kind: 'zalo', config: { templateId: '1', oauth: { ...oauth, appId: 'abc' } } },
+        { name: 'z3', kind: 'zalo', config: { templateId: '1', oauth } },
+      ],
+    });
+    expect(problems(file)).toEqual([
+      expect.stringMatching(/alerts\.notifiers\[0\]\.config\.oauth — give oauth .* or tokenRef .*Fix: /),
+      expect.stringMatching(/alerts\.notifiers\[1\]\.config\.oauth\.appId — the app id .*Fix: /),
+      expect.stringMatching(/alerts\.notifiers\[2\]\.config — secret "zalo-app-secret" is not set/),
+      expect.stringMatching(/alerts\.notifiers\[2\]\.config — secret "zalo-refresh" is not set/),
+    ]);
+    expect(
+      problems(file, { CANHXA_SECRET_ZALO_APP_SECRET: 'k', CANHXA_SECRET_ZALO_REFRESH: 'r' }),
+    ).toHaveLength(2);
+  });
+
   it('takes the bot token from the environment or notify-secrets.json (0600), never from the config', () => {
     const file = write({
       notifiers: [{ name: 'tg', kind: 'telegram', config: { tokenRef: 'telegram-bot' } }],
