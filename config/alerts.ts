@@ -66,7 +66,13 @@ function communeAlertProblems(file: string, c: CommuneFile): string[] {
     );
   const scope = (
     path: string,
-    s: { deviceTypes?: string[]; hamlets?: string[]; sites?: string[]; contractors?: string[] },
+    s: {
+      kind?: string;
+      deviceTypes?: string[];
+      hamlets?: string[];
+      sites?: string[];
+      contractors?: string[];
+    },
   ) => {
     s.contractors?.forEach((name, j) => {
       if (!contractors.has(name)) noSuchContractor(`${path}.contractors[${j}]`, name);
@@ -96,6 +102,7 @@ function communeAlertProblems(file: string, c: CommuneFile): string[] {
       out.push(`${file}: alerts.rules[${i}].id — "${r.id}" is used twice. Fix: give each rule its own id.`);
     ids.add(r.id);
     scope(`alerts.rules[${i}]`, r);
+    if (r.kind === 'report-overdue') out.push(...reportRuleProblems(file, c, r, i));
   });
   c.alerts.notify.forEach((s, i) => {
     scope(`alerts.notify[${i}]`, s);
@@ -118,4 +125,25 @@ function communeAlertProblems(file: string, c: CommuneFile): string[] {
   });
   out.push(...quietWindowProblems(file, c));
   return out;
+}
+
+/** A report-overdue rule names schedules of this commune's `kpi.reports`, and there is one to watch. */
+function reportRuleProblems(
+  file: string,
+  c: CommuneFile,
+  r: { schedules?: readonly string[] | undefined },
+  i: number,
+): string[] {
+  const schedules = (c.kpi?.reports ?? []).map((s) => s.id);
+  if (schedules.length === 0)
+    return [
+      `${file}: alerts.rules[${i}] — a report-overdue rule, but the commune schedules no report. Fix: add kpi.reports, or remove the rule.`,
+    ];
+  return (r.schedules ?? []).flatMap((id, j) =>
+    schedules.includes(id)
+      ? []
+      : [
+          `${file}: alerts.rules[${i}].schedules[${j}] — "${id}" is not a report schedule of this commune. Fix: use an id of kpi.reports: ${schedules.join(', ')}.`,
+        ],
+  );
 }

@@ -171,7 +171,18 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     log: log.child({ mod: 'reports' }),
   });
   if (withApi) void reports.start();
-  const alerting = new Alerting({ config, db, directory, intervals, bus, audit, clock, log, store });
+  const alerting = new Alerting({
+    config,
+    db,
+    directory,
+    intervals,
+    bus,
+    audit,
+    clock,
+    log,
+    store,
+    reportArchive: new ReportArchive(join(config.paths.dataDir, 'reports')),
+  });
   if (withApi) alerting.start();
   const app = createApiApp({
     config,

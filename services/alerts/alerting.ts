@@ -5,6 +5,7 @@ import { canSee } from '../device-types/registry.ts';
 import type { DeviceDirectory } from '../inventory/device-directory.ts';
 import { NotifyDispatcher } from '../notify/dispatcher.ts';
 import type { AckPress } from '../notify/notifier.ts';
+import type { ReportArchive } from '../reports/archive.ts';
 import type { EventBus } from '../shared/bus.ts';
 import { t } from '../shared/i18n/index.ts';
 import type { Logger } from '../shared/logger.ts';
@@ -25,6 +26,8 @@ export interface AlertingDeps {
   readonly log: Logger;
   /** Where the readings rules (metric-threshold, plot-dry, plot-wet) read. */
   readonly store?: Store;
+  /** Where the report-overdue rules look for the scheduled reports. */
+  readonly reportArchive?: ReportArchive;
 }
 
 /**

@@ -31,6 +31,8 @@ export function causeOf(s: StatusFacts): string | null {
 
 export function inScope(
   scope: {
+    /** A rule's kind: a report-overdue rule has no scope (it covers every device it never judges). */
+    kind?: string;
     deviceTypes?: readonly string[];
     hamlets?: readonly string[];
     sites?: readonly string[];

@@ -5,6 +5,7 @@ import type { IntervalLog, StatusRow } from '../availability/interval-log.ts';
 import type { DeviceDirectory } from '../inventory/device-directory.ts';
 import type { NotifyDispatcher } from '../notify/dispatcher.ts';
 import type { AlertEvent } from '../notify/message.ts';
+import type { ReportArchive } from '../reports/archive.ts';
 import type { EventBus } from '../shared/bus.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { Db } from '../store/db.ts';
@@ -19,9 +20,10 @@ import {
   inScope,
   UPSTREAM_REASONS,
 } from './conditions.ts';
-import { type HamletGroup, hamletGroup } from './hamlet-groups.ts';
+import { type HamletGroup, type HamletIndex, hamletGroup, hamletIndex } from './hamlet-groups.ts';
 import { isFlapping, timedAction } from './lifecycle.ts';
 import { ReadingsRules } from './readings-rules.ts';
+import { ReportAlerts } from './report-alerts.ts';
 import { ruleRoles, stepsFor } from './routing.ts';
 import { ruleKinds } from './rule-kinds/registry.ts';
 import { isSuppressed, suppressionChange } from './suppression.ts';
@@ -39,6 +41,8 @@ export interface AlertEngineDeps {
   readonly silenced?: (now: number) => ReadonlySet<string>;
   /** Where readings rules (metric-threshold, plot-dry, plot-wet) read; without it they never hold. */
   readonly store?: Store;
+  /** The reports archive the report-overdue rules look in; without it they never hold. */
+  readonly reportArchive?: Pick<ReportArchive, 'list'>;
 }
 
 const NONE: ReadonlySet<string> = new Set();
@@ -62,10 +66,19 @@ export class AlertEngine {
   private woken = false;
   /** Findings of the readings rules, refreshed beside the ticks (async: the store may be InfluxDB). */
   readonly readings: ReadingsRules;
+  private readonly reports: ReportAlerts | undefined;
 
   constructor(private readonly deps: AlertEngineDeps) {
     this.alerts = new AlertStore(deps.db);
     this.readings = new ReadingsRules(deps);
+    this.reports =
+      deps.reportArchive &&
+      new ReportAlerts({
+        ...deps,
+        alerts: this.alerts,
+        archive: deps.reportArchive,
+        config: deps.config.service.alerts,
+      });
   }
 
   start(): void {
@@ -115,6 +128,7 @@ export class AlertEngine {
       this.deps.db.transaction(() => {
         this.pumpChanges(now);
         this.sweep(now);
+        this.reports?.sweep(now);
       })();
       this.deps.dispatcher.wake();
     } catch (err) {
@@ -256,6 +270,8 @@ export class AlertEngine {
       for (const a of list) if (!this.stillHolds(a, statuses.get(a.deviceId), now)) this.close(a, now, {});
     const stillOpen = this.openByDevice();
     const silenced = this.deps.silenced?.(now) ?? NONE;
+    // Built at the first opening of the sweep, from the statuses it judges (hamlet-groups.ts).
+    let hamlets: HamletIndex | undefined;
     for (const s of statuses.values()) {
       const d = deviceFacts(this.deps.directory, s.deviceId);
       if (!d || silenced.has(d.id)) continue;
@@ -284,14 +300,16 @@ export class AlertEngine {
           behind: behind.get(d.id) ?? [],
           now,
         });
-        const group = hamletGroup({
+        hamlets ??= hamletIndex({
+          statuses: statuses.values(),
+          factsOf: (id) => deviceFacts(this.deps.directory, id),
+          rulesOf: (c) => this.rules(c),
+        });
+        const group = hamletGroup(hamlets, {
           communeId: s.communeId,
           device: d,
           rule,
           sinceTs: since,
-          statuses: statuses.values(),
-          factsOf: (id) => deviceFacts(this.deps.directory, id),
-          rules: this.rules(s.communeId),
           windowMs: this.deps.config.service.alerts.hamletGroupSec * 1000,
           now,
         });
@@ -311,6 +329,8 @@ export class AlertEngine {
 
   /** Whether an open alert's condition still holds; an alert resolves only when the device recovered. */
   private stillHolds(a: AlertRow, s: StatusRow | undefined, now: number): boolean {
+    // A report alert has no device: report-alerts.ts resolves it.
+    if (ReportAlerts.owns(a)) return true;
     if (!s) return false;
     // In maintenance nobody watches the device: the alert stays, suppressed, until it is seen again.
     if (s.state === 'maintenance') return true;
@@ -373,6 +393,7 @@ export class AlertEngine {
   }
 
   private close(a: AlertRow, now: number, by: { resolvedBy?: string; resolveNote?: string }): void {
+    if (this.reports && ReportAlerts.owns(a)) return this.reports.close(a, now, by);
     this.alerts.update(a.id, { status: 'resolved', resolvedTs: now, ...by });
     this.notify(this.alerts.get(a.id)!, 'resolve', now);
   }

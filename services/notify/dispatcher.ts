@@ -3,6 +3,7 @@ import type { Logger } from '../shared/logger.ts';
 import type { Db } from '../store/db.ts';
 import { groupMessage } from './group-message.ts';
 import { type AckPress, type Notifier, type NotifierInstance, NotifyError } from './notifier.ts';
+import { sqliteNotifierState } from './notifier-state.ts';
 import { type NotifierHealth, NotifyOutbox, type NotifyRow } from './outbox.ts';
 import { notifiers } from './registry.ts';
 
@@ -64,7 +65,11 @@ export class NotifyDispatcher {
       return {
         entry,
         kind,
-        instance: kind.create(kind.configSchema.parse(entry.config), { secret }),
+        instance: kind.create(kind.configSchema.parse(entry.config), {
+          secret,
+          state: sqliteNotifierState(deps.db, entry.name, deps.clock),
+          now: deps.clock,
+        }),
         draining: null,
         lastSendTs: 0,
         pausedUntilTs: 0,

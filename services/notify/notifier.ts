@@ -1,5 +1,6 @@
 import type { Contact } from '../../config/schema/alerts.ts';
 import type { Configurable, Registered } from '../shared/registry.ts';
+import type { NotifierState } from './notifier-state.ts';
 
 /** What a notification says, rendered in the recipient's language when it is queued. */
 export interface Message {
@@ -62,6 +63,10 @@ export class NotifyError extends Error {
 export interface NotifierContext {
   /** The value of a secret named in the config (`tokenRef: telegram-bot`); throws if absent. */
   readonly secret: (name: string) => string;
+  /** The notifier's durable values (a rotated OAuth token); in memory when absent (a unit test). */
+  readonly state?: NotifierState;
+  /** The service's clock, epoch ms (token expiry); Date.now when absent. */
+  readonly now?: () => number;
 }
 
 /** One running notifier, built from its config. Constructors only assign; no socket before a call. */

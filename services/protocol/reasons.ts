@@ -121,6 +121,9 @@ export const REASONS = {
   'metric-below': { params: ['metric', 'value', 'bound'], wire: false },
   'plot-dry': { params: ['plot', 'moisturePct', 'boundPct'], wire: false },
   'plot-wet': { params: ['plot', 'moisturePct', 'boundPct'], wire: false },
+  // A scheduled report not in the archive (rule kind report-overdue), before and after its due date.
+  'report-missing': { params: ['schedule', 'period', 'dueDate'], wire: false },
+  'report-past-due': { params: ['schedule', 'period', 'dueDate'], wire: false },
   // Why a payload codec (gateway/lorawan/codecs/) could not read a frame; kept in the reject log.
   'payload-truncated': { params: ['bytes', 'expected'], wire: false },
   'payload-oversized': { params: ['bytes', 'max'], wire: false },

@@ -1,49 +1,15 @@
 import cron, { type ScheduledTask } from 'node-cron';
 import type { CommuneFile } from '../../config/schema/commune.ts';
 import type { ReportScheduleConfig } from '../../config/schema/kpi.ts';
-import { localDate, localMidnight, periodContaining, previousPeriod } from '../kpi/periods.ts';
-import type { Period, ReadModel } from '../read-model/read-model.ts';
+import type { ReadModel } from '../read-model/read-model.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { ArchivedReport, ReportArchive } from './archive.ts';
 import { computeReport, produceReport } from './produce.ts';
+import { latestRun } from './schedule-runs.ts';
 
 export const REPORT_TIMEZONE = 'Asia/Ho_Chi_Minh';
 
-/** One scheduled report: the period it covers, when it is made (= the period's cut), its due date. */
-export interface ScheduledRun {
-  readonly period: Period;
-  readonly runTs: number;
-  /** ISO date (Vietnam). */
-  readonly dueDate: string;
-}
-
-const iso = (ts: number) => {
-  const d = localDate(ts);
-  return `${d.year}-${String(d.month).padStart(2, '0')}-${String(d.day).padStart(2, '0')}`;
-};
-
-/** The run of a schedule for the period containing `ts` (its run may lie after `ts`). */
-function runFor(s: ReportScheduleConfig, ts: number): ScheduledRun {
-  const p = periodContaining(s.period, ts);
-  if (s.due === 'after-period') {
-    const next = localDate(p.toTs);
-    return { period: p, runTs: p.toTs, dueDate: iso(localMidnight(next.year, next.month, s.dueDay)) };
-  }
-  // in-period: cut at local midnight leadDays before the due day of the period's last month.
-  const last = localDate(p.toTs - 1);
-  const cut = localMidnight(last.year, last.month, s.dueDay - s.leadDays);
-  return {
-    period: { fromTs: p.fromTs, toTs: cut },
-    runTs: cut,
-    dueDate: iso(localMidnight(last.year, last.month, s.dueDay)),
-  };
-}
-
-/** The latest run of the schedule whose time has come at `nowTs`. */
-export function latestRun(s: ReportScheduleConfig, nowTs: number): ScheduledRun {
-  const here = runFor(s, s.due === 'after-period' ? previousPeriod(s.period, nowTs).fromTs : nowTs);
-  return here.runTs <= nowTs ? here : runFor(s, previousPeriod(s.period, nowTs).fromTs);
-}
+export { latestRun, type ScheduledRun } from './schedule-runs.ts';
 
 /** node-cron expression (Asia/Ho_Chi_Minh) firing five minutes after each run's cut. */
 export function cronOf(s: ReportScheduleConfig): string {

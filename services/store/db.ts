@@ -141,6 +141,11 @@ const MIGRATIONS: readonly string[] = [
    CREATE TABLE alert_digests (
      commune_id TEXT NOT NULL, username TEXT NOT NULL, day TEXT NOT NULL, queued_ts INTEGER NOT NULL,
      PRIMARY KEY (commune_id, username, day));`,
+  // A notifier's own durable values (services/notify/notifier-state.ts): Zalo's single-use refresh
+  // token, rotated at each refresh, is written here before the access token it bought is used.
+  `CREATE TABLE notifier_state (
+     notifier TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, updated_ts INTEGER NOT NULL,
+     PRIMARY KEY (notifier, key));`,
 ];
 
 /** The service's own database in its data folder: the one file the service and every CLI share (WAL). */

@@ -7,3 +7,4 @@ alertRuleKindConformance('silent');
 alertRuleKindConformance('metric-threshold');
 alertRuleKindConformance('plot-dry');
 alertRuleKindConformance('plot-wet');
+alertRuleKindConformance('report-overdue');

@@ -5,6 +5,12 @@
  * quota}}` or a non-zero `error` and its `message`. It can fail (-100 unknown error), hang (never
  * answer), or answer the daily quota error (-144) on request; a phone not in 84xxxxxxxxx form gets
  * -108 and a wrong token -124, as the real one does.
+ *
+ * It also speaks the OA OAuth v4 refresh (POST /v4/oa/access_token, form `refresh_token`, `app_id`,
+ * `grant_type=refresh_token`, header `secret_key`), answering `{access_token, refresh_token,
+ * expires_in}` with a new pair each time: the refresh token is single-use (a reused or unknown
+ * one is refused, as is a wrong app id or secret key), and `expireAccessTokens()` makes every
+ * access token issued so far answer "access token invalid" (-124 for ZNS, or `tokenErrorCode`).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -31,8 +37,29 @@ export class ZaloStandIn {
   private server: Server | undefined;
   private readonly hung = new Set<ServerResponse>();
   private nextId = 1;
+  /** OAuth: the app, the one refresh token that works now, those spent, the live access tokens. */
+  readonly appId = '1234567890123456789';
+  readonly secretKey = 'zalo-app-secret-TEST';
+  refreshToken = 'zalo-refresh-0-TEST';
+  readonly spentRefreshTokens = new Set<string>();
+  private readonly liveAccess = new Set<string>();
+  /** Successful refreshes, and refused ones. */
+  refreshes = 0;
+  refusedRefreshes = 0;
+  /** Sends refused for an invalid or expired token. */
+  tokenRefusals = 0;
+  /** 'fail': every refresh is refused (the app's secret changed, Zalo down for OAuth). */
+  oauthMode: 'ok' | 'fail' = 'ok';
+  expiresInSec = 90_000;
+  /** What ZNS answers for a token it does not take: -124 (ZNS) or -216 (the OA API's code). */
+  tokenErrorCode = -124;
 
   constructor(readonly token = 'zalo-oa-access-token-TEST') {}
+
+  /** Every access token issued so far stops working (as after its ~25 h). */
+  expireAccessTokens(): void {
+    this.liveAccess.clear();
+  }
 
   async start(): Promise<string> {
     this.server = createServer((req, res) => void this.handle(req, res));
@@ -53,13 +80,18 @@ export class ZaloStandIn {
       if (res.destroyed) return;
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     };
+    if (req.method === 'POST' && req.url === '/v4/oa/access_token')
+      return reply(this.refresh(req, Buffer.concat(chunks).toString('utf8')));
     if (req.method !== 'POST' || req.url !== '/message/template') {
       res.writeHead(404).end();
       return;
     }
     this.calls++;
-    if (req.headers.access_token !== this.token)
-      return reply({ error: -124, message: 'Access token is invalid' });
+    const token = String(req.headers.access_token ?? '');
+    if (token !== this.token && !this.liveAccess.has(token)) {
+      this.tokenRefusals++;
+      return reply({ error: this.tokenErrorCode, message: 'Access token is invalid' });
+    }
     if (this.mode === 'hang') {
       this.hung.add(res);
       return;
@@ -95,5 +127,26 @@ export class ZaloStandIn {
         quota: { dailyQuota: '500', remainingQuota: String(500 - this.sent.length) },
       },
     });
+  }
+
+  private refresh(req: IncomingMessage, form: string): Record<string, unknown> {
+    const f = new URLSearchParams(form);
+    const refuse = (error: number, name: string) => {
+      this.refusedRefreshes++;
+      return { error, error_name: name, error_description: name };
+    };
+    if (req.headers.secret_key !== this.secretKey || f.get('app_id') !== this.appId)
+      return refuse(-14002, 'Invalid app id or secret key');
+    if (f.get('grant_type') !== 'refresh_token') return refuse(-14001, 'Invalid grant type');
+    const given = f.get('refresh_token') ?? '';
+    if (this.oauthMode === 'fail') return refuse(-14014, 'Refresh token is invalid');
+    if (given !== this.refreshToken) return refuse(-14014, 'Refresh token is invalid');
+    this.spentRefreshTokens.add(given);
+    this.refreshes++;
+    this.refreshToken = `zalo-refresh-${this.refreshes}-TEST`;
+    const access = `zalo-access-${this.refreshes}-TEST`;
+    this.liveAccess.add(access);
+    // Zalo gives expires_in as a string of seconds.
+    return { access_token: access, refresh_token: this.refreshToken, expires_in: String(this.expiresInSec) };
   }
 }

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { Role } from '../../../config/schema/commune.ts';
+import type { ReportScheduleConfig } from '../../../config/schema/kpi.ts';
 import type { DeviceState } from '../../availability/states.ts';
 import type { Configurable, Registered } from '../../shared/registry.ts';
 import type { Reading } from '../../store/store.ts';
@@ -66,6 +67,29 @@ export interface ReadingsContext {
   plots(): readonly PlotFacts[];
 }
 
+/** What the rule reads: the commune's schedules, the archive, and since when it has evidence. */
+export interface ReportsContext {
+  readonly now: number;
+  readonly schedules: readonly ReportScheduleConfig[];
+  /** Whether the archive holds a report of this schedule for exactly this period. */
+  archived(scheduleId: string, fromTs: number, toTs: number): boolean;
+  /** The start of the commune's first state interval (its commissioning); null while it has none. */
+  readonly firstDataTs: number | null;
+}
+
+/** One missing report: the alert's subject, severity and what its message says. */
+export interface OverdueReport {
+  readonly scheduleId: string;
+  readonly fromTs: number;
+  readonly toTs: number;
+  readonly runTs: number;
+  /** ISO date (Vietnam). */
+  readonly dueDate: string;
+  readonly severity: 'critical' | 'warning' | 'info';
+  readonly reason: 'report-missing' | 'report-past-due';
+  readonly params: Readonly<Record<string, string | number>>;
+}
+
 interface RuleCore {
   readonly kind: string;
   readonly id: string;
@@ -101,6 +125,11 @@ export interface RuleKind<R extends RuleCore = RuleCore> extends Registered, Con
   closedEpisode(rule: R, i: ClosedInterval): boolean;
   /** Readings kinds: the devices whose condition holds now, keyed by device id. */
   evaluate?(rule: R, ctx: ReadingsContext): Promise<ReadonlyMap<string, MetricEpisode>>;
+  /**
+   * Report kinds: the commune's scheduled reports missing now (services/alerts/report-alerts.ts
+   * keeps one alert per schedule and period). Such a kind's `since` is always null.
+   */
+  overdue?(rule: R, ctx: ReportsContext): readonly OverdueReport[];
   /** Who is told instead of the commune's chain (plot alerts go to the economics office). */
   roles?(rule: R): readonly Role[] | undefined;
 }

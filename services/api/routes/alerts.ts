@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import type { AlertRow } from '../../alerts/alert-store.ts';
+import { ReportAlerts } from '../../alerts/report-alerts.ts';
+import { ruleRoles } from '../../alerts/routing.ts';
 import type { User } from '../../auth/users.ts';
 import { canSee } from '../../device-types/registry.ts';
 import { CxError } from '../../shared/errors.ts';
@@ -12,6 +14,7 @@ const COMMUNE_ROLES = ['police', 'economics', 'technician', 'leader', 'admin'] a
 
 /** Whether this user may see an alert: its device is one their role sees (cameras: police and the commune's camera maintainers). */
 function sees(deps: ApiDeps, user: User, a: AlertRow): boolean {
+  if (ReportAlerts.owns(a)) return inScope(user, a.communeId) && reportReaders(deps, a).includes(user.role);
   const d = deps.directory.get(a.deviceId);
   if (!d || !inScope(user, a.communeId)) return false;
   if (canSee(user.role, d.type.kind)) return true;
@@ -21,6 +24,14 @@ function sees(deps: ApiDeps, user: User, a: AlertRow): boolean {
   );
 }
 
+/** A report alert (no device) is for the roles its rule tells, and the commune's admins. */
+function reportReaders(deps: ApiDeps, a: AlertRow): readonly string[] {
+  const c = deps.directory.communes.get(a.communeId);
+  return [...((c && ruleRoles(c, a.ruleId)) ?? ['leader']), 'admin'];
+}
+
+const REPORT_TYPE = { kind: 'report', label: { vi: 'Báo cáo định kỳ', en: 'Scheduled report' } };
+
 function alerting(deps: ApiDeps) {
   if (!deps.alerting) throw new CxError('CX_NOT_FOUND', 'alerts are not running in this process');
   return deps.alerting;
@@ -28,7 +39,13 @@ function alerting(deps: ApiDeps) {
 
 /** What the page shows of an alert: where, since when, why, and what is behind it that the reader may see. */
 function alertView(deps: ApiDeps, user: User, a: AlertRow) {
-  const d = deps.directory.get(a.deviceId)!;
+  // A report alert's subject is its schedule, in no place: report-alerts.ts.
+  const d = deps.directory.get(a.deviceId) ?? {
+    name: String(a.params.schedule ?? a.deviceId),
+    type: REPORT_TYPE,
+    hamletId: '',
+    siteId: '',
+  };
   const commune = deps.directory.communes.get(a.communeId);
   const behind = a.behind
     .map((id) => deps.directory.get(id))

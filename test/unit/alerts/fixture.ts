@@ -5,6 +5,7 @@ import { AuditLog } from '../../../services/api/audit.ts';
 import { IntervalLog } from '../../../services/availability/interval-log.ts';
 import type { DeviceState } from '../../../services/availability/states.ts';
 import { DeviceDirectory } from '../../../services/inventory/device-directory.ts';
+import type { ReportArchive } from '../../../services/reports/archive.ts';
 import { EventBus } from '../../../services/shared/bus.ts';
 import { createLogger } from '../../../services/shared/logger.ts';
 import { type Db, openDb } from '../../../services/store/db.ts';
@@ -85,6 +86,8 @@ export function alertSetup(
     commune?: Record<string, unknown>;
     /** Where readings rules read. */
     store?: Store;
+    /** Where report-overdue rules look. */
+    reportArchive?: ReportArchive;
   } = {},
 ) {
   let now = opts.now ?? T0;
@@ -121,6 +124,7 @@ export function alertSetup(
     clock: () => now,
     log,
     ...(opts.store ? { store: opts.store } : {}),
+    ...(opts.reportArchive ? { reportArchive: opts.reportArchive } : {}),
   });
   const set = (deviceId: string, state: DeviceState, reason: string, params: Record<string, string> = {}) =>
     intervals.transition({ deviceId, communeId: 'xa-thu', state, reason, params, ts: now, lastHeardTs: now });

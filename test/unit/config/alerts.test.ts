@@ -11,7 +11,11 @@ afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-function write(alerts: unknown, communeAlerts: unknown = undefined): string {
+function write(
+  alerts: unknown,
+  communeAlerts: unknown = undefined,
+  communeExtra: Record<string, unknown> = {},
+): string {
   const dir = mkdtempSync(join(tmpdir(), 'cx-alerts-config-'));
   dirs.push(dir);
   mkdirSync(join(dir, 'communes'));
@@ -20,7 +24,7 @@ function write(alerts: unknown, communeAlerts: unknown = undefined): string {
     users: [
       { username: 'kythuat.thu', name: 'Kỹ thuật', role: 'technician', contact: { telegramChatId: '111' } },
     ],
-    ...(communeAlerts ? { extra: { alerts: communeAlerts } } : {}),
+    extra: { ...(communeAlerts ? { alerts: communeAlerts } : {}), ...communeExtra },
   });
   writeFileSync(join(dir, 'communes', 'xa-thu.yaml'), stringify(doc));
   writeFileSync(join(dir, 'canhxa.yaml'), stringify({ dataDir: dir, communesDir: './communes', alerts }));
@@ -57,6 +61,26 @@ describe('alerts configuration', () => {
       expect.stringMatching(/alerts\.notifiers\[2\]\.config\.host — .*Fix: /),
       expect.stringMatching(/alerts\.notifiers\[2\]\.config\.from — .*Fix: /),
     ]);
+  });
+
+  it('refuses a Zalo notifier with neither a token nor oauth, a bad app id, and oauth secrets not set', () => {
+    const oauth = { appId: '1234567890', secretKeyRef: 'zalo-app-secret', refreshTokenRef: 'zalo-refresh' };
+    const file = write({
+      notifiers: [
+        { name: 'z1', kind: 'zalo', config: { templateId: '1' } },
+        { name: 'z2', kind: 'zalo', config: { templateId: '1', oauth: { ...oauth, appId: 'abc' } } },
+        { name: 'z3', kind: 'zalo', config: { templateId: '1', oauth } },
+      ],
+    });
+    expect(problems(file)).toEqual([
+      expect.stringMatching(/alerts\.notifiers\[0\]\.config\.oauth — give oauth .* or tokenRef .*Fix: /),
+      expect.stringMatching(/alerts\.notifiers\[1\]\.config\.oauth\.appId — the app id .*Fix: /),
+      expect.stringMatching(/alerts\.notifiers\[2\]\.config — secret "zalo-app-secret" is not set/),
+      expect.stringMatching(/alerts\.notifiers\[2\]\.config — secret "zalo-refresh" is not set/),
+    ]);
+    expect(
+      problems(file, { CANHXA_SECRET_ZALO_APP_SECRET: 'k', CANHXA_SECRET_ZALO_REFRESH: 'r' }),
+    ).toHaveLength(2);
   });
 
   it('takes the bot token from the environment or notify-secrets.json (0600), never from the config', () => {
@@ -96,5 +120,23 @@ describe('alerts configuration', () => {
       ),
       expect.stringMatching(/alerts\.cameraMaintainers\[0\] — "ghost" is not a user of this commune\. Fix:/),
     ]);
+  });
+
+  it('refuses a report-overdue rule without report schedules, naming an unknown schedule, or with a bad grace', () => {
+    const rule = { id: 'bao-cao-tre', kind: 'report-overdue' };
+    expect(problems(write({}, { rules: [rule] }))).toEqual([
+      expect.stringMatching(
+        /xa-thu\.yaml: alerts\.rules\[0\] — a report-overdue rule, but the commune schedules no report\. Fix: add kpi\.reports/,
+      ),
+    ]);
+    const kpi = { kpi: { reports: [{ id: 'bc-thang', period: 'month', dueDay: 25 }] } };
+    expect(problems(write({}, { rules: [{ ...rule, schedules: ['bc-quy'] }] }, kpi))).toEqual([
+      expect.stringMatching(
+        /alerts\.rules\[0\]\.schedules\[0\] — "bc-quy" is not a report schedule of this commune\. Fix: use an id of kpi\.reports: bc-thang/,
+      ),
+    ]);
+    const bad = problems(write({}, { rules: [{ ...rule, minutes: -5 }] }, kpi));
+    expect(bad).toEqual([expect.stringMatching(/xa-thu\.yaml.*alerts\.rules\[0\]\.minutes/)]);
+    expect(problems(write({}, { rules: [rule] }, kpi))).toEqual([]);
   });
 });
