@@ -1,5 +1,6 @@
 /**
- * Alert storm (issue #14): 1,000 devices behind 20 internet lines, every line down at once. Prints
+ * Alert storm (issue #14): 1,000 devices behind 20 internet lines, one line a hamlet (alerts of one
+ * hamlet within alerts.hamletGroupSec go out as one message), every line down at once. Prints
  * the alerts opened and the Telegram messages sent (aim: one per line), the time from the outage
  * being logged to the first message taken by the Bot API stand-in, and the engine's CPU per tick.
  * Real parts: SQLite file, the interval log, the alert engine, the dispatcher and its outbox.
@@ -28,10 +29,12 @@ export async function benchAlertStorm(): Promise<{ figures: Figure[] }> {
   const telegram = new TelegramStandIn();
   const apiUrl = await telegram.start();
   try {
+    const hamlets = Array.from({ length: LINES }, (_, i) => ({ id: `h-${i}`, name: `Ấp ${i}` }));
     const sites = Array.from({ length: LINES }, (_, i) => ({
       id: `s-${i}`,
       name: `Điểm ${i}`,
       kind: 'key-point',
+      hamlet: `h-${i}`,
       uplink: `line-${i}`,
     }));
     const devices = sites.flatMap((s, i) => [
@@ -44,6 +47,7 @@ export async function benchAlertStorm(): Promise<{ figures: Figure[] }> {
       })),
     ]);
     const commune = buildCommune({
+      hamlets,
       sites,
       devices,
       users: [
