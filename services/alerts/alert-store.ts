@@ -119,6 +119,13 @@ export class AlertStore {
     );
   }
 
+  /** The open alerts by device id. */
+  openByDevice(): Map<string, AlertRow[]> {
+    const m = new Map<string, AlertRow[]>();
+    for (const a of this.open()) m.set(a.deviceId, [...(m.get(a.deviceId) ?? []), a]);
+    return m;
+  }
+
   /** Sets the listed lifecycle columns (camelCase names of AlertRow). */
   update(
     id: number,

@@ -12,16 +12,10 @@ import type { Db } from '../store/db.ts';
 import type { Store } from '../store/store.ts';
 import { type AlertRow, AlertStore } from './alert-store.ts';
 import { alertFacts, announce, deviceFacts } from './announce.ts';
-import {
-  causeOf,
-  closedEpisodeMatches,
-  conditionSince,
-  due,
-  inScope,
-  UPSTREAM_REASONS,
-} from './conditions.ts';
+import { causeOf, closedEpisodeMatches, conditionSince, due, inScope } from './conditions.ts';
+import { failureCounter } from './failure-count.ts';
 import { type HamletGroup, type HamletIndex, hamletGroup, hamletIndex } from './hamlet-groups.ts';
-import { isFlapping, timedAction } from './lifecycle.ts';
+import { isFlapping, timedAction, timedChange } from './lifecycle.ts';
 import { ReadingsRules } from './readings-rules.ts';
 import { ReportAlerts } from './report-alerts.ts';
 import { ruleRoles, stepsFor } from './routing.ts';
@@ -48,8 +42,6 @@ export interface AlertEngineDeps {
 const NONE: ReadonlySet<string> = new Set();
 
 const PAGE = 1000;
-const BAD_STATES = "('down', 'unreachable', 'degraded')";
-const UPSTREAM_LIST = `(${[...UPSTREAM_REASONS].map((r) => `'${r}'`).join(', ')})`;
 
 /**
  * Opens, escalates, repeats and resolves alerts. Each tick is one transaction that reads the state
@@ -184,11 +176,8 @@ export class AlertEngine {
        WHERE device_id = ? AND id < ? ORDER BY id DESC LIMIT 1`,
     );
     const { changes, windowMin } = this.deps.config.service.alerts.flapping;
-    const failures = db.prepare(
-      `SELECT COUNT(*) AS n FROM state_intervals WHERE device_id = ? AND start_ts > ?
-       AND state IN ${BAD_STATES} AND reason NOT IN ${UPSTREAM_LIST}`,
-    );
-    const openByDevice = this.openByDevice();
+    const failures = failureCounter(db);
+    const openByDevice = this.alerts.openByDevice();
     const silenced = this.deps.silenced?.(now) ?? NONE;
     for (const r of rows) {
       const d = deviceFacts(this.deps.directory, r.deviceId);
@@ -227,7 +216,7 @@ export class AlertEngine {
           this.notify(this.alerts.get(id)!, 'resolve', now);
         }
       }
-      const n = (failures.get(r.deviceId, now - windowMin * 60_000) as { n: number }).n;
+      const n = failures(r.deviceId, now - windowMin * 60_000);
       const watched = rules.some((rule) => rule.kind === 'down-for' && inScope(rule, d));
       if (
         watched &&
@@ -265,10 +254,10 @@ export class AlertEngine {
       const cause = causeOf(s);
       if (cause !== null) behind.set(cause, [...(behind.get(cause) ?? []), s.deviceId]);
     }
-    const open = this.openByDevice();
+    const open = this.alerts.openByDevice();
     for (const list of open.values())
       for (const a of list) if (!this.stillHolds(a, statuses.get(a.deviceId), now)) this.close(a, now, {});
-    const stillOpen = this.openByDevice();
+    const stillOpen = this.alerts.openByDevice();
     const silenced = this.deps.silenced?.(now) ?? NONE;
     // Built at the first opening of the sweep, from the statuses it judges (hamlet-groups.ts).
     let hamlets: HamletIndex | undefined;
@@ -338,13 +327,8 @@ export class AlertEngine {
     if (s.state === 'unknown') return true;
     if (a.kind === 'flapping') {
       const { changes, windowMin } = this.deps.config.service.alerts.flapping;
-      const n = this.deps.db
-        .prepare(
-          `SELECT COUNT(*) AS n FROM state_intervals WHERE device_id = ? AND start_ts > ?
-           AND state IN ${BAD_STATES} AND reason NOT IN ${UPSTREAM_LIST}`,
-        )
-        .get(a.deviceId, now - windowMin * 60_000) as { n: number };
-      return isFlapping(n.n, changes) || s.state !== 'up';
+      const n = failureCounter(this.deps.db)(a.deviceId, now - windowMin * 60_000);
+      return isFlapping(n, changes) || s.state !== 'up';
     }
     const kind = ruleKinds.get(a.kind);
     if (!kind) return false;
@@ -373,23 +357,9 @@ export class AlertEngine {
       },
       now,
     );
-    if (action === 'escalate') {
-      this.alerts.update(a.id, { step: a.step + 1, steppedTs: now, notifiedTs: now });
-      this.notify(this.alerts.get(a.id)!, 'escalate', now);
-    } else if (action === 'repeat') {
-      this.alerts.update(a.id, { repeats: a.repeats + 1, notifiedTs: now });
-      this.notify(this.alerts.get(a.id)!, 'repeat', now);
-    } else if (action === 'refire') {
-      this.alerts.update(a.id, {
-        status: 'firing',
-        step: 0,
-        steppedTs: now,
-        notifiedTs: now,
-        repeats: a.repeats + 1,
-        ackUntilTs: null,
-      });
-      this.notify(this.alerts.get(a.id)!, 'refire', now);
-    }
+    if (!action) return;
+    this.alerts.update(a.id, timedChange(a, action, now));
+    this.notify(this.alerts.get(a.id)!, action, now);
   }
 
   private close(a: AlertRow, now: number, by: { resolvedBy?: string; resolveNote?: string }): void {
@@ -414,11 +384,5 @@ export class AlertEngine {
       { alertId: a.id, deviceId: a.deviceId, rule: a.ruleId, event, queued: n },
       'alert event',
     );
-  }
-
-  private openByDevice(): Map<string, AlertRow[]> {
-    const m = new Map<string, AlertRow[]>();
-    for (const a of this.alerts.open()) m.set(a.deviceId, [...(m.get(a.deviceId) ?? []), a]);
-    return m;
   }
 }

@@ -43,6 +43,24 @@ export function timedAction(a: OpenAlertClock, stepCount: number, t: Timings, no
   return null;
 }
 
+/** The row change a due timed action makes (its notification is the action's event). */
+export function timedChange(
+  a: Pick<OpenAlertClock, 'step' | 'repeats'>,
+  action: Exclude<TimedAction, null>,
+  now: number,
+): Partial<OpenAlertClock> {
+  if (action === 'escalate') return { step: a.step + 1, steppedTs: now, notifiedTs: now };
+  if (action === 'repeat') return { repeats: a.repeats + 1, notifiedTs: now };
+  return {
+    status: 'firing',
+    step: 0,
+    steppedTs: now,
+    notifiedTs: now,
+    repeats: a.repeats + 1,
+    ackUntilTs: null,
+  };
+}
+
 /** Flapping: this many state changes of one device inside the window. */
 export function isFlapping(changesInWindow: number, threshold: number): boolean {
   return changesInWindow >= threshold;

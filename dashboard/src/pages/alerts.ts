@@ -57,7 +57,10 @@ function card(a: AlertView, act: (action: 'acknowledge' | 'resolve', note: strin
       ' ',
       h('strong', {}, a.deviceName),
     ),
-    h('div', { class: 'meta' }, a.hamletName, ' · ', a.siteName),
+    // A report's alert has no place: no empty "·" line.
+    a.hamletName || a.siteName
+      ? h('div', { class: 'meta' }, [a.hamletName, a.siteName].filter(Boolean).join(' · '))
+      : null,
     h('p', {}, reasonText(a.reason, a.params)),
     h('p', { class: 'alert-since' }, since(a.sinceTs)),
     a.behindCount > 0
