@@ -5,6 +5,7 @@ import { SqliteReadModel } from '../read-model/sqlite-read-model.ts';
 import { ReportArchive } from '../reports/archive.ts';
 import { parsePeriodKey } from '../reports/period-key.ts';
 import { computeReport, formatOfFile, produceReport, verifyFile } from '../reports/produce.ts';
+import { trendCacheOf } from '../reports/trend-cache.ts';
 import { openServiceDb } from '../store/db.ts';
 import { loadConfigOrExit } from './process.ts';
 
@@ -78,10 +79,14 @@ try {
         fail(`--commune must be one of ${[...communes.keys()].join(', ')}.`);
       const p = parsePeriodKey(values.period ?? '') ?? fail('--period must be 2026-03, 2026-q1 or 2026.');
       const now = Date.now();
-      const doc = computeReport(c, readModel, p, Math.max(p.fromTs + 1, Math.min(now, p.toTs)), {
-        scheduleId: null,
-        dueDate: null,
-      });
+      const doc = computeReport(
+        c,
+        readModel,
+        p,
+        Math.max(p.fromTs + 1, Math.min(now, p.toTs)),
+        { scheduleId: null, dueDate: null },
+        { trendCache: trendCacheOf(db) },
+      );
       const cards = await produceReport({ archive, clock: Date.now }, doc, (values.formats ?? '').split(','));
       for (const card of cards)
         process.stdout.write(`${join(config.paths.dataDir, 'reports', card.communeId, card.file)}\n`);

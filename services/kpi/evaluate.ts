@@ -125,9 +125,22 @@ export function runKpis(
   uplinks?: ReadonlyMap<string, SensorUplinks>,
 ): KpiRun {
   const { input, evidence } = readKpiInput(c, readModel, period, nowTs, { uplinks });
-  const settingsHash = sha256(
+  return {
+    communeId: c.commune.id,
+    period,
+    nowTs,
+    figures: evaluateTargets(c.kpiTargets, input, c.kpi?.atRiskMargin ?? 1),
+    evidence,
+    settingsHash: settingsHashOf(c),
+    ledgers: input.ledgers,
+  };
+}
+
+/** sha256 over the settings that shape a commune's figures (inventory, service hours, targets). */
+export function settingsHashOf(c: CommuneFile): string {
+  return sha256(
     JSON.stringify({
-      devices: input.ledgers.map((l) => l.device),
+      devices: kpiDevices(c),
       sites: c.sites,
       hamlets: c.hamlets,
       kpi: c.kpi ?? null,
@@ -137,15 +150,6 @@ export function runKpis(
       ...((c.contractors ?? []).length > 0 ? { contractors: c.contractors } : {}),
     }),
   );
-  return {
-    communeId: c.commune.id,
-    period,
-    nowTs,
-    figures: evaluateTargets(c.kpiTargets, input, c.kpi?.atRiskMargin ?? 1),
-    evidence,
-    settingsHash,
-    ledgers: input.ledgers,
-  };
 }
 
 /**

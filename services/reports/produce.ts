@@ -1,13 +1,20 @@
 import type { CommuneFile } from '../../config/schema/commune.ts';
-import { runKpis } from '../kpi/evaluate.ts';
+import { runKpis, settingsHashOf } from '../kpi/evaluate.ts';
 import type { Period, ReadModel } from '../read-model/read-model.ts';
 import { evidenceAppendix } from './appendix.ts';
 import type { ArchivedReport, ReportArchive } from './archive.ts';
 import { reportFormats } from './formats/registry.ts';
 import { buildReport, type ReportDoc, type ReportMeta } from './report.ts';
 import { spanSnapshot } from './span-snapshot.ts';
-import { monthlyTrend, trendMonths } from './trend.ts';
+import { type MonthValues, monthlyTrend, TREND_MONTHS, trendMonths } from './trend.ts';
+import { TREND_CACHE_VERSION, type TrendCache } from './trend-cache.ts';
 import { type Verification, verifyReport } from './verify.ts';
+
+/** What a report reads besides the spans. */
+export interface ReportSources {
+  /** Closed months' figures for the trend; verification passes none and counts every month. */
+  readonly trendCache?: TrendCache;
+}
 
 /** Computes a commune's report over a period, counted up to `nowTs`. */
 export function computeReport(
@@ -16,23 +23,48 @@ export function computeReport(
   period: Period,
   nowTs: number,
   meta: ReportMeta,
+  sources: ReportSources = {},
 ): ReportDoc {
   const months = trendMonths(period);
-  // An on-demand period need not end on a month's edge: its last trend month may reach past it.
+  const ids = c.devices.map((d) => d.id);
+  const cache = sources.trendCache;
+  const settings = cache ? settingsHashOf(c) : '';
+  // A month is cached only once closed at the count instant: a running month still changes.
+  const keyOf = (m: Period) => `v${TREND_CACHE_VERSION}:${settings}:${cache!.stamp(ids, m)}`;
+  const keys = new Map<number, string>();
+  const known = new Map<number, MonthValues>();
+  const isPeriod = (m: Period) => m.fromTs === period.fromTs && m.toTs === period.toTs;
+  for (const m of cache ? months : []) {
+    if (m.toTs > nowTs) continue;
+    const key = keyOf(m);
+    keys.set(m.fromTs, key);
+    const hit = isPeriod(m) ? undefined : cache!.get(c.commune.id, m.fromTs, key);
+    if (hit) known.set(m.fromTs, hit);
+  }
+  // Read only what is counted here: the period and the trend months not known.
+  const toCount = months.filter((m) => m.fromTs < nowTs && !known.has(m.fromTs) && !isPeriod(m));
   const window = {
-    fromTs: Math.min(period.fromTs, months[0]!.fromTs),
-    toTs: Math.max(period.toTs, months.at(-1)!.toTs),
+    fromTs: Math.min(period.fromTs, ...toCount.map((m) => m.fromTs)),
+    toTs: Math.max(period.toTs, ...toCount.map((m) => m.toTs)),
   };
-  const spans = spanSnapshot(
-    readModel,
-    c.devices.map((d) => d.id),
-    window,
-  );
+  const spans = spanSnapshot(readModel, ids, window);
   const run = runKpis(c, spans, period, nowTs);
-  return buildReport(c, run, meta, {
-    trend: monthlyTrend(c, spans, period, nowTs),
-    appendix: evidenceAppendix(c, run),
+  // A monthly report's own month is its trend's last point: the figures just counted.
+  const own = months.find(isPeriod);
+  if (own) {
+    const values = Object.fromEntries(run.figures.map((f) => [f.targetId, f.value]));
+    known.set(own.fromTs, values);
+    const key = keys.get(own.fromTs);
+    if (key) cache!.put(c.commune.id, own.fromTs, key, values);
+  }
+  const trend = monthlyTrend(c, spans, period, nowTs, TREND_MONTHS, {
+    known,
+    counted: (m, values) => {
+      const key = keys.get(m.fromTs);
+      if (key) cache!.put(c.commune.id, m.fromTs, key, values);
+    },
   });
+  return buildReport(c, run, meta, { trend, appendix: evidenceAppendix(c, run) });
 }
 
 /** Renders the report in each format and archives the files. */

@@ -6,6 +6,7 @@ import type { Period, ReadModel } from '../read-model/read-model.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { ArchivedReport, ReportArchive } from './archive.ts';
 import { computeReport, produceReport } from './produce.ts';
+import type { TrendCache } from './trend-cache.ts';
 
 export const REPORT_TIMEZONE = 'Asia/Ho_Chi_Minh';
 
@@ -55,6 +56,8 @@ export function cronOf(s: ReportScheduleConfig): string {
 export interface ReportSchedulerDeps {
   readonly communes: readonly CommuneFile[];
   readonly readModel: Pick<ReadModel, 'spans'>;
+  /** Closed months' figures for the reports' trends (services/reports/trend-cache.ts); none: counted each time. */
+  readonly trendCache?: TrendCache;
   readonly archive: ReportArchive;
   readonly clock: () => number;
   readonly log: Logger;
@@ -120,10 +123,14 @@ export class ReportScheduler {
       .some((r) => r.scheduleId === s.id && r.fromTs === run.period.fromTs && r.toTs === run.period.toTs);
     if (have) return [];
     try {
-      const doc = computeReport(c, this.deps.readModel, run.period, now, {
-        scheduleId: s.id,
-        dueDate: run.dueDate,
-      });
+      const doc = computeReport(
+        c,
+        this.deps.readModel,
+        run.period,
+        now,
+        { scheduleId: s.id, dueDate: run.dueDate },
+        this.deps.trendCache ? { trendCache: this.deps.trendCache } : {},
+      );
       const cards = await produceReport(
         { archive: this.deps.archive, clock: this.deps.clock },
         doc,

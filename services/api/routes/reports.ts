@@ -8,6 +8,7 @@ import { reportFormats } from '../../reports/formats/registry.ts';
 import { parsePeriodKey, periodKey } from '../../reports/period-key.ts';
 import { computeReport, produceReport, verifyFile } from '../../reports/produce.ts';
 import { redactSensitive } from '../../reports/report.ts';
+import { trendCacheOf } from '../../reports/trend-cache.ts';
 import { CxError } from '../../shared/errors.ts';
 import type { ApiDeps } from '../deps.ts';
 import { type ExampleContext, route } from '../route.ts';
@@ -57,10 +58,14 @@ async function reportFile(deps: ApiDeps, user: User, communeId: string, key: str
     .find((r) => r.fromTs === p.fromTs && r.toTs === p.toTs && r.format === format);
   if (found) return { card: found, bytes: archive.read(found), fmt };
   const now = deps.clock();
-  const doc = computeReport(c, deps.readModel, p, Math.max(Math.min(now, p.toTs), p.fromTs + 1), {
-    scheduleId: null,
-    dueDate: null,
-  });
+  const doc = computeReport(
+    c,
+    deps.readModel,
+    p,
+    Math.max(Math.min(now, p.toTs), p.fromTs + 1),
+    { scheduleId: null, dueDate: null },
+    { trendCache: trendCacheOf(deps.db) },
+  );
   const [card] = await produceReport({ archive, clock: deps.clock }, doc, [format]);
   return { card: card!, bytes: archive.read(card!), fmt };
 }
@@ -151,6 +156,7 @@ export const reportRoutes = [
         period,
         Math.max(Math.min(now, body.toTs), body.fromTs + 1),
         { scheduleId: null, dueDate: null },
+        { trendCache: trendCacheOf(deps.db) },
       );
       return produceReport({ archive: archiveOf(deps), clock: deps.clock }, doc, body.formats);
     },
