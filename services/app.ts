@@ -167,7 +167,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   const reports = new ReportScheduler({
     communes: config.communes,
     readModel: new SqliteReadModel({ db, store, clock }),
-    trendCache: trendCacheOf(db),
+    sources: { store, rawDays: config.service.retention.rawDays, clock, trendCache: trendCacheOf(db) },
     archive: new ReportArchive(join(config.paths.dataDir, 'reports')),
     clock,
     log: log.child({ mod: 'reports' }),

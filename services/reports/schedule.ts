@@ -6,7 +6,7 @@ import type { Period, ReadModel } from '../read-model/read-model.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { ArchivedReport, ReportArchive } from './archive.ts';
 import { computeReport, produceReport } from './produce.ts';
-import type { TrendCache } from './trend-cache.ts';
+import { type ReportSourceDeps, reportSources } from './sources.ts';
 
 export const REPORT_TIMEZONE = 'Asia/Ho_Chi_Minh';
 
@@ -56,8 +56,11 @@ export function cronOf(s: ReportScheduleConfig): string {
 export interface ReportSchedulerDeps {
   readonly communes: readonly CommuneFile[];
   readonly readModel: Pick<ReadModel, 'spans'>;
-  /** Closed months' figures for the reports' trends (services/reports/trend-cache.ts); none: counted each time. */
-  readonly trendCache?: TrendCache;
+  /**
+   * The store (farm uplinks) and the trend cache (services/reports/sources.ts); without, farm
+   * figures have no value and every trend month is counted each time.
+   */
+  readonly sources?: ReportSourceDeps;
   readonly archive: ReportArchive;
   readonly clock: () => number;
   readonly log: Logger;
@@ -129,7 +132,7 @@ export class ReportScheduler {
         run.period,
         now,
         { scheduleId: s.id, dueDate: run.dueDate },
-        this.deps.trendCache ? { trendCache: this.deps.trendCache } : {},
+        this.deps.sources ? await reportSources(this.deps.sources, c, run.period, now) : {},
       );
       const cards = await produceReport(
         { archive: this.deps.archive, clock: this.deps.clock },

@@ -1,5 +1,6 @@
 import type { CommuneFile } from '../../config/schema/commune.ts';
 import { kpiFigures } from '../kpi/evaluate.ts';
+import type { SensorUplinks } from '../kpi/indicator.ts';
 import { indicators } from '../kpi/indicators/registry.ts';
 import { localDate, periodContaining } from '../kpi/periods.ts';
 import type { KpiFigure } from '../kpi/targets.ts';
@@ -44,6 +45,8 @@ export interface TrendOptions {
   readonly known?: ReadonlyMap<number, MonthValues>;
   /** Told each month counted here, with the instant it was counted up to (to cache closed months). */
   readonly counted?: (month: Period, values: MonthValues) => void;
+  /** The farm sensors' uplinks in a month (farm-completeness has no value without). */
+  readonly uplinksOf?: (month: Period) => ReadonlyMap<string, SensorUplinks> | undefined;
 }
 
 /**
@@ -65,7 +68,7 @@ export function monthlyTrend(
     const label = `${String(d.month).padStart(2, '0')}/${d.year}`;
     let known = opts.known?.get(m.fromTs);
     if (!known && m.fromTs < nowTs) {
-      const figures = kpiFigures(c, readModel, m, Math.min(nowTs, m.toTs));
+      const figures = kpiFigures(c, readModel, m, Math.min(nowTs, m.toTs), opts.uplinksOf?.(m));
       known = Object.fromEntries(figures.map((f) => [f.targetId, f.value]));
       opts.counted?.(m, known);
     }
