@@ -131,6 +131,8 @@ describe('farm-pilot completeness inside reports', () => {
     const shown = new Intl.NumberFormat('vi-VN', { minimumFractionDigits: 2 }).format(expected);
     expect(text).toContain('Mức đầy đủ dữ liệu nông nghiệp số');
     expect(text).toContain(`${shown} %`);
+    // The counts behind it, as the other figures have theirs.
+    expect(text).toMatch(/nhận [\d.]+ trên [\d.]+ bản tin dự kiến của 2/);
 
     for (const format of ['pdf', 'xlsx', 'csv']) {
       const v = await (await get(`/api/reports/xa-nong/${key}/verify?format=${format}`)).json();

@@ -38,6 +38,7 @@ export function findDejaVu(dirs: readonly string[] = FONT_DIRS): {
 }
 
 const MM = 72 / 25.4;
+const vnInt = (n: number) => new Intl.NumberFormat('vi-VN').format(n);
 const KEY = 'CanhXaReport';
 
 export const pdf: ReportFormat = {
@@ -153,6 +154,9 @@ function layout(pd: PDFKit.PDFDocument, doc: ReportDoc, locale: 'vi' | 'en'): vo
       typeof b.covered === 'number' &&
         `đạt ${b.covered}, không đánh giá được ${b.notJudged}, chưa có thiết bị ${b.noDevice}`,
       typeof b.outages === 'number' && `${b.outages} lần mất hoạt động`,
+      typeof b.expected === 'number' &&
+        typeof b.received === 'number' &&
+        `nhận ${vnInt(b.received)} trên ${vnInt(b.expected)} bản tin dự kiến của ${b.sensors} cảm biến`,
     ].filter(Boolean);
     pd.text(`- ${f.name}: ${parts.join('; ') || '—'}.`, { width });
   }
