@@ -37,6 +37,7 @@ import type { Reason } from './protocol/reasons.ts';
 import { SqliteReadModel } from './read-model/sqlite-read-model.ts';
 import { ReportArchive } from './reports/archive.ts';
 import { ReportScheduler } from './reports/schedule.ts';
+import { trendCacheOf } from './reports/trend-cache.ts';
 import { EventBus } from './shared/bus.ts';
 import { type Logger, rootLogger } from './shared/logger.ts';
 import { type Db, openServiceDb } from './store/db.ts';
@@ -166,6 +167,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   const reports = new ReportScheduler({
     communes: config.communes,
     readModel: new SqliteReadModel({ db, store, clock }),
+    sources: { store, rawDays: config.service.retention.rawDays, clock, trendCache: trendCacheOf(db) },
     archive: new ReportArchive(join(config.paths.dataDir, 'reports')),
     clock,
     log: log.child({ mod: 'reports' }),

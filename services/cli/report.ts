@@ -5,7 +5,11 @@ import { SqliteReadModel } from '../read-model/sqlite-read-model.ts';
 import { ReportArchive } from '../reports/archive.ts';
 import { parsePeriodKey } from '../reports/period-key.ts';
 import { computeReport, formatOfFile, produceReport, verifyFile } from '../reports/produce.ts';
+import { type ReportSourceDeps, reportSources } from '../reports/sources.ts';
+import { trendCacheOf } from '../reports/trend-cache.ts';
+import { rootLogger } from '../shared/logger.ts';
 import { openServiceDb } from '../store/db.ts';
+import { createStore } from '../store/registry.ts';
 import { loadConfigOrExit } from './process.ts';
 
 /**
@@ -41,6 +45,20 @@ const readModel = new SqliteReadModel({
   store: { queryRollup: () => Promise.reject(new Error('the report CLI reads no rollups')) },
   clock: Date.now,
 });
+// The farm sensors' uplinks (farm-completeness) are readings of the time-series store.
+const store = createStore({
+  config: config.service.store,
+  dataDir: config.paths.dataDir,
+  db,
+  log: rootLogger.child({ mod: 'report-cli' }),
+});
+await store.start();
+const sources: ReportSourceDeps = {
+  store,
+  rawDays: config.service.retention.rawDays,
+  clock: Date.now,
+  trendCache: trendCacheOf(db),
+};
 const communes = new Map(config.communes.map((c) => [c.commune.id, c]));
 const archive = new ReportArchive(join(config.paths.dataDir, 'reports'));
 
@@ -49,7 +67,7 @@ try {
     case 'verify': {
       const file = positionals[1] ?? fail('verify needs a FILE.');
       const bytes = readFileSync(file);
-      const v = await verifyFile(bytes, formatOfFile(file), communes, readModel);
+      const v = await verifyFile(bytes, formatOfFile(file), communes, readModel, sources);
       const archived = archive.byBytes([...communes.keys()], bytes);
       const out = [
         v.same ? `SAME: ${file} matches the store (hash ${v.statedHash}).` : `DIFFERS: ${file}`,
@@ -77,11 +95,15 @@ try {
         communes.get(values.commune ?? '') ??
         fail(`--commune must be one of ${[...communes.keys()].join(', ')}.`);
       const p = parsePeriodKey(values.period ?? '') ?? fail('--period must be 2026-03, 2026-q1 or 2026.');
-      const now = Date.now();
-      const doc = computeReport(c, readModel, p, Math.max(p.fromTs + 1, Math.min(now, p.toTs)), {
-        scheduleId: null,
-        dueDate: null,
-      });
+      const nowTs = Math.max(p.fromTs + 1, Math.min(Date.now(), p.toTs));
+      const doc = computeReport(
+        c,
+        readModel,
+        p,
+        nowTs,
+        { scheduleId: null, dueDate: null },
+        await reportSources(sources, c, p, nowTs),
+      );
       const cards = await produceReport({ archive, clock: Date.now }, doc, (values.formats ?? '').split(','));
       for (const card of cards)
         process.stdout.write(`${join(config.paths.dataDir, 'reports', card.communeId, card.file)}\n`);
@@ -91,5 +113,6 @@ try {
       fail(positionals[0] ? `Unknown command "${positionals[0]}".` : 'Give a command.');
   }
 } finally {
+  await store.close();
   db.close();
 }

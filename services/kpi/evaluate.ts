@@ -106,13 +106,33 @@ export function readKpiInput(
   // Uplinks are evidence too: a late-arriving backlog changes the figure, and verify must say so.
   for (const [id, u] of hash ? (uplinks ?? []) : []) {
     const h = hashes.get(id) ?? createHash('sha256');
-    h.update(`uplinks|${u.intervalSec}|${[...u.ts].sort((a, b) => a - b).join(',')}\n`);
+    h.update(`uplinks|${u.intervalSec}|${uplinkDigestText(u)}\n`);
     hashes.set(id, h);
   }
   const evidence = Object.fromEntries(
     [...hashes].sort(([a], [b]) => a.localeCompare(b)).map(([id, h]) => [id, h.digest('hex').slice(0, 16)]),
   );
   return { input, evidence };
+}
+
+const HOUR_MS = 3_600_000;
+
+/**
+ * A sensor's uplinks as counts per UTC hour, sorted: what the completeness figure sees of them,
+ * whether an hour came as raw times or as a rollup's count, so a report and its verification
+ * hash the same evidence after the raw readings were pruned.
+ */
+export function uplinkDigestText(u: SensorUplinks): string {
+  const byHour = new Map<number, number>();
+  for (const ts of u.ts) {
+    const h = Math.floor(ts / HOUR_MS) * HOUR_MS;
+    byHour.set(h, (byHour.get(h) ?? 0) + 1);
+  }
+  for (const [h, n] of u.hourly ?? []) byHour.set(h, (byHour.get(h) ?? 0) + n);
+  return [...byHour]
+    .sort(([a], [b]) => a - b)
+    .map(([h, n]) => `${h}:${n}`)
+    .join(',');
 }
 
 /** Reads the evidence and computes the commune's KPIs over `period`, counted up to `nowTs`. */
@@ -125,9 +145,22 @@ export function runKpis(
   uplinks?: ReadonlyMap<string, SensorUplinks>,
 ): KpiRun {
   const { input, evidence } = readKpiInput(c, readModel, period, nowTs, { uplinks });
-  const settingsHash = sha256(
+  return {
+    communeId: c.commune.id,
+    period,
+    nowTs,
+    figures: evaluateTargets(c.kpiTargets, input, c.kpi?.atRiskMargin ?? 1),
+    evidence,
+    settingsHash: settingsHashOf(c),
+    ledgers: input.ledgers,
+  };
+}
+
+/** sha256 over the settings that shape a commune's figures (inventory, service hours, targets). */
+export function settingsHashOf(c: CommuneFile): string {
+  return sha256(
     JSON.stringify({
-      devices: input.ledgers.map((l) => l.device),
+      devices: kpiDevices(c),
       sites: c.sites,
       hamlets: c.hamlets,
       kpi: c.kpi ?? null,
@@ -137,15 +170,6 @@ export function runKpis(
       ...((c.contractors ?? []).length > 0 ? { contractors: c.contractors } : {}),
     }),
   );
-  return {
-    communeId: c.commune.id,
-    period,
-    nowTs,
-    figures: evaluateTargets(c.kpiTargets, input, c.kpi?.atRiskMargin ?? 1),
-    evidence,
-    settingsHash,
-    ledgers: input.ledgers,
-  };
 }
 
 /**
@@ -157,8 +181,9 @@ export function kpiFigures(
   readModel: Pick<ReadModel, 'spans'>,
   period: Period,
   nowTs: number,
+  uplinks?: ReadonlyMap<string, SensorUplinks>,
 ): readonly KpiFigure[] {
-  const { input } = readKpiInput(c, readModel, period, nowTs, { hash: false });
+  const { input } = readKpiInput(c, readModel, period, nowTs, { hash: false, uplinks });
   return evaluateTargets(c.kpiTargets, input, c.kpi?.atRiskMargin ?? 1);
 }
 

@@ -28,6 +28,11 @@ export interface SensorUplinks {
   readonly intervalSec: number;
   /** Epoch ms of each uplink heard, any order. */
   readonly ts: readonly number[];
+  /**
+   * Uplinks counted per whole UTC hour [hour start, count], from the store's 1-hour rollups, for
+   * hours `ts` does not cover (raw readings are pruned after `retention.rawDays`; rollups stay).
+   */
+  readonly hourly?: ReadonlyArray<readonly [number, number]>;
 }
 
 /** One line of an indicator's breakdown (a device, hamlet, site, type or contractor). */

@@ -99,6 +99,11 @@ export function localDay(ts: number): string {
 export function dailyCompleteness(
   uplinkTs: readonly number[],
   opts: { readonly intervalSec: number; readonly fromTs: number; readonly toTs: number },
+  /**
+   * Uplinks counted per UTC hour [hour start, count] (the store's 1-hour rollups), for hours the
+   * times are not given for. A Vietnam day is 24 whole UTC hours (UTC+7), so an hour is in one day.
+   */
+  hourly: ReadonlyArray<readonly [number, number]> = [],
 ): DayCompleteness[] {
   const out: DayCompleteness[] = [];
   if (!(opts.toTs > opts.fromTs) || !(opts.intervalSec > 0)) return out;
@@ -109,6 +114,11 @@ export function dailyCompleteness(
     if (ts < opts.fromTs || ts >= opts.toTs) continue;
     const d = Math.floor((ts + VN_OFFSET_MS) / DAY_MS);
     counts.set(d, (counts.get(d) ?? 0) + 1);
+  }
+  for (const [hourTs, n] of hourly) {
+    if (hourTs < opts.fromTs || hourTs >= opts.toTs) continue;
+    const d = Math.floor((hourTs + VN_OFFSET_MS) / DAY_MS);
+    counts.set(d, (counts.get(d) ?? 0) + n);
   }
   for (let d = first; d <= last; d++) {
     const start = Math.max(opts.fromTs, d * DAY_MS - VN_OFFSET_MS);

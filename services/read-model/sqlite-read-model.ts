@@ -33,6 +33,7 @@ const MERGE_BUDGET_ROWS = 50_000;
  */
 export class SqliteReadModel implements ReadModel {
   private readonly page;
+  private readonly lastStartBefore;
   private readonly eventRows;
 
   constructor(private readonly deps: { db: Db; store: Pick<Store, 'queryRollup'>; clock: () => number }) {
@@ -45,6 +46,15 @@ export class SqliteReadModel implements ReadModel {
          AND (start_ts, id) > (@afterStartTs, @afterId)
        ORDER BY start_ts, id LIMIT @limit`,
     );
+    // A device's intervals tile time (IntervalLog), so the only one that can overlap fromTs while
+    // starting before it is the last to start at or before fromTs. Starting the scan there, not at
+    // the device's first interval, keeps a December read from walking the whole year's rows.
+    this.lastStartBefore = deps.db
+      .prepare(
+        `SELECT start_ts FROM state_intervals WHERE device_id = ? AND start_ts <= ?
+         ORDER BY start_ts DESC LIMIT 1`,
+      )
+      .pluck();
     // json_each takes any number of ids in one parameter (SQLite caps bound parameters).
     this.eventRows = deps.db.prepare(
       `SELECT commune_id AS communeId, device_id AS deviceId, ts, received_ts AS receivedTs, type,
@@ -106,7 +116,9 @@ export class SqliteReadModel implements ReadModel {
 
   /** One device's overlapping intervals in (start_ts, id) order, a page at a time. */
   private *deviceRows(deviceId: string, period: Period, limit: number): Generator<IntervalRow> {
-    let after = { startTs: Number.MIN_SAFE_INTEGER, id: 0 };
+    const first = this.lastStartBefore.get(deviceId, period.fromTs) as number | undefined;
+    // (start_ts, id) > (first - 1, 0): every row starting at `first` or later.
+    let after = { startTs: first === undefined ? Number.MIN_SAFE_INTEGER : first - 1, id: 0 };
     for (;;) {
       const rows = this.page.all({
         deviceId,

@@ -6,6 +6,7 @@ import type { Logger } from '../shared/logger.ts';
 import type { ArchivedReport, ReportArchive } from './archive.ts';
 import { computeReport, produceReport } from './produce.ts';
 import { latestRun } from './schedule-runs.ts';
+import { type ReportSourceDeps, reportSources } from './sources.ts';
 
 export const REPORT_TIMEZONE = 'Asia/Ho_Chi_Minh';
 
@@ -21,6 +22,11 @@ export function cronOf(s: ReportScheduleConfig): string {
 export interface ReportSchedulerDeps {
   readonly communes: readonly CommuneFile[];
   readonly readModel: Pick<ReadModel, 'spans'>;
+  /**
+   * The store (farm uplinks) and the trend cache (services/reports/sources.ts); without, farm
+   * figures have no value and every trend month is counted each time.
+   */
+  readonly sources?: ReportSourceDeps;
   readonly archive: ReportArchive;
   readonly clock: () => number;
   readonly log: Logger;
@@ -86,10 +92,14 @@ export class ReportScheduler {
       .some((r) => r.scheduleId === s.id && r.fromTs === run.period.fromTs && r.toTs === run.period.toTs);
     if (have) return [];
     try {
-      const doc = computeReport(c, this.deps.readModel, run.period, now, {
-        scheduleId: s.id,
-        dueDate: run.dueDate,
-      });
+      const doc = computeReport(
+        c,
+        this.deps.readModel,
+        run.period,
+        now,
+        { scheduleId: s.id, dueDate: run.dueDate },
+        this.deps.sources ? await reportSources(this.deps.sources, c, run.period, now) : {},
+      );
       const cards = await produceReport(
         { archive: this.deps.archive, clock: this.deps.clock },
         doc,

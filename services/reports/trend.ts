@@ -1,5 +1,6 @@
 import type { CommuneFile } from '../../config/schema/commune.ts';
 import { kpiFigures } from '../kpi/evaluate.ts';
+import type { SensorUplinks } from '../kpi/indicator.ts';
 import { indicators } from '../kpi/indicators/registry.ts';
 import { localDate, periodContaining } from '../kpi/periods.ts';
 import type { KpiFigure } from '../kpi/targets.ts';
@@ -36,6 +37,18 @@ export function trendMonths(period: Period, months = TREND_MONTHS): Period[] {
   return out;
 }
 
+/** A month's figures by target id (what the trend cache keeps). */
+export type MonthValues = Readonly<Record<string, number | null>>;
+
+export interface TrendOptions {
+  /** Figures already known by month start (cached, or the report's own month): not counted again. */
+  readonly known?: ReadonlyMap<number, MonthValues>;
+  /** Told each month counted here, with the instant it was counted up to (to cache closed months). */
+  readonly counted?: (month: Period, values: MonthValues) => void;
+  /** The farm sensors' uplinks in a month (farm-completeness has no value without). */
+  readonly uplinksOf?: (month: Period) => ReadonlyMap<string, SensorUplinks> | undefined;
+}
+
 /**
  * Every target's figure month by month over the last `months` months, each month counted by the
  * same engine as the report (up to `nowTs`), so the chart's last point equals a monthly report of
@@ -47,16 +60,20 @@ export function monthlyTrend(
   period: Period,
   nowTs: number,
   months = TREND_MONTHS,
+  opts: TrendOptions = {},
 ): TrendSeries[] {
   const values = new Map<string, TrendPoint[]>(c.kpiTargets.map((t) => [t.id, []]));
   for (const m of trendMonths(period, months)) {
     const d = localDate(m.fromTs);
     const label = `${String(d.month).padStart(2, '0')}/${d.year}`;
-    const figures = m.fromTs < nowTs ? kpiFigures(c, readModel, m, Math.min(nowTs, m.toTs)) : [];
-    for (const t of c.kpiTargets) {
-      const value = figures.find((f) => f.targetId === t.id)?.value ?? null;
-      values.get(t.id)!.push({ label, fromTs: m.fromTs, value });
+    let known = opts.known?.get(m.fromTs);
+    if (!known && m.fromTs < nowTs) {
+      const figures = kpiFigures(c, readModel, m, Math.min(nowTs, m.toTs), opts.uplinksOf?.(m));
+      known = Object.fromEntries(figures.map((f) => [f.targetId, f.value]));
+      opts.counted?.(m, known);
     }
+    for (const t of c.kpiTargets)
+      values.get(t.id)!.push({ label, fromTs: m.fromTs, value: known?.[t.id] ?? null });
   }
   return c.kpiTargets.map((t) => {
     const ind = indicators.get(t.indicator)!;

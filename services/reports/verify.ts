@@ -35,11 +35,11 @@ export interface Verification {
 export async function verifyReport(
   file: Buffer,
   format: ReportFormat,
-  recompute: (stated: ReportDoc) => ReportDoc,
+  recompute: (stated: ReportDoc) => ReportDoc | Promise<ReportDoc>,
 ): Promise<Verification> {
   const { doc, shown } = await format.extract(file);
   const tampered = contentHashOf(doc) !== doc.contentHash;
-  const fresh = recompute(doc);
+  const fresh = await recompute(doc);
   const differences: FigureDifference[] = [];
   const freshById = new Map(fresh.figures.map((f) => [f.targetId, f]));
   for (const f of doc.figures) {

@@ -8,6 +8,8 @@ import { reportFormats } from '../../reports/formats/registry.ts';
 import { parsePeriodKey, periodKey } from '../../reports/period-key.ts';
 import { computeReport, produceReport, verifyFile } from '../../reports/produce.ts';
 import { redactSensitive } from '../../reports/report.ts';
+import { kpiUplinks, type ReportSourceDeps, reportSources } from '../../reports/sources.ts';
+import { trendCacheOf } from '../../reports/trend-cache.ts';
 import { CxError } from '../../shared/errors.ts';
 import type { ApiDeps } from '../deps.ts';
 import { type ExampleContext, route } from '../route.ts';
@@ -15,6 +17,12 @@ import { communesOf, inScope } from '../visibility.ts';
 import { evidenceLink } from './kpi-evidence.ts';
 
 const archiveOf = (deps: ApiDeps) => new ReportArchive(join(deps.config.paths.dataDir, 'reports'));
+const sourcesOf = (deps: ApiDeps): ReportSourceDeps => ({
+  store: deps.store,
+  rawDays: deps.config.service.retention.rawDays,
+  clock: deps.clock,
+  trendCache: trendCacheOf(deps.db),
+});
 
 function communeFor(deps: ApiDeps, user: User, id: string) {
   const c = deps.directory.communes.get(id);
@@ -56,11 +64,15 @@ async function reportFile(deps: ApiDeps, user: User, communeId: string, key: str
     .list([communeId])
     .find((r) => r.fromTs === p.fromTs && r.toTs === p.toTs && r.format === format);
   if (found) return { card: found, bytes: archive.read(found), fmt };
-  const now = deps.clock();
-  const doc = computeReport(c, deps.readModel, p, Math.max(Math.min(now, p.toTs), p.fromTs + 1), {
-    scheduleId: null,
-    dueDate: null,
-  });
+  const nowTs = Math.max(Math.min(deps.clock(), p.toTs), p.fromTs + 1);
+  const doc = computeReport(
+    c,
+    deps.readModel,
+    p,
+    nowTs,
+    { scheduleId: null, dueDate: null },
+    await reportSources(sourcesOf(deps), c, p, nowTs),
+  );
   const [card] = await produceReport({ archive, clock: deps.clock }, doc, [format]);
   return { card: card!, bytes: archive.read(card!), fmt };
 }
@@ -76,19 +88,17 @@ export const reportRoutes = [
     summary:
       "Each commune's KPIs against its targets over a period (default: this month so far), with status, the counts behind each figure and the accounting rules. Camera figures are aggregates only; the province gets no breakdown rows at all.",
     query: z.strictObject({ period: z.string().optional(), commune: z.string().optional() }),
-    handle({ deps, user, query }) {
+    async handle({ deps, user, query }) {
       const now = deps.clock();
       const ids = communesOf(deps, user!).filter((id) => query.commune === undefined || id === query.commune);
-      return ids.map((id) => {
+      const out = [];
+      for (const id of ids) {
         const c = deps.directory.communes.get(id)!;
         const period = query.period ? periodFor(query.period, 'query') : periodContaining('month', now);
         // A period still running is counted up to now; status then says whether it can still be met.
-        const run = runKpis(
-          c,
-          deps.readModel,
-          { fromTs: period.fromTs, toTs: period.toTs },
-          Math.max(period.fromTs + 1, Math.min(now, period.toTs)),
-        );
+        const nowTs = Math.max(period.fromTs + 1, Math.min(now, period.toTs));
+        const p = { fromTs: period.fromTs, toTs: period.toTs };
+        const run = runKpis(c, deps.readModel, p, nowTs, await kpiUplinks(sourcesOf(deps), c, p, nowTs));
         const key = query.period ?? periodKey('month', period.fromTs);
         const figures = run.figures.map((f) => {
           const r = redactSensitive(c, f);
@@ -96,8 +106,9 @@ export const reportRoutes = [
           // Leaders and admins can ask why: the intervals and events behind the figure.
           return { ...r, evidence: evidenceLink(f.targetId, id, key) };
         });
-        return { communeId: id, fromTs: period.fromTs, toTs: period.toTs, nowTs: run.nowTs, figures };
-      });
+        out.push({ communeId: id, fromTs: period.fromTs, toTs: period.toTs, nowTs: run.nowTs, figures });
+      }
+      return out;
     },
   }),
   route({
@@ -143,14 +154,15 @@ export const reportRoutes = [
         throw new CxError('CX_BAD_REQUEST', 'fromTs must be before toTs', {
           fields: { fromTs: 'validation.too_small' },
         });
-      const now = deps.clock();
       const period = { fromTs: body.fromTs, toTs: body.toTs };
+      const nowTs = Math.max(Math.min(deps.clock(), body.toTs), body.fromTs + 1);
       const doc = computeReport(
         c,
         deps.readModel,
         period,
-        Math.max(Math.min(now, body.toTs), body.fromTs + 1),
+        nowTs,
         { scheduleId: null, dueDate: null },
+        await reportSources(sourcesOf(deps), c, period, nowTs),
       );
       return produceReport({ archive: archiveOf(deps), clock: deps.clock }, doc, body.formats);
     },
@@ -187,7 +199,13 @@ export const reportRoutes = [
     examples: { params: exampleParams },
     async handle({ deps, user, params, query }) {
       const { card, bytes } = await reportFile(deps, user!, params.communeId!, params.period!, query.format);
-      const v = await verifyFile(bytes, card.format, deps.directory.communes, deps.readModel);
+      const v = await verifyFile(
+        bytes,
+        card.format,
+        deps.directory.communes,
+        deps.readModel,
+        sourcesOf(deps),
+      );
       return { file: card.file, ...v };
     },
   }),

@@ -28,7 +28,7 @@ export const farmCompleteness = defineIndicator({
       const u = input.uplinks?.get(l.device.id);
       const fromTs = Math.max(input.period.fromTs, l.device.commissionedTs);
       const toTs = Math.min(input.period.toTs, l.device.retiredTs ?? Number.POSITIVE_INFINITY, input.nowTs);
-      const days = u ? dailyCompleteness(u.ts, { intervalSec: u.intervalSec, fromTs, toTs }) : [];
+      const days = u ? dailyCompleteness(u.ts, { intervalSec: u.intervalSec, fromTs, toTs }, u.hourly) : [];
       const got = days.reduce((n, d) => n + Math.min(d.received, d.expected), 0);
       const want = days.reduce((n, d) => n + d.expected, 0);
       received += got;

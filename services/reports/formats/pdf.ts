@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import PDFDocument from 'pdfkit';
 import { t } from '../../shared/i18n/index.ts';
 import { appendix, trendCharts } from '../pdf-draw.ts';
@@ -10,7 +11,8 @@ import type { ExtractedReport, ReportFormat } from './report-format.ts';
  * number on the left, the national motto on the right, place and date, the title, the body, then
  * "Nơi nhận" and the signature block. Vietnamese needs a font with its diacritics: DejaVu Sans
  * from the system (Debian fonts-dejavu-core), found at run time. The report itself is embedded in
- * the document information (`CanhXaReport`, base64 JSON) so the file can be verified.
+ * the document information (`CanhXaReportZ`, base64 of deflated JSON; files made before it carry
+ * `CanhXaReport`, base64 JSON, still read) so the file can be verified.
  */
 const FONT_DIRS = [
   '/usr/share/fonts/truetype/dejavu',
@@ -38,7 +40,13 @@ export function findDejaVu(dirs: readonly string[] = FONT_DIRS): {
 }
 
 const MM = 72 / 25.4;
+const vnInt = (n: number) => new Intl.NumberFormat('vi-VN').format(n);
 const KEY = 'CanhXaReport';
+/**
+ * Deflated: pdfkit converts an info string character by character, and a monthly report of 500
+ * devices is ~220 KB of JSON (half of a cold PDF render went on it; deflated it is a tenth).
+ */
+const KEY_Z = 'CanhXaReportZ';
 
 export const pdf: ReportFormat = {
   kind: 'pdf',
@@ -47,7 +55,7 @@ export const pdf: ReportFormat = {
   contentType: 'application/pdf',
   render(doc, locale) {
     const fonts = findDejaVu();
-    const payload = Buffer.from(JSON.stringify(doc)).toString('base64');
+    const payload = deflateRawSync(JSON.stringify(doc)).toString('base64');
     const pd = new PDFDocument({
       size: 'A4',
       margins: { top: 20 * MM, bottom: 20 * MM, left: 30 * MM, right: 15 * MM },
@@ -56,7 +64,7 @@ export const pdf: ReportFormat = {
         Author: `UBND ${doc.communeName}`,
         Creator: 'Canh Xã',
         CreationDate: new Date(doc.nowTs),
-        [KEY]: payload,
+        [KEY_Z]: payload,
       } as PDFKit.DocumentInfo,
     });
     pd.registerFont('r', fonts.regular);
@@ -73,18 +81,29 @@ export const pdf: ReportFormat = {
     return done;
   },
   async extract(file) {
-    // pdfkit writes each info value as its own object: /CanhXaReport 20 0 R … 20 0 obj (…).
     const raw = file.toString('latin1');
-    const ref = raw.match(new RegExp(`/${KEY} (\\d+) 0 R`));
-    const m = ref
-      ? raw.match(new RegExp(`(?:^|\\n)${ref[1]} 0 obj\\s*\\(([A-Za-z0-9+/=]+)\\)`))
-      : raw.match(new RegExp(`/${KEY} \\(([A-Za-z0-9+/=]+)\\)`));
-    if (!m) throw new Error('not a Canh Xã report: no embedded report in the PDF');
-    const doc = JSON.parse(Buffer.from(m[1]!, 'base64').toString('utf8')) as ReportDoc;
+    const deflated = infoValue(raw, KEY_Z);
+    const plain = deflated === null ? infoValue(raw, KEY) : null;
+    if (deflated === null && plain === null)
+      throw new Error('not a Canh Xã report: no embedded report in the PDF');
+    const json =
+      deflated !== null
+        ? inflateRawSync(Buffer.from(deflated, 'base64')).toString('utf8')
+        : Buffer.from(plain!, 'base64').toString('utf8');
+    const doc = JSON.parse(json) as ReportDoc;
     const shown = Object.fromEntries(doc.figures.map((f) => [f.targetId, f.value]));
     return { doc, shown } satisfies ExtractedReport;
   },
 };
+
+/** A base64 info value, written inline or (pdfkit) as its own object: /Key 20 0 R … 20 0 obj (…). */
+function infoValue(raw: string, key: string): string | null {
+  const ref = raw.match(new RegExp(`/${key} (\\d+) 0 R`));
+  const m = ref
+    ? raw.match(new RegExp(`(?:^|\\n)${ref[1]} 0 obj\\s*\\(([A-Za-z0-9+/=]+)\\)`))
+    : raw.match(new RegExp(`/${key} \\(([A-Za-z0-9+/=]+)\\)`));
+  return m ? m[1]! : null;
+}
 
 function layout(pd: PDFKit.PDFDocument, doc: ReportDoc, locale: 'vi' | 'en'): void {
   const left = pd.page.margins.left;
@@ -153,6 +172,9 @@ function layout(pd: PDFKit.PDFDocument, doc: ReportDoc, locale: 'vi' | 'en'): vo
       typeof b.covered === 'number' &&
         `đạt ${b.covered}, không đánh giá được ${b.notJudged}, chưa có thiết bị ${b.noDevice}`,
       typeof b.outages === 'number' && `${b.outages} lần mất hoạt động`,
+      typeof b.expected === 'number' &&
+        typeof b.received === 'number' &&
+        `nhận ${vnInt(b.received)} trên ${vnInt(b.expected)} bản tin dự kiến của ${b.sensors} cảm biến`,
     ].filter(Boolean);
     pd.text(`- ${f.name}: ${parts.join('; ') || '—'}.`, { width });
   }

@@ -177,6 +177,18 @@ describe('reports: rendered, parsed back and verified', () => {
     expect(readFileSync(join(dir, 'page-1.png')).subarray(1, 4).toString()).toBe('PNG');
   });
 
+  it('a PDF made before its report was deflated (CanhXaReport, base64 JSON) still gives its report back', async () => {
+    const fmt = reportFormats.get('pdf')!;
+    const raw = (await fmt.render(doc, 'vi')).toString('latin1');
+    const id = raw.match(/\/CanhXaReportZ (\d+) 0 R/)![1]!;
+    const plain = Buffer.from(JSON.stringify(doc)).toString('base64');
+    const old = raw
+      .replace(`/CanhXaReportZ ${id} 0 R`, `/CanhXaReport ${id} 0 R`)
+      .replace(new RegExp(`\n${id} 0 obj\\s*\\([A-Za-z0-9+/=]+\\)`), `\n${id} 0 obj\n(${plain})`);
+    expect(old).not.toContain('CanhXaReportZ');
+    expect((await fmt.extract(Buffer.from(old, 'latin1'))).doc).toEqual(doc);
+  });
+
   it('a missing DejaVu font is a clear error naming the fix', () => {
     expect(() => findDejaVu(['/nonexistent'])).toThrow(/apt-get install fonts-dejavu-core/);
   });
