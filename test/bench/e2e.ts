@@ -118,7 +118,7 @@ export function phaseLines(label: string, p: ServicePhase, qos: 0 | 1): string[]
           `    publish→PUBACK${qos === 0 ? ' of the QoS 1 fences' : ' (spooled)'} p50 ${fmtMs(percentile(ack, 0.5))}, p99 ${fmtMs(percentile(ack, 0.99))}`,
         ]
       : []),
-    `    service: CPU ${fmtPct(p.svcCpuPct)} of one core (main-thread event loop busy ${fmtPct(p.stored.eluPct)}), ` +
+    `    service: CPU ${fmtPct(p.svcCpuPct)} of one core (main-thread event loop busy ${fmtPct(p.stored.eluPct)}, longest delay ${fmtMs(p.stored.loopDelayMaxMs)}), ` +
       `RSS end ${fmtMB(p.svcRssEndBytes)}, peak ${fmtMB(p.svcRssPeakBytes)}; spool backlog at window end ${fmtInt(p.spoolDepthAtEnd)}`,
     `    generators: CPU ${fmtPct(l.genCpuPct)} of one core (all generator processes); drained ${fmtMs(p.drainMs)} after the window; ` +
       `stored so far ${fmtInt(p.storedTotal)}`,

@@ -361,12 +361,14 @@ export interface ProbeData {
   readonly durableTs: number[];
   readonly latencyMs: number[];
   readonly elu: Array<{ ts: number; active: number; idle: number }>;
+  /** The longest event-loop delay in each probe period (ms), by the period's end. */
+  readonly loopDelay: Array<{ ts: number; maxMs: number }>;
   /** JS heap in use after each full collection the bench asked for (SIGWINCH). */
   readonly heapUsed: Array<{ ts: number; bytes: number }>;
 }
 
 export function readProbe(file: string): ProbeData {
-  const out: ProbeData = { durableTs: [], latencyMs: [], elu: [], heapUsed: [] };
+  const out: ProbeData = { durableTs: [], latencyMs: [], elu: [], loopDelay: [], heapUsed: [] };
   if (!existsSync(file)) return out;
   for (const line of readFileSync(file, 'utf8').split('\n')) {
     const [kind, ts, a, b] = line.split(' ');
@@ -377,6 +379,7 @@ export function readProbe(file: string): ProbeData {
       }
     } else if (kind === 'E') out.elu.push({ ts: Number(ts), active: Number(a), idle: Number(b) });
     else if (kind === 'M') out.heapUsed.push({ ts: Number(ts), bytes: Number(a) });
+    else if (kind === 'L') out.loopDelay.push({ ts: Number(ts), maxMs: Number(a) });
   }
   return out;
 }
@@ -389,6 +392,8 @@ export interface ProbeWindow {
   readonly max: number;
   /** Main-thread event-loop utilisation over the window, percent. */
   readonly eluPct: number;
+  /** The longest event-loop delay in the window, ms (NaN: no probe period ended in it). */
+  readonly loopDelayMaxMs: number;
 }
 
 /** Messages the store confirmed in [fromTs, toTs), their latencies and the event-loop use. */
@@ -409,7 +414,12 @@ export function probeWindow(p: ProbeData, fromTs: number, toTs: number): ProbeWi
     const idle = b.idle - a.idle;
     if (busy + idle > 0) eluPct = (busy / (busy + idle)) * 100;
   }
+  let loopDelayMaxMs = Number.NaN;
+  for (const l of p.loopDelay)
+    if (l.ts > fromTs && l.ts <= toTs + 250)
+      loopDelayMaxMs = Number.isNaN(loopDelayMaxMs) ? l.maxMs : Math.max(loopDelayMaxMs, l.maxMs);
   return {
+    loopDelayMaxMs,
     stored: lat.length,
     storedPerSec: lat.length / ((toTs - fromTs) / 1000),
     p50: percentile(lat, 0.5),

@@ -5,7 +5,9 @@
 //
 //   CANHXA_BENCH_PROBE_FILE    appends "D <durableTs> <latencyMs,...>" per batch the store confirmed
 //                              (latency = now − the message's `ts`, which the load generator sets
-//                              to its publish time) and "E <ts> <eluActiveMs> <eluIdleMs>" every 250 ms.
+//                              to its publish time), "E <ts> <eluActiveMs> <eluIdleMs>" every 250 ms,
+//                              and "L <ts> <loopDelayMaxMs>" (the longest event-loop delay since the
+//                              last line: a turn that held every message behind it).
 //   CANHXA_BENCH_CPU_PROFILE   a file: the first SIGUSR2 starts the profiler, the second writes it.
 //   SIGWINCH (always)          runs a full garbage collection, so an RSS sample taken after it is
 //                              of live memory, not of the garbage a burst (a connect storm) left;
@@ -13,7 +15,7 @@
 import { subscribe } from 'node:diagnostics_channel';
 import { appendFileSync, renameSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { isMainThread } from 'node:worker_threads';
@@ -45,10 +47,14 @@ if (isMainThread) {
       if (now - lastFlush >= 250) flush();
     });
     let lastFlush = Date.now();
+    const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+    loopDelay.enable();
     const flush = () => {
       lastFlush = Date.now();
       const elu = performance.eventLoopUtilization();
       pending.push(`E ${lastFlush} ${elu.active.toFixed(1)} ${elu.idle.toFixed(1)}\n`);
+      pending.push(`L ${lastFlush} ${(loopDelay.max / 1e6).toFixed(1)}\n`);
+      loopDelay.reset();
       appendFileSync(probeFile, pending.join(''));
       pending = [];
     };
