@@ -109,9 +109,9 @@ export class Spool {
 
   constructor(
     private readonly file: string,
-    private readonly opts: { maxBytes: number; alarmPct: number; log: Logger },
+    private readonly opts: { maxBytes: number; alarmPct: number; log: Logger; gatherMs?: number },
   ) {
-    this.group = new GroupCommit((entries) => this.commit(entries), opts.log);
+    this.group = new GroupCommit((entries) => this.commit(entries), opts.log, opts.gatherMs ?? 0);
   }
 
   /** Opens (or reopens) the file. A failure is recorded and reported by stats(), never thrown. */

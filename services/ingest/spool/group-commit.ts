@@ -13,6 +13,10 @@ export const GROUP_MAX = 1000;
  * of connections) most turns bring one message, and a commit per turn, each a transaction and two
  * thread messages, cost more CPU than everything else a message does. The writer thread runs
  * commits one after the other anyway, so a row that waits here would have waited there.
+ *
+ * At that rate a group was still one message most of the time; the first row into an idle group
+ * now waits `gatherMs` (spool.gatherMs, 2 by default) for others. Measured at 2,000 msg/s QoS 1:
+ * the spool thread's CPU halved and the service's fell by a fifth, for 2 ms more to the PUBACK.
  */
 export class GroupCommit<T> {
   /** Rows waiting for the next group commit, with who to tell when it is done. */
@@ -25,16 +29,21 @@ export class GroupCommit<T> {
   /** Settles once every group commit sent so far has been answered and its callers told. */
   private commits: Promise<unknown> = Promise.resolve();
 
+  /**
+   * @param gatherMs How long the first row into an idle group waits for others before it goes.
+   *   Rows that come while a commit is on its way go as soon as it is answered, whatever this is.
+   */
   constructor(
     private readonly commit: (entries: readonly T[]) => Promise<boolean>,
     private readonly log: Logger,
+    private readonly gatherMs = 0,
   ) {}
 
   /** Queues one row; `done(true)` once it is durable, `done(false)` when it could not be made so. */
   add(entry: T, done: (durable: boolean) => void): void {
     this.pending.push({ entry, done });
     if (this.pending.length >= GROUP_MAX) void this.flush();
-    else if (this.inFlight === 0) this.schedule();
+    else if (this.inFlight === 0) this.schedule(this.gatherMs);
   }
 
   /** Rows queued or on their way to the file, not yet answered. */
@@ -42,10 +51,11 @@ export class GroupCommit<T> {
     return this.pending.length + this.inFlightRows;
   }
 
-  private schedule(): void {
+  private schedule(delayMs: number): void {
     if (this.flushScheduled) return;
     this.flushScheduled = true;
-    setImmediate(() => void this.flush());
+    if (delayMs > 0) setTimeout(() => void this.flush(), delayMs);
+    else setImmediate(() => void this.flush());
   }
 
   /**
@@ -69,7 +79,7 @@ export class GroupCommit<T> {
           this.inFlight -= 1;
           this.inFlightRows -= batch.length;
           // What came in meanwhile goes now, as one group.
-          if (this.pending.length > 0 && this.inFlight === 0) this.schedule();
+          if (this.pending.length > 0 && this.inFlight === 0) this.schedule(0);
           // A throwing callback must neither crash the process nor keep the others in the group
           // from being acknowledged.
           for (const p of batch) {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { GroupCommit } from '../../../services/ingest/spool/group-commit.ts';
 import { Spool, type SpoolEntry } from '../../../services/ingest/spool.ts';
 import { createLogger } from '../../../services/shared/logger.ts';
 import { THREADS } from '../../../services/store/embedded/write-thread.ts';
@@ -212,6 +213,27 @@ describe('spool group commit', () => {
     expect(spool.stats().depth).toBe(5);
     expect(spool.head(10).map((r) => r.work.readings[0]!.value)).toEqual([0, 1, 2, 3, 4]);
     await spool.close();
+  });
+
+  it('lets the first row into an idle group wait gatherMs for the next ones, then commits them together', async () => {
+    const commits: number[] = [];
+    const group = new GroupCommit<number>(
+      async (rows) => {
+        commits.push(rows.length);
+        return true;
+      },
+      log,
+      200,
+    );
+    const told: number[] = [];
+    group.add(1, () => told.push(1));
+    // A later turn of the event loop: without the wait, row 1 would have gone alone by now.
+    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setImmediate(r));
+    group.add(2, () => told.push(2));
+    expect(commits).toEqual([]);
+    await waitFor(() => told.length === 2, 'both rows told');
+    expect(commits).toEqual([2]);
   });
 
   it('tells the callers of a failed group that their messages are not durable', async () => {
