@@ -37,6 +37,7 @@ import type { Reason } from './protocol/reasons.ts';
 import { SqliteReadModel } from './read-model/sqlite-read-model.ts';
 import { ReportArchive } from './reports/archive.ts';
 import { ReportScheduler } from './reports/schedule.ts';
+import { uplinksReader } from './reports/sources.ts';
 import { trendCacheOf } from './reports/trend-cache.ts';
 import { EventBus } from './shared/bus.ts';
 import { type Logger, rootLogger } from './shared/logger.ts';
@@ -161,6 +162,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     bus,
     log: log.child({ mod: 'ioc' }),
     readModel: new SqliteReadModel({ db, store, clock }),
+    uplinksOf: uplinksReader({ store, rawDays: config.service.retention.rawDays, clock }),
   });
   if (withApi) ioc.start();
   // Scheduled reports (and the one missed while the service was down) where the API serves them.

@@ -2,7 +2,7 @@ import type { IocConfig, IocEvent, IocWebhookConfig } from '../../config/schema/
 import type { ReadModel } from '../read-model/read-model.ts';
 import type { EventBus } from '../shared/bus.ts';
 import type { Logger } from '../shared/logger.ts';
-import { communeKpis, isoDay, latestCutoff } from './kpis.ts';
+import { communeKpis, isoDay, latestCutoff, type UplinksOf } from './kpis.ts';
 import { IocOutbox, type OutboxRow, type OutboxStats } from './outbox.ts';
 import { DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, sign, TIMESTAMP_HEADER } from './signature.ts';
 import { communeSummary, type IocSources, iocCommunes, stateChanges } from './views.ts';
@@ -16,6 +16,8 @@ export interface IocFeedDeps {
   readonly tickMs?: number;
   /** The KPI evidence; without it no `kpi` event is made. */
   readonly readModel?: Pick<ReadModel, 'spans'>;
+  /** The farm sensors' uplinks; without, a farm-completeness KPI has no value. */
+  readonly uplinksOf?: UplinksOf;
 }
 
 export interface WebhookStats extends OutboxStats {
@@ -49,6 +51,8 @@ export class IocFeed {
   /** `kpi:<commune>:<day>` ids already known to be in each webhook's outbox (saves a query a tick). */
   private readonly kpiSent = new Set<string>();
   private stopped = false;
+  /** The KPI run under way (it reads the store for farm uplinks), so ticks never start a second. */
+  private kpisRunning: Promise<void> | null = null;
 
   constructor(private readonly deps: IocFeedDeps) {
     this.outbox = new IocOutbox(deps.sources.db);
@@ -86,7 +90,7 @@ export class IocFeed {
     for (const t of this.timers) clearInterval(t);
     this.offState?.();
     this.abort.abort();
-    await Promise.allSettled(this.draining.values());
+    await Promise.allSettled([...this.draining.values(), this.kpisRunning]);
   }
 
   /** Enqueues one summary per commune for every webhook that takes summaries (the timer's job). */
@@ -171,6 +175,15 @@ export class IocFeed {
    * after the cut-off sends the one it missed and never a second).
    */
   private pumpKpis(): void {
+    if (this.kpisRunning) return;
+    this.kpisRunning = this.makeKpis()
+      .catch((err: unknown) => this.deps.log.error({ err }, 'IOC KPIs not made; next tick tries again'))
+      .finally(() => {
+        this.kpisRunning = null;
+      });
+  }
+
+  private async makeKpis(): Promise<void> {
     const { readModel } = this.deps;
     const hooks = this.webhooks('kpi');
     if (!readModel || hooks.length === 0) return;
@@ -183,7 +196,10 @@ export class IocFeed {
         if (this.kpiSent.has(key)) continue;
         if (!this.outbox.has(w.name, id)) {
           const c = this.deps.sources.directory.communes.get(communeId)!;
-          this.enqueue(w, 'kpi', id, communeKpis(c, readModel, cutoffTs), this.now());
+          const kpis = await communeKpis(c, readModel, cutoffTs, this.deps.uplinksOf);
+          if (this.stopped) return;
+          this.enqueue(w, 'kpi', id, kpis, this.now());
+          this.wake();
         }
         this.kpiSent.add(key);
       }

@@ -1,8 +1,16 @@
 import type { CommuneFile } from '../../config/schema/commune.ts';
 import { runKpis } from '../kpi/evaluate.ts';
+import type { SensorUplinks } from '../kpi/indicator.ts';
 import { DAY_MS, localDate, localMidnight, periodContaining } from '../kpi/periods.ts';
 import type { KpiFigure, KpiStatus } from '../kpi/targets.ts';
 import type { Period, ReadModel } from '../read-model/read-model.ts';
+
+/** The farm sensors' uplinks of a commune over a period (services/reports/sources.ts kpiUplinks). */
+export type UplinksOf = (
+  c: CommuneFile,
+  period: Period,
+  nowTs: number,
+) => Promise<ReadonlyMap<string, SensorUplinks> | undefined>;
 
 /**
  * Each commune's KPIs against its targets for the province, as data: per day (the local day up to
@@ -67,22 +75,27 @@ const value = (period: Period, nowTs: number, f: KpiFigure | undefined): IocKpiV
   status: f?.status ?? 'no-data',
 });
 
-/** The commune's KPIs at a cut-off: the day it falls on so far, and each target's period so far. */
-export function communeKpis(
+/**
+ * The commune's KPIs at a cut-off: the day it falls on so far, and each target's period so far.
+ * Without `uplinksOf` a farm-completeness figure has no value.
+ */
+export async function communeKpis(
   c: CommuneFile,
   readModel: Pick<ReadModel, 'spans'>,
   cutoffTs: number,
-): CommuneKpis {
+  uplinksOf?: UplinksOf,
+): Promise<CommuneKpis> {
   const dayPeriod = periodContaining('day', cutoffTs - 1);
-  const byId = (p: Period) => {
-    const run = runKpis(c, readModel, p, Math.max(p.fromTs + 1, Math.min(cutoffTs, p.toTs)));
+  const byId = async (p: Period) => {
+    const nowTs = Math.max(p.fromTs + 1, Math.min(cutoffTs, p.toTs));
+    const run = runKpis(c, readModel, p, nowTs, await uplinksOf?.(c, p, nowTs));
     return new Map(run.figures.map((f) => [f.targetId, f]));
   };
-  const day = byId(dayPeriod);
+  const day = await byId(dayPeriod);
   const periods = new Map<string, { period: Period; figures: Map<string, KpiFigure> }>();
   for (const kind of new Set(c.kpiTargets.map((t) => t.period))) {
     const period = periodContaining(kind, cutoffTs - 1);
-    periods.set(kind, { period, figures: byId(period) });
+    periods.set(kind, { period, figures: await byId(period) });
   }
   return {
     communeId: c.commune.id,

@@ -43,3 +43,14 @@ export function kpiUplinks(
 ): Promise<ReadonlyMap<string, SensorUplinks> | undefined> {
   return readFarmUplinks(deps.store, c, period, nowTs, rawFrom(deps, c));
 }
+
+/** kpiUplinks bound to its sources: the IOC feed's and API's way to read a period's uplinks. */
+export function uplinksReader(
+  deps: ReportSourceDeps,
+): (
+  c: CommuneFile,
+  period: Period,
+  nowTs: number,
+) => Promise<ReadonlyMap<string, SensorUplinks> | undefined> {
+  return (c, period, nowTs) => kpiUplinks(deps, c, period, nowTs);
+}

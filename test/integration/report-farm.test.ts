@@ -140,6 +140,36 @@ describe('farm-pilot completeness inside reports', () => {
     }
   });
 
+  it("the leaders' trend and the IOC feed count farm completeness too", async () => {
+    const trend = (await (await get('/api/kpis/trend?commune=xa-nong&months=2')).json()) as Array<{
+      series: Array<{ targetId: string; points: Array<{ period: string; value: number | null }> }>;
+    }>;
+    const farm = trend[0]!.series.find((x) => x.targetId === 'k-farm')!;
+    expect(farm.points.find((p) => p.period === key)?.value).toBe(expected);
+
+    // The province's daily figures at the cut-off of the month's last day: the day and the month so far.
+    const apiKey = app.apiKeys.create({ name: 'IOC', scopes: ['summaries'] }).key;
+    const lastDay = new Date(last.toTs - DAY + 7 * H).toISOString().slice(0, 10);
+    const ioc = (await (
+      await fetch(`${app.apiUrl}/api/ioc/v1/kpis?day=${lastDay}&communeId=xa-nong`, {
+        headers: { authorization: `Bearer ${apiKey}` },
+      })
+    ).json()) as {
+      communes: Array<{
+        kpis: Array<{
+          targetId: string;
+          day: { value: number | null };
+          periodSoFar: { value: number | null };
+        }>;
+      }>;
+    };
+    const k = ioc.communes[0]!.kpis.find((x) => x.targetId === 'k-farm')!;
+    // Both sensors sent every uplink that day; the month so far misses dat-2's five silent days.
+    expect(k.day.value).toBe(100);
+    expect(k.periodSoFar.value).toBeGreaterThan(80);
+    expect(k.periodSoFar.value).toBeLessThan(100);
+  });
+
   it('an uplink arriving late changes the evidence: verification names the sensor and the figure', async () => {
     // A gateway's spool replays a frame of dat-2's silent days (raw, then its hour's rollup).
     const late = last.fromTs + 2 * DAY + 30 * 60_000;

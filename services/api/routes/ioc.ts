@@ -18,16 +18,20 @@ import {
 import { communeSummary, deviceStates, iocCommunes, stateChanges } from '../../ioc/views.ts';
 import { sumCounts } from '../../kpi/counts.ts';
 import { fromMs, sumMs } from '../../kpi/uptime.ts';
+import { uplinksReader } from '../../reports/sources.ts';
 import { CxError } from '../../shared/errors.ts';
 import type { ApiDeps } from '../deps.ts';
 import { openApiDocument } from '../openapi.ts';
 import { type RouteSpec, route } from '../route.ts';
+import { sourcesOf } from './reports.ts';
 
 /**
  * The provincial monitoring centre (IOC) feed, version 1: read-only, API keys only, never a camera
  * (docs/ioc.md). The version is in the path; within v1 fields are only added.
  */
 const V1 = '/api/ioc/v1';
+/** Farm sensors' uplinks for the farm-completeness KPIs, from the service's store. */
+const uplinksOf = (deps: ApiDeps) => uplinksReader(sourcesOf(deps));
 const CommuneParam = z
   .string()
   .regex(/^[a-z0-9][a-z0-9-]{0,62}$/)
@@ -137,11 +141,13 @@ export const iocRoutes: RouteSpec[] = [
         .optional(),
     }),
     response: KpisResponse,
-    handle({ deps, apiKey, query }) {
+    async handle({ deps, apiKey, query }) {
       const now = deps.clock();
       const cutoffTs = cutoffFor(deps, query.day, now);
-      const communes = communesFor(deps, apiKey!, query.communeId).map((id) =>
-        communeKpis(deps.directory.communes.get(id)!, deps.readModel, cutoffTs),
+      const communes = await Promise.all(
+        communesFor(deps, apiKey!, query.communeId).map((id) =>
+          communeKpis(deps.directory.communes.get(id)!, deps.readModel, cutoffTs, uplinksOf(deps)),
+        ),
       );
       return { v: 1 as const, generatedTs: now, communes };
     },
@@ -157,7 +163,7 @@ export const iocRoutes: RouteSpec[] = [
       type: z.enum(NGSI_LD_TYPES as [NgsiLdType, ...NgsiLdType[]]).default('Device'),
       communeId: CommuneParam,
     }),
-    handle({ deps, apiKey, query, res }) {
+    async handle({ deps, apiKey, query, res }) {
       const communes = communesFor(deps, apiKey!, query.communeId);
       const entities =
         query.type === 'Device'
@@ -165,11 +171,14 @@ export const iocRoutes: RouteSpec[] = [
           : query.type === 'Alert'
             ? alertEntities(deps, communes)
             : kpiEntities(
-                communes.map((id) =>
-                  communeKpis(
-                    deps.directory.communes.get(id)!,
-                    deps.readModel,
-                    cutoffFor(deps, undefined, deps.clock()),
+                await Promise.all(
+                  communes.map((id) =>
+                    communeKpis(
+                      deps.directory.communes.get(id)!,
+                      deps.readModel,
+                      cutoffFor(deps, undefined, deps.clock()),
+                      uplinksOf(deps),
+                    ),
                   ),
                 ),
               );

@@ -4,10 +4,12 @@ import { indicators } from '../../kpi/indicators/registry.ts';
 import { localDate, localMidnight } from '../../kpi/periods.ts';
 import { evaluateTargets } from '../../kpi/targets.ts';
 import { periodKey } from '../../reports/period-key.ts';
+import { uplinksReader } from '../../reports/sources.ts';
 import { CxError } from '../../shared/errors.ts';
 import { route } from '../route.ts';
 import { communesOf } from '../visibility.ts';
 import { CONTRACTORS_KPI, evidenceLink, queryPeriod } from './kpi-evidence.ts';
+import { sourcesOf } from './reports.ts';
 
 const CommuneQuery = z.strictObject({ commune: z.string().optional(), period: z.string().optional() });
 
@@ -28,9 +30,10 @@ export const kpiTrendRoutes = [
       commune: z.string().optional(),
       months: z.coerce.number().int().min(1).max(24).default(12),
     }),
-    handle({ deps, user, query }) {
+    async handle({ deps, user, query }) {
       const now = deps.clock();
       const today = localDate(now);
+      const uplinksOf = uplinksReader(sourcesOf(deps));
       const months = Array.from({ length: query.months }, (_, i) => {
         const fromTs = localMidnight(today.year, today.month - (query.months - 1 - i));
         return {
@@ -39,15 +42,17 @@ export const kpiTrendRoutes = [
           toTs: localMidnight(today.year, today.month - (query.months - 2 - i)),
         };
       });
-      return communesOf(deps, user!)
-        .filter((id) => query.commune === undefined || id === query.commune)
-        .map((id) => {
+      const ids = communesOf(deps, user!).filter((id) => query.commune === undefined || id === query.commune);
+      return Promise.all(
+        ids.map(async (id) => {
           const c = deps.directory.communes.get(id)!;
-          const perMonth = months.map((m) => {
+          const perMonth: Array<ReturnType<typeof evaluateTargets>> = [];
+          for (const m of months) {
             const nowTs = Math.max(m.fromTs + 1, Math.min(now, m.toTs));
-            const { input } = readKpiInput(c, deps.readModel, m, nowTs);
-            return evaluateTargets(c.kpiTargets, input, c.kpi?.atRiskMargin ?? 1);
-          });
+            const uplinks = await uplinksOf(c, m, nowTs);
+            const { input } = readKpiInput(c, deps.readModel, m, nowTs, { uplinks });
+            perMonth.push(evaluateTargets(c.kpiTargets, input, c.kpi?.atRiskMargin ?? 1));
+          }
           return {
             communeId: id,
             months: months.map((m) => ({ period: m.key, fromTs: m.fromTs, toTs: m.toTs })),
@@ -65,7 +70,8 @@ export const kpiTrendRoutes = [
               })),
             })),
           };
-        });
+        }),
+      );
     },
   }),
   route({

@@ -17,7 +17,8 @@ import { communesOf, inScope } from '../visibility.ts';
 import { evidenceLink } from './kpi-evidence.ts';
 
 const archiveOf = (deps: ApiDeps) => new ReportArchive(join(deps.config.paths.dataDir, 'reports'));
-const sourcesOf = (deps: ApiDeps): ReportSourceDeps => ({
+/** The report inputs besides the intervals, from the service's store and database. */
+export const sourcesOf = (deps: ApiDeps): ReportSourceDeps => ({
   store: deps.store,
   rawDays: deps.config.service.retention.rawDays,
   clock: deps.clock,
