@@ -115,13 +115,15 @@ export async function benchOverload(opts: Partial<OverloadOptions> = {}): Promis
       // QoS 0 past the shedding mark is refused and counted (BatchWriter.shedsQos0): the service's
       // reject counters say how many (written within a second).
       await new Promise((r) => setTimeout(r, 1500));
-      const refused = refusedOverload() - refusedBefore;
+      const refusedSoFar = refusedOverload() - refusedBefore;
       const storedTotal = await waitStored(
         service.probeFile,
-        storedBefore + load.sent - refused,
+        storedBefore + load.sent - refusedSoFar,
         10_000,
         120_000,
       );
+      // The last socket reads are taken (and refusals counted) after the senders stop.
+      const refused = refusedOverload() - refusedBefore;
       // Two more quiet seconds: the recovery's end.
       await new Promise((r) => setTimeout(r, 2000));
       clearInterval(sampler);
