@@ -152,8 +152,15 @@ export class DailyDigest {
       };
       const message = renderDigest(summarise(rows, hamletName, day), u.locale, this.deps.publicBaseUrl);
       let n = 0;
-      for (const { entry, kind } of dispatcher.entries()) {
+      for (const { entry, kind, instance } of dispatcher.entries()) {
         if (kind.contactField === null || (entry.communes && !entry.communes.includes(c.commune.id)))
+          continue;
+        // A notifier limited to some events or severities (Zalo: paid, critical alerts only) is
+        // asked like for any alert; a digest is information.
+        if (
+          instance.accepts &&
+          !instance.accepts({ severity: 'info', event: 'digest', deviceType: 'digest' })
+        )
           continue;
         const address = u.contact?.[kind.contactField];
         if (!address) continue;

@@ -256,4 +256,28 @@ describe('daily digest', () => {
     expect(digests().find((r) => r.username === 'lanhdao.b')!.text).toContain('Alert summary for 23/11/2026');
     expect(s.outbox().filter((r) => r.event === 'digest' && r.alertId !== 0)).toEqual([]);
   });
+
+  it('is not sent through a notifier limited to critical alerts (Zalo ZNS, paid per message)', () => {
+    const s = alertSetup({
+      communeAlerts: { digest: { roles: ['technician', 'leader'] } },
+      alerts: {
+        notifiers: [
+          { name: 'tg', kind: 'telegram', config: { apiUrl: 'http://127.0.0.1:9', tokenRef: 'tg' } },
+          {
+            name: 'zns',
+            kind: 'zalo',
+            config: { apiUrl: 'http://127.0.0.1:9', tokenRef: 'zalo', templateId: '1' },
+          },
+        ],
+      },
+      secrets: { zalo: 'zalo-token' },
+    });
+    s.set('wifi-1', 'down', 'last-will');
+    s.advance(10 * MIN);
+    s.advance(vn('2026-11-24T07:00') - s.now());
+    s.alerting.housekeep();
+    const digests = s.outbox().filter((r) => r.event === 'digest');
+    expect(digests.length).toBeGreaterThan(0);
+    expect(digests.filter((r) => r.notifier === 'zns')).toEqual([]);
+  });
 });
