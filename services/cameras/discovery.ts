@@ -128,7 +128,7 @@ function hostPort(xaddr: string): string | undefined {
 }
 
 /** A ProbeMatch as the package's linerase gives it (resolve: false), checked as it is read. */
-function toDevice(found: unknown): DiscoveredDevice[] {
+export function toDevice(found: unknown): DiscoveredDevice[] {
   // biome-ignore lint/suspicious/noExplicitAny: linerase output of a device's answer.
   const m = (found as any)?.probeMatches?.probeMatch;
   const endpoint = m?.endpointReference?.address;
@@ -141,7 +141,15 @@ function toDevice(found: unknown): DiscoveredDevice[] {
   const scopes = String(m?.scopes ?? '').split(/\s+/);
   const scope = (name: string) => {
     const s = scopes.find((x) => x.startsWith(`onvif://www.onvif.org/${name}/`));
-    return s ? decodeURIComponent(s.slice(`onvif://www.onvif.org/${name}/`.length)) : null;
+    if (!s) return null;
+    const raw = s.slice(`onvif://www.onvif.org/${name}/`.length);
+    // Any device on the LAN may answer: a bad escape (…/name/%E0) must not throw out of the
+    // package's timer callback, where nothing would catch it.
+    try {
+      return decodeURIComponent(raw);
+    } catch {
+      return raw;
+    }
   };
   return [
     { endpoint, xaddrs, host: host!, port: Number(port), name: scope('name'), hardware: scope('hardware') },
