@@ -59,9 +59,12 @@ export class AlertEngine {
   /** Findings of the readings rules, refreshed beside the ticks (async: the store may be InfluxDB). */
   readonly readings: ReadingsRules;
   private readonly reports: ReportAlerts | undefined;
+  /** A device's own failures since a time (flapping). */
+  private readonly failures: (deviceId: string, afterTs: number) => number;
 
   constructor(private readonly deps: AlertEngineDeps) {
     this.alerts = new AlertStore(deps.db);
+    this.failures = failureCounter(deps.db);
     this.readings = new ReadingsRules(deps);
     this.reports =
       deps.reportArchive &&
@@ -176,7 +179,6 @@ export class AlertEngine {
        WHERE device_id = ? AND id < ? ORDER BY id DESC LIMIT 1`,
     );
     const { changes, windowMin } = this.deps.config.service.alerts.flapping;
-    const failures = failureCounter(db);
     const openByDevice = this.alerts.openByDevice();
     const silenced = this.deps.silenced?.(now) ?? NONE;
     for (const r of rows) {
@@ -216,7 +218,7 @@ export class AlertEngine {
           this.notify(this.alerts.get(id)!, 'resolve', now);
         }
       }
-      const n = failures(r.deviceId, now - windowMin * 60_000);
+      const n = this.failures(r.deviceId, now - windowMin * 60_000);
       const watched = rules.some((rule) => rule.kind === 'down-for' && inScope(rule, d));
       if (
         watched &&
@@ -327,7 +329,7 @@ export class AlertEngine {
     if (s.state === 'unknown') return true;
     if (a.kind === 'flapping') {
       const { changes, windowMin } = this.deps.config.service.alerts.flapping;
-      const n = failureCounter(this.deps.db)(a.deviceId, now - windowMin * 60_000);
+      const n = this.failures(a.deviceId, now - windowMin * 60_000);
       return isFlapping(n, changes) || s.state !== 'up';
     }
     const kind = ruleKinds.get(a.kind);

@@ -6,6 +6,7 @@
  * period (or its rule or schedule is gone). The subject is no device: the alert's `deviceId` is
  * `report:<schedule>`, which the device sweep passes over (engine.ts).
  */
+import { SEVERITIES } from '../../config/schema/alert-rule-base.ts';
 import type { AlertsConfig } from '../../config/schema/alerts.ts';
 import type { CommuneFile, Role } from '../../config/schema/commune.ts';
 import type { DeviceDirectory } from '../inventory/device-directory.ts';
@@ -23,7 +24,6 @@ import { quietUntil } from './windows/occurrences.ts';
 
 /** The subject of a report alert, in the alerts table's device column. */
 export const REPORT_SUBJECT = 'report:';
-const SEVERITY_RANK: Record<string, number> = { info: 0, warning: 1, critical: 2 };
 
 export interface ReportAlertsDeps {
   readonly db: Db;
@@ -41,6 +41,7 @@ export interface ReportAlertsDeps {
  * takes seconds to minutes; an alert opened meanwhile would be resolved a moment later.
  */
 export const START_GRACE_MS = 10 * 60_000;
+const SWEEP_EVERY_MS = 60_000;
 
 /** The kinds judged here (report-overdue). */
 const REPORT_KINDS = [...ruleKinds.values()].filter((k) => k.overdue).map((k) => k.kind);
@@ -49,6 +50,7 @@ export class ReportAlerts {
   private readonly firstData;
   private readonly openIds;
   private startedTs: number | undefined;
+  private lastSweepTs: number | undefined;
 
   constructor(private readonly deps: ReportAlertsDeps) {
     this.firstData = deps.db.prepare('SELECT MIN(start_ts) AS ts FROM state_intervals WHERE commune_id = ?');
@@ -65,11 +67,19 @@ export class ReportAlerts {
     return ruleKinds.get(a.kind)?.overdue !== undefined;
   }
 
-  /** Call inside the engine's tick transaction. */
+  /**
+   * Call inside the engine's tick transaction. With no report alert open the archive is read once
+   * a minute, not at every tick (reports are daily at the most); an open one is resolved at the
+   * first tick after its report is archived.
+   */
   sweep(now: number): void {
     this.startedTs ??= now;
     const opening = now - this.startedTs >= START_GRACE_MS;
-    const open = (this.openIds.all(...REPORT_KINDS) as number[]).map((id) => this.deps.alerts.get(id)!);
+    const openIds = this.openIds.all(...REPORT_KINDS) as number[];
+    if (openIds.length === 0 && this.lastSweepTs !== undefined && now - this.lastSweepTs < SWEEP_EVERY_MS)
+      return;
+    this.lastSweepTs = now;
+    const open = openIds.map((id) => this.deps.alerts.get(id)!);
     for (const c of this.deps.directory.communes.values()) {
       const rules = c.alerts.rules.filter((r) => ruleKinds.get(r.kind)?.overdue);
       const mine = open.filter((a) => a.communeId === c.commune.id);
@@ -84,13 +94,13 @@ export class ReportAlerts {
         if (gone || archived(String(a.params.schedule), Number(a.params.fromTs), Number(a.params.toTs)))
           this.close(a, now);
       }
+      if (!opening) continue;
       const ctx = {
         now,
         schedules,
         archived,
         firstDataTs: (this.firstData.get(c.commune.id) as { ts: number | null }).ts,
       };
-      if (!opening) continue;
       for (const rule of rules)
         for (const found of ruleKinds.get(rule.kind)!.overdue!(rule, ctx)) this.judge(c, rule, found, now);
     }
@@ -123,7 +133,12 @@ export class ReportAlerts {
     }
     const a = alerts.get(row.id)!;
     // The due date came: the open alert turns critical and is told again; a resolved one stays so.
-    if (a.status === 'resolved' || SEVERITY_RANK[f.severity]! <= SEVERITY_RANK[a.severity]!) return;
+    if (
+      a.status === 'resolved' ||
+      (SEVERITIES as readonly string[]).indexOf(f.severity) >=
+        (SEVERITIES as readonly string[]).indexOf(a.severity)
+    )
+      return;
     this.deps.db
       .prepare('UPDATE alerts SET severity = ?, reason = ?, params = ?, notified_ts = ? WHERE id = ?')
       .run(f.severity, f.reason, JSON.stringify(f.params), now, a.id);
