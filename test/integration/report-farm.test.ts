@@ -146,6 +146,13 @@ describe('farm-pilot completeness inside reports', () => {
     }>;
     const farm = trend[0]!.series.find((x) => x.targetId === 'k-farm')!;
     expect(farm.points.find((p) => p.period === key)?.value).toBe(expected);
+    // The evidence behind it counts the same figure.
+    const ev = (await (
+      await get(`/api/kpis/k-farm/evidence?period=${key}&commune=xa-nong&scope=commune`)
+    ).json()) as {
+      figure: { value: number | null } | null;
+    };
+    expect(ev.figure?.value).toBe(expected);
 
     // The province's daily figures at the cut-off of the month's last day: the day and the month so far.
     const apiKey = app.apiKeys.create({ name: 'IOC', scopes: ['summaries'] }).key;

@@ -17,10 +17,12 @@ import { periodContaining } from '../../kpi/periods.ts';
 import { evaluateTargets } from '../../kpi/targets.ts';
 import { SCOPES, type ScopeKind } from '../../read-model/scope.ts';
 import { parsePeriodKey, periodKey } from '../../reports/period-key.ts';
+import { uplinksReader } from '../../reports/sources.ts';
 import { CxError } from '../../shared/errors.ts';
 import type { ApiDeps } from '../deps.ts';
 import { type ExampleContext, route } from '../route.ts';
 import { communesOf } from '../visibility.ts';
+import { sourcesOf } from './reports.ts';
 
 /**
  * The evidence behind each KPI figure (issue #16 §3): for a scope (commune, hamlet, site, device)
@@ -188,7 +190,7 @@ export const kpiEvidenceRoutes = [
         return { kpiId: ctx.deps.directory.communes.get(id)!.kpiTargets[0]?.id ?? CONTRACTORS_KPI };
       },
     },
-    handle({ deps, user, params, query }) {
+    async handle({ deps, user, params, query }) {
       const fig = figureFor(deps, user!, params.kpiId!, query.commune);
       const c = fig.commune;
       const period = queryPeriod(deps, query.period);
@@ -204,7 +206,9 @@ export const kpiEvidenceRoutes = [
       if (query.scope === 'device' && type !== undefined && !canSee(user!.role, type))
         throw new CxError('CX_FORBIDDEN', `role ${user!.role} may not see device ${scopeId}`);
       const nowTs = Math.max(period.fromTs + 1, Math.min(deps.clock(), period.toTs));
-      const { input } = readKpiInput(c, deps.readModel, period, nowTs);
+      // The farm sensors' uplinks, as /api/kpis counts them: without them a farm figure has no value.
+      const uplinks = await uplinksReader(sourcesOf(deps))(c, period, nowTs);
+      const { input } = readKpiInput(c, deps.readModel, period, nowTs, { uplinks, hash: false });
       const all = contractLedgers(fig, figureLedgers(input, fig.indicator, fig.params), query.contract);
       const inScope = all.filter((l) => IN_SCOPE[query.scope](l, scopeId));
       const shown = inScope.filter((l) => !hidden(user!, l));
