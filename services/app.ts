@@ -201,6 +201,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     users,
     sessions: new Sessions(db, config.service.api.sessionTtlHours * 3_600_000, clock),
     throttle: new LoginThrottle(config.service.api.loginAttemptsPer15Min, clock),
+    deviceThrottle: new LoginThrottle(config.service.api.loginAttemptsPer15Min, clock),
     audit,
     apiKeys,
     ioc,

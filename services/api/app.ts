@@ -5,6 +5,7 @@ import helmet from 'helmet';
 import type { ApiKey } from '../auth/api-keys.ts';
 import { CxError } from '../shared/errors.ts';
 import { localeFrom, t } from '../shared/i18n/index.ts';
+import { maskName } from '../shared/mask.ts';
 import { DASHBOARD_DIST } from './dashboard-build.ts';
 import type { ApiDeps } from './deps.ts';
 import { openApiDocument } from './openapi.ts';
@@ -89,11 +90,20 @@ async function checkDevice(
   const password = colon > 0 ? text.slice(colon + 1) : '';
   const device = deps.directory.get(id);
   const detail = `${req.method} ${req.path}`;
+  // Guessing a gateway's password over HTTP is stopped like a person's login (the broker has its
+  // own budget for CONNECTs).
+  const ip = req.ip ?? 'unknown';
+  const wait = deps.deviceThrottle?.retryAfterMinutes(ip, id) ?? 0;
+  if (wait > 0)
+    throw new CxError('CX_TOO_MANY_LOGINS', 'device credential throttled', { params: { minutes: wait } });
   if (!device || device.type.kind !== access.deviceCredential) {
-    deps.rejects.record({ source: 'api', reason: 'unknown-client', clientId: id, detail });
+    deps.deviceThrottle?.fail(ip, id);
+    // A password typed into the name field must not be kept: an unknown name is masked.
+    deps.rejects.record({ source: 'api', reason: 'unknown-client', clientId: maskName(id), detail });
     return refuse(`not a known ${access.deviceCredential}`);
   }
   if (!password || !(await deps.deviceCredentials?.verify(id, password))) {
+    deps.deviceThrottle?.fail(ip, id);
     deps.rejects.record({
       source: 'api',
       reason: 'bad-password',
@@ -104,6 +114,7 @@ async function checkDevice(
     });
     return refuse('wrong device password');
   }
+  deps.deviceThrottle?.succeed(ip, id);
   return id;
 }
 

@@ -40,6 +40,12 @@ export interface ApiDeps {
   readonly users: Users;
   readonly sessions: Sessions;
   readonly throttle: LoginThrottle;
+  /**
+   * Wrong device credentials on the device routes (a gateway's snapshot upload), per address and
+   * device: apart from people's logins, so a misconfigured gateway behind an office's NAT address
+   * never locks the office out.
+   */
+  readonly deviceThrottle?: LoginThrottle;
   readonly audit: AuditLog;
   /** API keys of the IOC feed (Authorization: Bearer cxk_…). */
   readonly apiKeys: ApiKeys;

@@ -195,4 +195,12 @@ describe('snapshots from a gateway at a site', () => {
     expect(counted('bad-password', 'gw-ap1')).toBe(1);
     expect(counted('forbidden-snapshot', 'gw-ap2')).toBe(1);
   });
+
+  it('stops guessing a gateway password: after 10 wrong tries in 15 minutes even the right one waits (429)', async () => {
+    const pw = app.devicePasswords.get('gw-ap2')!;
+    const body = Buffer.from('not needed: refused before the body is read');
+    for (let i = 0; i < 10; i++)
+      expect((await upload('cam-cau', 'gw-ap2', `guess-${i}`, body)).status).toBe(401);
+    expect((await upload('cam-cau', 'gw-ap2', pw, body)).status).toBe(429);
+  });
 });
