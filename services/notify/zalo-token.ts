@@ -124,7 +124,9 @@ export class ZaloTokens {
     if (!res.ok || !a.access_token || !a.refresh_token) {
       const why = `${a.error ?? res.status} ${a.error_name ?? a.error_description ?? a.message ?? ''}`;
       // Not permanent: the message waits, retried with backoff, until an operator gives a new token.
-      throw new NotifyError(`zalo: token refresh failed: ${this.redact(why.trim()).slice(0, 200)}`);
+      throw new NotifyError(
+        `zalo: token refresh failed: ${this.redact(why.trim()).slice(0, 200)}. Fix: re-authorise the OA for this app in Zalo for Developers and set secret "${this.cfg.refreshTokenRef}" to the new refresh token; queued messages wait for it`,
+      );
     }
     const next: Stored = {
       accessToken: a.access_token,

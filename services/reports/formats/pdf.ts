@@ -86,11 +86,18 @@ export const pdf: ReportFormat = {
     const plain = deflated === null ? infoValue(raw, KEY) : null;
     if (deflated === null && plain === null)
       throw new Error('not a Canh Xã report: no embedded report in the PDF');
-    const json =
-      deflated !== null
-        ? inflateRawSync(Buffer.from(deflated, 'base64')).toString('utf8')
-        : Buffer.from(plain!, 'base64').toString('utf8');
-    const doc = JSON.parse(json) as ReportDoc;
+    let doc: ReportDoc;
+    try {
+      const json =
+        deflated !== null
+          ? inflateRawSync(Buffer.from(deflated, 'base64')).toString('utf8')
+          : Buffer.from(plain!, 'base64').toString('utf8');
+      doc = JSON.parse(json) as ReportDoc;
+    } catch (err) {
+      throw new Error(
+        `the report embedded in this PDF (${deflated !== null ? KEY_Z : KEY}) is damaged and cannot be read (${(err as Error).message}); download the file again from the reports archive`,
+      );
+    }
     const shown = Object.fromEntries(doc.figures.map((f) => [f.targetId, f.value]));
     return { doc, shown } satisfies ExtractedReport;
   },

@@ -148,7 +148,9 @@ describe('zalo access-token refresh', () => {
     s.advance(6 * MIN);
     await until(() => zns().failedAttempts >= 2, 'refused refreshes retried');
     expect(zns()).toMatchObject({ pending: 1, sent: 0, dead: 0 });
-    expect(zns().lastError).toBe('zalo: token refresh failed: -14014 Refresh token is invalid');
+    expect(zns().lastError).toBe(
+      'zalo: token refresh failed: -14014 Refresh token is invalid. Fix: re-authorise the OA for this app in Zalo for Developers and set secret "zalo-refresh" to the new refresh token; queued messages wait for it',
+    );
     const kept = JSON.stringify(db.prepare('SELECT last_error FROM notify_outbox').pluck().all());
     expect(kept).not.toContain('zalo-refresh-0-TEST');
     expect(api.sent).toHaveLength(0);

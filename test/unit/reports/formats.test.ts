@@ -189,6 +189,19 @@ describe('reports: rendered, parsed back and verified', () => {
     expect((await fmt.extract(Buffer.from(old, 'latin1'))).doc).toEqual(doc);
   });
 
+  it('a PDF whose embedded report is damaged is a clear error, not a zlib one', async () => {
+    const fmt = reportFormats.get('pdf')!;
+    const raw = (await fmt.render(doc, 'vi')).toString('latin1');
+    const id = raw.match(/\/CanhXaReportZ (\d+) 0 R/)![1]!;
+    const damaged = raw.replace(
+      new RegExp(`\n${id} 0 obj\\s*\\([A-Za-z0-9+/=]+\\)`),
+      `\n${id} 0 obj\n(AAAAAAAA)`,
+    );
+    await expect(fmt.extract(Buffer.from(damaged, 'latin1'))).rejects.toThrow(
+      /embedded in this PDF \(CanhXaReportZ\) is damaged .*download the file again/,
+    );
+  });
+
   it('a missing DejaVu font is a clear error naming the fix', () => {
     expect(() => findDejaVu(['/nonexistent'])).toThrow(/apt-get install fonts-dejavu-core/);
   });
