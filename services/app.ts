@@ -156,21 +156,25 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     log: log.child({ mod: 'cameras' }),
   });
   const apiKeys = new ApiKeys(db, clock);
+  // One read model (its statements prepared once) and one archive for the feed, reports, alerts and API.
+  const readModel = new SqliteReadModel({ db, store, clock });
+  const reportArchive = new ReportArchive(join(config.paths.dataDir, 'reports'));
+  const reportSources = { store, rawDays: config.service.retention.rawDays, clock };
   const ioc = new IocFeed({
     config: config.service.ioc,
     sources: { directory, availability, db, clock },
     bus,
     log: log.child({ mod: 'ioc' }),
-    readModel: new SqliteReadModel({ db, store, clock }),
-    uplinksOf: uplinksReader({ store, rawDays: config.service.retention.rawDays, clock }),
+    readModel,
+    uplinksOf: uplinksReader(reportSources),
   });
   if (withApi) ioc.start();
   // Scheduled reports (and the one missed while the service was down) where the API serves them.
   const reports = new ReportScheduler({
     communes: config.communes,
-    readModel: new SqliteReadModel({ db, store, clock }),
-    sources: { store, rawDays: config.service.retention.rawDays, clock, trendCache: trendCacheOf(db) },
-    archive: new ReportArchive(join(config.paths.dataDir, 'reports')),
+    readModel,
+    sources: { ...reportSources, trendCache: trendCacheOf(db) },
+    archive: reportArchive,
     clock,
     log: log.child({ mod: 'reports' }),
   });
@@ -185,7 +189,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     clock,
     log,
     store,
-    reportArchive: new ReportArchive(join(config.paths.dataDir, 'reports')),
+    reportArchive,
   });
   if (withApi) alerting.start();
   const app = createApiApp({
@@ -194,7 +198,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     availability,
     intervals,
     store,
-    readModel: new SqliteReadModel({ db, store, clock }),
+    readModel,
     ingest,
     brokerStats: side.brokerStats,
     rejects,

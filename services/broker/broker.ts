@@ -113,7 +113,7 @@ export class Broker {
     });
     // Ingest refuses what the broker let through (JSON, schema): those charge the publisher too.
     this.unlisten = this.opts.rejects.onRecord((r) => {
-      if (r.source === 'ingest' && r.clientId && r.reason !== 'overload') this.chargeMessage(ctx, r.clientId);
+      if (r.source === 'ingest' && r.clientId) this.chargeMessage(ctx, r.clientId);
     });
     aedes.on('clientReady', (client) => {
       this.connectsAccepted++;

@@ -39,12 +39,6 @@ const { values, positionals } = parseArgs({
 
 const config = loadConfigOrExit(values.config!, 'npm run report');
 const db = openServiceDb(config);
-const readModel = new SqliteReadModel({
-  db,
-  // Reports read intervals only; rollups are never asked for here.
-  store: { queryRollup: () => Promise.reject(new Error('the report CLI reads no rollups')) },
-  clock: Date.now,
-});
 // The farm sensors' uplinks (farm-completeness) are readings of the time-series store.
 const store = createStore({
   config: config.service.store,
@@ -53,6 +47,7 @@ const store = createStore({
   log: rootLogger.child({ mod: 'report-cli' }),
 });
 await store.start();
+const readModel = new SqliteReadModel({ db, store, clock: Date.now });
 const sources: ReportSourceDeps = {
   store,
   rawDays: config.service.retention.rawDays,

@@ -31,7 +31,9 @@ export interface OutboxStats {
 export class IocOutbox {
   private readonly insert;
   private readonly head;
+  private readonly hasEvent;
   constructor(private readonly db: Db) {
+    this.hasEvent = db.prepare('SELECT 1 FROM ioc_outbox WHERE webhook = ? AND event_id = ? LIMIT 1');
     this.insert = db.prepare(
       'INSERT INTO ioc_outbox (webhook, event, event_id, body, created_ts, next_attempt_ts) VALUES (?, ?, ?, ?, ?, ?)',
     );
@@ -47,11 +49,7 @@ export class IocOutbox {
 
   /** Whether the webhook's outbox already holds an event with this id, delivered or not. */
   has(webhook: string, eventId: string): boolean {
-    return (
-      this.db
-        .prepare('SELECT 1 FROM ioc_outbox WHERE webhook = ? AND event_id = ? LIMIT 1')
-        .get(webhook, eventId) !== undefined
-    );
+    return this.hasEvent.get(webhook, eventId) !== undefined;
   }
 
   /** The oldest undelivered row of a webhook, due or not. */

@@ -39,7 +39,25 @@ const parseRow = (r: RawRow): NotifyRow => ({ ...r, message: JSON.parse(r.messag
 export class NotifyOutbox {
   private readonly insert;
   private readonly head;
+  private readonly openGroup;
+  private readonly extendGroup;
+  private readonly groupRows;
   constructor(private readonly db: Db) {
+    // Per message of a storm: prepared once.
+    this.openGroup = db.prepare(
+      `SELECT group_key AS key, MAX(hold_until_ts) AS hold FROM notify_outbox WHERE notifier = ? AND address = ?
+       AND group_key LIKE ? AND sent_ts IS NULL AND dead_ts IS NULL AND hold_until_ts >= ?
+       GROUP BY group_key ORDER BY hold DESC LIMIT 1`,
+    );
+    this.extendGroup = db.prepare(
+      `UPDATE notify_outbox SET hold_until_ts = ? WHERE notifier = ? AND address = ? AND group_key = ?
+       AND sent_ts IS NULL AND dead_ts IS NULL`,
+    );
+    this.groupRows = db.prepare(
+      `SELECT ${ROW} FROM notify_outbox WHERE notifier = ? AND address = ? AND group_key = ?
+       AND sent_ts IS NULL AND dead_ts IS NULL AND (hold_until_ts IS NULL OR hold_until_ts <= ?)
+       AND (held_until_ts IS NULL OR held_until_ts <= ?) ORDER BY id`,
+    );
     this.insert = db.prepare(
       `INSERT INTO notify_outbox (notifier, alert_id, event, username, address, message, created_ts,
          next_attempt_ts, group_key, hold_until_ts, held_until_ts)
@@ -74,23 +92,13 @@ export class NotifyOutbox {
     // backed up) is closed, so a backlog never merges one outage's message with a later one's.
     let group: { key: string; hold: number } | null = null;
     if (r.group) {
-      const open = this.db
-        .prepare(
-          `SELECT group_key AS key, MAX(hold_until_ts) AS hold FROM notify_outbox WHERE notifier = ? AND address = ?
-           AND group_key LIKE ? AND sent_ts IS NULL AND dead_ts IS NULL AND hold_until_ts >= ?
-           GROUP BY group_key ORDER BY hold DESC LIMIT 1`,
-        )
-        .get(r.notifier, r.address, `${r.group.key}@%`, r.now) as { key: string; hold: number } | undefined;
+      const open = this.openGroup.get(r.notifier, r.address, `${r.group.key}@%`, r.now) as
+        | { key: string; hold: number }
+        | undefined;
       group = open
         ? { key: open.key, hold: Math.max(open.hold, r.group.holdUntilTs) }
         : { key: `${r.group.key}@${r.now}`, hold: r.group.holdUntilTs };
-      if (open && group.hold > open.hold)
-        this.db
-          .prepare(
-            `UPDATE notify_outbox SET hold_until_ts = ? WHERE notifier = ? AND address = ? AND group_key = ?
-             AND sent_ts IS NULL AND dead_ts IS NULL`,
-          )
-          .run(group.hold, r.notifier, r.address, group.key);
+      if (open && group.hold > open.hold) this.extendGroup.run(group.hold, r.notifier, r.address, group.key);
     }
     this.insert.run(
       r.notifier,
@@ -115,15 +123,7 @@ export class NotifyOutbox {
   /** The rows that leave with `row` as one message: its group's for the same recipient, released. */
   groupOf(row: NotifyRow, now: number): NotifyRow[] {
     if (row.groupKey === null) return [row];
-    return (
-      this.db
-        .prepare(
-          `SELECT ${ROW} FROM notify_outbox WHERE notifier = ? AND address = ? AND group_key = ?
-           AND sent_ts IS NULL AND dead_ts IS NULL AND (hold_until_ts IS NULL OR hold_until_ts <= ?)
-           AND (held_until_ts IS NULL OR held_until_ts <= ?) ORDER BY id`,
-        )
-        .all(row.notifier, row.address, row.groupKey, now, now) as RawRow[]
-    ).map(parseRow);
+    return (this.groupRows.all(row.notifier, row.address, row.groupKey, now, now) as RawRow[]).map(parseRow);
   }
 
   sent(id: number, receipt: string, now: number): void {

@@ -166,10 +166,4 @@ export class WindowScheduler {
       if (this.current(w, now)) for (const d of devicesOf(this.deps.directory, w)) devices.add(d.id);
     return devices;
   }
-
-  /** The window that put a device in maintenance, from its maintenance record's `setBy`. */
-  windowOf(setBy: string | null): MaintenanceWindow | undefined {
-    const m = /^window:(\d+)$/.exec(setBy ?? '');
-    return m ? this.store.get(Number(m[1])) : undefined;
-  }
 }
