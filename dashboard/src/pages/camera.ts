@@ -69,6 +69,14 @@ export function cameraPage(root: HTMLElement, id: string): () => void {
   const charts = metricCharts(id, (_metric, range) => api.cameraDrift(id, range));
   let alive = true;
   let timer: ReturnType<typeof setTimeout> | undefined;
+  // The strip is drawn again only when its images change: each image read is audited and sent
+  // uncached, and a redraw every refresh read them all again.
+  let strip: { key: string; el: HTMLElement } | undefined;
+  const stripOf = (snaps: CameraSnapshots) => {
+    const key = `${snaps.reference?.sha256 ?? ''}|${snaps.snapshots.map((x) => x.sha256).join()}`;
+    if (strip?.key !== key) strip = { key, el: snapshotStrip(id, snaps) };
+    return strip.el;
+  };
 
   const load = async () => {
     clearTimeout(timer);
@@ -96,7 +104,7 @@ export function cameraPage(root: HTMLElement, id: string): () => void {
           ),
         ),
         charts.show(['clockDriftSec']),
-        section(t('camera.snapshots'), snapshotStrip(id, snaps)),
+        section(t('camera.snapshots'), stripOf(snaps)),
         section(t('timeline.title'), timeline24h(hist, now)),
         section(t('history.title', { days: HISTORY_DAYS }), historyTable(hist, now)),
       );

@@ -128,21 +128,15 @@ function render(root: HTMLElement): () => void {
   let alive = true;
   let form: WindowForm | null = null;
   const saved = h('div', { class: 'alert alert-ok', role: 'status', id: 'window-saved', hidden: true });
-  // The form comes once the devices this user sees are known; leaders only read.
-  if (app.user && WINDOW_ROLES.includes(app.user.role))
-    void api.devices().then(
-      (devices) => {
-        if (!alive) return;
-        form = windowForm(devices, (text) => {
-          saved.textContent = text;
-          saved.hidden = false;
-          void load();
-        });
-        windows.before(form.element);
-        void load();
-      },
-      (err: unknown) => alive && windows.before(errorBox(err)),
-    );
+  // From the devices this user sees, which the store keeps live; leaders only read.
+  if (app.user && WINDOW_ROLES.includes(app.user.role)) {
+    form = windowForm([...app.devices.values()], (text) => {
+      saved.textContent = text;
+      saved.hidden = false;
+      void load();
+    });
+    windows.before(form.element);
+  }
   const load = async () => {
     try {
       const [data, list] = await Promise.all([api.maintenance(), api.maintenanceWindows()]);
