@@ -45,8 +45,8 @@ export interface KpiRun {
   readonly evidence: Readonly<Record<string, string>>;
   /** sha256 over the settings that shape the figures (inventory, service hours, targets). */
   readonly settingsHash: string;
-  /** The ledgers the figures were computed from (a report's evidence appendix lists their outages). */
-  readonly ledgers?: readonly DeviceLedger[];
+  /** What the figures were computed from (a report's evidence appendix lists its outages). */
+  readonly input?: KpiInput;
 }
 
 /**
@@ -152,7 +152,7 @@ export function runKpis(
     figures: evaluateTargets(c.kpiTargets, input, c.kpi?.atRiskMargin ?? 1),
     evidence,
     settingsHash: settingsHashOf(c),
-    ledgers: input.ledgers,
+    input,
   };
 }
 

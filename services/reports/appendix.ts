@@ -1,6 +1,8 @@
 import type { CommuneFile } from '../../config/schema/commune.ts';
 import { deviceTypes } from '../device-types/registry.ts';
 import type { KpiRun } from '../kpi/evaluate.ts';
+import { figureLedgers } from '../kpi/evidence.ts';
+import { indicators } from '../kpi/indicators/registry.ts';
 import { outages } from '../kpi/ledger.ts';
 
 /** One outage behind a figure, as the appendix lists it (times epoch ms; shown in Vietnam time). */
@@ -31,20 +33,27 @@ export const APPENDIX_TOP = 5;
 
 /**
  * The evidence behind each figure: the outages (services/kpi/ledger.ts `outages`) of the devices
- * it counts (its `deviceType`, or all), the longest first, with device, hamlet and times, so "why
+ * it counts (kpi/evidence.ts figureLedgers: its indicator's devices, its `deviceType`, or all), the longest first, with device, hamlet and times, so "why
  * 97.3 %?" has its answer in the report. A camera's outages are counted, never named: the report
  * goes to the province.
  */
 export function evidenceAppendix(c: CommuneFile, run: KpiRun, top = APPENDIX_TOP): FigureEvidence[] {
   const hamletName = new Map(c.hamlets.map((h) => [h.id, h.name]));
   const deviceName = new Map(c.devices.map((d) => [d.id, d.name]));
-  const perDevice = new Map((run.ledgers ?? []).map((l) => [l.device.id, { l, os: outages(l) }]));
+  const ledgers = run.input?.ledgers ?? [];
+  const perDevice = new Map(ledgers.map((l) => [l.device.id, { l, os: outages(l) }]));
   return run.figures.map((f) => {
-    const type = typeof f.params.deviceType === 'string' ? f.params.deviceType : undefined;
+    // The devices the figure counts, as its indicator says (a contractor's: those it supplies).
+    const indicator = indicators.get(f.indicator);
+    const counted = new Set(
+      (run.input && indicator ? figureLedgers(run.input, indicator, f.params) : ledgers).map(
+        (l) => l.device.id,
+      ),
+    );
     let hidden = 0;
     const all: EvidenceOutage[] = [];
     for (const { l, os } of perDevice.values()) {
-      if (type !== undefined && l.device.type !== type) continue;
+      if (!counted.has(l.device.id)) continue;
       if (deviceTypes.get(l.device.type)?.sensitive) {
         hidden += os.length;
         continue;

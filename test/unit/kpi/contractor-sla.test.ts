@@ -160,3 +160,23 @@ describe('contractors in the commune file', () => {
     has(/contractors\[1\]\.id — "a" is used again.*Fix:/);
   });
 });
+
+describe("a contractor's figure in a report's appendix", () => {
+  it('lists the outages of the devices the contractor supplies, not every device', async () => {
+    const { evidenceAppendix } = await import('../../../services/reports/appendix.ts');
+    const figure = { targetId: 'k-b', indicator: 'contractor-sla', params: { contractor: 'nha-thau-b' } };
+    const run = {
+      communeId: 'xa-thu',
+      period: DAY,
+      nowTs: DAY.toTs,
+      figures: [figure],
+      evidence: {},
+      settingsHash: '',
+      input: input(DAY.toTs, CONTRACTORS),
+    } as unknown as Parameters<typeof evidenceAppendix>[1];
+    const [a] = evidenceAppendix(buildCommune({ devices: [{ id: 'net-1', type: 'uplink' }] }), run);
+    // net-1's 12 h outage only; wifi-1's hour down belongs to contractor A.
+    expect(a!.longest.map((o) => o.deviceId)).toEqual(['net-1']);
+    expect(a!.outages).toBe(1);
+  });
+});
