@@ -6,7 +6,6 @@ import type { Period, ReadModel } from '../read-model/read-model.ts';
 import type { KpiInput, SensorUplinks } from './indicator.ts';
 import {
   countedWindows,
-  type DeviceLedger,
   deviceLedger,
   type EvidenceSpan,
   type KpiDevice,
