@@ -37,8 +37,12 @@ interface StandIn {
   slowMs: number;
   /** Taken offline itself (as opposed to cut off by an upstream that is). */
   offline: boolean;
-  /** A loudspeaker controller's last play, shown on its status page (`play-status`). */
-  lastPlayed: PlayedEvent['detail'] | null;
+  /**
+   * A loudspeaker controller's plays for its status page (`play-status`), oldest first: the page
+   * shows the first, which gives way to the next once a probe has read it (`firstRead`).
+   */
+  plays: PlayedEvent['detail'][];
+  firstRead: boolean;
 }
 
 /**
@@ -83,7 +87,8 @@ export class ProbeStandIns implements OfflineControls {
           sockets: new Set(),
           slowMs: 0,
           offline: false,
-          lastPlayed: null,
+          plays: [],
+          firstRead: false,
         });
     }
   }
@@ -130,9 +135,14 @@ export class ProbeStandIns implements OfflineControls {
   played(deviceId: string, doc: PlayedEvent): boolean {
     const s = this.standIns.get(deviceId);
     if (s?.target.kind !== 'play-status') return false;
-    // The page shows the latest play in time, whatever order the plays were reported in (at start
-    // the player reports each schedule's last bulletin, not in time order).
-    if (!s.lastPlayed || doc.detail.startedTs >= s.lastPlayed.startedTs) s.lastPlayed = doc.detail;
+    // At start the player reports each schedule's last bulletin at once, out of time order. On a
+    // controller that ran all along those plays were hours apart and the probe read each while it
+    // was the last one, so the page shows them in time order, each until it has been read: else
+    // a demo started during a bulletin would lose the previous bulletin's confirmations.
+    const shown = s.plays[0];
+    if (shown && s.firstRead && doc.detail.startedTs < shown.startedTs) return true;
+    const at = s.plays.findIndex((p) => p.startedTs > doc.detail.startedTs);
+    s.plays.splice(at < 0 ? s.plays.length : at, 0, doc.detail);
     return true;
   }
 
@@ -183,7 +193,11 @@ export class ProbeStandIns implements OfflineControls {
         ? createHttp((_req, res) => {
             const answer = () =>
               s.target.kind === 'play-status'
-                ? res.writeHead(200, { 'content-type': 'application/json' }).end(statusPage(s.lastPlayed))
+                ? res
+                    .writeHead(200, { 'content-type': 'application/json' })
+                    .end(statusPage(showPlay(s)), () => {
+                      s.firstRead = s.plays.length > 0;
+                    })
                 : res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(PAGE);
             const late = this.delayMs(s, new Set());
             if (late > 0) setTimeout(answer, late).unref();
@@ -235,6 +249,15 @@ function address(t: StandInTarget): { host: string; port: number } | undefined {
   }
   if (!host || !port || !/^127\.\d+\.\d+\.\d+$/.test(host)) return undefined;
   return { host, port };
+}
+
+/** The play the page shows now: the next one once the shown one has been read (sent whole). */
+function showPlay(s: StandIn): PlayedEvent['detail'] | null {
+  if (s.firstRead && s.plays.length > 1) {
+    s.plays.shift();
+    s.firstRead = false;
+  }
+  return s.plays[0] ?? null;
 }
 
 /**

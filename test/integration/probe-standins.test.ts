@@ -1,6 +1,8 @@
 import { request } from 'node:http';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import { playStatus } from '../../gateway/probes/play-status.ts';
+import type { PlayedEvent } from '../../gateway/simulator/bulletins.ts';
 import { ProbeStandIns } from '../../gateway/simulator/probe-standins.ts';
 import { freeAt } from '../setup/app.ts';
 
@@ -70,5 +72,41 @@ describe('demo stand-ins play the network, not only the devices', () => {
     await standIns.goOffline('ap');
     expect(await fetchPage(ap)).toBe('refused');
     expect(typeof (await fetchPage(line))).toBe('number');
+  });
+
+  it("a controller's page shows the plays it uploads at start in time order, each until the probe has read it", async () => {
+    let host = '';
+    for (let b = 2; b < 250 && !host; b++) if (await freeAt(`127.251.${b}.1`, 8080)) host = `127.251.${b}.1`;
+    const url = `http://${host}:8080/api/status`;
+    const standIns = new ProbeStandIns({
+      targets: [{ deviceId: 'loa', kind: 'play-status', timeoutMs: 4000, config: { url } }],
+      speed: 1,
+      flakyShare: 0,
+      log: pino({ level: 'silent' }),
+    });
+    await standIns.start();
+    running = standIns;
+    const played = (broadcastId: string, startedTs: number): PlayedEvent => ({
+      v: 1,
+      ts: startedTs,
+      type: 'broadcast-played',
+      severity: 'info',
+      detail: { broadcastId, startedTs, durationSec: 1800 },
+    });
+    // Started at 17:03 on 02/12/2026: the morning bulletin and the one airing now, reported at once
+    // in schedule order (the later one first would do the same).
+    const sang = Date.parse('2026-12-02T06:00:05+07:00');
+    const chieu = Date.parse('2026-12-02T17:00:05+07:00');
+    expect(standIns.played('loa', played('chieu', chieu))).toBe(true);
+    expect(standIns.played('loa', played('sang', sang))).toBe(true);
+    const target = playStatus.configSchema.parse({ url });
+    const read = async () =>
+      (await playStatus.probe(target, AbortSignal.timeout(4000))).events?.map((e) => e.detail.item) ?? [];
+    expect(await read()).toEqual(['sang']);
+    expect(await read()).toEqual(['chieu']);
+    expect(await read()).toEqual([]);
+    // An upload older than what was read stays off the page (a page shows the latest play).
+    standIns.played('loa', played('sang', sang));
+    expect(await read()).toEqual([]);
   });
 });
