@@ -231,6 +231,8 @@ export interface IngestStats {
   accepted: number;
   rejected: number;
   batches: number;
+  /** QoS 0 messages refused while the store was far behind (overload pushback). */
+  overloadRefusedQos0?: number;
   /** The user's share (their commune, the devices their role may see): refused is rejectsByReason's sum. */
   visible?: { communeId: string | null; accepted: number; refused: number };
   rejectsByReason: {
@@ -252,6 +254,8 @@ export interface IngestStats {
     quarantined?: number;
     replayed?: number;
     heldAcks?: number;
+    holdingAcks?: number;
+    peakBacklog?: number;
     lastWriteTs: number | null;
     lastError: string | null;
   };

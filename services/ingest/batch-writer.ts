@@ -65,6 +65,13 @@ export interface BatchWriterStats {
   readonly replayed: number;
   /** Acknowledgements held back since start because the store was behind (see admit()). */
   readonly heldAcks: number;
+  /** Acknowledgements waiting right now for the store to catch up. */
+  readonly holdingAcks: number;
+  /** Times the pushback started since start, and times it gave up on a stalled store. */
+  readonly pushbacks: number;
+  readonly stallOpens: number;
+  /** The most messages accepted and not yet stored at once since start. */
+  readonly peakBacklog: number;
 }
 
 /**
@@ -185,13 +192,24 @@ export class BatchWriter {
     this.gate.open();
   }
 
+  private pushback() {
+    const g = this.gate.stats();
+    return {
+      heldAcks: g.held,
+      holdingAcks: g.holding,
+      pushbacks: g.closes,
+      stallOpens: g.stallOpens,
+      peakBacklog: g.peakBacklog,
+    };
+  }
+
   snapshot(): BatchWriterStats {
     return {
       kind: this.store.kind,
       ok: this.failures === 0,
       inMemory: this.memory.reduce((n, w) => n + w.readings.length, 0),
       ...this.stats,
-      heldAcks: this.gate.stats().held,
+      ...this.pushback(),
     };
   }
 

@@ -4,12 +4,7 @@ import { deviceTypes } from '../device-types/registry.ts';
 import { vnMidnightTs } from '../inventory/device-directory.ts';
 import type { Period, ReadModel } from '../read-model/read-model.ts';
 import type { KpiInput, SensorUplinks } from './indicator.ts';
-import {
-  countedWindows,
-  deviceLedger,
-  type EvidenceSpan,
-  type KpiDevice,
-} from './ledger.ts';
+import { countedWindows, deviceLedger, type EvidenceSpan, type KpiDevice } from './ledger.ts';
 import { serviceWindows } from './service-hours.ts';
 import { evaluateTargets, type KpiFigure } from './targets.ts';
 

@@ -177,6 +177,9 @@ function store(s: IngestStats): HTMLElement {
   num(t('ingest.quarantined'), st.quarantined);
   num(t('ingest.replayed'), st.replayed);
   num(t('ingest.heldAcks'), st.heldAcks);
+  num(t('ingest.holdingAcks'), st.holdingAcks);
+  num(t('ingest.peakBacklog'), st.peakBacklog);
+  num(t('ingest.overloadRefusedQos0'), s.overloadRefusedQos0);
   if (s.spool)
     rows.push([
       t('ingest.spoolFill'),

@@ -85,10 +85,15 @@ describe('batch writer', () => {
     for (let i = 0; i < 2000; i++) p.accept(i);
     await p.spool.flushPending();
     expect(p.acked.length).toBeLessThan(2000);
-    expect(p.writer.snapshot().heldAcks).toBeGreaterThan(0);
+    const held = p.writer.snapshot();
+    expect(held.heldAcks).toBeGreaterThan(0);
+    expect(held.holdingAcks).toBe(2000 - p.acked.length);
+    expect(held.pushbacks).toBeGreaterThan(0);
+    expect(held.peakBacklog).toBeGreaterThanOrEqual(16);
     const deadline = Date.now() + 10_000;
     while (p.acked.length < 2000 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     expect(p.acked.length).toBe(2000);
+    expect(p.writer.snapshot().holdingAcks).toBe(0);
     await p.close();
     expect((await store.query(everything)).length).toBe(2000);
     await store.close();
