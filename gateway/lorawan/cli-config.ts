@@ -16,7 +16,7 @@ import {
   readDoc,
   zodProblems,
 } from '../runtime/config.ts';
-import { tlsRelativeTo } from '../runtime/tls.ts';
+import { tlsFileProblems, tlsRelativeTo } from '../runtime/tls.ts';
 import { type BridgeConfig, BridgeConfigSchema } from './bridge.ts';
 
 const EnvName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an environment variable name');
@@ -65,12 +65,16 @@ export function loadBridgeConfig(file: string, env: NodeJS.ProcessEnv = process.
     problems.push(
       `${shown}: chirpstack.username — a password without a user name. Fix: add username (ChirpStack's MQTT integration user).`,
     );
-  if (problems.length > 0) throw new GatewayConfigError(problems);
+  // Unreadable TLS files stop the start here, named, rather than at the first connect.
+  const broker = brokerConnection(f.broker, ours, dirname(abs));
+  if (broker.tls) problems.push(...tlsFileProblems(shown, broker.tls, 'broker.tls'));
   const tls = chirpstack.tls && tlsRelativeTo(chirpstack.tls, dirname(abs));
+  if (tls) problems.push(...tlsFileProblems(shown, tls, 'chirpstack.tls'));
+  if (problems.length > 0) throw new GatewayConfigError(problems);
   return Object.freeze({
     communeId: f.communeId,
     gatewayId: f.gatewayId,
-    broker: brokerConnection(f.broker, ours, dirname(abs)),
+    broker,
     bufferFile: resolve(dirname(abs), f.bufferFile),
     bufferMaxRows: f.bufferMaxRows,
     chirpstack: Object.freeze({

@@ -4,7 +4,7 @@ import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import type { AnyProbe } from '../probes/probe.ts';
 import { probes } from '../probes/registry.ts';
-import { TlsSchema, type TlsSettings, tlsRelativeTo } from './tls.ts';
+import { TlsSchema, type TlsSettings, tlsFileProblems, tlsRelativeTo } from './tls.ts';
 
 /** Same rule as the topic segments (services/protocol/topics.ts). */
 export const Id = z
@@ -214,11 +214,13 @@ export function loadGatewayConfig(file: string, env: NodeJS.ProcessEnv = process
       );
   });
   const pw = password(shown, dirname(abs), f, env, problems);
+  const broker = brokerConnection(f.broker, pw, dirname(abs));
+  if (broker.tls) problems.push(...tlsFileProblems(shown, broker.tls, 'broker.tls'));
   if (problems.length > 0) throw new GatewayConfigError(problems);
   return Object.freeze({
     ...f,
     bufferFile: resolve(dirname(abs), f.bufferFile),
-    broker: brokerConnection(f.broker, pw, dirname(abs)),
+    broker,
     targets: Object.freeze(targets.map((t) => Object.freeze(t))),
   });
 }

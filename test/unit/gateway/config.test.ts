@@ -61,6 +61,24 @@ describe('gateway config', () => {
     for (const line of p) expect(line).toMatch(/^.*bad\.yaml: .+ — .+\. Fix: .+\.$/);
   });
 
+  it('names a TLS file beside it that cannot be read, and loads once it is there', () => {
+    const file = write(
+      'tls.yaml',
+      [
+        'gatewayId: tl-gw-probe-01',
+        'broker: { url: "mqtts://127.0.0.1:8883", passwordEnv: GW_PW, tls: { caFile: gw-ca.pem } }',
+        'targets:',
+        '  - { device: tl-a, commune: ta-lai, probe: tcp, config: { host: 10.0.0.3, port: 22 } }',
+      ].join('\n'),
+    );
+    expect(problems(file)).toEqual([expect.stringMatching(/tls\.yaml: broker\.tls\.caFile/)]);
+    expect(problems(file)[0]).toContain(
+      `tls.yaml: broker.tls.caFile — "${join(dir, 'gw-ca.pem')}" cannot be read. Fix: point it at the PEM file, readable by the service's user.`,
+    );
+    write('gw-ca.pem', '-----BEGIN CERTIFICATE-----\n');
+    expect(loadGatewayConfig(file, { GW_PW: 'x' }).broker.tls?.caFile).toBe(join(dir, 'gw-ca.pem'));
+  });
+
   it('refuses a misspelt key, a missing password and a YAML error with its line', () => {
     const typo = write(
       'typo.yaml',

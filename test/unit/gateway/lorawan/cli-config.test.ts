@@ -9,6 +9,8 @@ import { GatewayConfigError } from '../../../../gateway/runtime/config.ts';
 
 const ROOT = resolve(import.meta.dirname, '../../../..');
 const dir = mkdtempSync(join(tmpdir(), 'cx-bridge-cfg-'));
+// The CA the good file names, beside it (its content is read only when connecting).
+writeFileSync(join(dir, 'ca.pem'), '-----BEGIN CERTIFICATE-----\n');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function file(doc: unknown, name = 'bridge.yaml'): string {
@@ -80,6 +82,20 @@ describe('the LoRaWAN bridge file', () => {
     expect(problems(file(GOOD, 'env.yaml'), { OURS: 'x' })[0]).toContain(
       "chirpstack.passwordEnv — THEIRS is not set. Fix: export THEIRS with the password of ChirpStack's MQTT integration user.",
     );
+  });
+
+  it('names a TLS file that cannot be read, for either broker, before anything connects', () => {
+    const doc = {
+      ...GOOD,
+      broker: { ...GOOD.broker, tls: { caFile: 'ours-ca.pem' } },
+      chirpstack: { ...GOOD.chirpstack, tls: { caFile: 'missing-ca.pem' } },
+    };
+    const out = problems(file(doc, 'tls.yaml'), { OURS: 'x', THEIRS: 'y' });
+    expect(out).toEqual([
+      expect.stringContaining('tls.yaml: broker.tls.caFile — "'),
+      expect.stringContaining('tls.yaml: chirpstack.tls.caFile — "'),
+    ]);
+    expect(out[1]).toContain(`${join(dir, 'missing-ca.pem')}" cannot be read. Fix: point it at the PEM file`);
   });
 
   it('the shipped example loads, given its two passwords', () => {
