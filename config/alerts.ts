@@ -118,9 +118,15 @@ function communeAlertProblems(file: string, c: CommuneFile): string[] {
       noSuchContractor(`users[${i}].contractor`, u.contractor);
   });
   c.alerts.cameraMaintainers.forEach((u, j) => {
-    if (!users.has(u))
+    const user = c.users.find((x) => x.username === u);
+    if (!user)
       out.push(
         `${file}: alerts.cameraMaintainers[${j}] — "${u}" is not a user of this commune. Fix: use a username of users:.`,
+      );
+    // As users[].cameraMaintainer: a camera's outage names it, and only the police see cameras in full.
+    else if (user.role !== 'technician')
+      out.push(
+        `${file}: alerts.cameraMaintainers[${j}] — "${u}" is a ${user.role}; only a technician is named a camera maintainer. Fix: list a technician (or mark one in users: with cameraMaintainer: true).`,
       );
   });
   out.push(...quietWindowProblems(file, c));

@@ -2,6 +2,7 @@ import type { Config } from '../../config/load.ts';
 import type { AuditLog } from '../api/audit.ts';
 import type { IntervalLog } from '../availability/interval-log.ts';
 import { canSee } from '../device-types/registry.ts';
+import { maintainsCameras } from '../inventory/camera-maintainers.ts';
 import type { DeviceDirectory } from '../inventory/device-directory.ts';
 import { NotifyDispatcher } from '../notify/dispatcher.ts';
 import type { AckPress } from '../notify/notifier.ts';
@@ -109,7 +110,7 @@ export class Alerting {
     const maySee =
       user !== undefined &&
       device !== undefined &&
-      (canSee(user.role, device.type.kind) || commune!.alerts.cameraMaintainers.includes(user.username));
+      (canSee(user.role, device.type.kind) || maintainsCameras(commune!, user));
     const ok =
       maySee && this.engine.acknowledge(press.alertId, user.username, notifier, this.defaultAckUntil());
     if (ok)

@@ -1,5 +1,6 @@
 import type { CommuneFile } from '../../config/schema/commune.ts';
 import { canSee } from '../device-types/registry.ts';
+import { maintainsCameras } from '../inventory/camera-maintainers.ts';
 import type { DeviceDirectory } from '../inventory/device-directory.ts';
 import type { NotifyDispatcher } from '../notify/dispatcher.ts';
 import type { Message } from '../notify/notifier.ts';
@@ -134,7 +135,7 @@ export class DailyDigest {
         )
         .run(c.commune.id, u.username, day.name, now).changes;
       if (fresh === 0) return 0;
-      const maintainer = c.alerts.cameraMaintainers.includes(u.username);
+      const maintainer = maintainsCameras(c, u);
       const rows = (
         db
           .prepare(

@@ -7,6 +7,7 @@
  */
 import type { CommuneFile, Role } from '../../config/schema/commune.ts';
 import { canSee } from '../device-types/registry.ts';
+import { maintainsCameras } from '../inventory/camera-maintainers.ts';
 import { type DeviceFacts, inScope } from './conditions.ts';
 import { ruleKinds } from './rule-kinds/registry.ts';
 
@@ -38,12 +39,11 @@ export function recipients(
   }
   const step = stepsFor(c, d)[stepIndex];
   if (!step) return [];
-  const maintainers = new Set(c.alerts.cameraMaintainers);
   return c.users.filter((u) => {
     const named = (step.users?.includes(u.username) ?? false) || (step.roles?.includes(u.role) ?? false);
     if (!named) return false;
     if (step.deviceContractor && u.contractor !== d.contractor) return false;
-    if (d.type === 'camera') return u.role === 'police' || maintainers.has(u.username);
+    if (d.type === 'camera') return u.role === 'police' || maintainsCameras(c, u);
     return canSee(u.role, d.type);
   });
 }
@@ -51,5 +51,5 @@ export function recipients(
 /** Camera maintainers are told about cameras even when no step names them. */
 export function cameraExtras(c: CommuneFile, d: DeviceFacts, stepIndex: number): Recipient[] {
   if (d.type !== 'camera' || stepIndex !== 0) return [];
-  return c.users.filter((u) => c.alerts.cameraMaintainers.includes(u.username));
+  return c.users.filter((u) => maintainsCameras(c, u));
 }

@@ -1,5 +1,6 @@
 import type { User } from '../auth/users.ts';
 import { canSee } from '../device-types/registry.ts';
+import { isCameraMaintainerOf } from '../inventory/camera-maintainers.ts';
 import type { DeviceInfo } from '../inventory/device-directory.ts';
 import { CxError } from '../shared/errors.ts';
 import type { ApiDeps } from './deps.ts';
@@ -35,13 +36,13 @@ export function deviceFor(deps: ApiDeps, user: User, id: string): DeviceInfo {
 }
 
 /**
- * A technician whom their commune file names a camera maintainer (`cameraMaintainer: true`): sees
+ * A technician whom their commune file names a camera maintainer (camera-maintainers.ts): sees
  * the cameras' health, never their imagery, streams or positions (issue #12).
  */
 export function isCameraMaintainer(deps: Pick<ApiDeps, 'config'>, user: User): boolean {
   if (user.role !== 'technician' || user.communeId === null) return false;
   const c = deps.config.communes.find((x) => x.commune.id === user.communeId);
-  return c?.users.some((u) => u.username === user.username && u.cameraMaintainer) ?? false;
+  return isCameraMaintainerOf(c, user.username);
 }
 
 /**

@@ -4,6 +4,7 @@ import { ReportAlerts } from '../../alerts/report-alerts.ts';
 import { ruleRoles } from '../../alerts/routing.ts';
 import type { User } from '../../auth/users.ts';
 import { canSee } from '../../device-types/registry.ts';
+import { isCameraMaintainerOf } from '../../inventory/camera-maintainers.ts';
 import { CxError } from '../../shared/errors.ts';
 import type { ApiDeps } from '../deps.ts';
 import { route } from '../route.ts';
@@ -19,8 +20,7 @@ function sees(deps: ApiDeps, user: User, a: AlertRow): boolean {
   if (!d || !inScope(user, a.communeId)) return false;
   if (canSee(user.role, d.type.kind)) return true;
   return (
-    d.type.kind === 'camera' &&
-    (deps.directory.communes.get(a.communeId)?.alerts.cameraMaintainers.includes(user.username) ?? false)
+    d.type.kind === 'camera' && isCameraMaintainerOf(deps.directory.communes.get(a.communeId), user.username)
   );
 }
 

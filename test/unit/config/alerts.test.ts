@@ -122,6 +122,24 @@ describe('alerts configuration', () => {
     ]);
   });
 
+  it('refuses a camera maintainer who is not a technician, as users[].cameraMaintainer does', () => {
+    const file = write(
+      {},
+      { cameraMaintainers: ['lanhdao.thu'] },
+      {
+        users: [
+          { username: 'kythuat.thu', name: 'Kỹ thuật', role: 'technician' },
+          { username: 'lanhdao.thu', name: 'Lãnh đạo', role: 'leader' },
+        ],
+      },
+    );
+    expect(problems(file)).toEqual([
+      expect.stringMatching(
+        /alerts\.cameraMaintainers\[0\] — "lanhdao\.thu" is a leader; only a technician is named a camera maintainer\. Fix:/,
+      ),
+    ]);
+  });
+
   it('refuses a report-overdue rule without report schedules, naming an unknown schedule, or with a bad grace', () => {
     const rule = { id: 'bao-cao-tre', kind: 'report-overdue' };
     expect(problems(write({}, { rules: [rule] }))).toEqual([
