@@ -120,9 +120,16 @@ export class AlertEngine {
   tick(): void {
     try {
       const now = this.deps.clock();
+      // The devices in a maintenance window now: read once a tick (it walks every window), and only
+      // when a change or a sweep asks.
+      let silenced: ReadonlySet<string> | undefined;
+      const silencedNow = () => {
+        silenced ??= this.deps.silenced?.(now) ?? NONE;
+        return silenced;
+      };
       this.deps.db.transaction(() => {
-        this.pumpChanges(now);
-        this.sweep(now);
+        this.pumpChanges(now, silencedNow);
+        this.sweep(now, silencedNow);
         this.reports?.sweep(now);
       })();
       this.deps.dispatcher.wake();
@@ -163,7 +170,7 @@ export class AlertEngine {
     return this.deps.directory.communes.get(communeId)?.alerts.rules ?? [];
   }
 
-  private pumpChanges(now: number): void {
+  private pumpChanges(now: number, silencedNow: () => ReadonlySet<string>): void {
     const { db } = this.deps;
     const cursor = (
       db.prepare('SELECT state_seq AS seq FROM alert_cursor WHERE id = 1').get() as { seq: number }
@@ -180,7 +187,7 @@ export class AlertEngine {
     );
     const { changes, windowMin } = this.deps.config.service.alerts.flapping;
     const openByDevice = this.alerts.openByDevice();
-    const silenced = this.deps.silenced?.(now) ?? NONE;
+    const silenced = silencedNow();
     for (const r of rows) {
       const d = deviceFacts(this.deps.directory, r.deviceId);
       const rules = this.rules(r.communeId);
@@ -249,7 +256,7 @@ export class AlertEngine {
     db.prepare('UPDATE alert_cursor SET state_seq = ? WHERE id = 1').run(rows.at(-1)!.id);
   }
 
-  private sweep(now: number): void {
+  private sweep(now: number, silencedNow: () => ReadonlySet<string>): void {
     const statuses = new Map(this.deps.intervals.statuses().map((s) => [s.deviceId, s]));
     const behind = new Map<string, string[]>();
     for (const s of statuses.values()) {
@@ -260,7 +267,7 @@ export class AlertEngine {
     for (const list of open.values())
       for (const a of list) if (!this.stillHolds(a, statuses.get(a.deviceId), now)) this.close(a, now, {});
     const stillOpen = this.alerts.openByDevice();
-    const silenced = this.deps.silenced?.(now) ?? NONE;
+    const silenced = silencedNow();
     // Built at the first opening of the sweep, from the statuses it judges (hamlet-groups.ts).
     let hamlets: HamletIndex | undefined;
     for (const s of statuses.values()) {
