@@ -256,16 +256,47 @@ describe('external broker mode: ingest workers on Debian mosquitto', () => {
     // Drained: every acknowledged reading reaches the store.
     const key = (d: string, ts: number) => `${d}@${ts}`;
     const want = new Set(acked.map(([d, ts]) => key(d, ts)));
+    let storedSoFar = 0;
     await waitFor(
       'every acknowledged reading stored',
       () => {
         const db = openDb('readings.sqlite');
-        const n = db.prepare("SELECT COUNT(*) FROM readings WHERE metric = 'seqNo'").pluck().get() as number;
+        storedSoFar = db
+          .prepare("SELECT COUNT(*) FROM readings WHERE metric = 'seqNo'")
+          .pluck()
+          .get() as number;
         db.close();
-        return n >= want.size;
+        return storedSoFar >= want.size;
       },
-      60_000,
-    );
+      // A worker frozen inside a write holds the shared files' write lock: the others' store
+      // writes fail meanwhile and retry with a backoff of up to 30 s once it is gone.
+      120_000,
+    ).catch((err: Error) => {
+      // Say what is missing (per device, the first and last) and who held what, to tell a slow
+      // drain from a loss.
+      const readings = openDb('readings.sqlite');
+      const stored = new Set(
+        (
+          readings.prepare("SELECT device_id AS d, ts FROM readings WHERE metric = 'seqNo'").all() as Array<{
+            d: string;
+            ts: number;
+          }>
+        ).map((r) => key(r.d, r.ts)),
+      );
+      readings.close();
+      const missing = groupBy(
+        acked.filter(([d, ts]) => !stored.has(key(d, ts))),
+        ([d]) => d,
+      );
+      const db = openDb();
+      const log = db.prepare('SELECT ts, commune_id, owner, event FROM shard_lease_log ORDER BY id').all();
+      db.close();
+      throw new Error(
+        `${err.message}: ${storedSoFar} of ${want.size} stored; missing ${JSON.stringify(
+          [...missing].map(([d, l]) => [d, l.length, l[0]![1] - base, l.at(-1)![1] - base]),
+        )}; kill at +${killTs - base} ms, stall at +${stallTs - base} ms; lease log ${JSON.stringify(log)}`,
+      );
+    });
     const survivors = workers.filter((w) => w !== victim);
     expect(stalled.output()).toMatch(/"reason":"(lease-lost|fenced)","msg":"shard dropped"/);
     for (const w of survivors) w.child.kill('SIGTERM');
