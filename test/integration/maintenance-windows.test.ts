@@ -383,6 +383,9 @@ describe('maintenance windows end to end', { timeout: 180_000 }, () => {
     expect(
       (await post(admin, '/edit', { id: fromFile.id, ...win('site', 'bt-nvh', 'Đổi giờ', once) })).json,
     ).toEqual({ id: fromFile.id, result: 'from-file' });
+    expect((await post(admin, '/remove', { ids: [fromFile.id] })).json).toEqual([
+      { id: fromFile.id, result: 'from-file' },
+    ]);
     expect(list.find((w) => w.id === id)).toMatchObject({ editable: true, endable: true });
 
     // Ended early: its end is now, both APs leave maintenance, the time they spent stays maintenance.

@@ -168,7 +168,7 @@ export const maintenanceWindowRoutes = [
     access: ['technician', 'admin', 'police', 'economics'],
     tag: 'devices',
     summary:
-      'Removes maintenance windows (those of the commune file stay): what was planned goes, and the devices they hold leave maintenance at the next check. Each id answers removed, not-found or forbidden.',
+      'Removes maintenance windows (those of the commune file stay): what was planned goes, and the devices they hold leave maintenance at the next check. Each id answers removed, not-found, from-file (remove it from the commune file) or forbidden.',
     body: z.strictObject({ ids: z.array(z.number().int()).min(1).max(100) }),
     examples: { body: { ids: [999_999] } },
     handle({ deps, user, body }) {
@@ -176,13 +176,12 @@ export const maintenanceWindowRoutes = [
       const now = deps.clock();
       return body.ids.map((id) => {
         const win = w.store.get(id);
-        if (!win || win.configId !== null || !inScope(user!, win.communeId))
-          return { id, result: 'not-found' };
-        if (!mayRemove(deps, user!, win)) return { id, result: 'forbidden' };
+        const refused = refusal(deps, user!, win);
+        if (refused) return { id, result: refused };
         w.store.remove(id, now);
         deps.audit.record(user!, 'maintenance-window-remove', `window:${id}`, now, {
-          reason: win.reason,
-          before: auditOf(win),
+          reason: win!.reason,
+          before: auditOf(win!),
         });
         return { id, result: 'removed' };
       });
