@@ -134,23 +134,7 @@ export function timeSeriesChart(data: SeriesResponse, win: ChartWindow): Chart {
     return { el, destroy: () => {} };
   }
   const aligned = columns(data.points, data.resolution === '1m' ? 60_000 : 3_600_000);
-  let chart: uPlot | null = null;
-  // uPlot needs a width in pixels; the container has one only once it is in the page and laid out.
-  const watch = new ResizeObserver(() => {
-    const width = Math.floor(plot.clientWidth);
-    if (width <= 0) return;
-    if (!chart) chart = new uPlot(options(data, win, width, el), aligned, plot);
-    else if (width !== chart.width) chart.setSize({ width, height: HEIGHT });
-  });
-  watch.observe(plot);
-  return {
-    el,
-    destroy() {
-      watch.disconnect();
-      chart?.destroy();
-      chart = null;
-    },
-  };
+  return fitted(el, plot, (width) => new uPlot(options(data, win, width, el), aligned, plot));
 }
 
 /** One KPI month by month (GET /api/kpis/trend): the months as `MM/YYYY`, values in the KPI's unit. */
@@ -212,11 +196,19 @@ export function trendChart(data: TrendData): Chart {
     ],
   });
   const aligned: uPlot.AlignedData = [xs, [...data.values], data.months.map(() => data.target)];
+  return fitted(el, plot, (width) => new uPlot(opts(width), aligned, plot));
+}
+
+/**
+ * Draws the chart once `plot` has a width and follows its width after: uPlot needs one in pixels,
+ * and the container has it only once it is in the page and laid out.
+ */
+function fitted(el: HTMLElement, plot: HTMLElement, draw: (width: number) => uPlot) {
   let chart: uPlot | null = null;
   const watch = new ResizeObserver(() => {
     const width = Math.floor(plot.clientWidth);
     if (width <= 0) return;
-    if (!chart) chart = new uPlot(opts(width), aligned, plot);
+    if (!chart) chart = draw(width);
     else if (width !== chart.width) chart.setSize({ width, height: HEIGHT });
   });
   watch.observe(plot);
