@@ -3,6 +3,7 @@ import { canSee } from '../device-types/registry.ts';
 import { maintainsCameras } from '../inventory/camera-maintainers.ts';
 import type { DeviceDirectory } from '../inventory/device-directory.ts';
 import type { NotifyDispatcher } from '../notify/dispatcher.ts';
+import { fitLength } from '../notify/message.ts';
 import type { Message } from '../notify/notifier.ts';
 import { type Locale, t } from '../shared/i18n/index.ts';
 import type { Logger } from '../shared/logger.ts';
@@ -165,10 +166,7 @@ export class DailyDigest {
           continue;
         const address = u.contact?.[kind.contactField];
         if (!address) continue;
-        const text =
-          message.text.length > kind.maxLength
-            ? `${message.text.slice(0, kind.maxLength - 1)}…`
-            : message.text;
+        const text = fitLength(message.text, kind.maxLength);
         dispatcher.outbox.enqueue({
           notifier: entry.name,
           alertId: 0,

@@ -11,7 +11,7 @@ import type { AlertsConfig } from '../../config/schema/alerts.ts';
 import type { CommuneFile, Role } from '../../config/schema/commune.ts';
 import type { DeviceDirectory } from '../inventory/device-directory.ts';
 import type { NotifyDispatcher } from '../notify/dispatcher.ts';
-import { type AlertEvent, vnTime } from '../notify/message.ts';
+import { type AlertEvent, messageText, vnTime } from '../notify/message.ts';
 import type { Message } from '../notify/notifier.ts';
 import type { ReportArchive } from '../reports/archive.ts';
 import { type Locale, reasonText, t } from '../shared/i18n/index.ts';
@@ -224,8 +224,7 @@ export function reportMessage(
   // The KPI page holds the report archive (dashboard/src/pages/kpis.ts).
   const url = publicBaseUrl ? `${publicBaseUrl.replace(/\/$/, '')}/#/kpis` : undefined;
   if (url) lines.push(t(locale, 'alert.report.line.archive', { url }));
-  let text = lines.join('\n').normalize('NFC');
-  if (text.length > maxLength) text = `${text.slice(0, maxLength - 1)}…`;
+  const text = messageText(lines, maxLength);
   return {
     alertId: a.id,
     event,

@@ -1,4 +1,5 @@
 import { t } from '../shared/i18n/index.ts';
+import { messageText } from './message.ts';
 import type { Message } from './notifier.ts';
 
 /**
@@ -15,8 +16,7 @@ export function groupMessage(messages: readonly Message[], maxLength: number): M
   const lines = [subject, ...messages.map((m) => m.group?.line ?? m.subject)];
   const page = first.ackUrl?.replace(/\?ack=\d+$/, '');
   if (page) lines.push(t(locale, 'alert.group.link', { url: page }));
-  let text = lines.join('\n').normalize('NFC');
-  if (text.length > maxLength) text = `${text.slice(0, maxLength - 1)}…`;
+  const text = messageText(lines, maxLength);
   return {
     alertId: first.alertId,
     event: first.event,

@@ -97,8 +97,7 @@ export function renderMessage(
       ? `${opts.publicBaseUrl.replace(/\/$/, '')}/#/alerts?ack=${a.id}`
       : undefined;
   if (ackUrl) lines.push(t(locale, 'alert.line.ack', { url: ackUrl }));
-  let text = lines.join('\n').normalize('NFC');
-  if (text.length > opts.maxLength) text = `${text.slice(0, opts.maxLength - 1)}…`;
+  const text = messageText(lines, opts.maxLength);
   return {
     alertId: a.id,
     event,
@@ -109,4 +108,14 @@ export function renderMessage(
     data: { ...a, event },
     ...(opts.groupable ? { group: { locale, hamlet: a.hamletName, line: groupLine(a, locale) } } : {}),
   };
+}
+
+/** A message's lines as one NFC text, cut with "…" to what the notifier's channel takes. */
+export function messageText(lines: readonly string[], maxLength: number): string {
+  return fitLength(lines.join('\n').normalize('NFC'), maxLength);
+}
+
+/** `text`, or its first maxLength - 1 characters and "…" when it is longer. */
+export function fitLength(text: string, maxLength: number): string {
+  return text.length > maxLength ? `${text.slice(0, maxLength - 1)}…` : text;
 }
