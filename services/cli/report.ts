@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { countedUpTo } from '../kpi/periods.ts';
 import { SqliteReadModel } from '../read-model/sqlite-read-model.ts';
 import { ReportArchive } from '../reports/archive.ts';
 import { parsePeriodKey } from '../reports/period-key.ts';
@@ -90,7 +91,7 @@ try {
         communes.get(values.commune ?? '') ??
         fail(`--commune must be one of ${[...communes.keys()].join(', ')}.`);
       const p = parsePeriodKey(values.period ?? '') ?? fail('--period must be 2026-03, 2026-q1 or 2026.');
-      const nowTs = Math.max(p.fromTs + 1, Math.min(Date.now(), p.toTs));
+      const nowTs = countedUpTo(p, Date.now());
       const doc = computeReport(
         c,
         readModel,

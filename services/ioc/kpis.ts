@@ -1,7 +1,7 @@
 import type { CommuneFile } from '../../config/schema/commune.ts';
 import { runKpis } from '../kpi/evaluate.ts';
 import type { SensorUplinks } from '../kpi/indicator.ts';
-import { DAY_MS, localDate, localMidnight, periodContaining } from '../kpi/periods.ts';
+import { countedUpTo, DAY_MS, localDate, localMidnight, periodContaining } from '../kpi/periods.ts';
 import type { KpiFigure, KpiStatus } from '../kpi/targets.ts';
 import type { Period, ReadModel } from '../read-model/read-model.ts';
 
@@ -87,7 +87,7 @@ export async function communeKpis(
 ): Promise<CommuneKpis> {
   const dayPeriod = periodContaining('day', cutoffTs - 1);
   const byId = async (p: Period) => {
-    const nowTs = Math.max(p.fromTs + 1, Math.min(cutoffTs, p.toTs));
+    const nowTs = countedUpTo(p, cutoffTs);
     const run = runKpis(c, readModel, p, nowTs, await uplinksOf?.(c, p, nowTs));
     return new Map(run.figures.map((f) => [f.targetId, f]));
   };

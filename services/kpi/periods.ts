@@ -82,3 +82,11 @@ export function periodLabel(period: Period): string {
   const b = localDate(period.toTs - 1);
   return `${pad(a.day)}/${pad(a.month)}/${a.year}–${pad(b.day)}/${pad(b.month)}/${b.year}`;
 }
+
+/**
+ * Up to when a period is counted at `ts`: its end once it is over, `ts` while it runs, and just
+ * after its start for one not begun yet (so a figure is over a span, never an empty one).
+ */
+export function countedUpTo(period: Pick<Period, 'fromTs' | 'toTs'>, ts: number): number {
+  return Math.max(period.fromTs + 1, Math.min(ts, period.toTs));
+}

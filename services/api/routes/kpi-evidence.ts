@@ -13,7 +13,7 @@ import {
 import type { Indicator, KpiInput } from '../../kpi/indicator.ts';
 import { indicators } from '../../kpi/indicators/registry.ts';
 import type { DeviceLedger } from '../../kpi/ledger.ts';
-import { periodContaining } from '../../kpi/periods.ts';
+import { countedUpTo, periodContaining } from '../../kpi/periods.ts';
 import { evaluateTargets } from '../../kpi/targets.ts';
 import { SCOPES, type ScopeKind } from '../../read-model/scope.ts';
 import { parsePeriodKey, periodKey } from '../../reports/period-key.ts';
@@ -205,7 +205,7 @@ export const kpiEvidenceRoutes = [
       const type = c.devices.find((d) => d.id === scopeId)?.type;
       if (query.scope === 'device' && type !== undefined && !canSee(user!.role, type))
         throw new CxError('CX_FORBIDDEN', `role ${user!.role} may not see device ${scopeId}`);
-      const nowTs = Math.max(period.fromTs + 1, Math.min(deps.clock(), period.toTs));
+      const nowTs = countedUpTo(period, deps.clock());
       // The farm sensors' uplinks, as /api/kpis counts them: without them a farm figure has no value.
       const uplinks = await uplinksReader(sourcesOf(deps))(c, period, nowTs);
       const { input } = readKpiInput(c, deps.readModel, period, nowTs, { uplinks, hash: false });

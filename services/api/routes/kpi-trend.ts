@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { readKpiInput } from '../../kpi/evaluate.ts';
 import { indicators } from '../../kpi/indicators/registry.ts';
-import { localDate, localMidnight } from '../../kpi/periods.ts';
+import { countedUpTo, localDate, localMidnight } from '../../kpi/periods.ts';
 import { evaluateTargets } from '../../kpi/targets.ts';
 import { periodKey } from '../../reports/period-key.ts';
 import { uplinksReader } from '../../reports/sources.ts';
@@ -48,7 +48,7 @@ export const kpiTrendRoutes = [
           const c = deps.directory.communes.get(id)!;
           const perMonth: Array<ReturnType<typeof evaluateTargets>> = [];
           for (const m of months) {
-            const nowTs = Math.max(m.fromTs + 1, Math.min(now, m.toTs));
+            const nowTs = countedUpTo(m, now);
             const uplinks = await uplinksOf(c, m, nowTs);
             const { input } = readKpiInput(c, deps.readModel, m, nowTs, { uplinks });
             perMonth.push(evaluateTargets(c.kpiTargets, input, c.kpi?.atRiskMargin ?? 1));
@@ -90,7 +90,7 @@ export const kpiTrendRoutes = [
       const ind = indicators.get('contractor-sla')!;
       return ids.map((id) => {
         const c = deps.directory.communes.get(id)!;
-        const nowTs = Math.max(period.fromTs + 1, Math.min(deps.clock(), period.toTs));
+        const nowTs = countedUpTo(period, deps.clock());
         const { input } = readKpiInput(c, deps.readModel, period, nowTs);
         const r = ind.compute(input, ind.configSchema.parse({}));
         return {

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import type { User } from '../../auth/users.ts';
 import { runKpis } from '../../kpi/evaluate.ts';
-import { periodContaining, previousPeriod } from '../../kpi/periods.ts';
+import { countedUpTo, periodContaining, previousPeriod } from '../../kpi/periods.ts';
 import { ReportArchive } from '../../reports/archive.ts';
 import { reportFormats } from '../../reports/formats/registry.ts';
 import { parsePeriodKey, periodKey } from '../../reports/period-key.ts';
@@ -97,7 +97,7 @@ export const reportRoutes = [
         const c = deps.directory.communes.get(id)!;
         const period = query.period ? periodFor(query.period, 'query') : periodContaining('month', now);
         // A period still running is counted up to now; status then says whether it can still be met.
-        const nowTs = Math.max(period.fromTs + 1, Math.min(now, period.toTs));
+        const nowTs = countedUpTo(period, now);
         const p = { fromTs: period.fromTs, toTs: period.toTs };
         const run = runKpis(c, deps.readModel, p, nowTs, await kpiUplinks(sourcesOf(deps), c, p, nowTs));
         const key = query.period ?? periodKey('month', period.fromTs);
