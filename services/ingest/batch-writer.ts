@@ -112,6 +112,8 @@ export class BatchWriter {
       log: Logger;
       clock: () => number;
       onStored?: (minTs: number) => void;
+      /** A batch was stored, or a drain ended: room may have come for parked messages (Ingest). */
+      onRoom?: () => void;
     },
   ) {
     this.insertEvent = db.prepare(
@@ -159,6 +161,20 @@ export class BatchWriter {
    * healthy store is that far behind. Never during a store outage: then the spool takes everything.
    */
   shedsQos0(): boolean {
+    return this.farBehind();
+  }
+
+  /**
+   * True while a QoS 1 message should wait unread-as-it-were in memory (Ingest parks it, no PUBACK)
+   * rather than join the spool: the same mark as shedsQos0. Past it the spool outgrows the rows it
+   * keeps in memory and every batch is read back from its file, which is what starved the store
+   * under a QoS 1 flood (one socket read per client gets some 600 messages past a closed gate).
+   */
+  parksQos1(): boolean {
+    return this.farBehind();
+  }
+
+  private farBehind(): boolean {
     // Counting what waits for its spool commit too: one socket read's messages are all taken in
     // one turn, before any of them is committed.
     return this.failures === 0 && !this.stopped && this.backlog() + this.spool.queued >= this.shedAt;
@@ -220,6 +236,7 @@ export class BatchWriter {
    */
   private drained(): void {
     this.running = null;
+    this.opts.onRoom?.();
     if (this.backlog() > 0)
       this.kick(this.failures > 0 ? Math.min(30_000, 250 * 2 ** Math.min(this.failures, 7)) : 0);
   }
@@ -301,6 +318,7 @@ export class BatchWriter {
       out.shift();
       if (!batch.fromMemory) this.spool.ack(batch.rows.at(-1)!.id);
       this.gate.progress(this.backlog());
+      this.opts.onRoom?.();
       if (durableChannel.hasSubscribers) durableChannel.publish({ work: batch.work });
       this.failures = 0;
       this.stats.batches += 1;

@@ -5,6 +5,7 @@ import type { AvailabilityEngine } from '../availability/engine.ts';
 import type { DeviceDirectory, DeviceInfo } from '../inventory/device-directory.ts';
 import { isChirpStackTopic } from '../protocol/chirpstack-topics.ts';
 import { parseTopic } from '../protocol/topics.ts';
+import { Fifo } from '../shared/fifo.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { Db } from '../store/db.ts';
 import type { Reading, Store } from '../store/store.ts';
@@ -167,6 +168,9 @@ export class Ingest {
   private duplicatesSkipped = 0;
   /** QoS 0 messages refused because the store was far behind (BatchWriter.shedsQos0). */
   private shedQos0 = 0;
+  /** QoS 1 messages waiting for the store to catch up (park()), and how many ever did. */
+  private readonly parked = new Fifo<{ msg: InboundMessage; done: () => void }>();
+  private parkedTotal = 0;
   private readonly stamps = new ReceiveStamps();
   readonly acceptedByDevice = new Map<string, number>();
   /** ChirpStack events (topics under `application/`) become the sensors' cx/v1 documents here. */
@@ -181,6 +185,7 @@ export class Ingest {
       log: deps.log,
       clock: deps.clock,
       ...(deps.onStored ? { onStored: deps.onStored } : {}),
+      onRoom: () => this.unpark(),
     });
   }
 
@@ -196,6 +201,14 @@ export class Ingest {
    * availability effects. A refused message is recorded at once and `done` runs at once.
    */
   accept(msg: InboundMessage, done: () => void = NO_OP): void {
+    // Far behind, a QoS 1 message waits here, not yet taken (no spool row, no PUBACK), in arrival
+    // order; what comes after one parked is parked too, so none overtakes it.
+    if (msg.qos && (this.parked.size > 0 || this.writer.parksQos1())) return this.park(msg, done);
+    this.take(msg, done);
+  }
+
+  /** accept() once it is this message's turn. */
+  private take(msg: InboundMessage, done: () => void): void {
     // A QoS 1 message comes again when its PUBACK was lost: the connection broke, or the service
     // or a worker died between spooling it and acknowledging it. Stamped anew, one without its own
     // ts would be stored twice; the spool says whether it already took this one.
@@ -234,6 +247,25 @@ export class Ingest {
       this.applyEffects(effects, device, msg);
       this.writer.admit(done);
     });
+  }
+
+  /**
+   * A QoS 1 message waiting for room: the publisher is alive (heard now), its PUBACK waits, so its
+   * sender stops (mqtt.js's in-flight window, or TCP once its socket is unread through the gate).
+   * Bounded by what the gate let in: about one socket read per client.
+   */
+  private park(msg: InboundMessage, done: () => void): void {
+    this.parked.push({ msg, done });
+    this.parkedTotal += 1;
+    if (this.deps.directory.get(msg.deviceId)) this.deps.availability.heard(msg.deviceId, msg.receivedTs);
+  }
+
+  /** Takes parked messages, oldest first, while there is room (or all of them when `all`). */
+  private unpark(all = false): void {
+    while (this.parked.size > 0 && (all || !this.writer.parksQos1())) {
+      const p = this.parked.shift()!;
+      this.take(p.msg, p.done);
+    }
   }
 
   /**
@@ -386,12 +418,14 @@ export class Ingest {
   }
 
   async flush(): Promise<void> {
+    this.unpark(true);
     await this.deps.spool.flushPending();
     await this.writer.flush();
     this.deps.availability.flushHeard();
   }
 
   async stop(): Promise<void> {
+    this.unpark(true);
     await this.deps.spool.flushPending();
     await this.writer.stop();
     this.deps.availability.flushHeard();
@@ -409,6 +443,8 @@ export class Ingest {
       redelivered: this.redelivered,
       duplicatesSkipped: this.duplicatesSkipped,
       overloadRefusedQos0: this.shedQos0,
+      overloadParkedQos1: this.parkedTotal,
+      parkedQos1: this.parked.size,
       // Messages without their own ts, stamped with our receive clock; moved: past their receive
       // millisecond because an earlier message of the device already had it.
       receiveStamped: this.stamps.stamped,

@@ -10,7 +10,7 @@ export const operationsRoutes = [
     access: ['technician', 'admin'],
     tag: 'operations',
     summary:
-      'Messages accepted and rejected (by reason and device), redeliveries skipped as already stored, store health and held acknowledgements, spool depth and fill, replay progress, broker refusals.',
+      'Messages accepted and rejected (by reason and device), redeliveries skipped as already stored, store health and held acknowledgements, QoS 0 refused and QoS 1 parked under overload, spool depth and fill, replay progress, broker refusals.',
     handle({ deps, user }) {
       const s = deps.ingest.stats();
       // Totals, store, spool and broker are the server's; per-device figures only for the devices
@@ -30,6 +30,10 @@ export const operationsRoutes = [
         duplicatesSkipped: s.duplicatesSkipped,
         // QoS 0 messages refused, counted, while the store was far behind (overload pushback).
         overloadRefusedQos0: s.overloadRefusedQos0,
+        // QoS 1 messages that waited in memory, unacknowledged, for the store to catch up (ever,
+        // and now): none is refused, its sender is slowed.
+        overloadParkedQos1: s.overloadParkedQos1,
+        parkedQos1: s.parkedQos1,
         // Messages without their own ts, stamped at receipt; moved: stamped past their receive ms so
         // that no two messages of a device share a key (refused ones: reject too-fast-without-ts).
         receiveStamped: s.receiveStamped,

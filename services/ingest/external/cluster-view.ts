@@ -73,6 +73,8 @@ export class ClusterIngestStats implements IngestStats {
       redelivered: 0,
       duplicatesSkipped: 0,
       overloadRefusedQos0: 0,
+      overloadParkedQos1: 0,
+      parkedQos1: 0,
       receiveStamped: 0,
       receiveStampsMoved: 0,
       store: {
@@ -128,6 +130,8 @@ export class ClusterIngestStats implements IngestStats {
       redelivered: sum((s) => s.redelivered),
       duplicatesSkipped: sum((s) => s.duplicatesSkipped),
       overloadRefusedQos0: sum((s) => s.overloadRefusedQos0),
+      overloadParkedQos1: sum((s) => s.overloadParkedQos1),
+      parkedQos1: sum((s) => s.parkedQos1),
       receiveStamped: sum((s) => s.receiveStamped),
       receiveStampsMoved: sum((s) => s.receiveStampsMoved),
       store: {
