@@ -171,7 +171,8 @@ export class BatchWriter {
    * under a QoS 1 flood (one socket read per client gets some 600 messages past a closed gate).
    */
   parksQos1(): boolean {
-    return this.farBehind();
+    // Not once the gate gave up on a stalled store: the spool takes what comes then, as in an outage.
+    return !this.gate.stalled && this.farBehind();
   }
 
   private farBehind(): boolean {

@@ -57,6 +57,8 @@ export class InflowGate {
   private closes = 0;
   private stallOpens = 0;
   private peakBacklog = 0;
+  /** Opened because the store stored nothing for stallMs, and nothing stored since. */
+  private gaveUp = false;
 
   constructor(private readonly opts: InflowGateOptions) {
     if (!(opts.lowWater < opts.highWater)) throw new Error('inflow gate: lowWater must be under highWater');
@@ -88,6 +90,7 @@ export class InflowGate {
    * held completions, as many as the backlog is under high water; open again once none wait.
    */
   progress(backlog: number): void {
+    this.gaveUp = false;
     if (!this.closed) return;
     this.lastProgressTs = this.opts.clock();
     if (backlog >= this.opts.lowWater) return;
@@ -122,6 +125,11 @@ export class InflowGate {
     return this.closed;
   }
 
+  /** True from a stall's opening until the store stores again: the spool takes what comes. */
+  get stalled(): boolean {
+    return this.gaveUp;
+  }
+
   stats(): InflowGateStats {
     return {
       held: this.held,
@@ -143,6 +151,7 @@ export class InflowGate {
       const idle = this.opts.clock() - this.lastProgressTs;
       if (idle >= this.opts.stallMs) {
         this.stallOpens += 1;
+        this.gaveUp = true;
         this.open();
       } else this.armStallCheck(this.opts.stallMs - idle);
     }, ms);

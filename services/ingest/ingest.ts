@@ -203,7 +203,11 @@ export class Ingest {
   accept(msg: InboundMessage, done: () => void = NO_OP): void {
     // Far behind, a QoS 1 message waits here, not yet taken (no spool row, no PUBACK), in arrival
     // order; what comes after one parked is parked too, so none overtakes it.
-    if (msg.qos && (this.parked.size > 0 || this.writer.parksQos1())) return this.park(msg, done);
+    if (msg.qos) {
+      // Room came (or the store stalled, and the spool takes everything): the parked go first.
+      if (this.parked.size > 0 && !this.writer.parksQos1()) this.unpark();
+      if (this.parked.size > 0 || this.writer.parksQos1()) return this.park(msg, done);
+    }
     this.take(msg, done);
   }
 

@@ -52,4 +52,19 @@ describe('inflow gate', () => {
     expect(done).toEqual([1, 2]);
     expect(g.isClosed).toBe(false);
   });
+
+  it('opens when the store stores nothing for stallMs, says so until it stores again', async () => {
+    const g = new InflowGate({ highWater: 10, lowWater: 5, stallMs: 50, clock: Date.now, onError: () => {} });
+    const done: number[] = [];
+    g.admit(() => done.push(1), 12, true);
+    expect(done).toEqual([]);
+    expect(g.stalled).toBe(false);
+    const deadline = Date.now() + 10_000;
+    while (!g.stalled && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    expect(g.stalled).toBe(true);
+    expect(done).toEqual([1]);
+    expect(g.stats().stallOpens).toBe(1);
+    g.progress(11);
+    expect(g.stalled).toBe(false);
+  });
 });
