@@ -165,7 +165,7 @@ export class BatchWriter {
   }
 
   /**
-   * True while a QoS 1 message should wait unread-as-it-were in memory (Ingest parks it, no PUBACK)
+   * True while a QoS 1 message should wait in memory unacknowledged (Ingest parks it, no PUBACK)
    * rather than join the spool: the same mark as shedsQos0. Past it the spool outgrows the rows it
    * keeps in memory and every batch is read back from its file, which is what starved the store
    * under a QoS 1 flood (one socket read per client gets some 600 messages past a closed gate).
