@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isEmbeddedGateway } from '../../config/probe-targets.ts';
 import type { Ingest } from '../../services/ingest/ingest.ts';
 import { login, startTestApp, type TestApp } from '../setup/app.ts';
+import { holdStoreWrites } from '../setup/held-store.ts';
 import { connectDevice, waitFor } from '../setup/helpers.ts';
 
 /**
@@ -24,14 +25,7 @@ let release: () => void = () => {};
 
 beforeAll(async () => {
   app = await startTestApp({ extra: `ingest: { batchMaxSize: ${BATCH}, batchMaxDelayMs: 5 }` });
-  const latch = new Promise<void>((r) => {
-    release = r;
-  });
-  const write = app.store.write.bind(app.store);
-  app.store.write = async (readings) => {
-    await latch;
-    return write(readings);
-  };
+  release = holdStoreWrites(app.store);
 }, 90_000);
 
 afterAll(async () => {
