@@ -233,6 +233,8 @@ export interface IngestStats {
   batches: number;
   /** QoS 0 messages refused while the store was far behind (overload pushback). */
   overloadRefusedQos0?: number;
+  /** QoS 1 messages waiting unacknowledged right now for the store to catch up. */
+  parkedQos1?: number;
   /** The user's share (their commune, the devices their role may see): refused is rejectsByReason's sum. */
   visible?: { communeId: string | null; accepted: number; refused: number };
   rejectsByReason: {

@@ -294,7 +294,7 @@ describe('external broker mode: ingest workers on Debian mosquitto', () => {
       throw new Error(
         `${err.message}: ${storedSoFar} of ${want.size} stored; missing ${JSON.stringify(
           [...missing].map(([d, l]) => [d, l.length, l[0]![1] - base, l.at(-1)![1] - base]),
-        )}; kill at +${killTs - base} ms, stall at +${stallTs - base} ms; lease log ${JSON.stringify(log)}`,
+        )} (sequence numbers); kill ${killTs - base - 600_000} ms and stall ${stallTs - base - 600_000} ms after the first publish; lease log ${JSON.stringify(log)}`,
       );
     });
     const survivors = workers.filter((w) => w !== victim);

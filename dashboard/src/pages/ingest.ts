@@ -180,6 +180,7 @@ function store(s: IngestStats): HTMLElement {
   num(t('ingest.holdingAcks'), st.holdingAcks);
   num(t('ingest.peakBacklog'), st.peakBacklog);
   num(t('ingest.overloadRefusedQos0'), s.overloadRefusedQos0);
+  num(t('ingest.parkedQos1'), s.parkedQos1);
   if (s.spool)
     rows.push([
       t('ingest.spoolFill'),
