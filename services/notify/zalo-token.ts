@@ -123,10 +123,13 @@ export class ZaloTokens {
     const a = (await res.json().catch(() => ({}))) as RefreshAnswer;
     if (!res.ok || !a.access_token || !a.refresh_token) {
       const why = `${a.error ?? res.status} ${a.error_name ?? a.error_description ?? a.message ?? ''}`;
-      // Not permanent: the message waits, retried with backoff, until an operator gives a new token.
-      throw new NotifyError(
-        `zalo: token refresh failed: ${this.redact(why.trim()).slice(0, 200)}. Fix: re-authorise the OA for this app in Zalo for Developers and set secret "${this.cfg.refreshTokenRef}" to the new refresh token; queued messages wait for it`,
-      );
+      // Not permanent: the message waits, retried with backoff. Only a refusal of the token asks the
+      // operator for a new one; Zalo being down or busy (5xx, 429, no answer body) does not.
+      const refused = a.error !== undefined || res.status === 400 || res.status === 401;
+      const fix = refused
+        ? `Fix: re-authorise the OA for this app in Zalo for Developers and set secret "${this.cfg.refreshTokenRef}" to the new refresh token; queued messages wait for it`
+        : 'Zalo did not answer the refresh; it is retried with backoff and queued messages wait';
+      throw new NotifyError(`zalo: token refresh failed: ${this.redact(why.trim()).slice(0, 200)}. ${fix}`);
     }
     const next: Stored = {
       accessToken: a.access_token,

@@ -48,8 +48,8 @@ export class ZaloStandIn {
   refusedRefreshes = 0;
   /** Sends refused for an invalid or expired token. */
   tokenRefusals = 0;
-  /** 'fail': every refresh is refused (the app's secret changed, Zalo down for OAuth). */
-  oauthMode: 'ok' | 'fail' = 'ok';
+  /** 'fail': every refresh is refused (the app's secret changed); 'down': OAuth answers 503. */
+  oauthMode: 'ok' | 'fail' | 'down' = 'ok';
   expiresInSec = 90_000;
   /** What ZNS answers for a token it does not take: -124 (ZNS) or -216 (the OA API's code). */
   tokenErrorCode = -124;
@@ -80,6 +80,10 @@ export class ZaloStandIn {
       if (res.destroyed) return;
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     };
+    if (req.method === 'POST' && req.url === '/v4/oa/access_token' && this.oauthMode === 'down') {
+      res.writeHead(503, { 'content-type': 'text/html' }).end('<h1>503 Service Unavailable</h1>');
+      return;
+    }
     if (req.method === 'POST' && req.url === '/v4/oa/access_token')
       return reply(this.refresh(req, Buffer.concat(chunks).toString('utf8')));
     if (req.method !== 'POST' || req.url !== '/message/template') {

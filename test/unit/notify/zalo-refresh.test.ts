@@ -155,6 +155,14 @@ describe('zalo access-token refresh', () => {
     expect(kept).not.toContain('zalo-refresh-0-TEST');
     expect(api.sent).toHaveLength(0);
 
+    // Zalo down rather than refusing: no call to re-authorise anything, the message still waits.
+    api.oauthMode = 'down';
+    await until(() => zns().lastError?.includes('503') ?? false, 'a refresh while Zalo is down');
+    expect(zns().lastError).toBe(
+      'zalo: token refresh failed: 503. Zalo did not answer the refresh; it is retried with backoff and queued messages wait',
+    );
+    expect(zns()).toMatchObject({ pending: 1, sent: 0, dead: 0 });
+
     api.oauthMode = 'ok';
     await until(() => zns().sent === 1 && zns().pending === 0, 'sent once the refresh works');
     expect(api.sent).toHaveLength(1);
