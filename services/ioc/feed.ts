@@ -189,6 +189,8 @@ export class IocFeed {
     if (!readModel || hooks.length === 0) return;
     const cutoffTs = latestCutoff(this.now(), this.deps.config.kpiCutoff);
     const day = isoDay(cutoffTs - 1);
+    // One computation a commune however many webhooks take it: each reads a year of uplinks.
+    const made = new Map<string, Awaited<ReturnType<typeof communeKpis>>>();
     for (const w of hooks)
       for (const communeId of iocCommunes(this.deps.sources, w.communes ?? null)) {
         const id = `kpi:${communeId}:${day}`;
@@ -196,8 +198,10 @@ export class IocFeed {
         if (this.kpiSent.has(key)) continue;
         if (!this.outbox.has(w.name, id)) {
           const c = this.deps.sources.directory.communes.get(communeId)!;
-          const kpis = await communeKpis(c, readModel, cutoffTs, this.deps.uplinksOf);
+          const kpis =
+            made.get(communeId) ?? (await communeKpis(c, readModel, cutoffTs, this.deps.uplinksOf));
           if (this.stopped) return;
+          made.set(communeId, kpis);
           this.enqueue(w, 'kpi', id, kpis, this.now());
           this.wake();
         }
