@@ -6,6 +6,7 @@ import { evaluateTargets } from '../../kpi/targets.ts';
 import { periodKey } from '../../reports/period-key.ts';
 import { uplinksReader } from '../../reports/sources.ts';
 import { CxError } from '../../shared/errors.ts';
+import { uplinksIn } from '../../soil/uplinks.ts';
 import { route } from '../route.ts';
 import { communesOf } from '../visibility.ts';
 import { CONTRACTORS_KPI, evidenceLink, queryPeriod } from './kpi-evidence.ts';
@@ -47,10 +48,14 @@ export const kpiTrendRoutes = [
         ids.map(async (id) => {
           const c = deps.directory.communes.get(id)!;
           const perMonth: Array<ReturnType<typeof evaluateTargets>> = [];
+          // The farm sensors' uplinks read once for all the months (their edges are whole hours).
+          const all = await uplinksOf(c, { fromTs: months[0]!.fromTs, toTs: months.at(-1)!.toTs }, now);
           for (const m of months) {
             const nowTs = countedUpTo(m, now);
-            const uplinks = await uplinksOf(c, m, nowTs);
-            const { input } = readKpiInput(c, deps.readModel, m, nowTs, { uplinks });
+            const { input } = readKpiInput(c, deps.readModel, m, nowTs, {
+              uplinks: uplinksIn(all, m),
+              hash: false,
+            });
             perMonth.push(evaluateTargets(c.kpiTargets, input, c.kpi?.atRiskMargin ?? 1));
           }
           return {
@@ -91,7 +96,7 @@ export const kpiTrendRoutes = [
       return ids.map((id) => {
         const c = deps.directory.communes.get(id)!;
         const nowTs = countedUpTo(period, deps.clock());
-        const { input } = readKpiInput(c, deps.readModel, period, nowTs);
+        const { input } = readKpiInput(c, deps.readModel, period, nowTs, { hash: false });
         const r = ind.compute(input, ind.configSchema.parse({}));
         return {
           communeId: id,
