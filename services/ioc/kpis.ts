@@ -4,6 +4,7 @@ import type { SensorUplinks } from '../kpi/indicator.ts';
 import { countedUpTo, DAY_MS, localDate, localMidnight, periodContaining } from '../kpi/periods.ts';
 import type { KpiFigure, KpiStatus } from '../kpi/targets.ts';
 import type { Period, ReadModel } from '../read-model/read-model.ts';
+import { uplinksIn } from '../soil/uplinks.ts';
 
 /** The farm sensors' uplinks of a commune over a period (services/reports/sources.ts kpiUplinks). */
 export type UplinksOf = (
@@ -86,17 +87,21 @@ export async function communeKpis(
   uplinksOf?: UplinksOf,
 ): Promise<CommuneKpis> {
   const dayPeriod = periodContaining('day', cutoffTs - 1);
-  const byId = async (p: Period) => {
-    const nowTs = countedUpTo(p, cutoffTs);
-    const run = runKpis(c, readModel, p, nowTs, await uplinksOf?.(c, p, nowTs));
+  const kinds = [...new Set(c.kpiTargets.map((t) => t.period))].map(
+    (kind) => [kind, periodContaining(kind, cutoffTs - 1)] as const,
+  );
+  // Every period holds the cut-off and is counted up to it: the farm uplinks are read once, over
+  // the widest of them, and sliced (their edges are local midnights, whole hours).
+  const all = [dayPeriod, ...kinds.map(([, p]) => p)];
+  const widest = { fromTs: Math.min(...all.map((p) => p.fromTs)), toTs: Math.max(...all.map((p) => p.toTs)) };
+  const uplinks = await uplinksOf?.(c, widest, cutoffTs);
+  const byId = (p: Period) => {
+    const run = runKpis(c, readModel, p, countedUpTo(p, cutoffTs), uplinksIn(uplinks, p));
     return new Map(run.figures.map((f) => [f.targetId, f]));
   };
-  const day = await byId(dayPeriod);
+  const day = byId(dayPeriod);
   const periods = new Map<string, { period: Period; figures: Map<string, KpiFigure> }>();
-  for (const kind of new Set(c.kpiTargets.map((t) => t.period))) {
-    const period = periodContaining(kind, cutoffTs - 1);
-    periods.set(kind, { period, figures: await byId(period) });
-  }
+  for (const [kind, period] of kinds) periods.set(kind, { period, figures: byId(period) });
   return {
     communeId: c.commune.id,
     name: c.commune.name,
