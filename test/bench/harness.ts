@@ -5,7 +5,7 @@
  */
 import { type ChildProcess, execFileSync, fork, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { setPriority, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { DeviceCredentials } from '../../services/auth/device-credentials.ts';
@@ -535,8 +535,14 @@ export class Generator {
   }
 }
 
-export async function startGenerators(k: number): Promise<Generator[]> {
-  return Promise.all(Array.from({ length: k }, () => Generator.start()));
+/**
+ * `nice` (0–19) lowers the generators' CPU priority: on a small machine they then take only what
+ * the service leaves, as devices on their own hardware would, instead of an equal share.
+ */
+export async function startGenerators(k: number, opts: { nice?: number } = {}): Promise<Generator[]> {
+  const gens = await Promise.all(Array.from({ length: k }, () => Generator.start()));
+  if (opts.nice) for (const g of gens) setPriority(g.pid, opts.nice);
+  return gens;
 }
 
 /** Round-robin split, so each generator gets a mix of device types. */
