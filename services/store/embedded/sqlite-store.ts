@@ -31,6 +31,10 @@ const WRITER_PRAGMAS = [
   'cache_size = -65536',
 ];
 
+/** Rows a prune deletes per transaction, about (see pruneTable). */
+const PRUNE_CHUNK_ROWS = 20_000;
+const HOUR_MS = 3_600_000;
+
 const INSERT_READING =
   'INSERT OR REPLACE INTO readings (commune_id, device_id, metric, ts, value) VALUES (?, ?, ?, ?, ?)';
 
@@ -56,6 +60,8 @@ export interface SqliteStoreOptions {
    * 0.1); at start its reading tables, if any, are moved into `file` once.
    */
   readonly legacyDb?: Db;
+  /** Rows a prune deletes per transaction, about; PRUNE_CHUNK_ROWS when not told (tests tell less). */
+  readonly pruneChunkRows?: number;
 }
 
 /**
@@ -167,19 +173,37 @@ export class SqliteStore implements Store {
 
   async prune(policy: PrunePolicy): Promise<PruneCounts> {
     this.assertOpen('prune');
-    const del = (table: string, beforeTs: number) => ({
-      sql: `DELETE FROM ${table} WHERE commune_id = ? AND ts < ?`,
-      params: [policy.communeId, beforeTs],
-    });
-    const [raw, minute, hour] = await this.writer.run(
-      [
-        del('readings', policy.rawBeforeTs),
-        del(ROLLUP_TABLES['1m'], policy.minuteBeforeTs),
-        del(ROLLUP_TABLES['1h'], policy.hourBeforeTs),
-      ],
-      `prune commune ${policy.communeId}`,
-    );
-    return { raw: Number(raw ?? 0), minute: Number(minute ?? 0), hour: Number(hour ?? 0) };
+    const { communeId } = policy;
+    return {
+      raw: await this.pruneTable('readings', communeId, policy.rawBeforeTs),
+      minute: await this.pruneTable(ROLLUP_TABLES['1m'], communeId, policy.minuteBeforeTs),
+      hour: await this.pruneTable(ROLLUP_TABLES['1h'], communeId, policy.hourBeforeTs),
+    };
+  }
+
+  /**
+   * Deletes one commune's rows of `table` with ts < beforeTs, oldest first, in transactions of
+   * about pruneChunkRows: a commune's expired day in one DELETE held the writer thread for seconds
+   * on a large file, and the ingest's batches waited behind it until the pushback slowed every
+   * device. A chunk ends on a whole UTC hour (the bounds are whole hours too), so a prune cut short
+   * by a crash never leaves an hour half pruned for a later rollup to recompute from what is left.
+   */
+  private async pruneTable(table: string, communeId: string, beforeTs: number): Promise<number> {
+    const chunk = this.opts.pruneChunkRows ?? PRUNE_CHUNK_ROWS;
+    // The hour after the (chunk+1)-th oldest row, or beforeTs when fewer rows are left.
+    const sql = `DELETE FROM ${table} WHERE commune_id = ? AND ts < MIN(?, COALESCE(
+        (SELECT ts - ((ts % ${HOUR_MS}) + ${HOUR_MS}) % ${HOUR_MS} + ${HOUR_MS} FROM ${table}
+         WHERE commune_id = ? AND ts < ? ORDER BY ts LIMIT 1 OFFSET ?), ?))`;
+    let deleted = 0;
+    for (;;) {
+      const [n] = await this.writer.run(
+        [{ sql, params: [communeId, beforeTs, communeId, beforeTs, chunk, beforeTs] }],
+        `prune ${table} of commune ${communeId}`,
+      );
+      deleted += Number(n ?? 0);
+      // A chunk that found its (chunk+1)-th row deleted more than `chunk`; fewer means done.
+      if (Number(n ?? 0) <= chunk) return deleted;
+    }
   }
 
   async close(): Promise<void> {

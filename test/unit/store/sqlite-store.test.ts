@@ -1,9 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { openDb } from '../../../services/store/db.ts';
 import { SqliteStore } from '../../../services/store/embedded/sqlite-store.ts';
+import { THREADS } from '../../../services/store/embedded/write-thread.ts';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -60,5 +61,70 @@ describe('SQLite store file', () => {
     await expect(
       store.write([{ communeId: 'c', deviceId: 'd', metric: 'm', ts: 1, value: 1 }]),
     ).rejects.toMatchObject({ name: 'StoreError' });
+  });
+
+  it('prunes in chunks of whole hours, deleting what one DELETE would, and nothing of another commune', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cx-sqlite-store-'));
+    dirs.push(dir);
+    // What each prune transaction deleted, as the writer thread answered.
+    const chunks: number[] = [];
+    const open = THREADS.store.open.bind(THREADS.store);
+    const spy = vi.spyOn(THREADS.store, 'open').mockImplementation((file, pragmas) => {
+      const w = open(file, pragmas);
+      return {
+        ...w,
+        run: async (steps, what, opts) => {
+          const out = await w.run(steps, what, opts);
+          if (what.startsWith('prune readings of')) chunks.push(Number(out[0]));
+          return out;
+        },
+      };
+    });
+    const store = new SqliteStore({ file: join(dir, 'readings.sqlite'), pruneChunkRows: 50 });
+    spy.mockRestore();
+    await store.start();
+    const HOUR = 3_600_000;
+    const T0 = Date.UTC(2026, 10, 1);
+    // 12 hours of 2 devices × 2 metrics every 3 minutes (80 rows an hour) in Tà Lài, and Lộc Tân alike.
+    const rows = ['ta-lai', 'loc-tan'].flatMap((communeId) =>
+      Array.from({ length: 12 * 20 }, (_, k) =>
+        ['d1', 'd2'].flatMap((d) =>
+          ['a', 'b'].map((metric) => ({
+            communeId,
+            deviceId: `${communeId}-${d}`,
+            metric,
+            ts: T0 + k * 180_000,
+            value: k,
+          })),
+        ),
+      ).flat(),
+    );
+    await store.write(rows);
+    const counts = await store.prune({
+      communeId: 'ta-lai',
+      rawBeforeTs: T0 + 7 * HOUR,
+      minuteBeforeTs: T0,
+      hourBeforeTs: T0,
+    });
+    // 7 hours × 80 rows in chunks of about 50: each a whole hour, then one that finds none left.
+    expect(counts).toEqual({ raw: 7 * 80, minute: 0, hour: 0 });
+    expect(chunks).toEqual([80, 80, 80, 80, 80, 80, 80, 0]);
+    const left = await store.query({ fromTs: 0, toTs: T0 + 24 * HOUR, limit: 100_000 });
+    const taLai = left.filter((r) => r.communeId === 'ta-lai');
+    expect(taLai).toHaveLength(5 * 80);
+    expect(Math.min(...taLai.map((r) => r.ts))).toBe(T0 + 7 * HOUR);
+    expect(left.filter((r) => r.communeId === 'loc-tan')).toHaveLength(12 * 80);
+    // Again: nothing left to delete.
+    expect(
+      (
+        await store.prune({
+          communeId: 'ta-lai',
+          rawBeforeTs: T0 + 7 * HOUR,
+          minuteBeforeTs: T0,
+          hourBeforeTs: T0,
+        })
+      ).raw,
+    ).toBe(0);
+    await store.close();
   });
 });
