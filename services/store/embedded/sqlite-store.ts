@@ -135,24 +135,42 @@ export class SqliteStore implements Store {
       .all(filter) as Reading[];
   }
 
+  /**
+   * One transaction per UTC hour that holds readings, oldest first, skipping the empty ones: the
+   * nightly recompute of two days in one statement held the writer thread (and the ingest's store
+   * batches behind it) for as long as it took. Pieces end on whole hours, so each 1-minute and
+   * 1-hour bucket is computed whole, by one piece, as over the range at once.
+   */
   async rollup(fromTs: number, toTs: number): Promise<void> {
     this.assertOpen('rollup');
-    const steps = (['1m', '1h'] as const).flatMap((res) => {
-      const { fromTs: from, toTs: to } = wholeBuckets(fromTs, toTs, res);
-      if (from >= to) return [];
-      const size = BUCKET_MS[res];
-      // SQLite's % keeps the dividend's sign; the double modulo floors pre-1970 ts too.
-      return [
-        {
-          sql: `INSERT OR REPLACE INTO ${ROLLUP_TABLES[res]} (commune_id, device_id, metric, ts, min, max, mean, count)
+    wholeBuckets(fromTs, toTs, '1h');
+    const firstFrom = this.db('rollup')
+      .prepare('SELECT MIN(ts) FROM readings WHERE ts >= ? AND ts < ?')
+      .pluck();
+    for (let from = fromTs; from < toTs; ) {
+      const first = firstFrom.get(from, toTs) as number | null;
+      if (first === null) return;
+      const hour = first - (((first % HOUR_MS) + HOUR_MS) % HOUR_MS);
+      const start = Math.max(from, hour);
+      const end = Math.min(toTs, hour + HOUR_MS);
+      const steps = (['1m', '1h'] as const).flatMap((res) => {
+        const { fromTs: a, toTs: b } = wholeBuckets(start, end, res);
+        if (a >= b) return [];
+        const size = BUCKET_MS[res];
+        // SQLite's % keeps the dividend's sign; the double modulo floors pre-1970 ts too.
+        return [
+          {
+            sql: `INSERT OR REPLACE INTO ${ROLLUP_TABLES[res]} (commune_id, device_id, metric, ts, min, max, mean, count)
              SELECT commune_id, device_id, metric, ts - ((ts % ${size}) + ${size}) % ${size} AS bucket,
                MIN(value), MAX(value), AVG(value), COUNT(*)
              FROM readings WHERE ts >= ? AND ts < ? GROUP BY device_id, metric, bucket, commune_id`,
-          params: [from, to],
-        },
-      ];
-    });
-    if (steps.length > 0) await this.writer.run(steps, `rollup [${fromTs}, ${toTs})`);
+            params: [a, b],
+          },
+        ];
+      });
+      if (steps.length > 0) await this.writer.run(steps, `rollup [${start}, ${end})`);
+      from = end;
+    }
   }
 
   async queryRollup(range: RangeQuery & { readonly resolution: RollupResolution }): Promise<RollupRow[]> {

@@ -11,6 +11,30 @@ afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
+/**
+ * A store whose writer-thread requests named `prefix…` are recorded with their first step's result
+ * (rows changed), to see how a job is cut into transactions.
+ */
+async function countedStore(dir: string, prefix: string, opts: { pruneChunkRows?: number } = {}) {
+  const calls: number[] = [];
+  const open = THREADS.store.open.bind(THREADS.store);
+  const spy = vi.spyOn(THREADS.store, 'open').mockImplementation((file, pragmas) => {
+    const w = open(file, pragmas);
+    return {
+      ...w,
+      run: async (steps, what, runOpts) => {
+        const out = await w.run(steps, what, runOpts);
+        if (what.startsWith(prefix)) calls.push(Number(out[0]));
+        return out;
+      },
+    };
+  });
+  const store = new SqliteStore({ file: join(dir, 'readings.sqlite'), ...opts });
+  spy.mockRestore();
+  await store.start();
+  return { store, calls };
+}
+
 describe('SQLite store file', () => {
   it('moves readings an earlier version kept in the main database into its own file, once', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cx-sqlite-store-'));
@@ -66,23 +90,8 @@ describe('SQLite store file', () => {
   it('prunes in chunks of whole hours, deleting what one DELETE would, and nothing of another commune', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cx-sqlite-store-'));
     dirs.push(dir);
-    // What each prune transaction deleted, as the writer thread answered.
-    const chunks: number[] = [];
-    const open = THREADS.store.open.bind(THREADS.store);
-    const spy = vi.spyOn(THREADS.store, 'open').mockImplementation((file, pragmas) => {
-      const w = open(file, pragmas);
-      return {
-        ...w,
-        run: async (steps, what, opts) => {
-          const out = await w.run(steps, what, opts);
-          if (what.startsWith('prune readings of')) chunks.push(Number(out[0]));
-          return out;
-        },
-      };
-    });
-    const store = new SqliteStore({ file: join(dir, 'readings.sqlite'), pruneChunkRows: 50 });
-    spy.mockRestore();
-    await store.start();
+    const { store, calls } = await countedStore(dir, 'prune readings of', { pruneChunkRows: 50 });
+    const chunks = calls;
     const HOUR = 3_600_000;
     const T0 = Date.UTC(2026, 10, 1);
     // 12 hours of 2 devices × 2 metrics every 3 minutes (80 rows an hour) in Tà Lài, and Lộc Tân alike.
@@ -125,6 +134,38 @@ describe('SQLite store file', () => {
         })
       ).raw,
     ).toBe(0);
+    await store.close();
+  });
+
+  it('rolls up one hour per transaction, only the hours that hold readings, with the same buckets', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cx-sqlite-store-'));
+    dirs.push(dir);
+    const { store, calls } = await countedStore(dir, 'rollup [');
+    const HOUR = 3_600_000;
+    const T0 = Date.UTC(2026, 10, 1);
+    // Hours 0, 1 and 3 (none in hour 2), a reading every minute of one device.
+    const rows = [0, 1, 3].flatMap((h) =>
+      Array.from({ length: 60 }, (_, m) => ({
+        communeId: 'ta-lai',
+        deviceId: 'tl-soil-01',
+        metric: 'soilMoisturePct',
+        ts: T0 + h * HOUR + m * 60_000,
+        value: h * 100 + m,
+      })),
+    );
+    await store.write(rows);
+    // From long before the first reading, as the nightly run asks, to the middle of hour 3.
+    await store.rollup(T0 - 1000 * HOUR, T0 + 3 * HOUR + 30 * 60_000);
+    // Hours 0, 1 and the half of hour 3: three transactions, none for the empty hours.
+    expect(calls).toHaveLength(3);
+    const hours = await store.queryRollup({ resolution: '1h', fromTs: 0, toTs: T0 + 10 * HOUR });
+    expect(hours.map((r) => [(r.ts - T0) / HOUR, r.count, r.min, r.max])).toEqual([
+      [0, 60, 0, 59],
+      [1, 60, 100, 159],
+    ]);
+    const minutes = await store.queryRollup({ resolution: '1m', fromTs: 0, toTs: T0 + 10 * HOUR });
+    expect(minutes).toHaveLength(60 + 60 + 30);
+    expect(minutes.every((r) => r.count === 1)).toBe(true);
     await store.close();
   });
 });
