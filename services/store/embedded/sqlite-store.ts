@@ -143,6 +143,7 @@ export class SqliteStore implements Store {
    */
   async rollup(fromTs: number, toTs: number): Promise<void> {
     this.assertOpen('rollup');
+    // A non-finite bound is the caller's bug: RangeError before anything runs.
     wholeBuckets(fromTs, toTs, '1h');
     const firstFrom = this.db('rollup')
       .prepare('SELECT MIN(ts) FROM readings WHERE ts >= ? AND ts < ?')
