@@ -21,6 +21,8 @@
  *   lorawan   codec decode rate per model, ChirpStack uplinks/s stored end to end (lorawan.ts)
  *   fuzz      seeded malformed MQTT packets against the embedded broker, then a liveness check (fuzz.ts)
  *   reports   monthly and yearly report per format for 500 devices with a year of intervals (reports.ts)
+ *   retention the nightly prune and a day's rollup on a 1.9M-row readings file, chunked against one
+ *             statement each, and how long store batches written meanwhile waited (retention.ts)
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
@@ -39,6 +41,7 @@ import { benchProbesInService } from './probes-service.ts';
 import { benchProfile } from './profile.ts';
 import { benchMosquitto, benchMosquittoFixedRate } from './reference-mosquitto.ts';
 import { benchReports } from './reports.ts';
+import { benchRetention } from './retention.ts';
 import { benchSpool } from './spool-bench.ts';
 import { benchStores } from './store-bench.ts';
 
@@ -58,6 +61,7 @@ const SCENARIOS = [
   'cameras',
   'alerts',
   'reports',
+  'retention',
 ] as const;
 type Scenario = (typeof SCENARIOS)[number];
 /** What runs without --only: `mosquitto` is already part of e2e. */
@@ -74,6 +78,7 @@ const DEFAULT: readonly Scenario[] = [
   'cameras',
   'alerts',
   'reports',
+  'retention',
 ];
 /** Upper bounds per scenario; a scenario past its bound is stopped and reported as failed. */
 const TIMEOUT_MS: Record<Scenario, number> = {
@@ -92,6 +97,7 @@ const TIMEOUT_MS: Record<Scenario, number> = {
   cameras: 300_000,
   alerts: 120_000,
   reports: 900_000,
+  retention: 300_000,
 };
 
 const mosquittoOptions = {
@@ -130,6 +136,7 @@ const RUNNERS: Record<Scenario, () => Promise<Figure[]>> = {
   spool: async () => (await benchSpool()).figures,
   alerts: async () => (await benchAlertStorm()).figures,
   reports: async () => (await benchReports()).figures,
+  retention: async () => (await benchRetention()).figures,
   async e2e() {
     const ours = await benchE2e();
     console.log('  reference: the same load against mosquitto');
