@@ -9,7 +9,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SqliteStore } from '../../services/store/embedded/sqlite-store.ts';
+import { rollupStep, SqliteStore } from '../../services/store/embedded/sqlite-store.ts';
 import { THREADS } from '../../services/store/embedded/write-thread.ts';
 import type { Reading } from '../../services/store/store.ts';
 import { type Figure, fmtInt, fmtMs, percentile, sortNum } from './harness.ts';
@@ -63,14 +63,6 @@ async function beside(store: SqliteStore, job: () => Promise<unknown>) {
   return { ms, p50: percentile(waits, 0.5), max: waits.at(-1) ?? 0 };
 }
 
-const rollupStatement = (res: '1m' | '1h', size: number) => ({
-  sql: `INSERT OR REPLACE INTO readings_${res} (commune_id, device_id, metric, ts, min, max, mean, count)
-    SELECT commune_id, device_id, metric, ts - ((ts % ${size}) + ${size}) % ${size} AS bucket,
-      MIN(value), MAX(value), AVG(value), COUNT(*)
-    FROM readings WHERE ts >= ? AND ts < ? GROUP BY device_id, metric, bucket, commune_id`,
-  params: [T0 + 24 * HOUR, T0 + 48 * HOUR],
-});
-
 export async function benchRetention(): Promise<{ figures: Figure[] }> {
   const figures: Figure[] = [];
   const day = 24 * ROWS_PER_HOUR;
@@ -109,7 +101,10 @@ export async function benchRetention(): Promise<{ figures: Figure[] }> {
       const rollup = await beside(store, () =>
         chunked
           ? store.rollup(T0 + 24 * HOUR, T0 + 48 * HOUR)
-          : raw.run([rollupStatement('1m', 60_000), rollupStatement('1h', HOUR)], 'rollup'),
+          : raw.run(
+              (['1m', '1h'] as const).map((res) => rollupStep(res, T0 + 24 * HOUR, T0 + 48 * HOUR)),
+              'rollup',
+            ),
       );
       for (const [job, r] of [
         [`prune ${fmtInt(day)} of ${fmtInt(HOURS * ROWS_PER_HOUR)} rows`, prune],

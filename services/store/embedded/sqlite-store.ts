@@ -33,7 +33,7 @@ const WRITER_PRAGMAS = [
 
 /** Rows a prune deletes per transaction, about (see pruneTable). */
 const PRUNE_CHUNK_ROWS = 20_000;
-const HOUR_MS = 3_600_000;
+const HOUR_MS = BUCKET_MS['1h'];
 
 const INSERT_READING =
   'INSERT OR REPLACE INTO readings (commune_id, device_id, metric, ts, value) VALUES (?, ?, ?, ?, ?)';
@@ -51,6 +51,22 @@ const SCHEMA = [
   CREATE INDEX IF NOT EXISTS ${table}_ts ON ${table} (ts);`,
   ),
 ];
+
+/**
+ * The statement that computes the `res` rollups of the whole buckets in [fromTs, toTs) from the
+ * raw readings, replacing what was there.
+ */
+export function rollupStep(res: RollupResolution, fromTs: number, toTs: number) {
+  const size = BUCKET_MS[res];
+  // SQLite's % keeps the dividend's sign; the double modulo floors pre-1970 ts too.
+  return {
+    sql: `INSERT OR REPLACE INTO ${ROLLUP_TABLES[res]} (commune_id, device_id, metric, ts, min, max, mean, count)
+       SELECT commune_id, device_id, metric, ts - ((ts % ${size}) + ${size}) % ${size} AS bucket,
+         MIN(value), MAX(value), AVG(value), COUNT(*)
+       FROM readings WHERE ts >= ? AND ts < ? GROUP BY device_id, metric, bucket, commune_id`,
+    params: [fromTs, toTs],
+  };
+}
 
 export interface SqliteStoreOptions {
   /** The readings file: its own, beside the service's canhxa.sqlite, so the two never wait on each other's write lock. */
@@ -151,23 +167,12 @@ export class SqliteStore implements Store {
     for (let from = fromTs; from < toTs; ) {
       const first = firstFrom.get(from, toTs) as number | null;
       if (first === null) return;
-      const hour = first - (((first % HOUR_MS) + HOUR_MS) % HOUR_MS);
+      const hour = Math.floor(first / HOUR_MS) * HOUR_MS;
       const start = Math.max(from, hour);
       const end = Math.min(toTs, hour + HOUR_MS);
       const steps = (['1m', '1h'] as const).flatMap((res) => {
         const { fromTs: a, toTs: b } = wholeBuckets(start, end, res);
-        if (a >= b) return [];
-        const size = BUCKET_MS[res];
-        // SQLite's % keeps the dividend's sign; the double modulo floors pre-1970 ts too.
-        return [
-          {
-            sql: `INSERT OR REPLACE INTO ${ROLLUP_TABLES[res]} (commune_id, device_id, metric, ts, min, max, mean, count)
-             SELECT commune_id, device_id, metric, ts - ((ts % ${size}) + ${size}) % ${size} AS bucket,
-               MIN(value), MAX(value), AVG(value), COUNT(*)
-             FROM readings WHERE ts >= ? AND ts < ? GROUP BY device_id, metric, bucket, commune_id`,
-            params: [a, b],
-          },
-        ];
+        return a < b ? [rollupStep(res, a, b)] : [];
       });
       if (steps.length > 0) await this.writer.run(steps, `rollup [${start}, ${end})`);
       from = end;
