@@ -205,7 +205,7 @@ export class Ingest {
     // order; what comes after one parked is parked too, so none overtakes it.
     if (msg.qos) {
       // Room came (or the store stalled, and the spool takes everything): the parked go first.
-      if (this.parked.size > 0 && !this.writer.parksQos1()) this.unpark();
+      if (this.parked.size > 0) this.unpark();
       if (this.parked.size > 0 || this.writer.parksQos1()) return this.park(msg, done);
     }
     this.take(msg, done);
@@ -261,6 +261,11 @@ export class Ingest {
   private park(msg: InboundMessage, done: () => void): void {
     this.parked.push({ msg, done });
     this.parkedTotal += 1;
+    this.heardUntaken(msg);
+  }
+
+  /** A message not taken (parked, or refused under overload) still proves its publisher alive. */
+  private heardUntaken(msg: InboundMessage): void {
     if (this.deps.directory.get(msg.deviceId)) this.deps.availability.heard(msg.deviceId, msg.receivedTs);
   }
 
@@ -287,7 +292,7 @@ export class Ingest {
       deviceId: msg.deviceId,
       topic: msg.topic,
     });
-    if (this.deps.directory.get(msg.deviceId)) this.deps.availability.heard(msg.deviceId, msg.receivedTs);
+    this.heardUntaken(msg);
     this.writer.admit(done);
   }
 
