@@ -1,9 +1,8 @@
-import type { MqttClient } from 'mqtt';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isEmbeddedGateway } from '../../config/probe-targets.ts';
 import type { Ingest } from '../../services/ingest/ingest.ts';
-import { login, startTestApp, type TestApp } from '../setup/app.ts';
-import { holdStoreWrites } from '../setup/held-store.ts';
+import { login } from '../setup/app.ts';
+import { heldStoreApp } from '../setup/held-store.ts';
 import { connectDevice, waitFor } from '../setup/helpers.ts';
 
 /**
@@ -19,52 +18,30 @@ const PARK_AT = BATCH * 16;
 const SENT = 2000;
 const T0 = Date.UTC(2026, 11, 2, 1);
 
-let app: TestApp;
-const clients: MqttClient[] = [];
-let release: () => void = () => {};
-
-beforeAll(async () => {
-  app = await startTestApp({ extra: `ingest: { batchMaxSize: ${BATCH}, batchMaxDelayMs: 5 }` });
-  release = holdStoreWrites(app.store);
-}, 90_000);
-
-afterAll(async () => {
-  release();
-  for (const c of clients) c.end(true);
-  await app?.stop();
-});
+const held = heldStoreApp(BATCH);
 
 describe('QoS 1 under overload', () => {
   it('parks what is past the mark unacknowledged, keeps the spool bounded, and stores every message once', async () => {
-    const [flooder] = [...app.directory.all()].filter(
+    const [flooder] = [...held.app.directory.all()].filter(
       (d) => d.communeId === 'ta-lai' && !isEmbeddedGateway(d),
     );
-    clients.push(await connectDevice(app, flooder!.id));
-    const f = clients[0]!;
+    held.clients.push(await connectDevice(held.app, flooder!.id));
+    const f = held.clients[0]!;
     const topic = `cx/v1/ta-lai/${flooder!.id}/telemetry`;
     const acks = Array.from({ length: SENT }, (_, i) =>
       f.publishAsync(topic, `{"v":1,"ts":${T0 + i},"metrics":{"seq":${i}}}`, { qos: 1 }),
     );
-    const ingest = app.ingest as unknown as Ingest;
+    const ingest = held.app.ingest as unknown as Ingest;
     await waitFor(() => ingest.stats().parkedQos1 > 0, 'QoS 1 parked under overload', 60_000);
     // Bounded: the spool took nothing past the mark, whatever the reads brought.
     expect(ingest.inflow().peakBacklog).toBeLessThanOrEqual(PARK_AT);
     expect(ingest.stats().overloadRefusedQos0).toBe(0);
 
-    release();
+    held.release();
     await Promise.all(acks);
     // Acknowledged only once durable, so every one is in the store (after the spool's drain).
     await waitFor(
-      async () =>
-        (
-          await app.store.query({
-            deviceId: flooder!.id,
-            metric: 'seq',
-            fromTs: T0,
-            toTs: T0 + SENT,
-            limit: 10_000,
-          })
-        ).length === SENT,
+      async () => (await held.storedSeqs(flooder!.id, T0, SENT)) === SENT,
       'every QoS 1 message stored',
       120_000,
       200,
@@ -76,11 +53,11 @@ describe('QoS 1 under overload', () => {
     expect(ingest.inflow().peakBacklog).toBeLessThanOrEqual(PARK_AT);
 
     // Visible to the technician; the sender was never cut off and stayed online.
-    const cookie = await login(app, 'kythuat.talai', app.userPasswords.get('kythuat.talai')!);
-    const res = await fetch(`${app.apiUrl}/api/ingest/stats`, { headers: { cookie } });
+    const cookie = await login(held.app, 'kythuat.talai', held.app.userPasswords.get('kythuat.talai')!);
+    const res = await fetch(`${held.app.apiUrl}/api/ingest/stats`, { headers: { cookie } });
     const stats = (await res.json()) as { overloadParkedQos1: number; parkedQos1: number };
     expect(stats).toMatchObject({ overloadParkedQos1: s.overloadParkedQos1, parkedQos1: 0 });
     expect(f.connected).toBe(true);
-    expect(app.availability.get(flooder!.id)?.state).toBe('up');
+    expect(held.app.availability.get(flooder!.id)?.state).toBe('up');
   }, 240_000);
 });

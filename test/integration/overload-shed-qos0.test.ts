@@ -1,9 +1,9 @@
 import type { MqttClient } from 'mqtt';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isEmbeddedGateway } from '../../config/probe-targets.ts';
 import type { Ingest } from '../../services/ingest/ingest.ts';
-import { login, startTestApp, type TestApp } from '../setup/app.ts';
-import { holdStoreWrites } from '../setup/held-store.ts';
+import { login } from '../setup/app.ts';
+import { heldStoreApp } from '../setup/held-store.ts';
 import { connectDevice, waitFor } from '../setup/helpers.ts';
 
 /**
@@ -19,40 +19,27 @@ const SHED_AT = BATCH * 16;
 const SENT = 2000;
 const T0 = Date.UTC(2026, 11, 2);
 
-let app: TestApp;
-const clients: MqttClient[] = [];
-let release: () => void = () => {};
-
-beforeAll(async () => {
-  app = await startTestApp({ extra: `ingest: { batchMaxSize: ${BATCH}, batchMaxDelayMs: 5 }` });
-  release = holdStoreWrites(app.store);
-}, 90_000);
-
-afterAll(async () => {
-  release();
-  for (const c of clients) c.end(true);
-  await app?.stop();
-});
+const held = heldStoreApp(BATCH);
 
 async function api(path: string) {
-  const cookie = await login(app, 'kythuat.talai', app.userPasswords.get('kythuat.talai')!);
-  const res = await fetch(`${app.apiUrl}${path}`, { headers: { cookie } });
+  const cookie = await login(held.app, 'kythuat.talai', held.app.userPasswords.get('kythuat.talai')!);
+  const res = await fetch(`${held.app.apiUrl}${path}`, { headers: { cookie } });
   expect(res.status, path).toBe(200);
   return res.json();
 }
 
 describe('QoS 0 under overload', () => {
   it('refuses and counts what is past the mark, stores the rest, and slows QoS 1 instead', async () => {
-    const [flooder, steady] = [...app.directory.all()].filter(
+    const [flooder, steady] = [...held.app.directory.all()].filter(
       (d) => d.communeId === 'ta-lai' && !isEmbeddedGateway(d),
     );
-    for (const d of [flooder!, steady!]) clients.push(await connectDevice(app, d.id));
-    const [f, s] = clients as [MqttClient, MqttClient];
+    for (const d of [flooder!, steady!]) held.clients.push(await connectDevice(held.app, d.id));
+    const [f, s] = held.clients as [MqttClient, MqttClient];
     const topic = (id: string) => `cx/v1/ta-lai/${id}/telemetry`;
     // Small messages: one socket read (up to 64 KiB) holds hundreds of them.
     for (let i = 0; i < SENT; i++)
       f.publish(topic(flooder!.id), `{"v":1,"ts":${T0 + i},"metrics":{"seq":${i}}}`);
-    const ingest = app.ingest as unknown as Ingest;
+    const ingest = held.app.ingest as unknown as Ingest;
     await waitFor(() => ingest.stats().overloadRefusedQos0 > 0, 'QoS 0 refused under overload', 60_000);
     // What was taken is committed to the spool and its acknowledgements held: the gate closed.
     await waitFor(() => ingest.inflow().closes > 0, 'the gate closed', 60_000);
@@ -62,19 +49,10 @@ describe('QoS 0 under overload', () => {
 
     // A QoS 1 message meanwhile is not refused: its PUBACK waits for the store.
     const acked = s.publishAsync(topic(steady!.id), `{"v":1,"ts":${T0},"metrics":{"seq":1}}`, { qos: 1 });
-    release();
+    held.release();
     await acked;
 
-    const stored = async () =>
-      (
-        await app.store.query({
-          deviceId: flooder!.id,
-          metric: 'seq',
-          fromTs: T0,
-          toTs: T0 + SENT,
-          limit: 10_000,
-        })
-      ).length;
+    const stored = () => held.storedSeqs(flooder!.id, T0, SENT);
     // Every message the flooder sent is either stored or refused and counted: none silently lost.
     await waitFor(
       async () => (await stored()) + ingest.stats().overloadRefusedQos0 === SENT,
@@ -99,6 +77,6 @@ describe('QoS 0 under overload', () => {
       qos: 1,
     });
     expect(f.connected).toBe(true);
-    expect(app.availability.get(flooder!.id)?.state).toBe('up');
+    expect(held.app.availability.get(flooder!.id)?.state).toBe('up');
   }, 240_000);
 });
