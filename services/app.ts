@@ -44,7 +44,7 @@ import { type Logger, rootLogger } from './shared/logger.ts';
 import { type Db, openServiceDb } from './store/db.ts';
 import { createStore } from './store/registry.ts';
 import { communeRetentions, RetentionJob } from './store/retention.ts';
-import type { Store } from './store/store.ts';
+import { isMarkingStore, type Store } from './store/store.ts';
 
 export interface AppOptions {
   readonly config: Config;
@@ -463,6 +463,7 @@ async function startEmbeddedIngest(d: {
     clock,
     batchMaxSize: config.service.ingest.batchMaxSize,
     batchMaxDelayMs: config.service.ingest.batchMaxDelayMs,
+    ...(config.service.ingest.directWrites && isMarkingStore(store) ? { directTo: store } : {}),
     log: log.child({ mod: 'ingest' }),
   });
   ingest.start();

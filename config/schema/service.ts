@@ -80,6 +80,12 @@ export const ServiceConfigSchema = z.strictObject({
       batchMaxSize: z.number().int().min(1).max(50_000).default(2000),
       /** Longest wait before a partial batch is written: bounds publish→stored latency. */
       batchMaxDelayMs: z.number().int().min(1).max(10_000).default(5),
+      /**
+       * While the SQLite store keeps up, readings go straight to it and the PUBACK waits for that
+       * commit (a batch gathers for at most 5 ms), instead of a spool row committed first: about a
+       * third less CPU per message. false: every message is spooled first.
+       */
+      directWrites: z.boolean().default(true),
       /** Rejected messages kept for inspection (oldest are pruned; counters are kept for ever). */
       rejectsKept: z.number().int().min(100).max(1_000_000).default(10_000),
       /**

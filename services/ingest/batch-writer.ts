@@ -8,8 +8,8 @@ import { InflowGate, type InflowGateStats } from './inflow-gate.ts';
 import type { Spool, SpoolWork } from './spool.ts';
 
 /**
- * Published once per batch the store confirmed (and the spool forgot): `{ work }`, one SpoolWork
- * per accepted message. For measurement (test/bench/service-probe.mjs) in a running service without
+ * Published once per batch the store confirmed (and the spool forgot): `{ work, direct? }`, one
+ * SpoolWork per accepted message; direct: written without a spool row (direct-lane.ts). For measurement (test/bench/service-probe.mjs) in a running service without
  * wiring a callback through startApp; with no subscriber it costs one property read per batch.
  * https://nodejs.org/api/diagnostics_channel.html
  */
@@ -181,6 +181,23 @@ export class BatchWriter {
     return this.failures === 0 && !this.stopped && this.backlog() + this.spool.queued >= this.shedAt;
   }
 
+  /**
+   * True while the store keeps up: healthy, nothing in the spool or in memory for it, nothing on
+   * its way to the spool. Then a message may skip the spool (direct-lane.ts).
+   */
+  keepingUp(): boolean {
+    return this.failures === 0 && !this.stopped && this.backlog() === 0 && this.spool.queued === 0;
+  }
+
+  /** A batch the direct lane wrote: counted as this writer's own, and told as its would be. */
+  storedDirect(work: readonly SpoolWork[]): void {
+    const readings = work.flatMap((w) => w.readings);
+    this.counted(readings);
+    if (durableChannel.hasSubscribers) durableChannel.publish({ work, direct: true });
+    this.stats.batches += 1;
+    this.stats.lastWriteTs = this.opts.clock();
+  }
+
   /** The pushback gate's counts (held acknowledgements, closes, peak backlog). */
   inflow(): InflowGateStats {
     return this.gate.stats();
@@ -338,12 +355,7 @@ export class BatchWriter {
     if (readings.length === 0) return;
     try {
       await this.store.write(readings);
-      this.stats.written += readings.length;
-      if (this.opts.onStored) {
-        let min = readings[0]!.ts;
-        for (const r of readings) if (r.ts < min) min = r.ts;
-        this.opts.onStored(min);
-      }
+      this.counted(readings);
     } catch (err) {
       const status = err instanceof StoreError ? err.upstreamStatus : undefined;
       if (status !== 400 && status !== 422) throw err;
@@ -351,6 +363,16 @@ export class BatchWriter {
       const mid = Math.ceil(readings.length / 2);
       await this.writeOrQuarantine(readings.slice(0, mid));
       await this.writeOrQuarantine(readings.slice(mid));
+    }
+  }
+
+  /** Readings the store now holds: counted, and their earliest ts told (onStored). */
+  private counted(readings: readonly Reading[]): void {
+    this.stats.written += readings.length;
+    if (this.opts.onStored && readings.length > 0) {
+      let min = readings[0]!.ts;
+      for (const r of readings) if (r.ts < min) min = r.ts;
+      this.opts.onStored(min);
     }
   }
 

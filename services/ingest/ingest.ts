@@ -8,8 +8,9 @@ import { parseTopic } from '../protocol/topics.ts';
 import { Fifo } from '../shared/fifo.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { Db } from '../store/db.ts';
-import type { Reading, Store } from '../store/store.ts';
+import type { MarkingStore, Reading, Store } from '../store/store.ts';
 import { BatchWriter } from './batch-writer.ts';
+import { DirectLane, LANE_MAX_DELAY_MS, type Settled } from './direct-lane.ts';
 import type { HandlerContext } from './handlers/handler.ts';
 import { CHANNEL_HANDLERS } from './handlers/registry.ts';
 import { lorawanDecoderFor } from './lorawan.ts';
@@ -93,6 +94,12 @@ export interface IngestDeps {
    * readings that arrived late (a gateway's replay, a backfill) past its lookback.
    */
   readonly onStored?: (minTs: number) => void;
+  /**
+   * The store, when readings may skip the spool while it keeps up (direct-lane.ts): the embedded
+   * broker's ingest with the SQLite store. Not for external-broker workers, whose spool files
+   * change holders and carry the keys and stamps a taker needs.
+   */
+  readonly directTo?: MarkingStore;
 }
 
 function schemaDetail(err: ZodError): string {
@@ -175,6 +182,7 @@ export class Ingest {
   readonly acceptedByDevice = new Map<string, number>();
   /** ChirpStack events (topics under `application/`) become the sensors' cx/v1 documents here. */
   private readonly lorawan: LorawanDecoder;
+  private readonly lane: DirectLane | undefined;
 
   constructor(deps: IngestDeps) {
     this.deps = deps;
@@ -187,11 +195,20 @@ export class Ingest {
       ...(deps.onStored ? { onStored: deps.onStored } : {}),
       onRoom: () => this.unpark(),
     });
+    this.lane =
+      deps.directTo &&
+      new DirectLane(deps.directTo, deps.spool, {
+        maxSize: deps.batchMaxSize,
+        maxDelayMs: Math.min(deps.batchMaxDelayMs, LANE_MAX_DELAY_MS),
+        log: deps.log,
+        keepingUp: () => this.writer.keepingUp(),
+        stored: (work) => this.writer.storedDirect(work),
+      });
   }
 
   /** Replays whatever a previous run left in the spool. */
   start(): void {
-    this.stamps.startAbove(this.deps.spool.stampFloor());
+    this.stamps.startAbove(Math.max(this.deps.spool.stampFloor(), this.lane?.adoptMarks() ?? 0));
     this.writer.start();
   }
 
@@ -245,12 +262,16 @@ export class Ingest {
       connection: msg.connection,
       stampTs,
     };
-    this.deps.spool.appendGrouped(entry, (durable) => {
-      if (durable) this.writer.notify();
-      else this.writer.holdInMemory(work);
+    const settle = (how: Settled) => {
+      if (how === 'spooled') this.writer.notify();
+      else if (how === 'held') this.writer.holdInMemory(work);
       this.applyEffects(effects, device, msg);
       this.writer.admit(done);
-    });
+    };
+    if (this.lane?.takes(work)) {
+      this.deps.spool.rememberKey(key, msg.connection);
+      this.lane.add(entry, settle);
+    } else this.deps.spool.appendGrouped(entry, (durable) => settle(durable ? 'spooled' : 'held'));
   }
 
   /**
@@ -375,12 +396,15 @@ export class Ingest {
    * (mosquitto_pub) start at 1 every run. A broken connection's keys stay: its resends are due.
    */
   connectionClosed(connection: number, clean: boolean): void {
-    if (clean) this.deps.spool.releaseKeys(connection);
+    if (!clean) return;
+    const gone = this.deps.spool.releaseKeys(connection);
+    if (gone.length > 0) this.lane?.release(gone);
   }
 
   /** The external broker has no session for us: nothing it delivered before can come again. */
   sessionLost(): void {
     this.deps.spool.releaseKeys('all');
+    this.lane?.release('all');
   }
 
   /**
@@ -428,6 +452,7 @@ export class Ingest {
 
   async flush(): Promise<void> {
     this.unpark(true);
+    await this.lane?.flush();
     await this.deps.spool.flushPending();
     await this.writer.flush();
     this.deps.availability.flushHeard();
@@ -435,6 +460,7 @@ export class Ingest {
 
   async stop(): Promise<void> {
     this.unpark(true);
+    await this.lane?.flush();
     await this.deps.spool.flushPending();
     await this.writer.stop();
     this.deps.availability.flushHeard();
@@ -459,6 +485,8 @@ export class Ingest {
       receiveStamped: this.stamps.stamped,
       receiveStampsMoved: this.stamps.moved,
       store: this.writer.snapshot(),
+      // Messages stored without a spool row while the store kept up (direct-lane.ts).
+      directLane: this.lane?.stats() ?? null,
       spool: this.deps.spool.stats(),
     };
   }

@@ -148,6 +148,14 @@ export class Spool {
     this.group.add(entry, done);
   }
 
+  /**
+   * Knows this QoS 1 message's key from now (see RedeliveryKeys.remember) without a spool row: it
+   * went straight to the store, which commits the key with its readings (direct-lane.ts).
+   */
+  rememberKey(key: string | undefined, connection: number | undefined): void {
+    this.keys.remember(key, connection);
+  }
+
   /** The highest receive stamp committed to this file (by this run or an earlier one), 0 if none. */
   stampFloor(): number {
     return this.floorTs;
@@ -161,14 +169,20 @@ export class Spool {
     return this.keys.isResend(key, connection, dup);
   }
 
+  /** Keys an earlier run committed elsewhere (the store's, direct-lane.ts): their resends are known too. */
+  adoptKeys(keys: readonly string[]): void {
+    this.keys.adopt(keys);
+  }
+
   /**
    * Forgets the keys of a connection the client ended with DISCONNECT, or with 'all' every key (the
    * external broker lost the session: nothing of it can come again). In the file too, once the
-   * group commits sent so far (which may hold some of those keys) are in.
+   * group commits sent so far (which may hold some of those keys) are in. Returns the keys
+   * forgotten, for the store's copy of those that skipped the spool.
    */
-  releaseKeys(connection: number | 'all'): void {
+  releaseKeys(connection: number | 'all'): string[] {
     const gone = this.keys.release(connection);
-    if (gone.length === 0) return;
+    if (gone.length === 0) return gone;
     const step: WriteStep =
       connection === 'all'
         ? { sql: 'DELETE FROM accepted_keys' }
@@ -183,6 +197,7 @@ export class Spool {
         // Kept in the file, a key only risks taking one later message for a resend after a restart.
         .catch((err) => this.opts.log.warn({ err, file: this.file }, 'spool key release failed')),
     );
+    return gone;
   }
 
   /**

@@ -124,3 +124,31 @@ export interface Store {
   /** Flushes and releases resources. Safe to call twice; later writes reject. */
   close(): Promise<void>;
 }
+
+/**
+ * What the ingest commits with a batch it writes straight to the store, bypassing the spool (see
+ * services/ingest/direct-lane.ts): the redelivery keys of its QoS 1 messages and the highest
+ * receive stamp it gave. In the same transaction as the readings, so after a crash a resend of a
+ * stored message is known for one, and the next run stamps above every stored stamp.
+ */
+export interface IngestMarks {
+  readonly keys: ReadonlyArray<{ readonly key: string; readonly receivedTs: number }>;
+  /** The highest receive stamp among the batch's readings; 0 when none was stamped. */
+  readonly stampTs: number;
+  /** How many of the newest keys the store keeps (older ones cannot be resent any more). */
+  readonly keep: number;
+}
+
+/** A store that can commit IngestMarks atomically with a batch (the embedded SQLite store). */
+export interface MarkingStore extends Store {
+  /** write(), with `marks` committed in the same transaction: both or neither. */
+  writeMarked(readings: readonly Reading[], marks: IngestMarks): Promise<void>;
+  /** The newest `limit` keys (oldest first) and the stamp floor committed by writeMarked. */
+  readMarks(limit: number): { keys: string[]; stampTs: number };
+  /** Forgets these keys (every key with 'all'): their messages can no longer be resent. */
+  releaseMarks(keys: readonly string[] | 'all'): Promise<void>;
+}
+
+export function isMarkingStore(store: Store): store is MarkingStore {
+  return typeof (store as Partial<MarkingStore>).writeMarked === 'function';
+}

@@ -112,14 +112,15 @@ export function phaseLines(label: string, p: ServicePhase, qos: 0 | 1): string[]
     `    sent ${fmtInt(l.sent)} (in window ${fmtInt(l.sentInWindow)} = ${fmtInt(l.sentInWindow / ((l.measureTo - l.measureFrom) / 1000))} msg/s), ` +
       `acked ${fmtInt(l.acked)}, connection closes ${l.closes}${l.errors.length ? `, errors: ${l.errors.join('; ')}` : ''}`,
     `    stored in window: ${fmtInt(p.stored.stored)} = ${fmtInt(p.stored.storedPerSec)} msg/s; ` +
-      `publish→stored p50 ${fmtMs(p.stored.p50)}, p99 ${fmtMs(p.stored.p99)}, max ${fmtMs(p.stored.max)}`,
+      `publish→stored p50 ${fmtMs(p.stored.p50)}, p99 ${fmtMs(p.stored.p99)}, max ${fmtMs(p.stored.max)}; ` +
+      `${fmtPct(p.stored.directPct)} straight to the store, the rest through the spool`,
     ...(ack.length
       ? [
-          `    publish→PUBACK${qos === 0 ? ' of the QoS 1 fences' : ' (spooled)'} p50 ${fmtMs(percentile(ack, 0.5))}, p99 ${fmtMs(percentile(ack, 0.99))}`,
+          `    publish→PUBACK${qos === 0 ? ' of the QoS 1 fences' : ' (stored or spooled)'} p50 ${fmtMs(percentile(ack, 0.5))}, p99 ${fmtMs(percentile(ack, 0.99))}`,
         ]
       : []),
     `    service: CPU ${fmtPct(p.svcCpuPct)} of one core (main-thread event loop busy ${fmtPct(p.stored.eluPct)}, longest delay ${fmtMs(p.stored.loopDelayMaxMs)}), ` +
-      `RSS end ${fmtMB(p.svcRssEndBytes)}, peak ${fmtMB(p.svcRssPeakBytes)}; spool backlog at window end ${fmtInt(p.spoolDepthAtEnd)}`,
+      `RSS end ${fmtMB(p.svcRssEndBytes)}, peak ${fmtMB(p.svcRssPeakBytes)}; spool rows at window end ${fmtInt(p.spoolDepthAtEnd)}`,
     `    generators: CPU ${fmtPct(l.genCpuPct)} of one core (all generator processes); drained ${fmtMs(p.drainMs)} after the window; ` +
       `stored so far ${fmtInt(p.storedTotal)}`,
   ];

@@ -360,6 +360,8 @@ export interface ProbeData {
   /** Epoch ms at which each message was confirmed by the store, and its publish→stored latency. */
   readonly durableTs: number[];
   readonly latencyMs: number[];
+  /** Whether each went straight to the store (the direct lane), not through the spool. */
+  readonly direct: boolean[];
   readonly elu: Array<{ ts: number; active: number; idle: number }>;
   /** The longest event-loop delay in each probe period (ms), by the period's end. */
   readonly loopDelay: Array<{ ts: number; maxMs: number }>;
@@ -368,7 +370,7 @@ export interface ProbeData {
 }
 
 export function readProbe(file: string): ProbeData {
-  const out: ProbeData = { durableTs: [], latencyMs: [], elu: [], loopDelay: [], heapUsed: [] };
+  const out: ProbeData = { durableTs: [], latencyMs: [], direct: [], elu: [], loopDelay: [], heapUsed: [] };
   if (!existsSync(file)) return out;
   for (const line of readFileSync(file, 'utf8').split('\n')) {
     const [kind, ts, a, b] = line.split(' ');
@@ -376,6 +378,7 @@ export function readProbe(file: string): ProbeData {
       for (const l of a!.split(',')) {
         out.durableTs.push(Number(ts));
         out.latencyMs.push(Number(l));
+        out.direct.push(b === 'direct');
       }
     } else if (kind === 'E') out.elu.push({ ts: Number(ts), active: Number(a), idle: Number(b) });
     else if (kind === 'M') out.heapUsed.push({ ts: Number(ts), bytes: Number(a) });
@@ -390,6 +393,8 @@ export interface ProbeWindow {
   readonly p50: number;
   readonly p99: number;
   readonly max: number;
+  /** Share of the stored messages that went straight to the store (no spool row), percent. */
+  readonly directPct: number;
   /** Main-thread event-loop utilisation over the window, percent. */
   readonly eluPct: number;
   /** The longest event-loop delay in the window, ms (NaN: no probe period ended in it). */
@@ -399,9 +404,13 @@ export interface ProbeWindow {
 /** Messages the store confirmed in [fromTs, toTs), their latencies and the event-loop use. */
 export function probeWindow(p: ProbeData, fromTs: number, toTs: number): ProbeWindow {
   const lat: number[] = [];
+  let direct = 0;
   for (let i = 0; i < p.durableTs.length; i++) {
     const t = p.durableTs[i]!;
-    if (t >= fromTs && t < toTs) lat.push(p.latencyMs[i]!);
+    if (t >= fromTs && t < toTs) {
+      lat.push(p.latencyMs[i]!);
+      if (p.direct[i]) direct += 1;
+    }
   }
   sortNum(lat);
   // ELU is cumulative: difference the last sample at or before the window and the first at or
@@ -425,6 +434,7 @@ export function probeWindow(p: ProbeData, fromTs: number, toTs: number): ProbeWi
     p50: percentile(lat, 0.5),
     p99: percentile(lat, 0.99),
     max: lat.at(-1) ?? Number.NaN,
+    directPct: lat.length > 0 ? (direct / lat.length) * 100 : Number.NaN,
     eluPct,
   };
 }

@@ -3,9 +3,10 @@
 // refuses --cpu-prof in NODE_OPTIONS, so the CPU profile is taken through the inspector instead
 // (the same V8 sampling profiler, the same .cpuprofile format).
 //
-//   CANHXA_BENCH_PROBE_FILE    appends "D <durableTs> <latencyMs,...>" per batch the store confirmed
-//                              (latency = now − the message's `ts`, which the load generator sets
-//                              to its publish time), "E <ts> <eluActiveMs> <eluIdleMs>" every 250 ms,
+//   CANHXA_BENCH_PROBE_FILE    appends "D <durableTs> <latencyMs,...> <direct|spool>" per batch the
+//                              store confirmed (latency = now − the message's `ts`, which the load
+//                              generator sets to its publish time; direct: written without a spool
+//                              row), "E <ts> <eluActiveMs> <eluIdleMs>" every 250 ms,
 //                              and "L <ts> <loopDelayMaxMs>" (the longest event-loop delay since the
 //                              last line: a turn that held every message behind it).
 //   CANHXA_BENCH_CPU_PROFILE   a file: the first SIGUSR2 starts the profiler, the second writes it.
@@ -41,7 +42,7 @@ if (isMainThread) {
         const r = w.readings[0];
         if (r) lat.push(now - r.ts);
       }
-      if (lat.length > 0) pending.push(`D ${now} ${lat.join(',')}\n`);
+      if (lat.length > 0) pending.push(`D ${now} ${lat.join(',')} ${msg.direct ? 'direct' : 'spool'}\n`);
       // Also from here, not only from the timer: under a flood one event-loop turn can last
       // seconds, and timers wait for the next turn.
       if (now - lastFlush >= 250) flush();

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import mqtt from 'mqtt';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
@@ -11,21 +12,33 @@ import {
   writeServiceConfig,
 } from '../setup/service-process.ts';
 
-const dataDir = mkdtempSync(join(tmpdir(), 'cx-crash-'));
-afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+const dataDirs: string[] = [];
+afterAll(() => {
+  for (const d of dataDirs) rmSync(d, { recursive: true, force: true });
+});
 
-describe('kill -9 of the service mid-stream', () => {
+/**
+ * Both ways in: through the spool (directWrites off, and the writer waits 10 s, so the kill lands
+ * while acknowledged messages are only in the spool), and straight to the store while it keeps up
+ * (the default), with messages that carry no ts: stamped at receipt, a copy taken twice would be a
+ * second reading.
+ */
+describe.each([
+  {
+    way: 'through the spool',
+    ingest: 'ingest: { directWrites: false, batchMaxDelayMs: 10000, batchMaxSize: 50000 }',
+    withTs: true,
+  },
+  { way: 'straight to the store', ingest: 'ingest: { batchMaxDelayMs: 20 }', withTs: false },
+])('kill -9 of the service mid-stream, $way', ({ ingest, withTs }) => {
   it('loses nothing it acknowledged at QoS 1 and doubles nothing', async () => {
-    const configFile = writeServiceConfig(dataDir, [
-      'mqtt: { port: 0 }',
-      'api: { port: 0 }',
-      // The writer waits 10 s, so the kill lands while acknowledged messages are only in the spool.
-      'ingest: { batchMaxDelayMs: 10000, batchMaxSize: 50000 }',
-    ]);
+    const dataDir = mkdtempSync(join(tmpdir(), 'cx-crash-'));
+    dataDirs.push(dataDir);
+    const configFile = writeServiceConfig(dataDir, ['mqtt: { port: 0 }', 'api: { port: 0 }', ingest]);
     const first = await startServiceProcess(configFile);
     const secrets = readDeviceSecrets(dataDir);
     const ids = STREAMING_DEVICE_IDS;
-    const acked: Array<[string, number]> = [];
+    const acked: string[] = [];
     const base = Date.now() - 600_000;
     const streams = ids.map(async (id, k) => {
       const c = await mqtt.connectAsync(first.mqttUrl, {
@@ -44,12 +57,12 @@ describe('kill -9 of the service mid-stream', () => {
           await Promise.race([
             c.publishAsync(
               `cx/v1/ta-lai/${id}/telemetry`,
-              JSON.stringify({ v: 1, ts, metrics: { seqNo: i } }),
+              JSON.stringify(withTs ? { v: 1, ts, metrics: { seqNo: i } } : { v: 1, metrics: { seqNo: i } }),
               { qos: 1 },
             ),
             closed,
           ]);
-          acked.push([id, ts]);
+          acked.push(withTs ? `${id}@${ts}` : `${id}#${i}`);
         }
       } catch {
         // The broker died under us: what was acknowledged before is what must survive.
@@ -68,15 +81,45 @@ describe('kill -9 of the service mid-stream', () => {
     await new Promise((r) => setTimeout(r, 1500));
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe(0);
-    // The kill landed while acknowledged messages were still only in the spool.
-    expect(second.output()).toMatch(/"rows":\d+,"msg":"replaying spool"/);
+    if (withTs) {
+      // The kill landed while acknowledged messages were still only in the spool.
+      expect(second.output()).toMatch(/"rows":\d+,"msg":"replaying spool"/);
+    } else {
+      // The redelivery keys went to the readings file with the readings: the spool was skipped.
+      expect(directKeys(dataDir)).toBeGreaterThan(0);
+    }
 
-    const rows = storedSeqKeys(dataDir);
+    const rows = withTs ? storedSeqKeys(dataDir) : storedSeqValues(dataDir);
     const stored = new Set(rows);
     expect(stored.size).toBe(rows.length);
-    const missing = acked.filter(([id, ts]) => !stored.has(`${id}@${ts}`));
+    const missing = acked.filter((k) => !stored.has(k));
     expect(missing).toEqual([]);
-    // Anything beyond the acknowledged was spooled but its PUBACK died with the process.
+    // Anything beyond the acknowledged was taken but its PUBACK died with the process.
     expect(rows.length - acked.length).toBeLessThanOrEqual(ids.length);
   }, 90_000);
 });
+
+/** `device#seqNo` of every stored seqNo reading (messages without ts: their stamps differ). */
+function storedSeqValues(dataDir: string): string[] {
+  const db = new Database(join(dataDir, 'readings.sqlite'), { readonly: true });
+  try {
+    const rows = db
+      .prepare("SELECT device_id AS d, value FROM readings WHERE metric = 'seqNo'")
+      .all() as Array<{
+      d: string;
+      value: number;
+    }>;
+    return rows.map((r) => `${r.d}#${r.value}`);
+  } finally {
+    db.close();
+  }
+}
+
+function directKeys(dataDir: string): number {
+  const db = new Database(join(dataDir, 'readings.sqlite'), { readonly: true });
+  try {
+    return db.prepare('SELECT COUNT(*) FROM ingest_keys').pluck().get() as number;
+  } finally {
+    db.close();
+  }
+}

@@ -10,7 +10,7 @@ export const operationsRoutes = [
     access: ['technician', 'admin'],
     tag: 'operations',
     summary:
-      'Messages accepted and rejected (by reason and device), redeliveries skipped as already stored, store health and held acknowledgements, QoS 0 refused and QoS 1 parked under overload, spool depth and fill, replay progress, broker refusals.',
+      'Messages accepted and rejected (by reason and device), redeliveries skipped as already stored, store health and held acknowledgements, messages stored straight while the store kept up, QoS 0 refused and QoS 1 parked under overload, spool depth and fill, replay progress, broker refusals.',
     handle({ deps, user }) {
       const s = deps.ingest.stats();
       // Totals, store, spool and broker are the server's; per-device figures only for the devices
@@ -49,6 +49,9 @@ export const operationsRoutes = [
           refused: rejectsByReason.reduce((a, r) => a + r.count, 0),
         },
         store: s.store,
+        // Messages stored without a spool row while the store kept up (null: every message is
+        // spooled, as in external-broker mode), and those whose direct write failed and went to it.
+        directLane: s.directLane,
         spool: s.spool,
         broker: deps.brokerStats(),
         ...(deps.ioc ? { ioc: deps.ioc.stats() } : {}),

@@ -93,6 +93,8 @@ export class ClusterIngestStats implements IngestStats {
         stallOpens: 0,
         peakBacklog: 0,
       },
+      // Workers write through their spools: a spool file carries what its next holder needs.
+      directLane: null,
       spool: {
         ok: false,
         depth: 0,
@@ -132,6 +134,7 @@ export class ClusterIngestStats implements IngestStats {
       overloadRefusedQos0: sum((s) => s.overloadRefusedQos0),
       overloadParkedQos1: sum((s) => s.overloadParkedQos1),
       parkedQos1: sum((s) => s.parkedQos1),
+      directLane: null,
       receiveStamped: sum((s) => s.receiveStamped),
       receiveStampsMoved: sum((s) => s.receiveStampsMoved),
       store: {

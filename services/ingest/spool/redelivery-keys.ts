@@ -30,14 +30,27 @@ export class RedeliveryKeys {
   /** Connections that brought at least one key still held: only those need a walk on release. */
   private keyed = new Set<number>();
 
-  /** Replaces what is known by the file's last KEYS_KEPT keys. */
+  /** Adds the file's last KEYS_KEPT keys to what is known. */
   load(db: Database.Database): void {
-    const keys = db
-      .prepare('SELECT key FROM (SELECT id, key FROM accepted_keys ORDER BY id DESC LIMIT ?) ORDER BY id')
-      .pluck()
-      .all(KEYS_KEPT) as string[];
-    this.keys = new Map(keys.map((k) => [k, EARLIER_CONNECTION]));
-    this.keyed = new Set([EARLIER_CONNECTION]);
+    this.adopt(
+      db
+        .prepare('SELECT key FROM (SELECT id, key FROM accepted_keys ORDER BY id DESC LIMIT ?) ORDER BY id')
+        .pluck()
+        .all(KEYS_KEPT) as string[],
+    );
+  }
+
+  /**
+   * Adds keys committed by an earlier run (oldest first), from the spool file or the store's
+   * (direct-lane.ts). One known already keeps its connection: this run's is the better fact.
+   */
+  adopt(keys: readonly string[]): void {
+    for (const k of keys) if (!this.keys.has(k)) this.keys.set(k, EARLIER_CONNECTION);
+    this.keyed.add(EARLIER_CONNECTION);
+    for (const k of this.keys.keys()) {
+      if (this.keys.size <= KEYS_KEPT) break;
+      this.keys.delete(k);
+    }
   }
 
   /**

@@ -3,6 +3,8 @@ import { StoreError } from '../../shared/errors.ts';
 import type { Db } from '../db.ts';
 import {
   BUCKET_MS,
+  type IngestMarks,
+  type MarkingStore,
   type PruneCounts,
   type PrunePolicy,
   type RangeQuery,
@@ -12,7 +14,7 @@ import {
   type Store,
   wholeBuckets,
 } from '../store.ts';
-import { THREADS, type WriteFile } from './write-thread.ts';
+import { THREADS, type WriteFile, type WriteStep } from './write-thread.ts';
 
 /** Rollup table per resolution; same key as `readings`, ts is the bucket start. */
 const ROLLUP_TABLES: Readonly<Record<RollupResolution, string>> = {
@@ -50,7 +52,28 @@ const SCHEMA = [
     PRIMARY KEY (device_id, metric, ts, commune_id)) WITHOUT ROWID;
   CREATE INDEX IF NOT EXISTS ${table}_ts ON ${table} (ts);`,
   ),
+  // IngestMarks: the same two tables as the spool file's (spool-file.ts), for batches that skip it.
+  `CREATE TABLE IF NOT EXISTS ingest_keys (id INTEGER PRIMARY KEY, key TEXT NOT NULL, received_ts INTEGER NOT NULL);
+  CREATE TABLE IF NOT EXISTS ingest_stamp_floor (id INTEGER PRIMARY KEY CHECK (id = 1), ts INTEGER NOT NULL);`,
 ];
+
+const INSERT_KEY = 'INSERT INTO ingest_keys (key, received_ts) VALUES (?, ?)';
+const RAISE_STAMP_FLOOR =
+  'INSERT INTO ingest_stamp_floor (id, ts) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET ts = max(ts, excluded.ts)';
+
+/** One INSERT of a batch: a flat array of primitives for the structured clone to the thread, not an object a reading. */
+function readingsStep(readings: readonly Reading[]): WriteStep {
+  const flat: unknown[] = new Array(readings.length * 5);
+  let i = 0;
+  for (const r of readings) {
+    flat[i++] = r.communeId;
+    flat[i++] = r.deviceId;
+    flat[i++] = r.metric;
+    flat[i++] = r.ts;
+    flat[i++] = r.value;
+  }
+  return { sql: INSERT_READING, flat, width: 5 };
+}
 
 /**
  * The statement that computes the `res` rollups of the whole buckets in [fromTs, toTs) from the
@@ -85,11 +108,13 @@ export interface SqliteStoreOptions {
  * in readings_1m / readings_1h. Every write (readings, rollups, prune) runs on a writer thread
  * (write-thread.ts), so the event loop only ever reads, through a query-only connection.
  */
-export class SqliteStore implements Store {
+export class SqliteStore implements MarkingStore {
   readonly kind = 'sqlite';
   private readonly writer: WriteFile;
   private reader: Db | null = null;
   private closed = false;
+  /** Keys written since the table was last trimmed to IngestMarks.keep. */
+  private keysSinceTrim = 0;
 
   constructor(private readonly opts: SqliteStoreOptions) {
     this.writer = THREADS.store.open(opts.file, WRITER_PRAGMAS);
@@ -112,17 +137,54 @@ export class SqliteStore implements Store {
   async write(readings: readonly Reading[]): Promise<void> {
     this.assertOpen('write');
     if (readings.length === 0) return;
-    // One flat array of primitives for the structured clone to the thread, not an object a reading.
-    const flat: unknown[] = new Array(readings.length * 5);
-    let i = 0;
-    for (const r of readings) {
-      flat[i++] = r.communeId;
-      flat[i++] = r.deviceId;
-      flat[i++] = r.metric;
-      flat[i++] = r.ts;
-      flat[i++] = r.value;
+    await this.writer.run([readingsStep(readings)], `write batch of ${readings.length}`);
+  }
+
+  async writeMarked(readings: readonly Reading[], marks: IngestMarks): Promise<void> {
+    this.assertOpen('write');
+    const steps: WriteStep[] = [];
+    if (readings.length > 0) steps.push(readingsStep(readings));
+    if (marks.keys.length > 0) {
+      steps.push({ sql: INSERT_KEY, flat: marks.keys.flatMap((k) => [k.key, k.receivedTs]), width: 2 });
+      this.keysSinceTrim += marks.keys.length;
+      if (this.keysSinceTrim >= marks.keep) {
+        this.keysSinceTrim = 0;
+        steps.push({
+          sql: 'DELETE FROM ingest_keys WHERE id <= (SELECT MAX(id) FROM ingest_keys) - ?',
+          params: [marks.keep],
+        });
+      }
     }
-    await this.writer.run([{ sql: INSERT_READING, flat, width: 5 }], `write batch of ${readings.length}`);
+    if (marks.stampTs > 0) steps.push({ sql: RAISE_STAMP_FLOOR, params: [marks.stampTs] });
+    if (steps.length > 0) await this.writer.run(steps, `write marked batch of ${readings.length}`);
+  }
+
+  readMarks(limit: number): { keys: string[]; stampTs: number } {
+    const db = this.db('read marks');
+    const keys = db
+      .prepare('SELECT key FROM (SELECT id, key FROM ingest_keys ORDER BY id DESC LIMIT ?) ORDER BY id')
+      .pluck()
+      .all(limit) as string[];
+    const stampTs =
+      (db.prepare('SELECT ts FROM ingest_stamp_floor').pluck().get() as number | undefined) ?? 0;
+    return { keys, stampTs };
+  }
+
+  async releaseMarks(keys: readonly string[] | 'all'): Promise<void> {
+    this.assertOpen('release marks');
+    if (keys !== 'all' && keys.length === 0) return;
+    await this.writer.run(
+      [
+        keys === 'all'
+          ? { sql: 'DELETE FROM ingest_keys' }
+          : // One pass over the table (no index on key: it would cost every insert).
+            {
+              sql: 'DELETE FROM ingest_keys WHERE key IN (SELECT value FROM json_each(?))',
+              params: [JSON.stringify(keys)],
+            },
+      ],
+      'release ingest keys',
+    );
   }
 
   async query(range: RangeQuery): Promise<Reading[]> {
