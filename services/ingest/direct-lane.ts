@@ -96,9 +96,11 @@ export class DirectLane {
 
   /**
    * Forgets keys in the store's copy (the client ended its connection, or the session is gone),
-   * once the writes that may carry them are in.
+   * once the writes that may carry them are in: those queued are sent now, or a key committed after
+   * its release would take a later message for a resend after a restart.
    */
   release(keys: readonly string[] | 'all'): void {
+    this.send();
     void Promise.all(this.out)
       .then(() => this.store.releaseMarks(keys))
       // Kept, a key only risks taking one later message for a resend after a restart.

@@ -5,11 +5,11 @@ import { UniqueMessageIdProvider } from 'mqtt';
 import { afterAll, describe, expect, it } from 'vitest';
 import { connectDevice, login, startTestApp, type TestApp } from '../setup/app.ts';
 
-const dataDir = mkdtempSync(join(tmpdir(), 'cx-redelivery-'));
+const dataDirs: string[] = [];
 let app: TestApp | undefined;
 afterAll(async () => {
   await app?.stop();
-  rmSync(dataDir, { recursive: true, force: true });
+  for (const d of dataDirs) rmSync(d, { recursive: true, force: true });
 });
 
 const id = 'tl-wifi-ubnd';
@@ -28,21 +28,32 @@ async function stored(a: TestApp): Promise<number> {
 /** Numbers every message 1 while nothing is in flight, as small device stacks (and a rebooted one) do. */
 const fromOne = () => ({ messageIdProvider: new UniqueMessageIdProvider() });
 
-describe('a QoS 1 message resent after a restart', () => {
+/** Its key committed with a spool row, or with its readings in the store (the direct lane, the default). */
+describe.each([
+  { way: 'spooled first', directWrites: false },
+  { way: 'stored straight', directWrites: true },
+])('a QoS 1 message resent after a restart, $way', ({ directWrites }) => {
   it('is stored once when it comes again with its packet id, DUP or not, and a fresh copy of the same bytes is new', async () => {
-    app = await startTestApp({ dataDir, extra: 'ingest: { batchMaxDelayMs: 20 }' });
+    const dataDir = mkdtempSync(join(tmpdir(), 'cx-redelivery-'));
+    dataDirs.push(dataDir);
+    const extra = `ingest: { batchMaxDelayMs: 20, directWrites: ${directWrites} }`;
+    app = await startTestApp({ dataDir, extra });
     // Made at first start only; the data folder keeps them.
     const technicianPassword = app.userPasswords.get('kythuat.talai')!;
     let c = await connectDevice(app, id, fromOne());
     await c.publishAsync(topic, payload, { qos: 1 });
     await c.publishAsync(topic, other, { qos: 1 });
     expect(await stored(app)).toBe(2);
+    // Both ways were taken: the lane stored these two (and the probes' messages) or is off.
+    const lane = app.ingest.stats().directLane;
+    if (directWrites) expect(lane?.messages).toBeGreaterThanOrEqual(2);
+    else expect(lane).toBeNull();
     // The service goes down with the device still connected: the device never saw those PUBACKs
     // (its connection breaks, no DISCONNECT), so it resends both with their packet ids.
     await app.stop();
     c.end(true);
 
-    app = await startTestApp({ dataDir, extra: 'ingest: { batchMaxDelayMs: 20 }' });
+    app = await startTestApp({ dataDir, extra });
     c = await connectDevice(app, id, fromOne());
     // Marked DUP as MQTT 3.1.1 §4.4 asks; the second as mqtt.js 5 resends, without DUP.
     await c.publishAsync(topic, payload, { qos: 1, dup: true });
@@ -57,5 +68,7 @@ describe('a QoS 1 message resent after a restart', () => {
     await c.publishAsync(topic, payload, { qos: 1 });
     await c.endAsync();
     expect(await stored(app)).toBe(3);
+    await app.stop();
+    app = undefined;
   }, 120_000);
 });

@@ -1,0 +1,195 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DirectLane, type Settled } from '../../../services/ingest/direct-lane.ts';
+import { Spool, type SpoolEntry } from '../../../services/ingest/spool.ts';
+import { createLogger } from '../../../services/shared/logger.ts';
+import { SqliteStore } from '../../../services/store/embedded/sqlite-store.ts';
+import { waitFor } from '../../setup/helpers.ts';
+
+const log = createLogger({ level: 'silent' });
+const dirs: string[] = [];
+const closers: Array<() => Promise<void>> = [];
+function tmp(): string {
+  const d = mkdtempSync(join(tmpdir(), 'cx-direct-'));
+  dirs.push(d);
+  return d;
+}
+afterEach(async () => {
+  for (const close of closers.splice(0).reverse()) await close();
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+const T0 = 1_790_000_000_000;
+const reading = (i: number, value = i) => ({
+  communeId: 'ta-lai',
+  deviceId: 'tl-cam-01',
+  metric: 'seqNo',
+  ts: T0 + i,
+  value,
+});
+const entry = (i: number, opts: { events?: boolean } = {}): SpoolEntry => ({
+  receivedTs: T0 + i,
+  topic: 'cx/v1/ta-lai/tl-cam-01/telemetry',
+  clientId: 'tl-cam-01',
+  payload: Buffer.from(`{"v":1,"metrics":{"seqNo":${i}}}`),
+  work: {
+    readings: [reading(i)],
+    events: opts.events
+      ? [
+          {
+            communeId: 'ta-lai',
+            deviceId: 'tl-cam-01',
+            ts: T0 + i,
+            receivedTs: T0 + i,
+            type: 'tamper',
+            severity: 'warning',
+            detail: null,
+          },
+        ]
+      : [],
+  },
+  key: `key-${i}`,
+  connection: 1,
+  stampTs: T0 + i,
+});
+
+async function openStore(dir: string): Promise<SqliteStore> {
+  const store = new SqliteStore({ file: join(dir, 'readings.sqlite') });
+  await store.start();
+  return store;
+}
+
+function openSpool(dir: string): Spool {
+  const spool = new Spool(join(dir, 'spool.sqlite'), { maxBytes: 1 << 30, alarmPct: 80, log });
+  spool.open();
+  return spool;
+}
+
+describe('the SQLite store’s ingest marks', () => {
+  it('commit with the readings, are read back after a reopen, kept to the newest and released', async () => {
+    const dir = tmp();
+    let store = await openStore(dir);
+    const keys = (from: number, n: number) =>
+      Array.from({ length: n }, (_, k) => ({ key: `k${from + k}`, receivedTs: T0 + from + k }));
+    await store.writeMarked([reading(1)], { keys: keys(0, 3), stampTs: T0 + 50, keep: 4 });
+    // The floor never goes down; past `keep` keys the oldest are trimmed.
+    await store.writeMarked([reading(2)], { keys: keys(3, 2), stampTs: T0 + 10, keep: 4 });
+    await store.close();
+
+    store = await openStore(dir);
+    closers.push(() => store.close());
+    expect(store.readMarks(10)).toEqual({ keys: ['k1', 'k2', 'k3', 'k4'], stampTs: T0 + 50 });
+    expect(store.readMarks(2).keys).toEqual(['k3', 'k4']);
+    expect(await store.query({ fromTs: 0, toTs: T0 + 100 })).toHaveLength(2);
+
+    await store.releaseMarks(['k2', 'k4']);
+    expect(store.readMarks(10).keys).toEqual(['k1', 'k3']);
+    await store.releaseMarks('all');
+    expect(store.readMarks(10)).toEqual({ keys: [], stampTs: T0 + 50 });
+  });
+
+  it('are not committed when the readings are not: both or neither', async () => {
+    const store = await openStore(tmp());
+    closers.push(() => store.close());
+    // NaN is bound as NULL, which the readings table refuses.
+    await expect(
+      store.writeMarked([reading(1), reading(2, Number.NaN)], {
+        keys: [{ key: 'k1', receivedTs: T0 }],
+        stampTs: T0 + 2,
+        keep: 10,
+      }),
+    ).rejects.toThrow();
+    expect(store.readMarks(10)).toEqual({ keys: [], stampTs: 0 });
+    expect(await store.query({ fromTs: 0, toTs: T0 + 100 })).toEqual([]);
+  });
+});
+
+describe('direct lane', () => {
+  function lane(store: SqliteStore, spool: Spool, keepingUp = () => true) {
+    const stored: number[] = [];
+    const l = new DirectLane(store, spool, {
+      maxSize: 100,
+      maxDelayMs: 5,
+      log,
+      keepingUp,
+      stored: (work) => stored.push(work.length),
+    });
+    return { lane: l, stored };
+  }
+
+  it('stores a batch with its keys and stamp floor, without a spool row, then settles it', async () => {
+    const dir = tmp();
+    const store = await openStore(dir);
+    const spool = openSpool(dir);
+    closers.push(
+      () => store.close(),
+      () => spool.close(),
+    );
+    const { lane: l, stored } = lane(store, spool);
+    const settled: Settled[] = [];
+    for (let i = 1; i <= 3; i++) l.add(entry(i), (how) => settled.push(how));
+    await waitFor(() => settled.length === 3, 'three messages settled');
+    expect(settled).toEqual(['stored', 'stored', 'stored']);
+    expect(stored).toEqual([3]);
+    expect(l.stats()).toEqual({ messages: 3, batches: 1, spooledAfterFailure: 0 });
+    expect(spool.depth).toBe(0);
+    expect(store.readMarks(10)).toEqual({ keys: ['key-1', 'key-2', 'key-3'], stampTs: T0 + 3 });
+    expect(await store.query({ fromTs: 0, toTs: T0 + 100 })).toHaveLength(3);
+    // The next run knows them for resends: adoptMarks hands the keys to the spool and returns the floor.
+    const nextSpool = openSpool(tmp());
+    closers.push(() => nextSpool.close());
+    const next = lane(store, nextSpool).lane;
+    expect(next.adoptMarks()).toBe(T0 + 3);
+  });
+
+  it('sends a batch the store refused to the spool, keys and stamps with it, and settles it as spooled', async () => {
+    const dir = tmp();
+    const store = await openStore(dir);
+    const spool = openSpool(dir);
+    closers.push(() => spool.close());
+    // A closed store refuses every write.
+    await store.close();
+    const { lane: l, stored } = lane(store, spool);
+    const settled: Settled[] = [];
+    for (let i = 1; i <= 3; i++) l.add(entry(i), (how) => settled.push(how));
+    await l.flush();
+    await spool.flushPending();
+    await waitFor(() => settled.length === 3, 'three messages settled');
+    expect(settled).toEqual(['spooled', 'spooled', 'spooled']);
+    expect(stored).toEqual([]);
+    expect(l.stats()).toMatchObject({ messages: 0, spooledAfterFailure: 3 });
+    expect(spool.head(10).map((r) => r.work.readings[0]!.value)).toEqual([1, 2, 3]);
+    await spool.close();
+    const file = new Database(join(dir, 'spool.sqlite'), { readonly: true });
+    try {
+      expect(file.prepare('SELECT key FROM accepted_keys ORDER BY id').pluck().all()).toEqual([
+        'key-1',
+        'key-2',
+        'key-3',
+      ]);
+      expect(file.prepare('SELECT ts FROM stamp_floor').pluck().get()).toBe(T0 + 3);
+    } finally {
+      file.close();
+    }
+  });
+
+  it('takes only readings, and only while the store keeps up and its batches are few', async () => {
+    const dir = tmp();
+    const store = await openStore(dir);
+    const spool = openSpool(dir);
+    closers.push(
+      () => store.close(),
+      () => spool.close(),
+    );
+    let keepingUp = true;
+    const { lane: l } = lane(store, spool, () => keepingUp);
+    expect(l.takes(entry(1).work)).toBe(true);
+    // Device events are written to the service database from the spool, where a replay finds them.
+    expect(l.takes(entry(1, { events: true }).work)).toBe(false);
+    keepingUp = false;
+    expect(l.takes(entry(1).work)).toBe(false);
+  });
+});
