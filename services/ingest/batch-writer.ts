@@ -9,8 +9,9 @@ import type { Spool, SpoolWork } from './spool.ts';
 
 /**
  * Published once per batch the store confirmed (and the spool forgot): `{ work, direct? }`, one
- * SpoolWork per accepted message; direct: written without a spool row (direct-lane.ts). For measurement (test/bench/service-probe.mjs) in a running service without
- * wiring a callback through startApp; with no subscriber it costs one property read per batch.
+ * SpoolWork per accepted message; direct: written without a spool row (direct-lane.ts). For
+ * measurement (test/bench/service-probe.mjs) in a running service without wiring a callback
+ * through startApp; with no subscriber it costs one property read per batch.
  * https://nodejs.org/api/diagnostics_channel.html
  */
 export const durableChannel = channel('canhxa:ingest:durable');

@@ -119,7 +119,8 @@ export function phaseLines(label: string, p: ServicePhase, qos: 0 | 1): string[]
           `    publish→PUBACK${qos === 0 ? ' of the QoS 1 fences' : ' (stored or spooled)'} p50 ${fmtMs(percentile(ack, 0.5))}, p99 ${fmtMs(percentile(ack, 0.99))}`,
         ]
       : []),
-    `    service: CPU ${fmtPct(p.svcCpuPct)} of one core (main-thread event loop busy ${fmtPct(p.stored.eluPct)}, longest delay ${fmtMs(p.stored.loopDelayMaxMs)}), ` +
+    `    service: CPU ${fmtPct(p.svcCpuPct)} of one core (main-thread event loop busy ${fmtPct(p.stored.eluPct)}, longest delay ${fmtMs(p.stored.loopDelayMaxMs)}, ` +
+      `collections ${fmtPct(p.stored.gcPct)} of the time, longest ${fmtMs(p.stored.gcMaxMs)}), ` +
       `RSS end ${fmtMB(p.svcRssEndBytes)}, peak ${fmtMB(p.svcRssPeakBytes)}; spool rows at window end ${fmtInt(p.spoolDepthAtEnd)}`,
     `    generators: CPU ${fmtPct(l.genCpuPct)} of one core (all generator processes); drained ${fmtMs(p.drainMs)} after the window; ` +
       `stored so far ${fmtInt(p.storedTotal)}`,

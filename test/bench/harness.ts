@@ -365,12 +365,22 @@ export interface ProbeData {
   readonly elu: Array<{ ts: number; active: number; idle: number }>;
   /** The longest event-loop delay in each probe period (ms), by the period's end. */
   readonly loopDelay: Array<{ ts: number; maxMs: number }>;
+  /** Main-thread garbage-collection pauses in each probe period: the longest and their sum (ms). */
+  readonly gc: Array<{ ts: number; maxMs: number; sumMs: number }>;
   /** JS heap in use after each full collection the bench asked for (SIGWINCH). */
   readonly heapUsed: Array<{ ts: number; bytes: number }>;
 }
 
 export function readProbe(file: string): ProbeData {
-  const out: ProbeData = { durableTs: [], latencyMs: [], direct: [], elu: [], loopDelay: [], heapUsed: [] };
+  const out: ProbeData = {
+    durableTs: [],
+    latencyMs: [],
+    direct: [],
+    elu: [],
+    loopDelay: [],
+    gc: [],
+    heapUsed: [],
+  };
   if (!existsSync(file)) return out;
   for (const line of readFileSync(file, 'utf8').split('\n')) {
     const [kind, ts, a, b] = line.split(' ');
@@ -383,6 +393,7 @@ export function readProbe(file: string): ProbeData {
     } else if (kind === 'E') out.elu.push({ ts: Number(ts), active: Number(a), idle: Number(b) });
     else if (kind === 'M') out.heapUsed.push({ ts: Number(ts), bytes: Number(a) });
     else if (kind === 'L') out.loopDelay.push({ ts: Number(ts), maxMs: Number(a) });
+    else if (kind === 'G') out.gc.push({ ts: Number(ts), maxMs: Number(a), sumMs: Number(b) });
   }
   return out;
 }
@@ -399,6 +410,9 @@ export interface ProbeWindow {
   readonly eluPct: number;
   /** The longest event-loop delay in the window, ms (NaN: no probe period ended in it). */
   readonly loopDelayMaxMs: number;
+  /** Main-thread collections in the window: the longest pause (ms) and the share of the time paused (%). */
+  readonly gcMaxMs: number;
+  readonly gcPct: number;
 }
 
 /** Messages the store confirmed in [fromTs, toTs), their latencies and the event-loop use. */
@@ -427,8 +441,17 @@ export function probeWindow(p: ProbeData, fromTs: number, toTs: number): ProbeWi
   for (const l of p.loopDelay)
     if (l.ts > fromTs && l.ts <= toTs + 250)
       loopDelayMaxMs = Number.isNaN(loopDelayMaxMs) ? l.maxMs : Math.max(loopDelayMaxMs, l.maxMs);
+  let gcMaxMs = Number.NaN;
+  let gcSum = 0;
+  for (const g of p.gc)
+    if (g.ts > fromTs && g.ts <= toTs + 250) {
+      gcMaxMs = Number.isNaN(gcMaxMs) ? g.maxMs : Math.max(gcMaxMs, g.maxMs);
+      gcSum += g.sumMs;
+    }
   return {
     loopDelayMaxMs,
+    gcMaxMs,
+    gcPct: Number.isNaN(gcMaxMs) ? Number.NaN : (gcSum / (toTs - fromTs)) * 100,
     stored: lat.length,
     storedPerSec: lat.length / ((toTs - fromTs) / 1000),
     p50: percentile(lat, 0.5),

@@ -7,8 +7,9 @@
 //                              store confirmed (latency = now − the message's `ts`, which the load
 //                              generator sets to its publish time; direct: written without a spool
 //                              row), "E <ts> <eluActiveMs> <eluIdleMs>" every 250 ms,
-//                              and "L <ts> <loopDelayMaxMs>" (the longest event-loop delay since the
-//                              last line: a turn that held every message behind it).
+//                              "L <ts> <loopDelayMaxMs>" (the longest event-loop delay since the
+//                              last line: a turn that held every message behind it), and
+//                              "G <ts> <gcPauseMaxMs> <gcPauseSumMs>" (main-thread collections since).
 //   CANHXA_BENCH_CPU_PROFILE   a file: the first SIGUSR2 starts the profiler, the second writes it.
 //   SIGWINCH (always)          runs a full garbage collection, so an RSS sample taken after it is
 //                              of live memory, not of the garbage a burst (a connect storm) left;
@@ -16,7 +17,7 @@
 import { subscribe } from 'node:diagnostics_channel';
 import { appendFileSync, renameSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
-import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, PerformanceObserver, performance } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { isMainThread } from 'node:worker_threads';
@@ -50,11 +51,23 @@ if (isMainThread) {
     let lastFlush = Date.now();
     const loopDelay = monitorEventLoopDelay({ resolution: 1 });
     loopDelay.enable();
+    // Garbage-collection pauses of the main thread (V8's own timings): the longest and their sum.
+    let gcMax = 0;
+    let gcSum = 0;
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) {
+        gcSum += e.duration;
+        if (e.duration > gcMax) gcMax = e.duration;
+      }
+    }).observe({ entryTypes: ['gc'] });
     const flush = () => {
       lastFlush = Date.now();
       const elu = performance.eventLoopUtilization();
       pending.push(`E ${lastFlush} ${elu.active.toFixed(1)} ${elu.idle.toFixed(1)}\n`);
       pending.push(`L ${lastFlush} ${(loopDelay.max / 1e6).toFixed(1)}\n`);
+      pending.push(`G ${lastFlush} ${gcMax.toFixed(1)} ${gcSum.toFixed(1)}\n`);
+      gcMax = 0;
+      gcSum = 0;
       loopDelay.reset();
       appendFileSync(probeFile, pending.join(''));
       pending = [];
