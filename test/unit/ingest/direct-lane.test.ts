@@ -108,10 +108,10 @@ describe('the SQLite store’s ingest marks', () => {
 });
 
 describe('direct lane', () => {
-  function lane(store: SqliteStore, spool: Spool, keepingUp = () => true) {
+  function lane(store: SqliteStore, spool: Spool, keepingUp = () => true, maxSize = 100) {
     const stored: number[] = [];
     const l = new DirectLane(store, spool, {
-      maxSize: 100,
+      maxSize,
       maxDelayMs: 5,
       log,
       keepingUp,
@@ -176,7 +176,7 @@ describe('direct lane', () => {
     }
   });
 
-  it('takes only readings, and only while the store keeps up and its batches are few', async () => {
+  it('takes only readings, and only while the store keeps up and the lane holds under 8 batches', async () => {
     const dir = tmp();
     const store = await openStore(dir);
     const spool = openSpool(dir);
@@ -191,5 +191,14 @@ describe('direct lane', () => {
     expect(l.takes(entry(1, { events: true }).work)).toBe(false);
     keepingUp = false;
     expect(l.takes(entry(1).work)).toBe(false);
+
+    // At most 8 store batches' worth of messages are in the lane: past that the spool takes them.
+    const small = lane(store, spool, () => true, 1).lane;
+    const settled: Settled[] = [];
+    for (let i = 1; i <= 8; i++) small.add(entry(i), (how) => settled.push(how));
+    expect(small.takes(entry(9).work)).toBe(false);
+    await small.flush();
+    expect(settled).toHaveLength(8);
+    expect(small.takes(entry(9).work)).toBe(true);
   });
 });
