@@ -16,6 +16,14 @@ export type Settled = 'stored' | 'spooled' | 'held';
 const LANE_HOLDS_BATCHES = 8;
 
 /**
+ * Past this share of a store batch waiting behind a write that is out, the store's thread is the
+ * bottleneck and the spool takes what comes (and, until it has drained, everything): through the
+ * spool, its own thread does the inserts beside the store's. Saturated, the lane alone stored a
+ * fifth less (QoS 1 closed loop 10,400 msg/s against 12,800).
+ */
+const SATURATED_SHARE = 1 / 8;
+
+/**
  * The longest a message waits in the lane for others to share its batch (and so its PUBACK, which
  * follows the batch's commit), whatever ingest.batchMaxDelayMs says: a larger batch delay is for
  * the spool's drain. With 200 ms, devices that resend a backlog one PUBACK at a time after a
@@ -83,6 +91,7 @@ export class DirectLane {
     return (
       work.events.length === 0 &&
       this.pending.length + this.outMessages < this.opts.maxSize * LANE_HOLDS_BATCHES &&
+      (this.out.size === 0 || this.pending.length < this.opts.maxSize * SATURATED_SHARE) &&
       this.opts.keepingUp()
     );
   }
@@ -91,13 +100,19 @@ export class DirectLane {
   add(entry: SpoolEntry, settle: (how: Settled) => void): void {
     this.pending.push({ entry, settle });
     if (this.pending.length >= this.opts.maxSize) this.send();
-    else this.timer ??= setTimeout(() => this.send(), this.opts.maxDelayMs);
+    // While a write is out, what comes waits for its answer and then goes at once, together (a
+    // group commit): batches grow with the load instead of one per gathering delay. Small batches
+    // kept coming at saturation and the store's thread spent itself on their transactions (QoS 1
+    // closed loop 9,400 msg/s stored against 12,800 through the spool).
+    else if (this.out.size === 0) this.timer ??= setTimeout(() => this.send(), this.opts.maxDelayMs);
   }
 
   /** Sends what is queued; resolves once every write sent so far is answered and settled. */
   async flush(): Promise<void> {
-    this.send();
-    await Promise.all(this.out);
+    while (this.pending.length > 0 || this.out.size > 0) {
+      this.send();
+      await Promise.all(this.out);
+    }
   }
 
   /**
@@ -159,6 +174,7 @@ export class DirectLane {
     void write.finally(() => {
       this.out.delete(write);
       this.outMessages -= batch.length;
+      if (this.out.size === 0) this.send();
     });
   }
 }
