@@ -62,6 +62,18 @@ async function openStore(dir: string): Promise<SqliteStore> {
   return store;
 }
 
+/** A store and a spool in one fresh folder, both closed after the test. */
+async function storeAndSpool(): Promise<{ store: SqliteStore; spool: Spool }> {
+  const dir = tmp();
+  const store = await openStore(dir);
+  const spool = openSpool(dir);
+  closers.push(
+    () => store.close(),
+    () => spool.close(),
+  );
+  return { store, spool };
+}
+
 function openSpool(dir: string): Spool {
   const spool = new Spool(join(dir, 'spool.sqlite'), { maxBytes: 1 << 30, alarmPct: 80, log });
   spool.open();
@@ -121,13 +133,7 @@ describe('direct lane', () => {
   }
 
   it('stores a batch with its keys and stamp floor, without a spool row, then settles it', async () => {
-    const dir = tmp();
-    const store = await openStore(dir);
-    const spool = openSpool(dir);
-    closers.push(
-      () => store.close(),
-      () => spool.close(),
-    );
+    const { store, spool } = await storeAndSpool();
     const { lane: l, stored } = lane(store, spool);
     const settled: Settled[] = [];
     for (let i = 1; i <= 3; i++) l.add(entry(i), (how) => settled.push(how));
@@ -177,13 +183,7 @@ describe('direct lane', () => {
   });
 
   it('takes only readings, and only while the store keeps up and the lane holds under 8 batches', async () => {
-    const dir = tmp();
-    const store = await openStore(dir);
-    const spool = openSpool(dir);
-    closers.push(
-      () => store.close(),
-      () => spool.close(),
-    );
+    const { store, spool } = await storeAndSpool();
     let keepingUp = true;
     const { lane: l } = lane(store, spool, () => keepingUp);
     expect(l.takes(entry(1).work)).toBe(true);
