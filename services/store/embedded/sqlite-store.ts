@@ -61,7 +61,10 @@ const INSERT_KEY = 'INSERT INTO ingest_keys (key, received_ts) VALUES (?, ?)';
 const RAISE_STAMP_FLOOR =
   'INSERT INTO ingest_stamp_floor (id, ts) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET ts = max(ts, excluded.ts)';
 
-/** One INSERT of a batch: a flat array of primitives for the structured clone to the thread, not an object a reading. */
+/**
+ * One INSERT of a batch: a flat array of primitives for the structured clone to the thread, not an
+ * object a reading.
+ */
 function readingsStep(readings: readonly Reading[]): WriteStep {
   const flat: unknown[] = new Array(readings.length * 5);
   let i = 0;
