@@ -163,14 +163,13 @@ export class SqliteStore implements MarkingStore {
   }
 
   readMarks(limit: number): { keys: string[]; stampTs: number } {
-    const db = this.db('read marks');
-    const keys = db
-      .prepare('SELECT key FROM (SELECT id, key FROM ingest_keys ORDER BY id DESC LIMIT ?) ORDER BY id')
-      .pluck()
-      .all(limit) as string[];
-    const stampTs =
-      (db.prepare('SELECT ts FROM ingest_stamp_floor').pluck().get() as number | undefined) ?? 0;
-    return { keys, stampTs };
+    return this.read('read marks', (db) => ({
+      keys: db
+        .prepare('SELECT key FROM (SELECT id, key FROM ingest_keys ORDER BY id DESC LIMIT ?) ORDER BY id')
+        .pluck()
+        .all(limit) as string[],
+      stampTs: (db.prepare('SELECT ts FROM ingest_stamp_floor').pluck().get() as number | undefined) ?? 0,
+    }));
   }
 
   async releaseMarks(keys: readonly string[] | 'all'): Promise<void> {
@@ -195,25 +194,33 @@ export class SqliteStore implements MarkingStore {
     if (range.communeId !== undefined) where.push('commune_id = @communeId');
     if (range.deviceId !== undefined) where.push('device_id = @deviceId');
     if (range.metric !== undefined) where.push('metric = @metric');
-    return this.db('query')
-      .prepare(
-        `SELECT commune_id AS communeId, device_id AS deviceId, metric, ts, value FROM readings
-         WHERE ${where.join(' AND ')} ORDER BY ts, device_id, metric LIMIT @limit`,
-      )
-      .all({ ...range, limit: range.limit ?? 10_000 }) as Reading[];
+    return this.read(
+      'query',
+      (db) =>
+        db
+          .prepare(
+            `SELECT commune_id AS communeId, device_id AS deviceId, metric, ts, value FROM readings
+             WHERE ${where.join(' AND ')} ORDER BY ts, device_id, metric LIMIT @limit`,
+          )
+          .all({ ...range, limit: range.limit ?? 10_000 }) as Reading[],
+    );
   }
 
   async latest(filter: { communeId?: string; deviceId?: string }): Promise<Reading[]> {
     const where: string[] = [];
     if (filter.communeId !== undefined) where.push('commune_id = @communeId');
     if (filter.deviceId !== undefined) where.push('device_id = @deviceId');
-    return this.db('latest')
-      .prepare(
-        `SELECT commune_id AS communeId, device_id AS deviceId, metric, MAX(ts) AS ts, value FROM readings
-         ${where.length ? `WHERE ${where.join(' AND ')}` : ''} GROUP BY device_id, metric, commune_id
-         ORDER BY device_id, metric`,
-      )
-      .all(filter) as Reading[];
+    return this.read(
+      'latest',
+      (db) =>
+        db
+          .prepare(
+            `SELECT commune_id AS communeId, device_id AS deviceId, metric, MAX(ts) AS ts, value FROM readings
+             ${where.length ? `WHERE ${where.join(' AND ')}` : ''} GROUP BY device_id, metric, commune_id
+             ORDER BY device_id, metric`,
+          )
+          .all(filter) as Reading[],
+    );
   }
 
   /**
@@ -226,11 +233,15 @@ export class SqliteStore implements MarkingStore {
     this.assertOpen('rollup');
     // A non-finite bound is the caller's bug: RangeError before anything runs.
     wholeBuckets(fromTs, toTs, '1h');
-    const firstFrom = this.db('rollup')
-      .prepare('SELECT MIN(ts) FROM readings WHERE ts >= ? AND ts < ?')
-      .pluck();
     for (let from = fromTs; from < toTs; ) {
-      const first = firstFrom.get(from, toTs) as number | null;
+      const at = from;
+      const first = this.read(
+        'rollup',
+        (db) =>
+          db.prepare('SELECT MIN(ts) FROM readings WHERE ts >= ? AND ts < ?').pluck().get(at, toTs) as
+            | number
+            | null,
+      );
       if (first === null) return;
       const hour = Math.floor(first / HOUR_MS) * HOUR_MS;
       const start = Math.max(from, hour);
@@ -252,12 +263,16 @@ export class SqliteStore implements MarkingStore {
     if (range.deviceId !== undefined) where.push('device_id = @deviceId');
     if (range.metric !== undefined) where.push('metric = @metric');
     const { fromTs, toTs, communeId, deviceId, metric } = range;
-    return this.db('queryRollup')
-      .prepare(
-        `SELECT commune_id AS communeId, device_id AS deviceId, metric, ts, min, max, mean, count FROM ${table}
-         WHERE ${where.join(' AND ')} ORDER BY ts, device_id, metric, commune_id LIMIT @limit`,
-      )
-      .all({ fromTs, toTs, communeId, deviceId, metric, limit: range.limit ?? 10_000 }) as RollupRow[];
+    return this.read(
+      'queryRollup',
+      (db) =>
+        db
+          .prepare(
+            `SELECT commune_id AS communeId, device_id AS deviceId, metric, ts, min, max, mean, count FROM ${table}
+             WHERE ${where.join(' AND ')} ORDER BY ts, device_id, metric, commune_id LIMIT @limit`,
+          )
+          .all({ fromTs, toTs, communeId, deviceId, metric, limit: range.limit ?? 10_000 }) as RollupRow[],
+    );
   }
 
   async prune(policy: PrunePolicy): Promise<PruneCounts> {
@@ -340,6 +355,20 @@ export class SqliteStore implements MarkingStore {
       await this.writer.run([{ sql: 'DETACH DATABASE legacy' }], 'detach the main database', {
         transaction: false,
       });
+    }
+  }
+
+  /**
+   * A read on the event loop's connection. SQLite's own errors (an unreadable or damaged file)
+   * become StoreErrors that say what was being read, as the Store contract says; callers and the
+   * API handle those.
+   */
+  private read<T>(what: string, fn: (db: Db) => T): T {
+    const db = this.db(what);
+    try {
+      return fn(db);
+    } catch (err) {
+      throw new StoreError(`${what}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
     }
   }
 

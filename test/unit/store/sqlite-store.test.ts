@@ -1,7 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { StoreError } from '../../../services/shared/errors.ts';
 import { openDb } from '../../../services/store/db.ts';
 import { SqliteStore } from '../../../services/store/embedded/sqlite-store.ts';
 import { THREADS } from '../../../services/store/embedded/write-thread.ts';
@@ -166,6 +168,34 @@ describe('SQLite store file', () => {
     const minutes = await store.queryRollup({ resolution: '1m', fromTs: 0, toTs: T0 + 10 * HOUR });
     expect(minutes).toHaveLength(60 + 60 + 30);
     expect(minutes.every((r) => r.count === 1)).toBe(true);
+    await store.close();
+  });
+
+  it('turns SQLite’s own errors on a read into StoreErrors that say what was read', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cx-sqlite-store-'));
+    dirs.push(dir);
+    const file = join(dir, 'readings.sqlite');
+    const store = new SqliteStore({ file });
+    await store.start();
+    // Another process damages the file under the running store: its tables are gone.
+    const other = new Database(file);
+    other.exec('DROP TABLE readings; DROP TABLE readings_1h; DROP TABLE ingest_keys');
+    other.close();
+    const range = { fromTs: 0, toTs: Date.now() };
+    for (const [what, read] of [
+      ['query', () => store.query(range)],
+      ['latest', () => store.latest({})],
+      ['queryRollup', () => store.queryRollup({ ...range, resolution: '1h' })],
+      ['rollup', () => store.rollup(0, 3_600_000)],
+      ['read marks', async () => store.readMarks(10)],
+    ] as const) {
+      const err = await read().then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(err, what).toBeInstanceOf(StoreError);
+      expect((err as StoreError).message, what).toMatch(new RegExp(`^store: ${what}: no such table`));
+    }
     await store.close();
   });
 });
