@@ -42,8 +42,8 @@ export interface DirectLaneStats {
 /**
  * While the store keeps up, a message's readings go straight to it and its acknowledgement waits
  * for that commit, instead of a spool row committed first and deleted once the store has it. At a
- * province's rate (2,000 msg/s QoS 1) the spool's round trips were 40 % of the service's CPU
- * (#15). Nothing is acknowledged before it is durable somewhere, so this loses nothing the spool
+ * province's rate (2,000 msg/s QoS 1) the spool's round trips were some 40 % of the service's
+ * CPU (#15). Nothing is acknowledged before it is durable somewhere, so this loses nothing the spool
  * would keep:
  * - the batch's redelivery keys and its highest receive stamp commit in the same transaction as its
  *   readings (MarkingStore), so after a crash a resend is still known and stamps stay above;
@@ -51,8 +51,9 @@ export interface DirectLaneStats {
  *   they are acknowledged once it has them, as if they had gone there first;
  * - only messages with readings alone take it: device events are written to the service database
  *   from the spool, where a replay after a crash finds them.
- * The spool stays what carries a store outage, a backlog and a replay: the lane is open only
- * while the spool is empty and the store healthy (`keepingUp`).
+ * The spool stays what carries a store outage, a backlog, a saturated store and a replay: the lane
+ * is open only while the spool is empty, the store healthy (`keepingUp`) and its thread not the
+ * bottleneck (SATURATED_SHARE).
  */
 export class DirectLane {
   private pending: Array<{ entry: SpoolEntry; settle: (how: Settled) => void }> = [];
@@ -156,7 +157,14 @@ export class DirectLane {
           // A listener's fault must not cost the batch its acknowledgements.
           this.opts.log.error({ err }, 'a stored-batch listener failed');
         }
-        for (const b of batch) b.settle('stored');
+        for (const b of batch) {
+          try {
+            b.settle('stored');
+          } catch (err) {
+            // One message's fault must not cost the others their acknowledgements.
+            this.opts.log.error({ err }, 'settling a stored message failed');
+          }
+        }
       },
       (err: unknown) => {
         // Nothing of it was committed (one transaction): the spool takes it as it would have.

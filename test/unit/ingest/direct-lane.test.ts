@@ -136,7 +136,12 @@ describe('direct lane', () => {
     const { store, spool } = await storeAndSpool();
     const { lane: l, stored } = lane(store, spool);
     const settled: Settled[] = [];
-    for (let i = 1; i <= 3; i++) l.add(entry(i), (how) => settled.push(how));
+    for (let i = 1; i <= 3; i++)
+      l.add(entry(i), (how) => {
+        settled.push(how);
+        // One message's fault (its broker callback throws) must not cost the others theirs.
+        if (i === 1) throw new Error('callback failed');
+      });
     await waitFor(() => settled.length === 3, 'three messages settled');
     expect(settled).toEqual(['stored', 'stored', 'stored']);
     expect(stored).toEqual([3]);
