@@ -190,9 +190,11 @@ export class BatchWriter {
     return this.failures === 0 && !this.stopped && this.backlog() === 0 && this.spool.queued === 0;
   }
 
-  /** A batch the direct lane wrote: counted as this writer's own, and told as its would be. */
-  storedDirect(work: readonly SpoolWork[]): void {
-    const readings = work.flatMap((w) => w.readings);
+  /**
+   * A batch the direct lane wrote (its work, and the readings it gathered from that work): counted
+   * as this writer's own, and told as its would be.
+   */
+  storedDirect(work: readonly SpoolWork[], readings: readonly Reading[]): void {
     this.counted(readings);
     if (durableChannel.hasSubscribers) durableChannel.publish({ work, direct: true });
     this.stats.batches += 1;

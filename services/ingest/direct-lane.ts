@@ -1,5 +1,5 @@
 import type { Logger } from '../shared/logger.ts';
-import type { MarkingStore } from '../store/store.ts';
+import type { MarkingStore, Reading } from '../store/store.ts';
 import { KEYS_KEPT } from './spool/redelivery-keys.ts';
 import type { Spool, SpoolEntry, SpoolWork } from './spool.ts';
 
@@ -72,8 +72,8 @@ export class DirectLane {
       readonly log: Logger;
       /** True while the spool is empty and the store healthy (BatchWriter.keepingUp). */
       readonly keepingUp: () => boolean;
-      /** A batch is in the store: its work, for the writer's figures and listeners. */
-      readonly stored: (work: readonly SpoolWork[]) => void;
+      /** A batch is in the store: its work and readings, for the writer's figures and listeners. */
+      readonly stored: (work: readonly SpoolWork[], readings: readonly Reading[]) => void;
     },
   ) {}
 
@@ -139,7 +139,7 @@ export class DirectLane {
     if (this.pending.length === 0) return;
     const batch = this.pending;
     this.pending = [];
-    const readings = [];
+    const readings: Reading[] = [];
     const keys = [];
     let stampTs = 0;
     for (const { entry } of batch) {
@@ -152,7 +152,10 @@ export class DirectLane {
         this.counts.messages += batch.length;
         this.counts.batches += 1;
         try {
-          this.opts.stored(batch.map((b) => b.entry.work));
+          this.opts.stored(
+            batch.map((b) => b.entry.work),
+            readings,
+          );
         } catch (err) {
           // A listener's fault must not cost the batch its acknowledgements.
           this.opts.log.error({ err }, 'a stored-batch listener failed');

@@ -202,7 +202,7 @@ export class Ingest {
         maxDelayMs: Math.min(deps.batchMaxDelayMs, LANE_MAX_DELAY_MS),
         log: deps.log,
         keepingUp: () => this.writer.keepingUp(),
-        stored: (work) => this.writer.storedDirect(work),
+        stored: (work, readings) => this.writer.storedDirect(work, readings),
       });
   }
 
