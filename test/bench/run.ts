@@ -306,7 +306,7 @@ async function main(): Promise<void> {
       'Notes:',
       '- One 2-core machine runs the service, the load generators and the reference at once: the figures include their',
       '  contention (generator CPU is printed per phase).',
-      '- "stored" = confirmed by the store and removed from the spool (seen through a diagnostics channel in BatchWriter);',
+      '- "stored" = confirmed by the store (and removed from the spool, for what went through it), seen through a diagnostics channel in BatchWriter;',
       '  publish→stored is measured from the ts the generator put in each message.',
       '- QoS 0 "closed loop": runs of QoS 0 publishes per connection, each followed by one QoS 1 fence whose PUBACK paces',
       '  the next run; a bare QoS 0 flood would measure the kernel socket buffers, not the broker.',
