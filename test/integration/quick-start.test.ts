@@ -3,7 +3,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync,
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../setup/service-process.ts';
+import { freePort, stopProcessGroup } from '../setup/service-process.ts';
 
 /**
  * The README's first line, `npm ci && npm start`, on a fresh clone: the files git would give
@@ -74,12 +74,8 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  if (child?.pid !== undefined && child.exitCode === null) {
-    const exited = new Promise((r) => child!.once('exit', r));
-    process.kill(-child.pid, 'SIGTERM');
-    await exited;
-  }
-  rmSync(clone, { recursive: true, force: true });
+  if (child?.pid !== undefined) await stopProcessGroup(child.pid);
+  rmSync(clone, { recursive: true, force: true, maxRetries: 5 });
 }, 60_000);
 
 describe('quick start on a fresh clone: npm start', () => {

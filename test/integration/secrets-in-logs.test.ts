@@ -7,7 +7,7 @@ import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../services/shared/logger.ts';
 import { login, startTestApp, type TestApp } from '../setup/app.ts';
-import { writeServiceConfig } from '../setup/service-process.ts';
+import { stopProcessGroup, writeServiceConfig } from '../setup/service-process.ts';
 
 let app: TestApp;
 let logText = '';
@@ -132,7 +132,7 @@ async function startOnTerminal(configFile: string): Promise<string> {
       void exited.then(() => reject(new Error(`exited before start:\n${out}`)));
     });
   } finally {
-    if (child.exitCode === null && child.pid !== undefined) process.kill(-child.pid, 'SIGTERM');
+    if (child.pid !== undefined) await stopProcessGroup(child.pid);
     await exited;
   }
 }

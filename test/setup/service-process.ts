@@ -51,6 +51,31 @@ export async function startServiceProcess(
   return { child, apiUrl: started.api, mqttUrl: started.mqtt, exited, output: () => out };
 }
 
+/**
+ * Stops a process started with `detached: true` and everything under it (npm, then the service it
+ * runs), and resolves once none of the group is left. Waiting for the leader alone is not enough:
+ * npm exits on SIGTERM while the service is still closing its files, and a folder removed in that
+ * moment fails with ENOTEMPTY. SIGKILL after `graceMs`; gives up waiting 5 s later (a container
+ * whose init does not reap would keep an orphan's zombie in the group for ever).
+ */
+export async function stopProcessGroup(pid: number, graceMs = 20_000): Promise<void> {
+  // false once no process of the group is left (ESRCH).
+  const signal = (sig: NodeJS.Signals | 0): boolean => {
+    try {
+      process.kill(-pid, sig);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (!signal('SIGTERM')) return;
+  const end = Date.now() + graceMs;
+  while (signal(0) && Date.now() < end + 5_000) {
+    if (Date.now() > end) signal('SIGKILL');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 export function readDeviceSecrets(dataDir: string): Map<string, string> {
   return new Map(
     Object.entries(
