@@ -3,10 +3,11 @@ import { StoreError } from '../../shared/errors.ts';
 
 /**
  * One statement for a writer thread: either run once with `params`, or once per row of `flat`
- * (`width` values a row); with `ids`, its result is the rowid of each row it inserted.
+ * (`width` values a row); with `ids`, its result is the rowid of each row it inserted; with `row`,
+ * the first row it answers (a PRAGMA's).
  */
 export type WriteStep =
-  | { readonly sql: string; readonly params?: readonly unknown[] }
+  | { readonly sql: string; readonly params?: readonly unknown[]; readonly row?: true }
   /** Several statements without parameters (a schema), run as one script. */
   | { readonly sql: string; readonly script: true }
   | {
@@ -16,8 +17,11 @@ export type WriteStep =
       readonly ids?: boolean;
     };
 
-/** Per step: the rows it changed, or the rowids it inserted when asked for `ids`. */
-export type StepResult = number | number[];
+/**
+ * Per step: the rows it changed, the rowids it inserted when asked for `ids`, or its first row
+ * (undefined if none) when asked for `row`.
+ */
+export type StepResult = number | number[] | Record<string, unknown> | undefined;
 
 interface Reply {
   readonly id: number;
@@ -139,9 +143,11 @@ export class WriteThread {
 
 /**
  * The process's writer threads. The spool's small group commits are on their own thread so they
- * never queue behind a store batch: a PUBACK waits for its spool commit only.
+ * never queue behind a store batch: a PUBACK waits for its spool commit only. The readings file's
+ * checkpoints are on a third (WalCheckpointer), so a store batch never queues behind one.
  */
 export const THREADS = {
   spool: new WriteThread('spool'),
   store: new WriteThread('store'),
+  checkpoint: new WriteThread('checkpoint'),
 } as const;

@@ -8,11 +8,11 @@
  * runner (vitest, tsx, node), and this file holds no logic of ours, only "run these statements on
  * this file, in one transaction". Every SQL statement comes from the TypeScript that sends it.
  *
- * Request:  { id, file, pragmas, steps: [{ sql, params? } | { sql, flat, width, ids? } | { sql, script }], transaction }
+ * Request:  { id, file, pragmas, steps: [{ sql, params?, row? } | { sql, flat, width, ids? } | { sql, script }], transaction }
  *           { id, file, close: true }            closes that file's connection
  *           'exit'                               closes every connection and ends the thread
  * Reply:    { id, ok: true, changes: Array<number | number[]> } | { id, ok: false, message, code }
- *           (per step: rows changed, or with `ids` the rowid of each inserted row)
+ *           (per step: rows changed, with `ids` the rowid of each inserted row, with `row` its first row)
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -41,7 +41,7 @@ function conn(file, pragmas) {
   return c;
 }
 
-/** @param {Conn} c @param {{ sql: string, params?: unknown[], flat?: unknown[], width?: number, ids?: boolean, script?: boolean }} step */
+/** @param {Conn} c @param {{ sql: string, params?: unknown[], row?: boolean, flat?: unknown[], width?: number, ids?: boolean, script?: boolean }} step */
 function runStep(c, step) {
   if (step.flat) {
     const s = statement(c, step.sql);
@@ -60,6 +60,7 @@ function runStep(c, step) {
     c.db.exec(step.sql);
     return 0;
   }
+  if (step.row) return statement(c, step.sql).get(...(step.params ?? []));
   return statement(c, step.sql).run(...(step.params ?? [])).changes;
 }
 
