@@ -312,7 +312,7 @@ async function main(): Promise<void> {
       '  the next run; a bare QoS 0 flood would measure the kernel socket buffers, not the broker.',
       '- Latency in the closed-loop rows is mostly queueing (the service is saturated); the fixed-rate row is the one to',
       '  read for latency; it runs first, on a fresh service. publish→stored includes the batch delay',
-      '  (ingest.batchMaxDelayMs, 5 ms by default).',
+      '  (straight to the store: at most 2 ms; through the spool: ingest.batchMaxDelayMs, 5 ms by default).',
     ].join('\n'),
   );
   if (failed.length) {
