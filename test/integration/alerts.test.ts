@@ -57,7 +57,9 @@ async function rig(): Promise<Rig> {
       repeatEveryMin: 60,
       retryBaseMs: 50,
       retryMaxMs: 400,
-      timeoutMs: 800,
+      // Long enough for an SMTP exchange on a loaded CI box: a send that times out after the
+      // server took the mail is retried, and at 800 ms one run got the same e-mail three times.
+      timeoutMs: 3000,
       notifiers: [
         {
           name: 'tg',
