@@ -18,7 +18,7 @@ import {
   CHECKPOINTER_PRAGMAS,
   type CheckpointPolicy,
   WalCheckpointer,
-  WRITER_NO_AUTOCHECKPOINT,
+  WRITER_CHECKPOINT_PRAGMAS,
 } from './wal-checkpointer.ts';
 import { type StepResult, THREADS, type WriteFile, type WriteStep } from './write-thread.ts';
 
@@ -39,7 +39,7 @@ const WRITER_PRAGMAS = [
   // 64 MiB of page cache: the readings index is written all over, and a small cache turns each
   // batch into many page reads and writes (measured: 11.5k → 16k msg/s on a 1M-row table).
   'cache_size = -65536',
-  WRITER_NO_AUTOCHECKPOINT,
+  ...WRITER_CHECKPOINT_PRAGMAS,
 ];
 
 /** Rows a prune deletes per transaction, about (see pruneTable). */

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -85,6 +85,9 @@ describe('WAL checkpoints of the readings file', () => {
     await waitFor(() => walState(file).copied > 0, 'a checkpoint to copy frames');
     // The restart kept the WAL near its bound, not at what was written in all.
     expect(longest).toBeLessThan(200 * 20);
+    // And its file, which a restart reuses from the start, was cut back to twice the bound.
+    await store.write(spreadBatch(round++));
+    expect(statSync(`${file}-wal`).size).toBeLessThanOrEqual(2 * 200 * 4096);
   });
 
   it('go back to the writer’s own automatic checkpoint when the checkpointer fails', async () => {
