@@ -104,6 +104,23 @@ export async function benchFixedRate(
   }
 }
 
+/**
+ * The service's CPU per stored message, thread by thread, user + system time: where a message's
+ * cost goes (the event loop; the SQLite writers, whose system time is mostly WAL writes; V8's
+ * collector helpers), which the process's total hides. Threads under 1 µs a message are left out.
+ */
+export function threadLine(p: ServicePhase): string {
+  const perMsg = (pct: number) => (pct / 100 / p.stored.storedPerSec) * 1e6;
+  const fmt = (t: ServicePhase['svcThreads'][number]) =>
+    `${perMsg(t.userPct).toFixed(0)} + ${perMsg(t.systemPct).toFixed(0)}`;
+  const main = p.svcThreads.find((t) => t.main);
+  const others = p.svcThreads.filter((t) => !t.main && perMsg(t.userPct + t.systemPct) >= 1);
+  return (
+    `    per thread, CPU µs per stored message (user + system): event loop ${main ? fmt(main) : '?'}; ` +
+    `others ${others.length ? others.map(fmt).join(', ') : 'none'}`
+  );
+}
+
 export function phaseLines(label: string, p: ServicePhase, qos: 0 | 1): string[] {
   const l = p.load;
   const ack = l.ackLatencyMs;
@@ -122,6 +139,7 @@ export function phaseLines(label: string, p: ServicePhase, qos: 0 | 1): string[]
     `    service: CPU ${fmtPct(p.svcCpuPct)} of one core (main-thread event loop busy ${fmtPct(p.stored.eluPct)}, longest delay ${fmtMs(p.stored.loopDelayMaxMs)}, ` +
       `collections ${fmtPct(p.stored.gcPct)} of the time, longest ${fmtMs(p.stored.gcMaxMs)}), ` +
       `RSS end ${fmtMB(p.svcRssEndBytes)}, peak ${fmtMB(p.svcRssPeakBytes)}; spool rows at window end ${fmtInt(p.spoolDepthAtEnd)}`,
+    ...(p.stored.storedPerSec > 0 ? [threadLine(p)] : []),
     `    generators: CPU ${fmtPct(l.genCpuPct)} of one core (all generator processes); drained ${fmtMs(p.drainMs)} after the window; ` +
       `stored so far ${fmtInt(p.storedTotal)}`,
   ];

@@ -4,7 +4,15 @@
  * formatting. Not run by vitest; nothing here asserts a timing.
  */
 import { type ChildProcess, execFileSync, fork, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { setPriority, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
@@ -87,10 +95,14 @@ export interface ProcSample {
   readonly hwmBytes: number;
 }
 
+/** A /proc stat file's fields after "(comm)": state is field 3, so utime (14) is [11], stime [12]. */
+function statFields(file: string): string[] {
+  const stat = readFileSync(file, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
 export function procSample(pid: number): ProcSample {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // Fields after "(comm)": state is field 3, utime 14, stime 15 (proc(5)).
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const f = statFields(`/proc/${pid}/stat`);
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0) * 1024;
   return {
@@ -99,6 +111,54 @@ export function procSample(pid: number): ProcSample {
     rssBytes: kb('VmRSS'),
     hwmBytes: kb('VmHWM'),
   };
+}
+
+/** utime and stime, in clock ticks, of each thread of a process (by thread id) at one moment. */
+export interface ThreadSample {
+  readonly ts: number;
+  readonly pid: number;
+  readonly ticks: ReadonlyMap<number, { readonly user: number; readonly system: number }>;
+}
+
+export function threadSample(pid: number): ThreadSample {
+  const ticks = new Map<number, { user: number; system: number }>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const f = statFields(`/proc/${pid}/task/${tid}/stat`);
+      ticks.set(Number(tid), { user: Number(f[11]), system: Number(f[12]) });
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return { ts: Date.now(), pid, ticks };
+}
+
+/** One thread's CPU between two samples, in percent of one core, user and system apart. */
+export interface ThreadCpu {
+  /** The main thread (the event loop), or another: SQLite writers, V8's collector helpers, libuv. */
+  readonly main: boolean;
+  readonly userPct: number;
+  readonly systemPct: number;
+}
+
+/**
+ * Each thread's CPU between two samples, the main thread first, then the others by CPU, busiest
+ * first. Node 20 gives its worker threads no names the kernel sees, so only the main one is known.
+ */
+export function threadCpu(a: ThreadSample, b: ThreadSample): ThreadCpu[] {
+  const pct = (ticks: number) => (ticks / CLK_TCK / ((b.ts - a.ts) / 1000)) * 100;
+  const out: ThreadCpu[] = [];
+  for (const [tid, end] of b.ticks) {
+    const start = a.ticks.get(tid) ?? { user: 0, system: 0 };
+    out.push({
+      main: tid === b.pid,
+      userPct: pct(end.user - start.user),
+      systemPct: pct(end.system - start.system),
+    });
+  }
+  return out.sort(
+    (x, y) => Number(y.main) - Number(x.main) || y.userPct + y.systemPct - (x.userPct + x.systemPct),
+  );
 }
 
 /** CPU use between two samples, in percent of one core (200 = both cores of this machine). */
@@ -684,6 +744,8 @@ export interface ServicePhase {
   /** Messages the probe saw stored in all, after the phase drained. */
   readonly storedTotal: number;
   readonly svcCpuPct: number;
+  /** The same per thread of the service, main thread first. */
+  readonly svcThreads: ThreadCpu[];
   readonly svcRssEndBytes: number;
   readonly svcRssPeakBytes: number;
   /** Rows still in the spool at the end of the window: the store's backlog. */
@@ -711,10 +773,11 @@ export async function runServicePhase(
   const to = from + plan.measureMs;
   const a = at(from, () => {
     rss.reset();
-    return procSample(svc.pid);
+    return { s: procSample(svc.pid), threads: threadSample(svc.pid) };
   });
   const b = at(to, () => ({
     s: procSample(svc.pid),
+    threads: threadSample(svc.pid),
     depth: sqliteCount(spoolFile, 'SELECT COUNT(*) FROM spool'),
   }));
   const load = await loadP;
@@ -727,7 +790,8 @@ export async function runServicePhase(
     load,
     stored: probeWindow(readProbe(svc.probeFile), load.measureFrom, load.measureTo),
     storedTotal,
-    svcCpuPct: cpuPct(sa, sb.s),
+    svcCpuPct: cpuPct(sa.s, sb.s),
+    svcThreads: threadCpu(sa.threads, sb.threads),
     svcRssEndBytes: sb.s.rssBytes,
     svcRssPeakBytes: Math.max(peak, sb.s.rssBytes),
     spoolDepthAtEnd: sb.depth,
