@@ -32,6 +32,7 @@ import {
   fmtMs,
   fmtPct,
   type Generator,
+  OWN_RSS_NOTE,
   procSample,
   RssWatch,
   runServicePhase,
@@ -172,7 +173,7 @@ export async function benchCameras(o = CAMERAS_DEFAULTS): Promise<{ figures: Fig
         value: fmtPct(cpuPct(cpu0, cpu1)),
         note: '100 % = one core',
       },
-      { scenario: 'cameras', name: 'RSS peak', value: fmtMB(rss.reset()) },
+      { scenario: 'cameras', name: 'RSS peak', value: fmtMB(rss.reset()), note: OWN_RSS_NOTE },
       {
         scenario: 'cameras',
         name: 'CPU of the camera farm',

@@ -216,6 +216,12 @@ export function sortNum(a: number[]): number[] {
   return a.sort((x, y) => x - y);
 }
 
+/**
+ * For figures of the bench's own process (the probes' and cameras' gateway runs in it): after other
+ * scenarios in the same run its heap still holds some of theirs, so its RSS reads high.
+ */
+export const OWN_RSS_NOTE = 'the bench runner, which hosts the gateway: run alone (--only) for its own';
+
 export const fmtInt = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : 'n/a');
 export const fmtMB = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MB`;
 export const fmtKB = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
