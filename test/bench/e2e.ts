@@ -109,7 +109,7 @@ export async function benchFixedRate(
  * cost goes (the event loop; the SQLite writers, whose system time is mostly WAL writes; V8's
  * collector helpers), which the process's total hides. Threads under 1 µs a message are left out.
  */
-export function threadSplit(p: ServicePhase): string {
+function threadSplit(p: ServicePhase): string {
   const perMsg = (pct: number) => (pct / 100 / p.stored.storedPerSec) * 1e6;
   const fmt = (t: ServicePhase['svcThreads'][number]) =>
     `${perMsg(t.userPct).toFixed(0)} + ${perMsg(t.systemPct).toFixed(0)}`;
