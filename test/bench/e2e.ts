@@ -24,6 +24,7 @@ import {
   sqliteCount,
   startBenchService,
   startGenerators,
+  type ThreadCpu,
   writeBenchService,
 } from './harness.ts';
 
@@ -67,8 +68,11 @@ export interface E2eResult {
   readonly fixed: { readonly cpuUsPerMsg: number; readonly p99Ms: number };
 }
 
+/** CPU time (percent of one core over the window) per message stored in the phase's window, µs. */
+const usPerStored = (p: ServicePhase, cpuPct: number) => (cpuPct / 100 / p.stored.storedPerSec) * 1e6;
+
 /** CPU time of the service process (every thread) per message stored in the phase's window, µs. */
-export const cpuUsPerStored = (p: ServicePhase) => (p.svcCpuPct / 100 / p.stored.storedPerSec) * 1e6;
+export const cpuUsPerStored = (p: ServicePhase) => usPerStored(p, p.svcCpuPct);
 
 /**
  * Only the fixed-rate QoS 1 phase, on a fresh service (`npm run bench -- --only rate`): what a
@@ -110,12 +114,11 @@ export async function benchFixedRate(
  * collector helpers), which the process's total hides. Threads under 1 µs a message are left out.
  */
 function threadSplit(p: ServicePhase): string {
-  const perMsg = (pct: number) => (pct / 100 / p.stored.storedPerSec) * 1e6;
-  const fmt = (t: ServicePhase['svcThreads'][number]) =>
-    `${perMsg(t.userPct).toFixed(0)} + ${perMsg(t.systemPct).toFixed(0)}`;
-  const main = p.svcThreads.find((t) => t.main);
-  const others = p.svcThreads.filter((t) => !t.main && perMsg(t.userPct + t.systemPct) >= 1);
-  return `event loop ${main ? fmt(main) : '?'}; others ${others.length ? others.map(fmt).join(', ') : 'none'}`;
+  const us = (pct: number) => usPerStored(p, pct);
+  const fmt = (t: ThreadCpu) => `${us(t.userPct).toFixed(0)} + ${us(t.systemPct).toFixed(0)}`;
+  const { main, others } = p.svcThreads;
+  const busy = others.filter((t) => us(t.userPct + t.systemPct) >= 1);
+  return `event loop ${main ? fmt(main) : '?'}; others ${busy.length ? busy.map(fmt).join(', ') : 'none'}`;
 }
 
 const THREAD_SPLIT = 'CPU µs per stored message by thread (user + system)';

@@ -135,30 +135,28 @@ export function threadSample(pid: number): ThreadSample {
 
 /** One thread's CPU between two samples, in percent of one core, user and system apart. */
 export interface ThreadCpu {
-  /** The main thread (the event loop), or another: SQLite writers, V8's collector helpers, libuv. */
-  readonly main: boolean;
   readonly userPct: number;
   readonly systemPct: number;
 }
 
 /**
- * Each thread's CPU between two samples, the main thread first, then the others by CPU, busiest
- * first. Node 20 gives its worker threads no names the kernel sees, so only the main one is known.
+ * Each thread's CPU between two samples: the main thread's (the event loop), and the others',
+ * busiest first. Node 20 gives its worker threads (SQLite writers, V8's helpers, libuv's pool) no
+ * names the kernel sees, so only the main one is known.
  */
-export function threadCpu(a: ThreadSample, b: ThreadSample): ThreadCpu[] {
+export function threadCpu(a: ThreadSample, b: ThreadSample): { main?: ThreadCpu; others: ThreadCpu[] } {
   const pct = (ticks: number) => (ticks / CLK_TCK / ((b.ts - a.ts) / 1000)) * 100;
-  const out: ThreadCpu[] = [];
+  let main: ThreadCpu | undefined;
+  const others: ThreadCpu[] = [];
   for (const [tid, end] of b.ticks) {
+    // A thread missing from the first sample started after it: all its time is in the window.
     const start = a.ticks.get(tid) ?? { user: 0, system: 0 };
-    out.push({
-      main: tid === b.pid,
-      userPct: pct(end.user - start.user),
-      systemPct: pct(end.system - start.system),
-    });
+    const t = { userPct: pct(end.user - start.user), systemPct: pct(end.system - start.system) };
+    if (tid === b.pid) main = t;
+    else others.push(t);
   }
-  return out.sort(
-    (x, y) => Number(y.main) - Number(x.main) || y.userPct + y.systemPct - (x.userPct + x.systemPct),
-  );
+  others.sort((x, y) => y.userPct + y.systemPct - (x.userPct + x.systemPct));
+  return { main, others };
 }
 
 /** CPU use between two samples, in percent of one core (200 = both cores of this machine). */
@@ -750,8 +748,8 @@ export interface ServicePhase {
   /** Messages the probe saw stored in all, after the phase drained. */
   readonly storedTotal: number;
   readonly svcCpuPct: number;
-  /** The same per thread of the service, main thread first. */
-  readonly svcThreads: ThreadCpu[];
+  /** The same per thread of the service. */
+  readonly svcThreads: ReturnType<typeof threadCpu>;
   readonly svcRssEndBytes: number;
   readonly svcRssPeakBytes: number;
   /** Rows still in the spool at the end of the window: the store's backlog. */
