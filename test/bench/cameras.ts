@@ -32,7 +32,7 @@ import {
   fmtMs,
   fmtPct,
   type Generator,
-  OWN_RSS_NOTE,
+  ownRssPeak,
   procSample,
   RssWatch,
   runServicePhase,
@@ -173,7 +173,7 @@ export async function benchCameras(o = CAMERAS_DEFAULTS): Promise<{ figures: Fig
         value: fmtPct(cpuPct(cpu0, cpu1)),
         note: '100 % = one core',
       },
-      { scenario: 'cameras', name: 'RSS peak', value: fmtMB(rss.reset()), note: OWN_RSS_NOTE },
+      { scenario: 'cameras', name: 'RSS peak', ...ownRssPeak(rss) },
       {
         scenario: 'cameras',
         name: 'CPU of the camera farm',

@@ -168,10 +168,13 @@ export function cpuPct(a: ProcSample, b: ProcSample): number {
 export class RssWatch {
   private peak = 0;
   private readonly timer: NodeJS.Timeout;
+  /** RSS when the watch began, for what a scenario added to a process that outlives it. */
+  readonly startBytes: number;
   constructor(
     private readonly pid: number,
     everyMs = 250,
   ) {
+    this.startBytes = this.sample();
     this.timer = setInterval(() => this.sample(), everyMs);
     this.timer.unref();
   }
@@ -215,10 +218,17 @@ export function sortNum(a: number[]): number[] {
 }
 
 /**
- * For figures of the bench's own process (the probes' and cameras' gateway runs in it): after other
- * scenarios in the same run its heap still holds some of theirs, so its RSS reads high.
+ * The RSS peak of the bench's own process, which hosts the gateway in the probes and cameras
+ * scenarios, and what the scenario added to it: after other scenarios in the same run the runner
+ * still holds some of their memory, so the peak alone reads high (644 MB against 292 alone).
  */
-export const OWN_RSS_NOTE = 'the bench runner, which hosts the gateway: run alone (--only) for its own';
+export function ownRssPeak(rss: RssWatch): { value: string; note: string } {
+  const peak = rss.reset();
+  return {
+    value: fmtMB(peak),
+    note: `+${fmtMB(peak - rss.startBytes)} over the bench runner, which hosts the gateway, before the scenario`,
+  };
+}
 
 export const fmtInt = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : 'n/a');
 export const fmtMB = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MB`;

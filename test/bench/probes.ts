@@ -15,17 +15,7 @@ import { type ProbeTarget, Scheduler } from '../../gateway/runtime/scheduler.ts'
 import { createLogger } from '../../services/shared/logger.ts';
 import { startMosquitto } from '../setup/mosquitto.ts';
 import { httpServer, silentServer, tcpListener } from '../standins/probe-targets.ts';
-import {
-  cpuPct,
-  type Figure,
-  fmtMB,
-  fmtMs,
-  fmtPct,
-  OWN_RSS_NOTE,
-  procSample,
-  RssWatch,
-  sleep,
-} from './harness.ts';
+import { cpuPct, type Figure, fmtMs, fmtPct, ownRssPeak, procSample, RssWatch, sleep } from './harness.ts';
 
 export const PROBES_DEFAULTS = {
   targets: 1000,
@@ -128,7 +118,7 @@ export async function benchProbes(o = PROBES_DEFAULTS): Promise<{ figures: Figur
         value: fmtPct(cpuPct(cpu0, cpu1)),
         note: '100 % = one core',
       },
-      { scenario: 'probes', name: 'RSS peak', value: fmtMB(rss.reset()), note: OWN_RSS_NOTE },
+      { scenario: 'probes', name: 'RSS peak', ...ownRssPeak(rss) },
       {
         scenario: 'probes',
         name: 'messages acknowledged/s (QoS 1 via disk buffer)',
