@@ -224,9 +224,11 @@ export function sortNum(a: number[]): number[] {
  */
 export function ownRssPeak(rss: RssWatch): { value: string; note: string } {
   const peak = rss.reset();
+  // Below the start when the runner's heap shrank meanwhile (a collection of earlier scenarios').
+  const added = peak - rss.startBytes;
   return {
     value: fmtMB(peak),
-    note: `+${fmtMB(peak - rss.startBytes)} over the bench runner, which hosts the gateway, before the scenario`,
+    note: `${added < 0 ? '−' : '+'}${fmtMB(Math.abs(added))} against the bench runner, which hosts the gateway, before the scenario`,
   };
 }
 
