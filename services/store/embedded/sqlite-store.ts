@@ -49,10 +49,17 @@ const HOUR_MS = BUCKET_MS['1h'];
 const INSERT_READING =
   'INSERT OR REPLACE INTO readings (commune_id, device_id, metric, ts, value) VALUES (?, ?, ?, ?, ?)';
 
+/**
+ * The readings' key puts ts before metric: a message's readings share its device and ts, so they
+ * land on one leaf page, not one per metric. With (device, metric, ts) a commit of 4 messages
+ * wrote some 13 leaves to the WAL, and the store's thread spent a third of its time on system
+ * calls (#15; measured at 2,000 msg/s: its CPU 70 → 65 µs a message, the checkpointer's 11 → 8).
+ * A file made before keeps its key: both orders answer every query here, by range scans.
+ */
 const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS readings (
     commune_id TEXT NOT NULL, device_id TEXT NOT NULL, metric TEXT NOT NULL, ts INTEGER NOT NULL,
-    value REAL NOT NULL, PRIMARY KEY (device_id, metric, ts, commune_id)) WITHOUT ROWID;
+    value REAL NOT NULL, PRIMARY KEY (device_id, ts, metric, commune_id)) WITHOUT ROWID;
   CREATE INDEX IF NOT EXISTS readings_ts ON readings (ts);`,
   ...Object.values(ROLLUP_TABLES).map(
     (table) => `CREATE TABLE IF NOT EXISTS ${table} (

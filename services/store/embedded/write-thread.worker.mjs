@@ -19,7 +19,7 @@ import { dirname } from 'node:path';
 import { parentPort } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 
-/** @typedef {{ db: import('better-sqlite3').Database, prepared: Map<string, import('better-sqlite3').Statement> }} Conn */
+/** @typedef {{ db: import('better-sqlite3').Database, prepared: Map<string, import('better-sqlite3').Statement>, inTransaction: (steps: any[]) => unknown[] }} Conn */
 /** @type {Map<string, Conn>} */
 const conns = new Map();
 
@@ -35,7 +35,11 @@ function conn(file, pragmas) {
       db.close();
       throw err;
     }
-    c = { db, prepared: new Map() };
+    /** @type {Conn} */
+    const made = { db, prepared: new Map(), inTransaction: () => [] };
+    // Made once a connection: better-sqlite3 builds a wrapper and its variants on every call.
+    made.inTransaction = db.transaction((/** @type {any[]} */ steps) => runSteps(made, steps));
+    c = made;
     conns.set(file, c);
   }
   return c;
@@ -62,6 +66,11 @@ function runStep(c, step) {
   }
   if (step.row) return statement(c, step.sql).get(...(step.params ?? []));
   return statement(c, step.sql).run(...(step.params ?? [])).changes;
+}
+
+/** @param {Conn} c @param {any[]} steps */
+function runSteps(c, steps) {
+  return steps.map((step) => runStep(c, step));
 }
 
 /** @param {Conn} c @param {string} sql */
@@ -95,8 +104,7 @@ port.on('message', (req) => {
       return;
     }
     const c = conn(req.file, req.pragmas);
-    const run = () => req.steps.map((/** @type {any} */ step) => runStep(c, step));
-    const changes = req.transaction ? c.db.transaction(run)() : run();
+    const changes = req.transaction ? c.inTransaction(req.steps) : runSteps(c, req.steps);
     port.postMessage({ id: req.id, ok: true, changes });
   } catch (err) {
     const e = /** @type {{ message?: string, code?: string }} */ (err);
