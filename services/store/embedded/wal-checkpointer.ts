@@ -76,6 +76,14 @@ export class WalCheckpointer {
     ];
   }
 
+  /**
+   * True once checkpoints failed and the writer thread's connection checkpoints itself again: then
+   * every write must go through that connection, or the WAL would grow unchecked.
+   */
+  get gaveUp(): boolean {
+    return this.handedBack;
+  }
+
   /** Something was committed: starts a checkpoint unless one runs or ran too recently. */
   nudge(): void {
     if (this.running || this.handedBack || Date.now() - this.lastAt < this.everyMs) return;

@@ -40,6 +40,8 @@ export interface WriteFile {
   run(steps: readonly WriteStep[], what: string, opts?: { transaction?: boolean }): Promise<StepResult[]>;
   /** Closes the connection once what was asked before has run. */
   close(): Promise<void>;
+  /** Requests sent for this file and not yet answered. */
+  readonly outstanding: number;
 }
 
 /**
@@ -61,10 +63,20 @@ export class WriteThread {
   open(file: string, pragmas: readonly string[]): WriteFile {
     this.openFiles += 1;
     let closed: Promise<void> | null = null;
+    let outstanding = 0;
+    const answered = () => {
+      outstanding -= 1;
+    };
     return {
+      get outstanding() {
+        return outstanding;
+      },
       run: (steps, what, opts = {}) => {
         if (closed) return Promise.reject(new StoreError(`${what} after close`));
-        return this.send({ file, pragmas, steps, transaction: opts.transaction ?? true }, what);
+        outstanding += 1;
+        const sent = this.send({ file, pragmas, steps, transaction: opts.transaction ?? true }, what);
+        sent.then(answered, answered);
+        return sent;
       },
       close: () => {
         closed ??= this.send({ file, close: true }, `close ${file}`)

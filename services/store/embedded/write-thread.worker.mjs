@@ -18,8 +18,9 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parentPort } from 'node:worker_threads';
 import Database from 'better-sqlite3';
+import { connFor, runSteps } from './run-steps.mjs';
 
-/** @typedef {{ db: import('better-sqlite3').Database, prepared: Map<string, import('better-sqlite3').Statement>, inTransaction: (steps: any[]) => unknown[] }} Conn */
+/** @typedef {import('./run-steps.mjs').Conn} Conn */
 /** @type {Map<string, Conn>} */
 const conns = new Map();
 
@@ -35,52 +36,10 @@ function conn(file, pragmas) {
       db.close();
       throw err;
     }
-    /** @type {Conn} */
-    const made = { db, prepared: new Map(), inTransaction: () => [] };
-    // Made once a connection: better-sqlite3 builds a wrapper and its variants on every call.
-    made.inTransaction = db.transaction((/** @type {any[]} */ steps) => runSteps(made, steps));
-    c = made;
+    c = connFor(db);
     conns.set(file, c);
   }
   return c;
-}
-
-/** @param {Conn} c @param {{ sql: string, params?: unknown[], row?: boolean, flat?: unknown[], width?: number, ids?: boolean, script?: boolean }} step */
-function runStep(c, step) {
-  if (step.flat) {
-    const s = statement(c, step.sql);
-    const w = /** @type {number} */ (step.width);
-    const row = new Array(w);
-    /** @type {number[]} */
-    const ids = [];
-    for (let i = 0; i < step.flat.length; i += w) {
-      for (let j = 0; j < w; j++) row[j] = step.flat[i + j];
-      const info = s.run(row);
-      if (step.ids) ids.push(Number(info.lastInsertRowid));
-    }
-    return step.ids ? ids : step.flat.length / w;
-  }
-  if (step.script) {
-    c.db.exec(step.sql);
-    return 0;
-  }
-  if (step.row) return statement(c, step.sql).get(...(step.params ?? []));
-  return statement(c, step.sql).run(...(step.params ?? [])).changes;
-}
-
-/** @param {Conn} c @param {any[]} steps */
-function runSteps(c, steps) {
-  return steps.map((step) => runStep(c, step));
-}
-
-/** @param {Conn} c @param {string} sql */
-function statement(c, sql) {
-  let s = c.prepared.get(sql);
-  if (!s) {
-    s = c.db.prepare(sql);
-    c.prepared.set(sql, s);
-  }
-  return s;
 }
 
 /** @param {string} file */

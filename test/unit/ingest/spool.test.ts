@@ -261,6 +261,9 @@ describe('spool removals', () => {
           return w.run(steps, what, o);
         },
         close: () => w.close(),
+        get outstanding() {
+          return w.outstanding;
+        },
       };
     });
     return sent;

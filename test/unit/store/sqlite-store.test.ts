@@ -23,11 +23,14 @@ async function countedStore(dir: string, prefix: string, opts: { pruneChunkRows?
   const spy = vi.spyOn(THREADS.store, 'open').mockImplementation((file, pragmas) => {
     const w = open(file, pragmas);
     return {
-      ...w,
       run: async (steps, what, runOpts) => {
         const out = await w.run(steps, what, runOpts);
         if (what.startsWith(prefix)) calls.push(Number(out[0]));
         return out;
+      },
+      close: () => w.close(),
+      get outstanding() {
+        return w.outstanding;
       },
     };
   });
@@ -87,6 +90,35 @@ describe('SQLite store file', () => {
     await expect(
       store.write([{ communeId: 'c', deviceId: 'd', metric: 'm', ts: 1, value: 1 }]),
     ).rejects.toMatchObject({ name: 'StoreError' });
+  });
+
+  it('writes small marked batches on the event loop, and hands them to the writer thread while another writer holds the lock', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cx-sqlite-store-'));
+    dirs.push(dir);
+    const { store, calls } = await countedStore(dir, 'write marked batch');
+    const at = (i: number) => ({ communeId: 'c', deviceId: 'd', metric: 'm', ts: 1000 + i, value: i });
+    const marks = (i: number) => ({ keys: [{ key: `k${i}`, receivedTs: i }], stampTs: 0, keep: 100 });
+    await store.writeMarked([at(0), at(1)], marks(0));
+    expect(calls).toEqual([]);
+    // Another connection (as an ingest worker process would) holds the write lock: the batch
+    // waits for it on the writer thread, never on the event loop.
+    const other = new Database(join(dir, 'readings.sqlite'));
+    other.prepare('BEGIN IMMEDIATE').run();
+    const waiting = store.writeMarked([at(2)], marks(2));
+    await new Promise((r) => setTimeout(r, 50));
+    other.prepare('COMMIT').run();
+    other.close();
+    await waiting;
+    expect(calls).toEqual([1]);
+    // A batch larger than about a millisecond of B-tree work goes to the thread too.
+    await store.writeMarked(
+      Array.from({ length: 300 }, (_, i) => at(10 + i)),
+      marks(3),
+    );
+    expect(calls).toEqual([1, 300]);
+    expect((await store.query({ fromTs: 0, toTs: 10_000 })).length).toBe(303);
+    expect(store.readMarks(10).keys).toEqual(['k0', 'k2', 'k3']);
+    await store.close();
   });
 
   it('prunes in chunks of whole hours, deleting what one DELETE would, and nothing of another commune', async () => {
