@@ -10,5 +10,6 @@ export interface Conn {
   inImmediateTransaction(steps: readonly WriteStep[]): StepResult[];
 }
 
-export function connFor(db: Database): Conn;
+/** Opens `file` (and its folder) with `pragmas`, closing it again if one fails. */
+export function openConn(file: string, pragmas: readonly string[]): Conn;
 export function runSteps(c: Conn, steps: readonly WriteStep[]): StepResult[];

@@ -4,6 +4,9 @@
  * the event loop's small-batch connection (sqlite-store.ts) run the same statements the same way.
  * Plain JavaScript, as the worker thread that imports it (write-thread.worker.mjs).
  */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
 
 /**
  * @typedef {{
@@ -14,8 +17,24 @@
  * }} Conn
  */
 
+/**
+ * Opens `file` (and its folder) with `pragmas`, closing it again if one fails.
+ * @param {string} file @param {readonly string[]} pragmas @returns {Conn}
+ */
+export function openConn(file, pragmas) {
+  mkdirSync(dirname(file), { recursive: true });
+  const db = new Database(file);
+  try {
+    for (const p of pragmas) db.pragma(p);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+  return connFor(db);
+}
+
 /** @param {import('better-sqlite3').Database} db @returns {Conn} */
-export function connFor(db) {
+function connFor(db) {
   /** @type {Conn} */
   const c = { db, prepared: new Map(), inTransaction: () => [], inImmediateTransaction: () => [] };
   // Made once a connection: better-sqlite3 builds a wrapper and its variants on every call.

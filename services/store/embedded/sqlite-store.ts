@@ -14,7 +14,7 @@ import {
   type Store,
   wholeBuckets,
 } from '../store.ts';
-import { type Conn, connFor } from './run-steps.mjs';
+import { type Conn, openConn } from './run-steps.mjs';
 import {
   CHECKPOINTER_PRAGMAS,
   type CheckpointPolicy,
@@ -32,20 +32,26 @@ const ROLLUP_TABLES: Readonly<Record<RollupResolution, string>> = {
 /** Another process (an ingest worker) writing the same file makes the writer wait, not fail. */
 const WRITER_BUSY_TIMEOUT_MS = 5000;
 
-const WRITER_PRAGMAS = [
+/** Both writer connections of the readings file: the thread's and the event loop's. */
+const WRITE_PRAGMAS = [
   // For a new file only (a file's page size is fixed once it is in WAL mode). Half as many page
   // splits, so fewer WAL frames a commit: at 2,000 msg/s the event loop's pwrite calls fell from
   // 4.3 to 2.9 a message and the checkpointer's copies by half (16 KB: fewer still, but the event
   // loop's system time and p99 rose).
   'page_size = 8192',
-  `busy_timeout = ${WRITER_BUSY_TIMEOUT_MS}`,
   // WAL lets the API read while the writer thread writes; NORMAL sync survives a process crash.
   'journal_mode = WAL',
   'synchronous = NORMAL',
+  ...WRITER_CHECKPOINT_PRAGMAS,
+];
+
+// The busy timeout first: switching a new file to WAL takes the lock another process may hold.
+const WRITER_PRAGMAS = [
+  `busy_timeout = ${WRITER_BUSY_TIMEOUT_MS}`,
+  ...WRITE_PRAGMAS,
   // 64 MiB of page cache: the readings index is written all over, and a small cache turns each
   // batch into many page reads and writes (measured: 11.5k → 16k msg/s on a 1M-row table).
   'cache_size = -65536',
-  ...WRITER_CHECKPOINT_PRAGMAS,
 ];
 
 /**
@@ -54,11 +60,7 @@ const WRITER_PRAGMAS = [
  * one leaf per device and the path to it (some 10 MB for a province's 2,000 devices), and the
  * service's memory stays bounded on a small server.
  */
-const EVENT_LOOP_WRITER_PRAGMAS = [
-  ...WRITER_PRAGMAS.filter((p) => !p.startsWith('busy_timeout') && !p.startsWith('cache_size')),
-  'busy_timeout = 0',
-  'cache_size = -16384',
-];
+const EVENT_LOOP_WRITER_PRAGMAS = ['busy_timeout = 0', ...WRITE_PRAGMAS, 'cache_size = -16384'];
 
 /**
  * The most readings a batch may hold to be written on the event loop (writeHere). At 2,000 msg/s
@@ -216,9 +218,8 @@ export class SqliteStore implements MarkingStore {
     }
     if (marks.stampTs > 0) steps.push({ sql: RAISE_STAMP_FLOOR, params: [marks.stampTs] });
     if (steps.length === 0) return;
-    const what = `write marked batch of ${readings.length}`;
-    if (readings.length <= EVENT_LOOP_MAX_READINGS && this.writeHere(steps, what)) return;
-    await this.run(steps, what);
+    if (readings.length <= EVENT_LOOP_MAX_READINGS && this.writeHere(steps, readings.length)) return;
+    await this.run(steps, `write marked batch of ${readings.length}`);
   }
 
   /**
@@ -230,31 +231,20 @@ export class SqliteStore implements MarkingStore {
    * and the event loop's share grew by less than it saved. Returns false when another writer holds
    * the lock (the thread's WAL restart, an ingest worker process): the thread takes the batch then.
    */
-  private writeHere(steps: readonly WriteStep[], what: string): boolean {
+  private writeHere(steps: readonly WriteStep[], readings: number): boolean {
     if (this.writer.outstanding > 0 || this.checkpointer.gaveUp) return false;
     try {
-      this.eventLoopWriter ??= this.openEventLoopWriter();
+      this.eventLoopWriter ??= openConn(this.opts.file, EVENT_LOOP_WRITER_PRAGMAS);
       this.eventLoopWriter.inImmediateTransaction(steps);
     } catch (err) {
       if (String((err as { code?: unknown }).code).startsWith('SQLITE_BUSY')) return false;
       // Reopened by the next batch, as the thread does with a connection that failed.
       this.eventLoopWriter?.db.close();
       this.eventLoopWriter = null;
-      throw new StoreError(what, { cause: err });
+      throw new StoreError(`write marked batch of ${readings} on the event loop`, { cause: err });
     }
     this.checkpointer.nudge();
     return true;
-  }
-
-  private openEventLoopWriter(): Conn {
-    const db = new Database(this.opts.file);
-    try {
-      for (const p of EVENT_LOOP_WRITER_PRAGMAS) db.pragma(p);
-    } catch (err) {
-      db.close();
-      throw err;
-    }
-    return connFor(db);
   }
 
   readMarks(limit: number): { keys: string[]; stampTs: number } {

@@ -14,11 +14,8 @@
  * Reply:    { id, ok: true, changes: Array<number | number[]> } | { id, ok: false, message, code }
  *           (per step: rows changed, with `ids` the rowid of each inserted row, with `row` its first row)
  */
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { parentPort } from 'node:worker_threads';
-import Database from 'better-sqlite3';
-import { connFor, runSteps } from './run-steps.mjs';
+import { openConn, runSteps } from './run-steps.mjs';
 
 /** @typedef {import('./run-steps.mjs').Conn} Conn */
 /** @type {Map<string, Conn>} */
@@ -28,15 +25,7 @@ const conns = new Map();
 function conn(file, pragmas) {
   let c = conns.get(file);
   if (!c) {
-    mkdirSync(dirname(file), { recursive: true });
-    const db = new Database(file);
-    try {
-      for (const p of pragmas) db.pragma(p);
-    } catch (err) {
-      db.close();
-      throw err;
-    }
-    c = connFor(db);
+    c = openConn(file, pragmas);
     conns.set(file, c);
   }
   return c;

@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DirectLane, type Settled } from '../../../services/ingest/direct-lane.ts';
 import { Spool, type SpoolEntry } from '../../../services/ingest/spool.ts';
+import { errorText } from '../../../services/shared/errors.ts';
 import { createLogger } from '../../../services/shared/logger.ts';
 import { SqliteStore } from '../../../services/store/embedded/sqlite-store.ts';
 import { waitFor } from '../../setup/helpers.ts';
@@ -106,16 +107,28 @@ describe('the SQLite store’s ingest marks', () => {
   it('are not committed when the readings are not: both or neither', async () => {
     const store = await openStore(tmp());
     closers.push(() => store.close());
-    // NaN is bound as NULL, which the readings table refuses.
-    await expect(
-      store.writeMarked([reading(1), reading(2, Number.NaN)], {
+    // NaN is bound as NULL, which the readings table refuses. A batch this small is written on
+    // the event loop: its failure says what and why, and leaves nothing of it behind.
+    const err = await store
+      .writeMarked([reading(1), reading(2, Number.NaN)], {
         keys: [{ key: 'k1', receivedTs: T0 }],
         stampTs: T0 + 2,
         keep: 10,
-      }),
-    ).rejects.toThrow();
+      })
+      .then(
+        () => null,
+        (e: unknown) => e,
+      );
+    expect(err).toMatchObject({ name: 'StoreError' });
+    expect(errorText(err)).toMatch(
+      /^store: write marked batch of 2 on the event loop: NOT NULL constraint failed/,
+    );
     expect(store.readMarks(10)).toEqual({ keys: [], stampTs: 0 });
     expect(await store.query({ fromTs: 0, toTs: T0 + 100 })).toEqual([]);
+    // The next batch gets a fresh connection and lands.
+    await store.writeMarked([reading(3)], { keys: [{ key: 'k3', receivedTs: T0 }], stampTs: 0, keep: 10 });
+    expect((await store.query({ fromTs: 0, toTs: T0 + 100 })).map((r) => r.value)).toEqual([3]);
+    expect(store.readMarks(10).keys).toEqual(['k3']);
   });
 });
 
