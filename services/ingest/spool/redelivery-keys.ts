@@ -7,11 +7,19 @@ import type { WriteStep } from '../../store/embedded/write-thread.ts';
  */
 export const KEYS_KEPT = 4096;
 
+/**
+ * Keys held past KEYS_KEPT before the oldest are let go, all in one pass. A Map's iterator walks
+ * over the slots of deleted entries from its start, and evicting the oldest key one at a time
+ * leaves them all there: one eviction a message cost 1.6 µs (walking some thousands of empty
+ * slots) against 0.1 for a pass every SLACK messages (#15).
+ */
+const SLACK = 512;
+
 /** The connection a key came from, when it is not known: an earlier run's, from the file. */
 export const EARLIER_CONNECTION = 0;
 
 /**
- * The keys of the last KEYS_KEPT QoS 1 messages taken here or by an earlier run of the same spool
+ * The keys of the last KEYS_KEPT (to KEYS_KEPT + SLACK) QoS 1 messages taken here or by an earlier run of the same spool
  * file (oldest first), each with the connection it arrived on, so a resend is known for what it is
  * after a reconnect, a crash or a takeover.
  *
@@ -47,10 +55,7 @@ export class RedeliveryKeys {
   adopt(keys: readonly string[]): void {
     for (const k of keys) if (!this.keys.has(k)) this.keys.set(k, EARLIER_CONNECTION);
     this.keyed.add(EARLIER_CONNECTION);
-    for (const k of this.keys.keys()) {
-      if (this.keys.size <= KEYS_KEPT) break;
-      this.keys.delete(k);
-    }
+    this.evict();
   }
 
   /**
@@ -77,9 +82,18 @@ export class RedeliveryKeys {
     this.keys.delete(key);
     this.keys.set(key, c);
     this.keyed.add(c);
-    if (this.keys.size > KEYS_KEPT) this.keys.delete(this.keys.keys().next().value!);
+    if (this.keys.size > KEYS_KEPT + SLACK) this.evict();
     // Connections that ended without a DISCONNECT stay in keyed; rebuilt now and then from what is held.
     if (this.keyed.size > 2 * KEYS_KEPT) this.keyed = new Set(this.keys.values());
+  }
+
+  /** Lets go of the oldest keys past KEYS_KEPT, in one walk. */
+  private evict(): void {
+    let over = this.keys.size - KEYS_KEPT;
+    for (const k of this.keys.keys()) {
+      if (over-- <= 0) break;
+      this.keys.delete(k);
+    }
   }
 
   /**
