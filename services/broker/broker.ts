@@ -11,6 +11,7 @@ import { makeAuthorizeSubscribe } from './authorize-subscribe.ts';
 import { ClientBudget, type ClientLimits, type CoolDown, DEFAULT_CLIENT_LIMITS } from './client-budget.ts';
 import { watchFrameSize } from './frame-limit.ts';
 import type { HookContext, Refusal, RefusalReason } from './hook-context.ts';
+import { leaveUplinksUnrouted } from './uplinks-unrouted.ts';
 
 export type { BrokerMessage, OnPublish } from './authorize-publish.ts';
 export type { RefusalReason } from './hook-context.ts';
@@ -111,6 +112,7 @@ export class Broker {
       authorizeSubscribe: makeAuthorizeSubscribe(ctx),
       drainTimeout: DRAIN_TIMEOUT_MS,
     });
+    leaveUplinksUnrouted(aedes);
     // Ingest refuses what the broker let through (JSON, schema): those charge the publisher too.
     this.unlisten = this.opts.rejects.onRecord((r) => {
       if (r.source === 'ingest' && r.clientId) this.chargeMessage(ctx, r.clientId);
