@@ -59,7 +59,13 @@ export interface DirectLaneStats {
  */
 export class DirectLane {
   private pending: Array<{ entry: SpoolEntry; settle: (how: Settled) => void }> = [];
+  /**
+   * One timer for the lane's life, re-armed with refresh(), and left to fire when a batch went
+   * early (it then sends what gathered since, sooner than the delay): a new Timeout a batch and the
+   * clearTimeout of one that had fired were 3 µs a message at 2,000 msg/s (#15).
+   */
   private timer: NodeJS.Timeout | null = null;
+  private armed = false;
   /** Writes with the store and not yet answered (their fallbacks included), and their messages. */
   private readonly out = new Set<Promise<void>>();
   private outMessages = 0;
@@ -107,7 +113,17 @@ export class DirectLane {
     // group commit): batches grow with the load instead of one per gathering delay. Small batches
     // kept coming at saturation and the store's thread spent itself on their transactions (QoS 1
     // closed loop 9,400 msg/s stored against 12,800 through the spool).
-    else if (this.out.size === 0) this.timer ??= setTimeout(() => this.send(), this.opts.maxDelayMs);
+    else if (this.out.size === 0 && !this.armed) {
+      this.armed = true;
+      if (this.timer) this.timer.refresh();
+      else this.timer = setTimeout(() => this.fire(), this.opts.maxDelayMs);
+    }
+  }
+
+  /** The gathering delay is up: sends, unless a write is out (its answer sends what waits). */
+  private fire(): void {
+    this.armed = false;
+    if (this.out.size === 0) this.send();
   }
 
   /** Sends what is queued; resolves once every write sent so far is answered and settled. */
@@ -136,8 +152,6 @@ export class DirectLane {
   }
 
   private send(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
     if (this.pending.length === 0) return;
     const batch = this.pending;
     this.pending = [];
