@@ -71,4 +71,27 @@ describe.each([
     await app.stop();
     app = undefined;
   }, 120_000);
+
+  it('with its own ts needs no key: resent after a restart, it rewrites the same reading', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'cx-redelivery-'));
+    dataDirs.push(dataDir);
+    const extra = `ingest: { batchMaxDelayMs: 20, directWrites: ${directWrites} }`;
+    app = await startTestApp({ dataDir, extra });
+    const own = JSON.stringify({ v: 1, ts: Date.now() - 60_000, metrics: { clientCount: 21 } });
+    let c = await connectDevice(app, id, fromOne());
+    await c.publishAsync(topic, own, { qos: 1 });
+    expect(await stored(app)).toBe(1);
+    await app.stop();
+    c.end(true);
+
+    app = await startTestApp({ dataDir, extra });
+    c = await connectDevice(app, id, fromOne());
+    await c.publishAsync(topic, own, { qos: 1, dup: true });
+    await c.endAsync();
+    expect(await stored(app)).toBe(1);
+    // Taken again, not skipped: it was never keyed, and its second copy changes nothing.
+    expect(app.ingest.stats().duplicatesSkipped).toBe(0);
+    await app.stop();
+    app = undefined;
+  }, 120_000);
 });
