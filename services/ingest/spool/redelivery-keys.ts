@@ -19,9 +19,9 @@ const SLACK = 512;
 export const EARLIER_CONNECTION = 0;
 
 /**
- * The keys of the last KEYS_KEPT (to KEYS_KEPT + SLACK) QoS 1 messages taken here or by an earlier run of the same spool
- * file (oldest first), each with the connection it arrived on, so a resend is known for what it is
- * after a reconnect, a crash or a takeover.
+ * The keys of the last KEYS_KEPT (to KEYS_KEPT + SLACK) stamped QoS 1 messages taken here or by an
+ * earlier run of the same spool file (oldest first), each with the connection it arrived on, so a
+ * resend is known for what it is after a reconnect, a crash or a takeover.
  *
  * A key is (session, packet id, topic, bytes), see Ingest. It is matched as a resend:
  * - when the delivery is marked DUP (the sender says it may have sent it before), or

@@ -15,7 +15,7 @@ export const CHECKPOINT_EVERY_MS = 1000;
  * The WAL's length, in pages, past which a checkpoint also restarts it (32 MiB of the readings
  * file's 8 KiB pages, 16 MiB in a file made with 4 KiB ones). A restart holds the writer for some
  * 6 ms (the two syncs it makes beside the writer's own writes), so it is kept rare: at 2,000 msg/s
- * the readings file commits about 2,900 pages a second, so every other checkpoint. Restarting after
+ * the readings file commits some 2,500–3,000 pages a second, so every other checkpoint. Restarting after
  * every checkpoint (then every 200 ms) took p99 publish → stored from 9–10 ms to 12–13; waiting for
  * 16,384 pages gained nothing over this and let the WAL reach 73 MB.
  */
