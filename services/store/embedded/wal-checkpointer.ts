@@ -15,9 +15,9 @@ export const CHECKPOINT_EVERY_MS = 1000;
  * The WAL's length, in pages, past which a checkpoint also restarts it (32 MiB of the readings
  * file's 8 KiB pages, 16 MiB in a file made with 4 KiB ones). A restart holds the writer for some
  * 6 ms (the two syncs it makes beside the writer's own writes), so it is kept rare: at 2,000 msg/s
- * the readings file commits some 2,500–3,000 pages a second, so every other checkpoint. Restarting after
- * every checkpoint (then every 200 ms) took p99 publish → stored from 9–10 ms to 12–13; waiting for
- * 16,384 pages gained nothing over this and let the WAL reach 73 MB.
+ * the readings file commits some 2,500–3,000 pages a second, so every other checkpoint.
+ * Restarting after every checkpoint (then every 200 ms) took p99 publish → stored from 9–10 ms to
+ * 12–13; waiting for 16,384 pages gained nothing over this and let the WAL reach 73 MB.
  */
 export const RESTART_AT_PAGES = 4096;
 
@@ -26,6 +26,8 @@ export interface CheckpointPolicy {
   readonly everyMs?: number;
   /** The WAL's length past which one also restarts it; RESTART_AT_PAGES when not told. */
   readonly restartAtPages?: number;
+  /** The file's page size, in bytes, which sizes the WAL file a restart leaves; 4096 when not told. */
+  readonly pageBytes?: number;
 }
 
 /** For the writer's pragmas: its commits leave checkpoints to a WalCheckpointer. */
@@ -78,8 +80,8 @@ export class WalCheckpointer {
       { sql: 'PRAGMA busy_timeout = 0' },
       // A WAL file a burst made longer shrinks back when it restarts (a fresh start's sample
       // history left a 51 MB file for as long as the service ran), to twice the bound: a steady
-      // 2,000 msg/s reaches 1.3 times it between restarts, and is not cut and grown again each time.
-      { sql: `PRAGMA journal_size_limit = ${this.restartAtPages * 2 * 4096}` },
+      // 2,000 msg/s reaches 1.4 times it between restarts, and is not cut and grown again each time.
+      { sql: `PRAGMA journal_size_limit = ${this.restartAtPages * 2 * (policy.pageBytes ?? 4096)}` },
       { sql: 'PRAGMA wal_checkpoint(RESTART)' },
       this.busyTimeout,
     ];
